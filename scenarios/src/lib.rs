@@ -1,0 +1,1 @@
+//! The scenario catalog (filled by the scenarios work).

@@ -1,0 +1,372 @@
+//! The run loop: pick a ready task, poll it, collect wake-ups; when nothing is
+//! ready, jump the clock to the next timer; stop on the root task's output or
+//! on a failure.
+
+use std::future::Future;
+use std::pin::{Pin, pin};
+use std::rc::Rc;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use super::tasks::{Exit, State, TaskRef};
+use super::{Runtime, context, new_runtime};
+use crate::config::Config;
+use crate::error::SimError;
+use crate::schedule::{Choice, ChoiceKind, Schedule};
+use crate::strategy::{Divergence, Ready};
+use crate::task::TaskInfo;
+use crate::time::Instant;
+use crate::trace::{EventKind, Fingerprint, Trace};
+
+/// What a successful run produced.
+pub(crate) struct RunOutput<T> {
+    pub(crate) value: T,
+    pub(crate) elapsed: Duration,
+    pub(crate) steps: u64,
+    pub(crate) fingerprint: Fingerprint,
+    pub(crate) schedule: Schedule,
+    pub(crate) trace: Option<Trace>,
+    pub(crate) leaked: Vec<TaskInfo>,
+}
+
+/// Runs `future` as the root task of a fresh simulated world.
+pub(crate) fn run<F: Future>(config: &Config, future: F) -> Result<RunOutput<F::Output>, SimError> {
+    let rt = new_runtime(config.clone());
+    let _enter = context::enter(Rc::clone(&rt));
+    let root = rt.spawn_slot(Some(Arc::from("main")), None);
+    let mut root_future = pin!(Some(future));
+
+    let result = rt.drive(root, root_future.as_mut());
+    // Drop the root future inside the simulation: its destructors may use it.
+    root_future.set(None);
+    let leaked = rt.cleanup(root);
+    let value = result?;
+    if let Some(failure) = rt.failure.borrow_mut().take() {
+        return Err(failure);
+    }
+    if rt.config.leaks_are_errors && !leaked.is_empty() {
+        return Err(SimError::LeakedTasks {
+            tasks: leaked,
+            ctx: rt.ctx(),
+        });
+    }
+    let mut recorder = rt.recorder.borrow_mut();
+    Ok(RunOutput {
+        value,
+        elapsed: rt.now().since_start(),
+        steps: rt.steps.get(),
+        fingerprint: recorder.fingerprint(),
+        schedule: rt.schedule.take(),
+        trace: recorder.take_trace(),
+        leaked,
+    })
+}
+
+impl Runtime {
+    fn drive<F: Future>(&self, root: TaskRef, mut root_future: Pin<&mut Option<F>>) -> Result<F::Output, SimError> {
+        let max_steps = self.config.max_steps.unwrap_or(u64::MAX);
+        loop {
+            self.apply_aborts();
+            if let Some(failure) = self.failure.borrow_mut().take() {
+                return Err(failure);
+            }
+            self.fire_due_timers()?;
+            let Some(task) = self.next_task()? else {
+                self.advance_clock()?;
+                continue;
+            };
+            if self.steps.get() >= max_steps {
+                return Err(SimError::StepLimit {
+                    limit: max_steps,
+                    ctx: self.ctx(),
+                });
+            }
+            self.steps.set(self.steps.get() + 1);
+            if task == root {
+                if let Some(value) = self.poll_root(root, root_future.as_mut())? {
+                    return Ok(value);
+                }
+            } else {
+                self.poll_task(task);
+            }
+            self.drain_wakes();
+            self.check_time_limit(self.now())?;
+        }
+    }
+
+    fn check_time_limit(&self, time: Instant) -> Result<(), SimError> {
+        match self.config.time_limit {
+            Some(limit) if time.since_start() > limit => Err(SimError::TimeLimit {
+                limit,
+                ctx: self.ctx(),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Nothing is ready: jump to the next timer, or report a deadlock.
+    fn advance_clock(&self) -> Result<(), SimError> {
+        let next = self.timers.borrow_mut().next_deadline();
+        match next {
+            Some(deadline) => {
+                self.check_time_limit(deadline)?;
+                self.clock.set(deadline.as_nanos().max(self.clock.get()));
+                Ok(())
+            }
+            None => Err(SimError::Deadlock {
+                blocked: self.blocked_tasks(),
+                ctx: self.ctx(),
+            }),
+        }
+    }
+
+    fn diverged(&self, d: Divergence) -> SimError {
+        SimError::ScheduleDiverged {
+            position: d.position,
+            recorded: d.recorded,
+            offered: match d.kind {
+                ChoiceKind::Timer => "timer",
+                _ => "task",
+            },
+            options: d.options,
+            ctx: self.ctx(),
+        }
+    }
+
+    /// Removes the next task to poll from the ready set, as the strategy
+    /// decides.
+    fn next_task(&self) -> Result<Option<TaskRef>, SimError> {
+        let mut ready = self.ready.borrow_mut();
+        let options = ready.len();
+        let index = match options {
+            0 => return Ok(None),
+            1 => 0,
+            _ => {
+                let index = self
+                    .scheduler
+                    .borrow_mut()
+                    .pick_task(Ready(&ready))
+                    .map_err(|d| self.diverged(d))?;
+                self.schedule.borrow_mut().push(Choice {
+                    kind: ChoiceKind::Task,
+                    index: index as u32,
+                    of: options as u32,
+                });
+                index
+            }
+        };
+        Ok(ready.swap_remove_front(index))
+    }
+
+    /// Fires every timer due at or before now, earliest deadline first;
+    /// timers due at the same instant fire in the order the strategy picks.
+    fn fire_due_timers(&self) -> Result<(), SimError> {
+        let mut due = std::mem::take(&mut *self.timer_buf.borrow_mut());
+        let now = self.now();
+        let mut result = Ok(());
+        loop {
+            let Some(deadline) = self.timers.borrow_mut().pop_due_group(now, &mut due) else {
+                break;
+            };
+            while !due.is_empty() {
+                let index = if due.len() == 1 {
+                    0
+                } else {
+                    let pick = self.scheduler.borrow_mut().pick_timer(due.len());
+                    match pick {
+                        Ok(index) => {
+                            self.schedule.borrow_mut().push(Choice {
+                                kind: ChoiceKind::Timer,
+                                index: index as u32,
+                                of: due.len() as u32,
+                            });
+                            index
+                        }
+                        Err(d) => {
+                            result = Err(self.diverged(d));
+                            break;
+                        }
+                    }
+                };
+                let (owner, waker) = due.remove(index);
+                self.record(owner, EventKind::TimerFired { deadline });
+                waker.wake();
+            }
+            due.clear();
+            if result.is_err() {
+                break;
+            }
+        }
+        *self.timer_buf.borrow_mut() = due;
+        self.drain_wakes();
+        result
+    }
+
+    /// Moves wake-ups into the ready set, in the order they happened.
+    fn drain_wakes(&self) {
+        let mut woken = self.wake_buf.borrow_mut();
+        self.wakes.drain_into(&mut woken);
+        if woken.is_empty() {
+            return;
+        }
+        let mut tasks = self.tasks.borrow_mut();
+        let mut ready = self.ready.borrow_mut();
+        for &task in woken.iter() {
+            if let Some(slot) = tasks.get_mut(task)
+                && slot.state == State::Idle
+            {
+                slot.state = State::Queued;
+                ready.push_back(task);
+                self.record(task.id, EventKind::Wake);
+            }
+        }
+    }
+
+    /// Marks `task` as running and returns its waker.
+    fn begin_poll(&self, task: TaskRef) -> Option<(std::task::Waker, Option<super::TaskFuture>)> {
+        let mut tasks = self.tasks.borrow_mut();
+        let slot = tasks.get_mut(task)?;
+        slot.state = State::Running;
+        slot.wait = None;
+        let out = (slot.waker.clone(), slot.future.take());
+        drop(tasks);
+        self.record(task.id, EventKind::Poll);
+        self.current.set(Some(task));
+        Some(out)
+    }
+
+    fn end_poll(&self, task: TaskRef) {
+        self.current.set(None);
+        if let Some(slot) = self.tasks.borrow_mut().get_mut(task) {
+            slot.state = State::Idle;
+        }
+    }
+
+    fn poll_task(&self, task: TaskRef) {
+        let Some((waker, Some(mut future))) = self.begin_poll(task) else {
+            return;
+        };
+        let poll = future.as_mut().poll(&mut Context::from_waker(&waker));
+        self.current.set(None);
+        match poll {
+            Poll::Pending => {
+                if let Some(slot) = self.tasks.borrow_mut().get_mut(task) {
+                    slot.future = Some(future);
+                    slot.state = State::Idle;
+                }
+            }
+            Poll::Ready(exit) => {
+                let info = self.tasks.borrow_mut().remove(task).map(|slot| slot.info);
+                match exit {
+                    Exit::Done => self.record(task.id, EventKind::Finish),
+                    Exit::Panicked { message, observed } => {
+                        self.record(
+                            task.id,
+                            EventKind::Panic {
+                                message: if self.recorder.borrow().is_tracing() {
+                                    message.clone()
+                                } else {
+                                    String::new()
+                                },
+                            },
+                        );
+                        if !observed && self.config.fail_on_unobserved_panic {
+                            self.fail(SimError::TaskPanicked {
+                                task: info.unwrap_or_else(|| TaskInfo::new(task.id, None)),
+                                message: format!("{message} (nobody holds its JoinHandle)"),
+                                ctx: self.ctx(),
+                            });
+                        }
+                    }
+                }
+                // The finished future is dropped here, outside every borrow.
+                drop(future);
+            }
+        }
+    }
+
+    fn poll_root<F: Future>(
+        &self,
+        root: TaskRef,
+        future: Pin<&mut Option<F>>,
+    ) -> Result<Option<F::Output>, SimError> {
+        let Some((waker, _)) = self.begin_poll(root) else {
+            return Ok(None);
+        };
+        let future = future.as_pin_mut().expect("root future present while running");
+        let poll = crate::panic::catch(|| future.poll(&mut Context::from_waker(&waker)));
+        self.end_poll(root);
+        match poll {
+            Ok(Poll::Pending) => Ok(None),
+            Ok(Poll::Ready(value)) => {
+                self.tasks.borrow_mut().remove(root);
+                self.record(root.id, EventKind::Finish);
+                Ok(Some(value))
+            }
+            Err(message) => {
+                self.record(root.id, EventKind::Panic { message: message.clone() });
+                Err(SimError::TaskPanicked {
+                    task: self.task_info(root),
+                    message,
+                    ctx: self.ctx(),
+                })
+            }
+        }
+    }
+
+    fn task_info(&self, task: TaskRef) -> TaskInfo {
+        match self.tasks.borrow().get(task) {
+            Some(slot) => slot.info.clone(),
+            None => TaskInfo::new(task.id, None),
+        }
+    }
+
+    fn fail(&self, error: SimError) {
+        let mut failure = self.failure.borrow_mut();
+        if failure.is_none() {
+            *failure = Some(error);
+        }
+    }
+
+    /// Drops the futures of tasks whose handles asked for an abort.
+    fn apply_aborts(&self) {
+        if self.aborts.borrow().is_empty() {
+            return;
+        }
+        let aborts = std::mem::take(&mut *self.aborts.borrow_mut());
+        for task in aborts {
+            let Some(slot) = self.tasks.borrow_mut().remove(task) else {
+                continue;
+            };
+            if slot.state == State::Queued {
+                self.ready.borrow_mut().retain(|t| *t != task);
+            }
+            self.record(task.id, EventKind::Abort);
+            // Runs the task's destructors and resolves its handle as cancelled.
+            drop(slot);
+        }
+        self.drain_wakes();
+    }
+
+    /// Ends the run: lists the tasks still pending (other than the root) and
+    /// drops them, in id order, inside the simulation.
+    fn cleanup(&self, root: TaskRef) -> Vec<TaskInfo> {
+        let live = self.tasks.borrow().live_tasks();
+        let mut leaked = Vec::new();
+        for task in live {
+            let Some(slot) = self.tasks.borrow_mut().remove(task) else {
+                continue;
+            };
+            if task != root {
+                leaked.push(slot.info.clone());
+            }
+            // A destructor that panics must not take the caller down with it.
+            let _ = crate::panic::catch(move || drop(slot));
+        }
+        self.ready.borrow_mut().clear();
+        self.timers.borrow_mut().clear();
+        self.aborts.borrow_mut().clear();
+        leaked
+    }
+}

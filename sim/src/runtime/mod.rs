@@ -1,0 +1,213 @@
+//! The executor core: one simulated world, its clock, tasks, timers and
+//! scheduler, and the loop that drives it ([`run`]).
+//!
+//! Everything here is single-threaded; the `RefCell`s are never borrowed
+//! across a poll or a drop of user code, so user code may call back into the
+//! runtime (spawn, sleep, read the clock) at any time.
+
+use std::cell::{Cell, RefCell, RefMut};
+use std::collections::VecDeque;
+use std::rc::{Rc, Weak};
+use std::sync::Arc;
+use std::task::Waker;
+use std::time::Duration;
+
+use rand_chacha::ChaCha8Rng;
+
+use crate::config::Config;
+use crate::error::{BlockedTask, FailureContext, SimError};
+use crate::schedule::Schedule;
+use crate::strategy::Scheduler;
+use crate::task::{TaskId, TaskInfo, WaitReason};
+use crate::time::{Instant, duration_to_nanos};
+use crate::trace::{EventKind, Recorder};
+
+mod context;
+mod executor;
+mod tasks;
+mod timers;
+mod waker;
+
+pub(crate) use context::{try_with, with};
+pub(crate) use executor::run;
+pub(crate) use tasks::{Exit, TaskRef};
+pub(crate) use timers::TimerKey;
+
+use tasks::{State, TaskFuture, TaskTable};
+use timers::Timers;
+use waker::WakeQueue;
+
+/// One simulated world.
+pub(crate) struct Runtime {
+    config: Config,
+    me: Weak<Runtime>,
+    clock: Cell<u64>,
+    steps: Cell<u64>,
+    current: Cell<Option<TaskRef>>,
+    tasks: RefCell<TaskTable>,
+    /// Ready tasks in wake order.
+    ready: RefCell<VecDeque<TaskRef>>,
+    timers: RefCell<Timers>,
+    wakes: Arc<WakeQueue>,
+    wake_buf: RefCell<Vec<TaskRef>>,
+    timer_buf: RefCell<Vec<(TaskId, Waker)>>,
+    scheduler: RefCell<Box<dyn Scheduler>>,
+    schedule: RefCell<Schedule>,
+    user_rng: RefCell<ChaCha8Rng>,
+    recorder: RefCell<Recorder>,
+    aborts: RefCell<Vec<TaskRef>>,
+    /// A failure raised from inside user code (an unobserved panic), acted on
+    /// at the next scheduling point.
+    failure: RefCell<Option<SimError>>,
+}
+
+impl Runtime {
+    fn new(config: Config, me: Weak<Runtime>) -> Runtime {
+        Runtime {
+            scheduler: RefCell::new(config.strategy.scheduler(config.seed)),
+            user_rng: RefCell::new(crate::rand::stream(config.seed, crate::rand::USER_STREAM)),
+            recorder: RefCell::new(Recorder::new(config.trace)),
+            config,
+            me,
+            clock: Cell::new(0),
+            steps: Cell::new(0),
+            current: Cell::new(None),
+            tasks: RefCell::default(),
+            ready: RefCell::default(),
+            timers: RefCell::default(),
+            wakes: Arc::default(),
+            wake_buf: RefCell::default(),
+            timer_buf: RefCell::default(),
+            schedule: RefCell::default(),
+            aborts: RefCell::default(),
+            failure: RefCell::default(),
+        }
+    }
+
+    pub(crate) fn weak(&self) -> Weak<Runtime> {
+        self.me.clone()
+    }
+
+    pub(crate) fn now(&self) -> Instant {
+        Instant::from_nanos(self.clock.get())
+    }
+
+    fn current_id(&self) -> TaskId {
+        self.current.get().map_or(TaskId::ROOT, |t| t.id)
+    }
+
+    fn record(&self, task: TaskId, kind: EventKind) {
+        self.recorder
+            .borrow_mut()
+            .record(self.steps.get(), self.now(), task, kind);
+    }
+
+    pub(crate) fn ctx(&self) -> FailureContext {
+        FailureContext {
+            seed: self.config.seed,
+            strategy: self.config.strategy.to_string(),
+            time: self.now(),
+            step: self.steps.get(),
+        }
+    }
+
+    /// Blocks the loop: the clock jumps forward with no other task running.
+    pub(crate) fn busy(&self, duration: Duration) {
+        self.record(self.current_id(), EventKind::Busy { duration });
+        self.clock
+            .set(self.clock.get().saturating_add(duration_to_nanos(duration)));
+    }
+
+    pub(crate) fn register_timer(&self, deadline: Instant, waker: &Waker) -> TimerKey {
+        self.timers
+            .borrow_mut()
+            .insert(deadline, self.current_id(), waker)
+    }
+
+    pub(crate) fn update_timer(&self, key: TimerKey, waker: &Waker) {
+        self.timers.borrow_mut().update(key, waker);
+    }
+
+    pub(crate) fn cancel_timer(&self, key: TimerKey) {
+        self.timers.borrow_mut().cancel(key);
+    }
+
+    pub(crate) fn spawn(&self, name: Option<Arc<str>>, future: TaskFuture) -> (TaskRef, TaskInfo) {
+        let task = self.spawn_slot(name, Some(future));
+        let info = self.tasks.borrow().get(task).expect("just spawned").info.clone();
+        (task, info)
+    }
+
+    fn spawn_slot(&self, name: Option<Arc<str>>, future: Option<TaskFuture>) -> TaskRef {
+        let task = {
+            let mut tasks = self.tasks.borrow_mut();
+            let task = tasks.insert(name, future, &self.wakes);
+            let slot = tasks.get_mut(task).expect("just inserted");
+            slot.state = State::Queued;
+            self.recorder.borrow_mut().task_created(&slot.info);
+            task
+        };
+        let parent = self.current.get().map(|t| t.id);
+        self.scheduler.borrow_mut().task_spawned(task.id);
+        self.record(task.id, EventKind::Spawn { parent });
+        self.ready.borrow_mut().push_back(task);
+        task
+    }
+
+    pub(crate) fn request_abort(&self, task: TaskRef) {
+        self.aborts.borrow_mut().push(task);
+    }
+
+    pub(crate) fn current_task(&self) -> TaskInfo {
+        let tasks = self.tasks.borrow();
+        match self.current.get().and_then(|t| tasks.get(t)) {
+            Some(slot) => slot.info.clone(),
+            None => TaskInfo::new(TaskId::ROOT, Some(Arc::from("main"))),
+        }
+    }
+
+    pub(crate) fn set_wait_reason(&self, reason: WaitReason) {
+        if let Some(task) = self.current.get()
+            && let Some(slot) = self.tasks.borrow_mut().get_mut(task)
+        {
+            slot.wait = Some(reason);
+        }
+    }
+
+    /// A panic result was dropped without being looked at.
+    pub(crate) fn unobserved_panic(&self, task: TaskInfo, message: String) {
+        if !self.config.fail_on_unobserved_panic {
+            return;
+        }
+        let mut failure = self.failure.borrow_mut();
+        if failure.is_none() {
+            *failure = Some(SimError::TaskPanicked {
+                task,
+                message: format!("{message} (its JoinHandle was dropped without awaiting it)"),
+                ctx: self.ctx(),
+            });
+        }
+    }
+
+    pub(crate) fn user_rng(&self) -> RefMut<'_, ChaCha8Rng> {
+        self.user_rng.borrow_mut()
+    }
+
+    fn blocked_tasks(&self) -> Vec<BlockedTask> {
+        let tasks = self.tasks.borrow();
+        tasks
+            .live_tasks()
+            .into_iter()
+            .filter_map(|t| tasks.get(t))
+            .map(|slot| BlockedTask {
+                task: slot.info.clone(),
+                waiting_on: slot.wait.clone(),
+            })
+            .collect()
+    }
+}
+
+/// Creates a runtime for `config`.
+fn new_runtime(config: Config) -> Rc<Runtime> {
+    Rc::new_cyclic(|me| Runtime::new(config, me.clone()))
+}

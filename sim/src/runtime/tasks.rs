@@ -1,0 +1,125 @@
+//! The task table: a slab of spawned tasks, each with its boxed future,
+//! waker, scheduling state and (while blocked) what it waits on.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::Waker;
+
+use super::waker::{WakeQueue, task_waker};
+use crate::task::{TaskId, TaskInfo, WaitReason};
+
+/// Names a task in the table: its slot, checked against its id so that a
+/// stale reference to a reused slot is recognised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TaskRef {
+    pub(crate) slot: u32,
+    pub(crate) id: TaskId,
+}
+
+/// How a task's future ended.
+pub(crate) enum Exit {
+    Done,
+    Panicked {
+        message: String,
+        /// Whether a `JoinHandle` is still there to report it.
+        observed: bool,
+    },
+}
+
+pub(crate) type TaskFuture = Pin<Box<dyn Future<Output = Exit>>>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum State {
+    /// Waiting for a wake-up.
+    Idle,
+    /// In the ready set.
+    Queued,
+    /// Being polled (its future is out of the table meanwhile).
+    Running,
+}
+
+pub(crate) struct Slot {
+    pub(crate) info: TaskInfo,
+    /// `None` for the root task, whose future lives on the caller's stack,
+    /// and for a task while it is being polled.
+    pub(crate) future: Option<TaskFuture>,
+    pub(crate) waker: Waker,
+    pub(crate) state: State,
+    pub(crate) wait: Option<WaitReason>,
+}
+
+#[derive(Default)]
+pub(crate) struct TaskTable {
+    slots: Vec<Option<Slot>>,
+    free: Vec<u32>,
+    next_id: u64,
+}
+
+impl TaskTable {
+    pub(crate) fn insert(
+        &mut self,
+        name: Option<Arc<str>>,
+        future: Option<TaskFuture>,
+        queue: &Arc<WakeQueue>,
+    ) -> TaskRef {
+        let id = TaskId::from_u64(self.next_id);
+        self.next_id += 1;
+        let slot = match self.free.pop() {
+            Some(slot) => slot,
+            None => {
+                self.slots.push(None);
+                u32::try_from(self.slots.len() - 1).expect("more than 4 billion live tasks")
+            }
+        };
+        let task = TaskRef { slot, id };
+        self.slots[slot as usize] = Some(Slot {
+            info: TaskInfo::new(id, name),
+            future,
+            waker: task_waker(task, queue),
+            state: State::Idle,
+            wait: None,
+        });
+        task
+    }
+
+    pub(crate) fn get(&self, task: TaskRef) -> Option<&Slot> {
+        self.slots
+            .get(task.slot as usize)?
+            .as_ref()
+            .filter(|s| s.info.id() == task.id)
+    }
+
+    pub(crate) fn get_mut(&mut self, task: TaskRef) -> Option<&mut Slot> {
+        self.slots
+            .get_mut(task.slot as usize)?
+            .as_mut()
+            .filter(|s| s.info.id() == task.id)
+    }
+
+    /// Frees the task's slot, returning its future (to be dropped by the
+    /// caller outside any borrow of the table).
+    pub(crate) fn remove(&mut self, task: TaskRef) -> Option<Slot> {
+        self.get(task)?;
+        let slot = self.slots[task.slot as usize].take();
+        self.free.push(task.slot);
+        slot
+    }
+
+    /// Every live task, in id order.
+    pub(crate) fn live_tasks(&self) -> Vec<TaskRef> {
+        let mut tasks: Vec<TaskRef> = self
+            .slots
+            .iter()
+            .enumerate()
+            .filter_map(|(slot, s)| {
+                s.as_ref().map(|s| TaskRef {
+                    slot: slot as u32,
+                    id: s.info.id(),
+                })
+            })
+            .collect();
+        tasks.sort_by_key(|t| t.id);
+        tasks
+    }
+}

@@ -1,0 +1,259 @@
+//! [`Sim`]: a seed and a configuration, ready to run futures in a simulated
+//! world; [`SimBuilder`] to configure it; [`Report`] for what a run did.
+
+use std::future::Future;
+use std::time::Duration;
+
+use crate::config::Config;
+use crate::error::{FailureContext, SimError};
+use crate::runtime;
+use crate::schedule::Schedule;
+use crate::strategy::Strategy;
+use crate::task::TaskInfo;
+use crate::time::Instant;
+use crate::trace::{Fingerprint, Trace};
+
+/// A deterministic simulation: a seed, a scheduling strategy and limits.
+///
+/// Each call to [`run`](Sim::run) starts a fresh world at virtual time zero,
+/// so the same `Sim` and the same future always give the same result.
+///
+/// ```
+/// use std::time::Duration;
+/// use simloop::{Sim, Strategy, task, time};
+///
+/// let sim = Sim::builder().seed(444).strategy(Strategy::Random).build();
+/// let (got, elapsed) = sim.run(async {
+///     let start = time::now();
+///     let handles: Vec<_> = (0..3)
+///         .map(|i| task::spawn(async move { time::sleep(Duration::from_secs(1)).await; i }))
+///         .collect();
+///     let mut got = Vec::new();
+///     for h in handles { got.push(h.await.unwrap()); }
+///     (got, time::now() - start)
+/// }).unwrap();
+/// assert_eq!(got, vec![0, 1, 2]);
+/// assert_eq!(elapsed, Duration::from_secs(1));
+/// ```
+#[derive(Debug, Clone)]
+pub struct Sim {
+    config: Config,
+}
+
+impl Sim {
+    /// A simulation with this seed and the defaults: [`Strategy::Fifo`]
+    /// (asyncio's order), a virtual time limit of one year, a limit of 100
+    /// million polls, leaks reported but not errors, tracing off.
+    pub fn new(seed: u64) -> Sim {
+        Sim {
+            config: Config::new(seed),
+        }
+    }
+
+    /// Starts configuring a simulation (seed 0 and the defaults of
+    /// [`Sim::new`] until changed).
+    pub fn builder() -> SimBuilder {
+        SimBuilder {
+            config: Config::new(0),
+        }
+    }
+
+    /// The seed.
+    pub fn seed(&self) -> u64 {
+        self.config.seed
+    }
+
+    /// The scheduling strategy.
+    pub fn strategy(&self) -> &Strategy {
+        &self.config.strategy
+    }
+
+    /// A builder starting from this simulation's settings.
+    pub fn to_builder(&self) -> SimBuilder {
+        SimBuilder {
+            config: self.config.clone(),
+        }
+    }
+
+    /// Runs `future` as the root task of a fresh world and returns its output.
+    ///
+    /// The future need not be `Send` or `'static`. Tasks still pending when it
+    /// finishes are dropped (and reported as leaks in [`run_report`]).
+    ///
+    /// [`run_report`]: Sim::run_report
+    pub fn run<F: Future>(&self, future: F) -> Result<F::Output, SimError> {
+        self.run_report(future).map(|r| r.value)
+    }
+
+    /// Like [`run`](Sim::run), returning a [`Report`] with the value and what
+    /// the run did.
+    pub fn run_report<F: Future>(&self, future: F) -> Result<Report<F::Output>, SimError> {
+        let out = runtime::run(&self.config, future)?;
+        Ok(Report {
+            value: out.value,
+            seed: self.config.seed,
+            strategy: self.config.strategy.clone(),
+            elapsed: out.elapsed,
+            steps: out.steps,
+            fingerprint: out.fingerprint,
+            schedule: out.schedule,
+            trace: out.trace,
+            leaked: out.leaked,
+        })
+    }
+
+    /// Runs the future made by `make` twice, with tracing on, and returns the
+    /// first run's value if both runs made exactly the same decisions, or
+    /// [`SimError::NonDeterminism`] naming the first event that differs.
+    ///
+    /// A future runs only once, hence the closure.
+    ///
+    /// ```
+    /// use simloop::{Sim, rand};
+    /// let v = Sim::new(3).check_determinism(|| async { rand::range(0..100u32) }).unwrap();
+    /// assert!(v < 100);
+    /// ```
+    pub fn check_determinism<M, F>(&self, mut make: M) -> Result<F::Output, SimError>
+    where
+        M: FnMut() -> F,
+        F: Future,
+    {
+        let traced = self.to_builder().trace(true).build();
+        let first = traced.run_report(make())?;
+        let second = traced.run_report(make())?;
+        if first.fingerprint == second.fingerprint {
+            return Ok(first.value);
+        }
+        let a = first.trace.map(|t| t.events).unwrap_or_default();
+        let b = second.trace.map(|t| t.events).unwrap_or_default();
+        let index = (0..a.len().max(b.len()))
+            .find(|&i| a.get(i) != b.get(i))
+            .unwrap_or(0);
+        let at = a.get(index).or(b.get(index));
+        Err(SimError::NonDeterminism {
+            index,
+            first: a.get(index).cloned(),
+            second: b.get(index).cloned(),
+            ctx: FailureContext {
+                seed: self.config.seed,
+                strategy: self.config.strategy.to_string(),
+                time: at.map_or(Instant::ZERO, |e| e.time),
+                step: at.map_or(0, |e| e.step),
+            },
+        })
+    }
+}
+
+/// Configures a [`Sim`].
+#[derive(Debug, Clone)]
+#[must_use = "call .build() to get a Sim"]
+pub struct SimBuilder {
+    config: Config,
+}
+
+impl SimBuilder {
+    /// The seed: it fixes the scheduler's choices and every number drawn
+    /// through [`simloop::rand`](crate::rand).
+    pub fn seed(mut self, seed: u64) -> SimBuilder {
+        self.config.seed = seed;
+        self
+    }
+
+    /// The scheduling strategy (default [`Strategy::Fifo`]).
+    pub fn strategy(mut self, strategy: Strategy) -> SimBuilder {
+        self.config.strategy = strategy;
+        self
+    }
+
+    /// Fails the run with [`SimError::TimeLimit`] if virtual time would pass
+    /// `limit` (default one year).
+    pub fn time_limit(mut self, limit: Duration) -> SimBuilder {
+        self.config.time_limit = Some(limit);
+        self
+    }
+
+    /// Removes the limit on virtual time.
+    pub fn no_time_limit(mut self) -> SimBuilder {
+        self.config.time_limit = None;
+        self
+    }
+
+    /// Fails the run with [`SimError::StepLimit`] after `steps` polls
+    /// (default 100 million).
+    pub fn max_steps(mut self, steps: u64) -> SimBuilder {
+        self.config.max_steps = Some(steps);
+        self
+    }
+
+    /// Whether tasks still pending when the root task finishes fail the run
+    /// with [`SimError::LeakedTasks`] (default `false`: they are only listed
+    /// in [`Report::leaked`]).
+    pub fn leaks_are_errors(mut self, yes: bool) -> SimBuilder {
+        self.config.leaks_are_errors = yes;
+        self
+    }
+
+    /// Whether to keep every event in [`Report::trace`] (default `false`:
+    /// only the fingerprint is kept, which is cheaper).
+    pub fn trace(mut self, on: bool) -> SimBuilder {
+        self.config.trace = on;
+        self
+    }
+
+    /// Whether a panic that no `JoinHandle` reports (the handle was dropped
+    /// before or without awaiting the task) fails the run with
+    /// [`SimError::TaskPanicked`] (default `true`).
+    pub fn fail_on_unobserved_panic(mut self, yes: bool) -> SimBuilder {
+        self.config.fail_on_unobserved_panic = yes;
+        self
+    }
+
+    /// The configured simulation.
+    pub fn build(self) -> Sim {
+        Sim {
+            config: self.config,
+        }
+    }
+}
+
+/// What a successful run did.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Report<T> {
+    /// The root future's output.
+    pub value: T,
+    /// The seed.
+    pub seed: u64,
+    /// The strategy.
+    pub strategy: Strategy,
+    /// Virtual time from the start to the root task's end.
+    pub elapsed: Duration,
+    /// Number of polls.
+    pub steps: u64,
+    /// Stable hash of every scheduling decision.
+    pub fingerprint: Fingerprint,
+    /// Every choice the scheduler made; `Strategy::Replay(schedule)` repeats
+    /// the run.
+    pub schedule: Schedule,
+    /// Every event, if the simulation was built with `trace(true)`.
+    pub trace: Option<Trace>,
+    /// Tasks still pending when the root task finished (they were dropped).
+    pub leaked: Vec<TaskInfo>,
+}
+
+impl<T> Report<T> {
+    /// The same report with the value mapped.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Report<U> {
+        Report {
+            value: f(self.value),
+            seed: self.seed,
+            strategy: self.strategy,
+            elapsed: self.elapsed,
+            steps: self.steps,
+            fingerprint: self.fingerprint,
+            schedule: self.schedule,
+            trace: self.trace,
+            leaked: self.leaked,
+        }
+    }
+}

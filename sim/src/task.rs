@@ -1,0 +1,499 @@
+//! Tasks: [`spawn`], named tasks ([`Builder`], [`spawn_named`]), [`JoinHandle`],
+//! [`yield_now`] and [`current`].
+//!
+//! A task is a future the simulation polls on its own, like an asyncio task
+//! made by `create_task`. It starts running at the next scheduling point, not
+//! inside `spawn`. Spawned futures need not be `Send`: everything runs on one
+//! thread.
+//!
+//! ```
+//! use std::time::Duration;
+//! use simloop::{Sim, task, time};
+//!
+//! let out = Sim::new(1).run(async {
+//!     let worker = task::spawn_named("worker", async {
+//!         time::sleep(Duration::from_secs(2)).await;
+//!         task::current().name().map(str::to_owned)
+//!     });
+//!     worker.await.unwrap()
+//! }).unwrap();
+//! assert_eq!(out.as_deref(), Some("worker"));
+//! ```
+
+use std::cell::RefCell;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::{Rc, Weak};
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+
+use crate::runtime::{self, Exit, Runtime, TaskRef};
+
+/// Identifies a task within one simulation. Ids count from 0 (the root task)
+/// in spawn order, the same way in every run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TaskId(u64);
+
+impl TaskId {
+    /// The root task (the future given to [`Sim::run`](crate::Sim::run)).
+    pub const ROOT: TaskId = TaskId(0);
+
+    pub(crate) const fn from_u64(id: u64) -> TaskId {
+        TaskId(id)
+    }
+
+    /// The id as a number.
+    pub const fn as_u64(self) -> u64 {
+        self.0
+    }
+}
+
+impl fmt::Display for TaskId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// A task's id and optional name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TaskInfo {
+    id: TaskId,
+    name: Option<Arc<str>>,
+}
+
+impl TaskInfo {
+    pub(crate) fn new(id: TaskId, name: Option<Arc<str>>) -> TaskInfo {
+        TaskInfo { id, name }
+    }
+
+    /// The task's id.
+    pub fn id(&self) -> TaskId {
+        self.id
+    }
+
+    /// The task's name, if it was given one (the root task is `main`).
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    /// The name, or `task-ID` for an unnamed task.
+    pub fn label(&self) -> String {
+        match &self.name {
+            Some(n) => n.to_string(),
+            None => format!("task-{}", self.id),
+        }
+    }
+}
+
+impl fmt::Display for TaskInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&crate::trace::display_name(self.id, self.name.as_ref()))
+    }
+}
+
+/// What a blocked task waits on, as shown in a deadlock report: an operation
+/// and, optionally, the name of the object it waits on.
+///
+/// Synchronisation primitives call [`wait_on`] when they return
+/// `Poll::Pending`; custom primitives should do the same.
+///
+/// ```
+/// use simloop::task::WaitReason;
+/// let r = WaitReason::new("Queue::get").on("jobs");
+/// assert_eq!(r.to_string(), "Queue::get on \"jobs\"");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct WaitReason {
+    operation: &'static str,
+    object: Option<Arc<str>>,
+}
+
+impl WaitReason {
+    /// A wait in `operation` (e.g. `"Lock::lock"`).
+    pub const fn new(operation: &'static str) -> WaitReason {
+        WaitReason {
+            operation,
+            object: None,
+        }
+    }
+
+    /// The same wait, on the object called `name`.
+    pub fn on(mut self, name: impl Into<Arc<str>>) -> WaitReason {
+        self.object = Some(name.into());
+        self
+    }
+
+    /// The operation.
+    pub fn operation(&self) -> &'static str {
+        self.operation
+    }
+
+    /// The object's name, if any.
+    pub fn object(&self) -> Option<&str> {
+        self.object.as_deref()
+    }
+}
+
+impl fmt::Display for WaitReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.object {
+            Some(o) => write!(f, "{} on \"{o}\"", self.operation),
+            None => f.write_str(self.operation),
+        }
+    }
+}
+
+/// Tells the simulation what the current task is about to wait on; shown if
+/// the run deadlocks. The note lasts until the task is next polled. Does
+/// nothing outside a simulation.
+pub fn wait_on(reason: WaitReason) {
+    runtime::try_with(|rt| rt.set_wait_reason(reason));
+}
+
+/// Spawns `future` as a new task and returns a handle to await its output.
+///
+/// The task first runs at the next scheduling point. Dropping the handle
+/// detaches the task (it keeps running).
+///
+/// # Panics
+///
+/// Outside a simulation.
+pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    Builder::new().spawn(future)
+}
+
+/// Spawns `future` as a task called `name` (shown in traces, timelines and
+/// deadlock reports).
+///
+/// # Panics
+///
+/// Outside a simulation.
+pub fn spawn_named<F>(name: impl Into<Arc<str>>, future: F) -> JoinHandle<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    Builder::new().name(name).spawn(future)
+}
+
+/// Configures a task before spawning it.
+///
+/// ```
+/// use simloop::{Sim, task};
+/// Sim::new(1).run(async {
+///     let h = task::Builder::new().name("consumer-1").spawn(async { 5 });
+///     assert_eq!(h.await.unwrap(), 5);
+/// }).unwrap();
+/// ```
+#[derive(Debug, Default, Clone)]
+pub struct Builder {
+    name: Option<Arc<str>>,
+}
+
+impl Builder {
+    /// A builder for an unnamed task.
+    pub fn new() -> Builder {
+        Builder::default()
+    }
+
+    /// Names the task.
+    pub fn name(mut self, name: impl Into<Arc<str>>) -> Builder {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Spawns the task; see [`spawn`].
+    ///
+    /// # Panics
+    ///
+    /// Outside a simulation.
+    pub fn spawn<F>(self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        let state = Rc::new(RefCell::new(JoinState {
+            task: TaskInfo::new(TaskId(u64::MAX), None),
+            result: None,
+            waker: None,
+            taken: false,
+        }));
+        let wrapped = TaskFuture {
+            future,
+            completer: Completer {
+                state: Rc::clone(&state),
+                done: false,
+            },
+        };
+        runtime::with("simloop::task::spawn", |rt| {
+            let (task, info) = rt.spawn(self.name, Box::pin(wrapped));
+            state.borrow_mut().task = info;
+            JoinHandle {
+                task,
+                runtime: rt.weak(),
+                state,
+            }
+        })
+    }
+}
+
+/// Yields to the scheduler once: other ready tasks may run before this one
+/// continues (`await asyncio.sleep(0)`).
+///
+/// # Panics
+///
+/// Outside a simulation (when polled).
+pub fn yield_now() -> YieldNow {
+    YieldNow { yielded: false }
+}
+
+/// The future returned by [`yield_now`].
+#[derive(Debug)]
+#[must_use = "yield_now does nothing unless awaited"]
+pub struct YieldNow {
+    yielded: bool,
+}
+
+impl Future for YieldNow {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.yielded {
+            return Poll::Ready(());
+        }
+        self.yielded = true;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}
+
+/// The task being polled (the root task `main` when called from the future
+/// given to [`Sim::run`](crate::Sim::run)).
+///
+/// # Panics
+///
+/// Outside a simulation.
+pub fn current() -> TaskInfo {
+    runtime::with("simloop::task::current", Runtime::current_task)
+}
+
+/// The id of the task being polled.
+///
+/// # Panics
+///
+/// Outside a simulation.
+pub fn id() -> TaskId {
+    current().id()
+}
+
+/// Why awaiting a [`JoinHandle`] gave no value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct JoinError {
+    task: TaskInfo,
+    kind: JoinErrorKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum JoinErrorKind {
+    Cancelled,
+    Panicked(String),
+}
+
+impl JoinError {
+    /// Whether the task was aborted (or otherwise dropped) before finishing.
+    pub fn is_cancelled(&self) -> bool {
+        self.kind == JoinErrorKind::Cancelled
+    }
+
+    /// Whether the task panicked.
+    pub fn is_panic(&self) -> bool {
+        matches!(self.kind, JoinErrorKind::Panicked(_))
+    }
+
+    /// The panic message, if the task panicked.
+    pub fn panic_message(&self) -> Option<&str> {
+        match &self.kind {
+            JoinErrorKind::Panicked(m) => Some(m),
+            JoinErrorKind::Cancelled => None,
+        }
+    }
+
+    /// The task's id.
+    pub fn id(&self) -> TaskId {
+        self.task.id
+    }
+
+    /// The task's id and name.
+    pub fn task(&self) -> &TaskInfo {
+        &self.task
+    }
+}
+
+impl fmt::Display for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            JoinErrorKind::Cancelled => write!(f, "task {} was cancelled", self.task),
+            JoinErrorKind::Panicked(m) => write!(f, "task {} panicked: {m}", self.task),
+        }
+    }
+}
+
+struct JoinState<T> {
+    task: TaskInfo,
+    result: Option<Result<T, JoinError>>,
+    waker: Option<Waker>,
+    taken: bool,
+}
+
+/// An owned permission to await a spawned task's output (asyncio's `Task`).
+///
+/// Awaiting it gives `Ok(value)`, or a [`JoinError`] if the task was aborted
+/// or panicked.
+///
+/// # Cancel safety
+///
+/// Dropping the handle (or a future awaiting it) detaches the task: it keeps
+/// running and its output is discarded. If a detached task panics, the run
+/// fails with [`SimError::TaskPanicked`](crate::SimError::TaskPanicked)
+/// unless the simulation was built with `fail_on_unobserved_panic(false)`.
+pub struct JoinHandle<T> {
+    task: TaskRef,
+    runtime: Weak<Runtime>,
+    state: Rc<RefCell<JoinState<T>>>,
+}
+
+impl<T> fmt::Debug for JoinHandle<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JoinHandle")
+            .field("id", &self.task.id)
+            .field("finished", &self.is_finished())
+            .finish()
+    }
+}
+
+impl<T> JoinHandle<T> {
+    /// The task's id.
+    pub fn id(&self) -> TaskId {
+        self.task.id
+    }
+
+    /// Whether the task has finished (completed, panicked or been aborted).
+    pub fn is_finished(&self) -> bool {
+        let state = self.state.borrow();
+        state.taken || state.result.is_some()
+    }
+
+    /// Cancels the task: its future is dropped at the next scheduling point
+    /// (running its destructors), and awaiting this handle then gives a
+    /// [`JoinError`] for which [`is_cancelled`](JoinError::is_cancelled) is
+    /// true. Does nothing if the task has already finished or its simulation
+    /// is over.
+    pub fn abort(&self) {
+        if let Some(rt) = self.runtime.upgrade() {
+            rt.request_abort(self.task);
+        }
+    }
+}
+
+impl<T> Future for JoinHandle<T> {
+    type Output = Result<T, JoinError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut state = self.state.borrow_mut();
+        if let Some(result) = state.result.take() {
+            state.taken = true;
+            return Poll::Ready(result);
+        }
+        assert!(
+            !state.taken,
+            "JoinHandle for task {} polled after it returned",
+            self.task.id
+        );
+        match &state.waker {
+            Some(w) if w.will_wake(cx.waker()) => {}
+            _ => state.waker = Some(cx.waker().clone()),
+        }
+        drop(state);
+        wait_on(WaitReason::new("JoinHandle::await").on(format!("task {}", self.task.id)));
+        Poll::Pending
+    }
+}
+
+impl<T> Drop for JoinHandle<T> {
+    fn drop(&mut self) {
+        let state = self.state.borrow();
+        if let Some(Err(JoinError {
+            task,
+            kind: JoinErrorKind::Panicked(message),
+        })) = &state.result
+            && let Some(rt) = self.runtime.upgrade()
+        {
+            rt.unobserved_panic(task.clone(), message.clone());
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A spawned future together with the slot its output goes to.
+    struct TaskFuture<F: Future> {
+        // Declared first so it is dropped before the completer reports the
+        // cancellation.
+        #[pin]
+        future: F,
+        completer: Completer<F::Output>,
+    }
+}
+
+/// Delivers a task's result to its handle; reports cancellation when dropped
+/// before the task finished.
+struct Completer<T> {
+    state: Rc<RefCell<JoinState<T>>>,
+    done: bool,
+}
+
+impl<T> Completer<T> {
+    fn complete(&mut self, result: Result<T, JoinErrorKind>) {
+        self.done = true;
+        let mut state = self.state.borrow_mut();
+        let task = state.task.clone();
+        state.result = Some(result.map_err(|kind| JoinError { task, kind }));
+        let waker = state.waker.take();
+        drop(state);
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+}
+
+impl<T> Drop for Completer<T> {
+    fn drop(&mut self) {
+        if !self.done {
+            self.complete(Err(JoinErrorKind::Cancelled));
+        }
+    }
+}
+
+impl<F: Future> Future for TaskFuture<F> {
+    type Output = Exit;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Exit> {
+        let this = self.project();
+        match crate::panic::catch(|| this.future.poll(cx)) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(value)) => {
+                this.completer.complete(Ok(value));
+                Poll::Ready(Exit::Done)
+            }
+            Err(message) => {
+                let observed = Rc::strong_count(&this.completer.state) > 1;
+                this.completer
+                    .complete(Err(JoinErrorKind::Panicked(message.clone())));
+                Poll::Ready(Exit::Panicked { message, observed })
+            }
+        }
+    }
+}

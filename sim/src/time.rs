@@ -1,0 +1,382 @@
+//! Virtual time: [`now`], [`sleep`], [`sleep_until`], [`timeout`] and [`busy`].
+//!
+//! The clock is a count of nanoseconds since the simulation started. It only
+//! moves in two ways: when no task is ready it jumps to the earliest pending
+//! timer, and [`busy`] pushes it forward while blocking every other task. It
+//! never reads the wall clock, so an hour-long sleep takes no real time.
+//!
+//! ```
+//! use std::time::Duration;
+//! use simloop::{Sim, time};
+//!
+//! let elapsed = Sim::new(1).run(async {
+//!     let start = time::now();
+//!     time::sleep(Duration::from_secs(3600)).await;
+//!     time::now() - start
+//! }).unwrap();
+//! assert_eq!(elapsed, Duration::from_secs(3600));
+//! ```
+//!
+//! # Panics
+//!
+//! Every function here panics when called outside a simulation (outside
+//! [`Sim::run`](crate::Sim::run) and the tasks it spawns), with a message that
+//! names the function.
+
+use std::fmt;
+use std::future::Future;
+use std::ops::{Add, AddAssign, Sub};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use crate::runtime::{self, TimerKey};
+
+/// A point in virtual time, measured in nanoseconds since the simulation
+/// started. Every run starts at [`Instant::ZERO`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Instant(u64);
+
+impl Instant {
+    /// The start of every simulation.
+    pub const ZERO: Instant = Instant(0);
+
+    /// The instant `nanos` nanoseconds after the start.
+    pub const fn from_nanos(nanos: u64) -> Instant {
+        Instant(nanos)
+    }
+
+    /// Nanoseconds since the start of the simulation.
+    pub const fn as_nanos(self) -> u64 {
+        self.0
+    }
+
+    /// Time since the start of the simulation.
+    pub const fn since_start(self) -> Duration {
+        Duration::from_nanos(self.0)
+    }
+
+    /// Time from `earlier` to `self`, or zero if `earlier` is later.
+    pub fn saturating_duration_since(self, earlier: Instant) -> Duration {
+        Duration::from_nanos(self.0.saturating_sub(earlier.0))
+    }
+
+    /// Time from `earlier` to `self`.
+    ///
+    /// # Panics
+    ///
+    /// If `earlier` is later than `self`.
+    pub fn duration_since(self, earlier: Instant) -> Duration {
+        assert!(
+            earlier <= self,
+            "Instant::duration_since: {earlier} is later than {self}"
+        );
+        Duration::from_nanos(self.0 - earlier.0)
+    }
+
+    /// Virtual time elapsed since `self`.
+    ///
+    /// # Panics
+    ///
+    /// Outside a simulation.
+    pub fn elapsed(self) -> Duration {
+        now().saturating_duration_since(self)
+    }
+
+    /// `self + d`, saturating at the largest representable instant.
+    pub fn saturating_add(self, d: Duration) -> Instant {
+        Instant(self.0.saturating_add(duration_to_nanos(d)))
+    }
+}
+
+/// Whole nanoseconds of `d`, saturating at `u64::MAX` (about 584 years).
+pub(crate) fn duration_to_nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+}
+
+impl fmt::Display for Instant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "t={:?}", self.since_start())
+    }
+}
+
+impl Add<Duration> for Instant {
+    type Output = Instant;
+    fn add(self, rhs: Duration) -> Instant {
+        self.saturating_add(rhs)
+    }
+}
+
+impl AddAssign<Duration> for Instant {
+    fn add_assign(&mut self, rhs: Duration) {
+        *self = *self + rhs;
+    }
+}
+
+impl Sub<Instant> for Instant {
+    type Output = Duration;
+    /// Saturates at zero if `rhs` is later.
+    fn sub(self, rhs: Instant) -> Duration {
+        self.saturating_duration_since(rhs)
+    }
+}
+
+impl Sub<Duration> for Instant {
+    type Output = Instant;
+    fn sub(self, rhs: Duration) -> Instant {
+        Instant(self.0.saturating_sub(duration_to_nanos(rhs)))
+    }
+}
+
+/// The current virtual time.
+///
+/// # Panics
+///
+/// Outside a simulation.
+pub fn now() -> Instant {
+    runtime::with("simloop::time::now", |rt| rt.now())
+}
+
+/// Waits until `duration` of virtual time has passed.
+///
+/// The deadline is fixed when `sleep` is called, not when it is first polled.
+/// A sleep whose deadline has already passed (including
+/// `sleep(Duration::ZERO)`) still yields to the scheduler once, like
+/// `asyncio.sleep(0)`.
+///
+/// # Cancel safety
+///
+/// Dropping the returned future cancels the timer; nothing else is lost.
+///
+/// # Panics
+///
+/// Outside a simulation.
+pub fn sleep(duration: Duration) -> Sleep {
+    let deadline = runtime::with("simloop::time::sleep", |rt| rt.now()) + duration;
+    Sleep::new(deadline)
+}
+
+/// Waits until the virtual clock reads `deadline` (yielding once if it already
+/// has passed).
+///
+/// # Panics
+///
+/// Outside a simulation (when first polled).
+pub fn sleep_until(deadline: Instant) -> Sleep {
+    Sleep::new(deadline)
+}
+
+/// The future returned by [`sleep`] and [`sleep_until`].
+#[derive(Debug)]
+#[must_use = "a Sleep does nothing unless awaited"]
+pub struct Sleep {
+    deadline: Instant,
+    timer: Option<TimerKey>,
+    yielded: bool,
+}
+
+impl Sleep {
+    fn new(deadline: Instant) -> Sleep {
+        Sleep {
+            deadline,
+            timer: None,
+            yielded: false,
+        }
+    }
+
+    /// The instant this sleep ends.
+    pub fn deadline(&self) -> Instant {
+        self.deadline
+    }
+
+    /// Whether the deadline has passed.
+    ///
+    /// # Panics
+    ///
+    /// Outside a simulation.
+    pub fn is_elapsed(&self) -> bool {
+        now() >= self.deadline
+    }
+}
+
+impl Future for Sleep {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = &mut *self;
+        runtime::with("simloop::time::sleep", |rt| {
+            if rt.now() >= this.deadline {
+                if this.timer.is_none() && !this.yielded {
+                    // Already due when first polled: still a scheduling point.
+                    this.yielded = true;
+                    cx.waker().wake_by_ref();
+                    return Poll::Pending;
+                }
+                if let Some(key) = this.timer.take() {
+                    rt.cancel_timer(key);
+                }
+                return Poll::Ready(());
+            }
+            match this.timer {
+                Some(key) => rt.update_timer(key, cx.waker()),
+                None => this.timer = Some(rt.register_timer(this.deadline, cx.waker())),
+            }
+            Poll::Pending
+        })
+    }
+}
+
+impl Drop for Sleep {
+    fn drop(&mut self) {
+        if let Some(key) = self.timer.take() {
+            runtime::try_with(|rt| rt.cancel_timer(key));
+        }
+    }
+}
+
+/// The error of a [`timeout`] whose deadline passed before the future
+/// completed (asyncio's `TimeoutError`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("deadline has elapsed (timed out at {deadline})")]
+pub struct Elapsed {
+    deadline: Instant,
+}
+
+impl Elapsed {
+    /// The instant at which the timeout fired.
+    pub fn deadline(&self) -> Instant {
+        self.deadline
+    }
+}
+
+/// Runs `future` for at most `duration` of virtual time (asyncio's
+/// `wait_for`).
+///
+/// The inner future is polled first, so a future that is already complete
+/// returns its value even with a zero timeout. When the deadline passes first,
+/// the inner future is dropped right there (cancelling it) and the result is
+/// `Err(Elapsed)`.
+///
+/// # Cancel safety
+///
+/// Dropping the `Timeout` drops the inner future; it is as cancel safe as the
+/// inner future.
+///
+/// # Panics
+///
+/// Outside a simulation.
+///
+/// ```
+/// use std::time::Duration;
+/// use simloop::{Sim, time};
+///
+/// Sim::new(7).run(async {
+///     let slow = time::sleep(Duration::from_secs(400));
+///     let err = time::timeout(Duration::from_secs(1), slow).await.unwrap_err();
+///     assert_eq!(err.deadline().since_start(), Duration::from_secs(1));
+///     assert_eq!(time::now().since_start(), Duration::from_secs(1));
+/// }).unwrap();
+/// ```
+pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
+    Timeout {
+        future: Some(future),
+        sleep: sleep(duration),
+    }
+}
+
+/// Like [`timeout`] with an absolute deadline.
+///
+/// # Panics
+///
+/// Outside a simulation (when first polled).
+pub fn timeout_at<F: Future>(deadline: Instant, future: F) -> Timeout<F> {
+    Timeout {
+        future: Some(future),
+        sleep: sleep_until(deadline),
+    }
+}
+
+/// Alias of [`timeout`] under asyncio's name.
+///
+/// # Panics
+///
+/// Outside a simulation.
+pub fn wait_for<F: Future>(duration: Duration, future: F) -> Timeout<F> {
+    timeout(duration, future)
+}
+
+pin_project_lite::pin_project! {
+    /// The future returned by [`timeout`].
+    #[derive(Debug)]
+    #[must_use = "a Timeout does nothing unless awaited"]
+    pub struct Timeout<F> {
+        #[pin]
+        future: Option<F>,
+        #[pin]
+        sleep: Sleep,
+    }
+}
+
+impl<F: Future> Future for Timeout<F> {
+    type Output = Result<F::Output, Elapsed>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        let Some(future) = this.future.as_mut().as_pin_mut() else {
+            panic!("simloop::time::Timeout polled after it completed");
+        };
+        if let Poll::Ready(v) = future.poll(cx) {
+            this.future.set(None);
+            return Poll::Ready(Ok(v));
+        }
+        let deadline = this.sleep.deadline;
+        match this.sleep.poll(cx) {
+            Poll::Ready(()) => {
+                // Cancel the inner future at the deadline, as asyncio does.
+                this.future.set(None);
+                Poll::Ready(Err(Elapsed { deadline }))
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+/// Blocks the whole simulation for `duration` of CPU work, like a blocking
+/// call (`time.sleep`) inside an asyncio coroutine.
+///
+/// The clock moves forward by `duration` immediately and no other task runs
+/// meanwhile; timers that came due during the block fire late, as soon as the
+/// calling task next yields. The returned value is ready at once: it may be
+/// awaited (`busy(d).await`) or ignored (`busy(d);`) with the same effect.
+///
+/// # Panics
+///
+/// Outside a simulation.
+///
+/// ```
+/// use std::time::Duration;
+/// use simloop::{Sim, task, time};
+///
+/// Sim::new(1).run(async {
+///     let t = task::spawn(async { time::sleep(Duration::from_secs(1)).await; time::now() });
+///     time::sleep(Duration::from_millis(100)).await; // let the task start its sleep
+///     time::busy(Duration::from_secs(3));
+///     // The timer was due at 1 s but the loop was blocked until 3.1 s.
+///     assert_eq!(t.await.unwrap().since_start(), Duration::from_millis(3100));
+/// }).unwrap();
+/// ```
+pub fn busy(duration: Duration) -> Busy {
+    runtime::with("simloop::time::busy", |rt| rt.busy(duration));
+    Busy(())
+}
+
+/// The (already complete) future returned by [`busy`].
+#[derive(Debug)]
+pub struct Busy(());
+
+impl Future for Busy {
+    type Output = ();
+    fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<()> {
+        Poll::Ready(())
+    }
+}

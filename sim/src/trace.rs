@@ -1,0 +1,202 @@
+//! The record of a run: events stamped with virtual time, and the fingerprint
+//! that proves two runs made the same decisions.
+//!
+//! Every scheduling decision feeds a running 64-bit [`Fingerprint`]. With
+//! tracing on ([`SimBuilder::trace`](crate::SimBuilder::trace)) the decisions are
+//! also kept as a list of [`Event`]s, which the harness turns into timelines and
+//! uses to point at the first divergence when a run is not deterministic.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::task::{TaskId, TaskInfo};
+use crate::time::Instant;
+
+/// One scheduling decision, stamped with the virtual time and step (poll count)
+/// at which it happened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    /// Number of polls made before this event.
+    pub step: u64,
+    /// Virtual time of the event.
+    pub time: Instant,
+    /// The task the event is about.
+    pub task: TaskId,
+    /// What happened.
+    pub kind: EventKind,
+}
+
+/// What an [`Event`] records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EventKind {
+    /// The task was created by `parent` (`None` for the root task).
+    Spawn {
+        /// The task that spawned it.
+        parent: Option<TaskId>,
+    },
+    /// The task was woken and joined the ready set.
+    Wake,
+    /// The scheduler picked the task and polled it.
+    Poll,
+    /// A timer due at `deadline` fired (the task is the one that armed it).
+    TimerFired {
+        /// The instant the timer was due.
+        deadline: Instant,
+    },
+    /// The task blocked the loop for `duration` of virtual time.
+    Busy {
+        /// How long the loop was blocked.
+        duration: Duration,
+    },
+    /// The task's future completed.
+    Finish,
+    /// The task's future was dropped before completing (aborted, or cleaned
+    /// up when the root finished).
+    Abort,
+    /// The task panicked.
+    Panic {
+        /// The panic message.
+        message: String,
+    },
+}
+
+impl EventKind {
+    fn code(&self) -> u64 {
+        match self {
+            EventKind::Spawn { .. } => 1,
+            EventKind::Wake => 2,
+            EventKind::Poll => 3,
+            EventKind::TimerFired { .. } => 4,
+            EventKind::Busy { .. } => 5,
+            EventKind::Finish => 6,
+            EventKind::Abort => 7,
+            EventKind::Panic { .. } => 8,
+        }
+    }
+
+    fn payload(&self) -> u64 {
+        match self {
+            EventKind::Spawn { parent } => parent.map_or(u64::MAX, TaskId::as_u64),
+            EventKind::TimerFired { deadline } => deadline.as_nanos(),
+            EventKind::Busy { duration } => crate::time::duration_to_nanos(*duration),
+            EventKind::Panic { message } => message.len() as u64,
+            _ => 0,
+        }
+    }
+}
+
+impl fmt::Display for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "[{} step {}] task {} ", self.time, self.step, self.task)?;
+        match &self.kind {
+            EventKind::Spawn { parent: Some(p) } => write!(f, "spawned by task {p}"),
+            EventKind::Spawn { parent: None } => write!(f, "spawned (root)"),
+            EventKind::Wake => write!(f, "woken"),
+            EventKind::Poll => write!(f, "polled"),
+            EventKind::TimerFired { deadline } => write!(f, "timer due at {deadline} fired"),
+            EventKind::Busy { duration } => write!(f, "busy for {duration:?}"),
+            EventKind::Finish => write!(f, "finished"),
+            EventKind::Abort => write!(f, "aborted"),
+            EventKind::Panic { message } => write!(f, "panicked: {message}"),
+        }
+    }
+}
+
+/// A stable 64-bit hash of every scheduling decision of a run.
+///
+/// It does not depend on the process, the machine, pointer values or the
+/// standard library's hasher, so the same seed and program give the same
+/// fingerprint everywhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Fingerprint(pub u64);
+
+impl fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:016x}", self.0)
+    }
+}
+
+const FP_MUL: u64 = 0x9E37_79B9_7F4A_7C15;
+
+impl Fingerprint {
+    const START: Fingerprint = Fingerprint(0xcbf2_9ce4_8422_2325);
+
+    #[inline]
+    fn mix(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(23) ^ word).wrapping_mul(FP_MUL);
+    }
+}
+
+/// The events of one run and the tasks they name.
+#[derive(Debug, Clone, Default)]
+pub struct Trace {
+    /// Every event in the order it happened.
+    pub events: Vec<Event>,
+    /// Every task the run created, indexed by [`TaskId::as_u64`].
+    pub tasks: Vec<TaskInfo>,
+}
+
+impl Trace {
+    /// The task with this id, if the run created it.
+    pub fn task(&self, id: TaskId) -> Option<&TaskInfo> {
+        self.tasks.get(id.as_u64() as usize)
+    }
+}
+
+/// Collects the fingerprint always and the events only when tracing is on.
+pub(crate) struct Recorder {
+    fingerprint: Fingerprint,
+    trace: Option<Trace>,
+}
+
+impl Recorder {
+    pub(crate) fn new(keep_events: bool) -> Self {
+        Recorder {
+            fingerprint: Fingerprint::START,
+            trace: keep_events.then(Trace::default),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn record(&mut self, step: u64, time: Instant, task: TaskId, kind: EventKind) {
+        self.fingerprint.mix(kind.code() | (task.as_u64() << 8));
+        self.fingerprint.mix(time.as_nanos());
+        self.fingerprint.mix(kind.payload());
+        if let Some(trace) = &mut self.trace {
+            trace.events.push(Event {
+                step,
+                time,
+                task,
+                kind,
+            });
+        }
+    }
+
+    pub(crate) fn is_tracing(&self) -> bool {
+        self.trace.is_some()
+    }
+
+    pub(crate) fn task_created(&mut self, info: &TaskInfo) {
+        if let Some(trace) = &mut self.trace {
+            trace.tasks.push(info.clone());
+        }
+    }
+
+    pub(crate) fn fingerprint(&self) -> Fingerprint {
+        self.fingerprint
+    }
+
+    pub(crate) fn take_trace(&mut self) -> Option<Trace> {
+        self.trace.take()
+    }
+}
+
+/// Name shared by the trace and error reports for a task that has none.
+pub(crate) fn display_name(id: TaskId, name: Option<&Arc<str>>) -> String {
+    match name {
+        Some(n) => format!("task {id} \"{n}\""),
+        None => format!("task {id}"),
+    }
+}
