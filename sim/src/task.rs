@@ -281,6 +281,11 @@ pub fn current() -> TaskInfo {
     runtime::with("simloop::task::current", Runtime::current_task)
 }
 
+/// The task being polled, or `None` outside a simulation.
+pub fn try_current() -> Option<TaskInfo> {
+    runtime::try_with(Runtime::current_task)
+}
+
 /// The id of the task being polled.
 ///
 /// # Panics

@@ -137,6 +137,12 @@ pub fn now() -> Instant {
     runtime::with("simloop::time::now", |rt| rt.now())
 }
 
+/// The current virtual time, or `None` outside a simulation (for code, such
+/// as log formatters, that runs both inside and outside one).
+pub fn try_now() -> Option<Instant> {
+    runtime::try_with(|rt| rt.now())
+}
+
 /// Waits until `duration` of virtual time has passed.
 ///
 /// The deadline is fixed when `sleep` is called, not when it is first polled.
