@@ -1,1 +1,70 @@
-//! The scenario catalog (filled by the scenarios work).
+//! # simloop-scenarios: the asyncio seed programs as simloop scenarios
+//!
+//! Every program of the seed documents (the asyncio teaching texts the
+//! project starts from) is a [`Scenario`]: an async program that runs under
+//! [`simloop`], prints into a [`Log`](log::Log) stamped with virtual time and
+//! task name, and checks the properties it must satisfy under every seed and
+//! strategy. "Sync" variants run the same work sequentially so the speed-up
+//! of the async version shows in virtual time, and a few [`bugs`] hold real
+//! concurrency bugs that FIFO order hides and other strategies find.
+//!
+//! The `simloop` command lists, runs, sweeps, replays and draws them.
+//!
+//! ```
+//! use std::time::Duration;
+//! use simloop::{Sim, Strategy};
+//! use simloop_scenarios::find;
+//!
+//! let chess = find("chess").unwrap();
+//! let outcome = chess.check(&Sim::new(1)).unwrap();
+//! assert_eq!(outcome.elapsed(), Duration::from_secs(3655));
+//! for seed in 0..5 {
+//!     chess.check_seed(seed, &Strategy::Random).unwrap();
+//! }
+//! ```
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+#![allow(
+    clippy::result_large_err,
+    reason = "scenarios return the core's `SimError` by value, as `Sim::run` does"
+)]
+
+pub mod bugs;
+pub mod catalog;
+pub mod human;
+pub mod log;
+mod scenario;
+pub mod web;
+
+pub use scenario::{
+    Failure, Kind, Logged, Outcome, Scenario, Story, Violation, finish, replay_command, run_logged,
+};
+
+/// Every scenario: the seed programs with their variants, then the bugs.
+pub fn all() -> Vec<Scenario> {
+    let mut all = catalog::all();
+    all.extend(bugs::all());
+    all
+}
+
+/// The scenario called `name`, or an error listing every name.
+pub fn find(name: &str) -> Result<Scenario, UnknownScenario> {
+    all()
+        .into_iter()
+        .find(|s| s.name == name)
+        .ok_or_else(|| UnknownScenario {
+            name: name.to_owned(),
+            known: all().iter().map(|s| s.name).collect(),
+        })
+}
+
+/// A scenario name that is not in the catalog.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown scenario `{name}`; the scenarios are: {}", known.join(", "))]
+pub struct UnknownScenario {
+    /// The name asked for.
+    pub name: String,
+    /// Every scenario's name.
+    pub known: Vec<&'static str>,
+}

@@ -1,0 +1,172 @@
+//! # `async_gen` — seed 004
+//!
+//! An asynchronous generator `mygen` yields the powers of two 2^0 .. 2^9,
+//! pausing 0.2 s (asynchronously) and printing a separator before each item.
+//! `main` collects it twice: once in full (`g`), once with the seed's filter
+//! (`if j // 3 % 5: continue`, so only items with `(j / 3) % 5 == 0` are
+//! kept, `f`). It teaches that async iteration is sequential: an async
+//! generator lets other tasks run during its pauses but does not make its
+//! own items concurrent.
+//!
+//! Expected outcome, under every strategy and seed: `g` is
+//! [1, 2, 4, ..., 512], `f` is [1, 2, 16, 32, 256, 512]; item k of pass p
+//! arrives at p × 2 s + (k + 1) × 0.2 s; 2 s per pass, 4 s in all.
+//!
+//! Properties checked: `items`, `filtered`, `pace`, `elapsed`.
+
+use std::time::Duration;
+
+use futures::{Stream, StreamExt};
+use simloop::time::Instant;
+use simloop::{Report, Sim, SimError, time};
+
+use crate::ensure;
+use crate::human;
+use crate::log::{Line, Log};
+use crate::scenario::{
+    Kind, Logged, Outcome, Scenario, Story, Violation, checked, finish, run_logged,
+};
+
+/// The scenario.
+pub const SCENARIO: Scenario = Scenario::new(
+    "async_gen",
+    "an async generator of 2^0..2^9, 0.2 s per item, collected in full and filtered",
+    "004",
+    Kind::Seed,
+    outcome,
+)
+.with_story(story);
+
+/// Items per pass.
+pub const UP_TO: u32 = 10;
+/// Pause before each item.
+pub const PAUSE: Duration = Duration::from_millis(200);
+
+/// The seed's filter: keep `j` when `j // 3 % 5` is zero.
+pub fn keep(j: u64) -> bool {
+    (j / 3) % 5 == 0
+}
+
+/// `mygen(sep)`: prints `sep`, pauses 0.2 s and yields 2^i, for i in 0..10.
+pub fn mygen(log: Log, sep: &'static str) -> impl Stream<Item = u64> {
+    futures::stream::unfold(0u32, move |i| {
+        let log = log.clone();
+        async move {
+            if i == UP_TO {
+                return None;
+            }
+            log.say(sep);
+            time::sleep(PAUSE).await;
+            Some((1u64 << i, i + 1))
+        }
+    })
+}
+
+/// What a run gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Run {
+    /// Every item of the first pass.
+    pub g: Vec<u64>,
+    /// The items of the second pass the filter kept.
+    pub f: Vec<u64>,
+    /// When each item of both passes arrived (20 instants).
+    pub arrivals: Vec<Instant>,
+    /// What was printed.
+    pub lines: Vec<Line>,
+}
+
+impl Logged for Run {
+    fn lines(&self) -> &[Line] {
+        &self.lines
+    }
+}
+
+/// Collects `mygen` in full, then filtered.
+pub async fn main(log: Log) -> (Vec<u64>, Vec<u64>, Vec<Instant>) {
+    let mut arrivals = Vec::new();
+    let mut g = Vec::new();
+    let mut s = std::pin::pin!(mygen(log.clone(), "."));
+    while let Some(j) = s.next().await {
+        arrivals.push(time::now());
+        g.push(j);
+    }
+    let mut f = Vec::new();
+    let mut s = std::pin::pin!(mygen(log.clone(), "+"));
+    while let Some(j) = s.next().await {
+        arrivals.push(time::now());
+        if !keep(j) {
+            continue;
+        }
+        f.push(j);
+    }
+    log.say(format!("g = {g:?}"));
+    log.say(format!("f = {f:?}"));
+    (g, f, arrivals)
+}
+
+/// Runs [`main`] under `sim`.
+pub fn simulate(sim: &Sim) -> Result<Report<Run>, SimError> {
+    run_logged(sim, main).map(|r| {
+        r.map(|((g, f, arrivals), lines)| Run {
+            g,
+            f,
+            arrivals,
+            lines,
+        })
+    })
+}
+
+/// The properties.
+pub fn check(report: &Report<Run>) -> Result<(), Violation> {
+    let run = &report.value;
+    let powers: Vec<u64> = (0..UP_TO).map(|i| 1u64 << i).collect();
+    ensure!(run.g == powers, "items", "g = {:?}", run.g);
+    let want: Vec<u64> = powers.iter().copied().filter(|&j| keep(j)).collect();
+    ensure!(
+        run.f == want,
+        "filtered",
+        "f = {:?}, the filter keeps {want:?}",
+        run.f
+    );
+    ensure!(
+        run.arrivals.len() == 2 * UP_TO as usize,
+        "pace",
+        "{} items arrived",
+        run.arrivals.len()
+    );
+    for (n, at) in run.arrivals.iter().enumerate() {
+        let want = Instant::ZERO + PAUSE * (n as u32 + 1);
+        ensure!(
+            *at == want,
+            "pace",
+            "item {n} arrived at {at}, expected {want}"
+        );
+    }
+    ensure!(
+        report.elapsed == 2 * UP_TO * PAUSE,
+        "elapsed",
+        "took {:?}, expected 4 s",
+        report.elapsed
+    );
+    Ok(())
+}
+
+fn outcome(sim: &Sim) -> Result<Outcome, SimError> {
+    Ok(finish(simulate(sim)?, check, |r| {
+        format!(
+            "g = {:?}, f = {:?} in {}",
+            r.value.g,
+            r.value.f,
+            human::duration(r.elapsed)
+        )
+    }))
+}
+
+fn story(seed: u64) -> Result<Story, crate::Failure> {
+    let r = checked(&SCENARIO, simulate(&Sim::new(seed)), check)?;
+    Ok(vec![format!(
+        "An async generator of 10 powers of two, 0.2 s apart: collected in full, then filtered to {:?}; {} for two passes.",
+        r.value.f,
+        human::duration(r.elapsed)
+    )])
+}

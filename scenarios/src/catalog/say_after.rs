@@ -1,0 +1,219 @@
+//! # `say_after` — seed 002
+//!
+//! `say_after(delay, what)` sleeps `delay` seconds and prints `what`. The
+//! seed shows three ways to use two of them:
+//!
+//! - `say_after`: create both tasks (`hello` after 1 s, `world` after 2 s),
+//!   then await both. Tasks start as soon as they are created, so the sleeps
+//!   overlap: hello at 1 s, world at 2 s, 2 s in all.
+//! - `say_after-sequential`: create task 1, await it, only then create task 2.
+//!   Task 2 does not exist while task 1 sleeps: world at 3 s, 3 s in all.
+//! - `say_after-unawaited`: create both tasks and never await them. `main`
+//!   ends at t = 0 and the two tasks, still pending, are reported as leaked
+//!   (asyncio cancels them the same way); neither word is said.
+//!
+//! Expected outcome: exactly the above, under every strategy and seed.
+//!
+//! Properties checked: `words`, `elapsed` (all three); `leaked` (unawaited).
+
+use std::time::Duration;
+
+use simloop::{Report, Sim, SimError, task, time};
+
+use crate::ensure;
+use crate::human;
+use crate::log::{Line, Log};
+use crate::scenario::{Kind, Outcome, Scenario, Story, Violation, checked, finish, run_logged};
+
+/// Create both, then await both.
+pub const SCENARIO: Scenario = Scenario::new(
+    "say_after",
+    "create tasks say_after(1, hello) and say_after(2, world), then await both: 2 s",
+    "002",
+    Kind::Seed,
+    outcome,
+)
+.with_story(story);
+
+/// Await task 1 before creating task 2.
+pub const SEQUENTIAL: Scenario = Scenario::new(
+    "say_after-sequential",
+    "await the first task before creating the second: 3 s",
+    "002",
+    Kind::Variant { of: "say_after" },
+    outcome_sequential,
+);
+
+/// Never await.
+pub const UNAWAITED: Scenario = Scenario::new(
+    "say_after-unawaited",
+    "create both tasks and never await them: main ends at 0 s, two tasks leak",
+    "002",
+    Kind::Variant { of: "say_after" },
+    outcome_unawaited,
+);
+
+/// Sleeps `delay` seconds, then says `what`.
+pub async fn say_after(log: Log, delay: u64, what: &'static str) {
+    time::sleep(Duration::from_secs(delay)).await;
+    log.say(what);
+}
+
+fn spawn_say(log: &Log, delay: u64, what: &'static str) -> task::JoinHandle<()> {
+    task::spawn_named(
+        format!("say_after({delay}, {what})"),
+        say_after(log.clone(), delay, what),
+    )
+}
+
+/// Both tasks created, then both awaited.
+pub async fn main(log: Log) {
+    log.say("started");
+    let task1 = spawn_say(&log, 1, "hello");
+    let task2 = spawn_say(&log, 2, "world");
+    task1.await.expect("say_after completes");
+    task2.await.expect("say_after completes");
+    log.say("finished");
+}
+
+/// Task 1 created and awaited, then task 2.
+pub async fn main_sequential(log: Log) {
+    log.say("started");
+    let task1 = spawn_say(&log, 1, "hello");
+    task1.await.expect("say_after completes");
+    let task2 = spawn_say(&log, 2, "world");
+    task2.await.expect("say_after completes");
+    log.say("finished");
+}
+
+/// Both tasks created, never awaited.
+pub async fn main_unawaited(log: Log) {
+    let start = time::now();
+    log.say("Before creating tasks.");
+    let _task1 = spawn_say(&log, 1, "hello");
+    let _task2 = spawn_say(&log, 2, "world");
+    log.say(format!(
+        "Total time elapsed: {:.2} seconds",
+        (time::now() - start).as_secs_f64()
+    ));
+}
+
+/// Runs `main` (one of the three above) under `sim`.
+pub fn simulate<F, Fut>(sim: &Sim, main: F) -> Result<Report<Vec<Line>>, SimError>
+where
+    F: FnOnce(Log) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    run_logged(sim, main).map(|r| r.map(|((), lines)| lines))
+}
+
+fn said(lines: &[Line], word: &str) -> Option<Duration> {
+    lines
+        .iter()
+        .find(|l| l.text == word)
+        .map(|l| l.time.since_start())
+}
+
+fn check_words(report: &Report<Vec<Line>>, world_at: u64) -> Result<(), Violation> {
+    let hello = said(&report.value, "hello");
+    let world = said(&report.value, "world");
+    ensure!(
+        hello == Some(Duration::from_secs(1)) && world == Some(Duration::from_secs(world_at)),
+        "words",
+        "hello at {hello:?}, world at {world:?}; expected 1 s and {world_at} s"
+    );
+    ensure!(
+        report.elapsed == Duration::from_secs(world_at),
+        "elapsed",
+        "took {:?}, expected {world_at} s",
+        report.elapsed
+    );
+    Ok(())
+}
+
+/// Properties of [`main`].
+pub fn check(report: &Report<Vec<Line>>) -> Result<(), Violation> {
+    check_words(report, 2)
+}
+
+/// Properties of [`main_sequential`].
+pub fn check_sequential(report: &Report<Vec<Line>>) -> Result<(), Violation> {
+    check_words(report, 3)
+}
+
+/// Properties of [`main_unawaited`].
+pub fn check_unawaited(report: &Report<Vec<Line>>) -> Result<(), Violation> {
+    ensure!(
+        report.elapsed == Duration::ZERO,
+        "elapsed",
+        "main ended at {:?}, expected 0 s",
+        report.elapsed
+    );
+    let leaked: Vec<String> = report.leaked.iter().map(|t| t.label()).collect();
+    ensure!(
+        leaked == ["say_after(1, hello)", "say_after(2, world)"],
+        "leaked",
+        "leaked tasks {leaked:?}"
+    );
+    let words = said(&report.value, "hello").or(said(&report.value, "world"));
+    ensure!(words.is_none(), "words", "a leaked task spoke at {words:?}");
+    Ok(())
+}
+
+fn outcome(sim: &Sim) -> Result<Outcome, SimError> {
+    Ok(finish(simulate(sim, main)?, check, |r| {
+        format!("both tasks created first: {}", human::duration(r.elapsed))
+    }))
+}
+
+fn outcome_sequential(sim: &Sim) -> Result<Outcome, SimError> {
+    Ok(finish(
+        simulate(sim, main_sequential)?,
+        check_sequential,
+        |r| {
+            format!(
+                "second task created after the first ended: {}",
+                human::duration(r.elapsed)
+            )
+        },
+    ))
+}
+
+fn outcome_unawaited(sim: &Sim) -> Result<Outcome, SimError> {
+    Ok(finish(
+        simulate(sim, main_unawaited)?,
+        check_unawaited,
+        |r| {
+            let names: Vec<String> = r.leaked.iter().map(ToString::to_string).collect();
+            format!(
+                "main ended at {}; never awaited, still pending: {}",
+                human::duration(r.elapsed),
+                names.join(", ")
+            )
+        },
+    ))
+}
+
+fn story(seed: u64) -> Result<Story, crate::Failure> {
+    let sim = Sim::new(seed);
+    let both = checked(&SCENARIO, simulate(&sim, main), check)?;
+    let seq = checked(
+        &SEQUENTIAL,
+        simulate(&sim, main_sequential),
+        check_sequential,
+    )?;
+    let never = checked(&UNAWAITED, simulate(&sim, main_unawaited), check_unawaited)?;
+    Ok(vec![
+        format!(
+            "hello after 1 s, world after 2 s: both tasks created, then awaited: {}; \
+             the second created only after awaiting the first: {}.",
+            human::duration(both.elapsed),
+            human::duration(seq.elapsed)
+        ),
+        format!(
+            "Never awaited: main ends at {} and {} tasks are left pending (reported as leaked).",
+            human::duration(never.elapsed),
+            never.leaked.len()
+        ),
+    ])
+}

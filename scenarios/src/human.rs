@@ -1,0 +1,101 @@
+//! Durations written for people: `1 h 55 s`, `3.1 s`, `200 ms`.
+//!
+//! ```
+//! use std::time::Duration;
+//! use simloop_scenarios::human;
+//! assert_eq!(human::duration(Duration::from_secs(3655)), "1 h 55 s");
+//! assert_eq!(human::duration(Duration::from_secs(43_200)), "12 h");
+//! assert_eq!(human::duration(Duration::from_millis(3100)), "3.1 s");
+//! assert_eq!(human::duration(Duration::from_secs(5400)), "1 h 30 min");
+//! assert_eq!(human::duration(Duration::from_millis(200)), "200 ms");
+//! assert_eq!(human::duration(Duration::from_micros(2500)), "2.5 ms");
+//! ```
+
+use std::time::Duration;
+
+/// `value` with up to `decimals` decimals, trailing zeros removed.
+fn trimmed(value: f64, decimals: usize) -> String {
+    let s = format!("{value:.decimals$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        s
+    }
+}
+
+/// A duration as hours, minutes and seconds (zero parts left out), or as
+/// seconds, milliseconds or microseconds when it is short.
+pub fn duration(d: Duration) -> String {
+    let nanos = d.as_nanos();
+    if nanos == 0 {
+        return "0 s".to_owned();
+    }
+    if nanos < 1_000 {
+        return format!("{nanos} ns");
+    }
+    if nanos < 1_000_000 {
+        return format!("{} µs", trimmed(nanos as f64 / 1e3, 1));
+    }
+    if nanos < 1_000_000_000 {
+        return format!("{} ms", trimmed(nanos as f64 / 1e6, 1));
+    }
+    if d < Duration::from_secs(60) {
+        return format!("{} s", trimmed(d.as_secs_f64(), 3));
+    }
+    let secs = d.as_secs();
+    let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
+    let frac = f64::from(d.subsec_nanos()) / 1e9;
+    let mut parts = Vec::new();
+    if h > 0 {
+        parts.push(format!("{h} h"));
+    }
+    if m > 0 {
+        parts.push(format!("{m} min"));
+    }
+    if s > 0 || frac > 0.0 {
+        parts.push(format!("{} s", trimmed(s as f64 + frac, 3)));
+    }
+    parts.join(" ")
+}
+
+/// A count with thousands separated by commas: `43,200`.
+///
+/// ```
+/// assert_eq!(simloop_scenarios::human::count(1_234_567), "1,234,567");
+/// ```
+pub fn count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// How many times faster than `wall` the virtual `simulated` time went, as
+/// `1.2 million×`, `35,000×` or `3.5×`.
+///
+/// ```
+/// use std::time::Duration;
+/// use simloop_scenarios::human::speedup;
+/// assert_eq!(speedup(Duration::from_secs(3600), Duration::from_millis(2)), "1.8 million×");
+/// assert_eq!(speedup(Duration::from_secs(1), Duration::from_millis(4)), "250×");
+/// ```
+pub fn speedup(simulated: Duration, wall: Duration) -> String {
+    if wall.is_zero() {
+        return "∞×".to_owned();
+    }
+    let x = simulated.as_secs_f64() / wall.as_secs_f64();
+    if x >= 1e9 {
+        format!("{} billion×", trimmed(x / 1e9, 1))
+    } else if x >= 1e6 {
+        format!("{} million×", trimmed(x / 1e6, 1))
+    } else if x >= 10.0 {
+        format!("{}×", count(x.round() as u64))
+    } else {
+        format!("{}×", trimmed(x, 1))
+    }
+}
