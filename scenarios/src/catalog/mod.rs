@@ -8,6 +8,7 @@ pub mod chain;
 pub mod chess;
 pub mod chores;
 pub mod count;
+pub mod crawler;
 pub mod greetings;
 pub mod hello_world_loop;
 pub mod makerandom;
@@ -33,5 +34,6 @@ pub fn all() -> Vec<Scenario> {
         hello_world_loop::SCENARIO,
         wait_for::SCENARIO,
         async_gen::SCENARIO,
+        crawler::SCENARIO,
     ]
 }
