@@ -115,21 +115,28 @@ pub enum SimError {
         ctx: FailureContext,
     },
     /// Two runs with the same seed made different decisions.
-    #[error("non-determinism: two runs of the same seed diverged at event {index}: first run {}, second run {}; {ctx}\n{}",
-        show(first), show(second), repro(ctx))]
+    #[error(
+        "non-determinism: two runs of the same seed diverged at event {index}: first run {}, second run {}; {ctx}\n{}",
+        show(first),
+        show(second),
+        repro(ctx)
+    )]
     NonDeterminism {
         /// Index of the first differing event.
         index: usize,
         /// The event of the first run (`None` if it had ended).
-        first: Option<Event>,
+        first: Option<Box<Event>>,
         /// The event of the second run (`None` if it had ended).
-        second: Option<Event>,
+        second: Option<Box<Event>>,
         /// Where it happened.
         ctx: FailureContext,
     },
     /// A replayed schedule asked for a choice that the run did not offer:
     /// the program or its inputs changed since the schedule was recorded.
-    #[error("replay diverged at choice {position}: the schedule says {recorded:?} but the run offered {options} option(s) for a {offered} choice; {ctx}\n{}", repro(ctx))]
+    #[error(
+        "replay diverged at choice {position}: the schedule says {recorded:?} but the run offered {options} option(s) for a {offered} choice; {ctx}\n{}",
+        repro(ctx)
+    )]
     ScheduleDiverged {
         /// Position of the choice in the schedule.
         position: usize,
@@ -198,7 +205,7 @@ fn names(tasks: &[TaskInfo]) -> String {
         .join(", ")
 }
 
-fn show(event: &Option<Event>) -> String {
+fn show(event: &Option<Box<Event>>) -> String {
     match event {
         Some(e) => e.to_string(),
         None => "(run had ended)".to_owned(),

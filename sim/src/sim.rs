@@ -132,8 +132,8 @@ impl Sim {
         let at = a.get(index).or(b.get(index));
         Err(SimError::NonDeterminism {
             index,
-            first: a.get(index).cloned(),
-            second: b.get(index).cloned(),
+            first: a.get(index).cloned().map(Box::new),
+            second: b.get(index).cloned().map(Box::new),
             ctx: FailureContext {
                 seed: self.config.seed,
                 strategy: self.config.strategy.to_string(),
