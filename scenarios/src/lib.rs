@@ -25,10 +25,6 @@
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
-#![allow(
-    clippy::result_large_err,
-    reason = "scenarios return the core's `SimError` by value, as `Sim::run` does"
-)]
 
 pub mod bugs;
 pub mod catalog;
@@ -38,7 +34,8 @@ mod scenario;
 pub mod web;
 
 pub use scenario::{
-    Failure, Kind, Logged, Outcome, Scenario, Story, Violation, finish, replay_command, run_logged,
+    Checked, Env, Failure, Kind, Outcome, Program, Ran, Scenario, Story, Violation, checked,
+    replay_command, simulate,
 };
 
 /// Every scenario: the seed programs with their variants, then the bugs.

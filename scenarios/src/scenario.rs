@@ -5,7 +5,8 @@ use std::fmt;
 use std::future::Future;
 use std::time::Duration;
 
-use simloop::{Report, Sim, SimError, Strategy};
+use futures::future::LocalBoxFuture;
+use simloop::{Report, Sim, SimError, Strategy, time};
 
 use crate::log::{Line, Log};
 
@@ -82,31 +83,123 @@ pub struct Outcome {
     pub report: Report<()>,
     /// Whether every property held.
     pub verdict: Result<(), Violation>,
-    /// One line on what happened, e.g. `3 counters finished in 1 s`.
+    /// One line on what happened, e.g. `three counters, gathered: 1 s`.
     pub summary: String,
 }
 
 impl Outcome {
-    /// Packs a run: its report (whose value is dropped), log, verdict and
-    /// summary.
-    pub fn new<T>(
-        report: Report<T>,
-        log: Vec<Line>,
-        verdict: Result<(), Violation>,
-        summary: impl Into<String>,
-    ) -> Outcome {
-        Outcome {
-            log,
-            report: report.map(|_| ()),
-            verdict,
-            summary: summary.into(),
-        }
-    }
-
     /// Virtual time from start to end.
     pub fn elapsed(&self) -> Duration {
         self.report.elapsed
     }
+}
+
+/// A scenario's program, with what its properties need to know: the value
+/// its `main` returned, what it printed, the virtual time at its end, and
+/// the strategy it ran under (some properties hold only under FIFO).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ran<T> {
+    /// What `main` returned.
+    pub value: T,
+    /// What it printed.
+    pub lines: Vec<Line>,
+    /// Virtual time when `main` returned.
+    pub elapsed: Duration,
+    /// The strategy of the run.
+    pub strategy: Strategy,
+}
+
+/// What a scenario's program gets: a fresh log and the strategy it runs
+/// under.
+#[derive(Debug, Clone)]
+pub struct Env {
+    log: Log,
+    strategy: Strategy,
+}
+
+impl Env {
+    /// A fresh log, and the strategy the run uses.
+    pub fn new(strategy: Strategy) -> Env {
+        Env {
+            log: Log::new(),
+            strategy,
+        }
+    }
+
+    /// The log.
+    pub fn log(&self) -> &Log {
+        &self.log
+    }
+
+    /// The strategy.
+    pub fn strategy(&self) -> &Strategy {
+        &self.strategy
+    }
+
+    /// Runs `main` with the log and returns what it did.
+    ///
+    /// # Panics
+    ///
+    /// Outside a simulation.
+    pub async fn ran<T, Fut>(self, main: impl FnOnce(Log) -> Fut) -> Ran<T>
+    where
+        Fut: Future<Output = T>,
+    {
+        let value = main(self.log.clone()).await;
+        Ran {
+            value,
+            lines: self.log.lines(),
+            elapsed: time::now().since_start(),
+            strategy: self.strategy,
+        }
+    }
+
+    /// Runs `main`, checks its properties with `check` and describes the run
+    /// with `summary`.
+    ///
+    /// # Panics
+    ///
+    /// Outside a simulation.
+    pub async fn checked<T, Fut>(
+        self,
+        main: impl FnOnce(Log) -> Fut,
+        check: fn(&Ran<T>) -> Result<(), Violation>,
+        summary: fn(&Ran<T>) -> String,
+    ) -> Checked
+    where
+        Fut: Future<Output = T>,
+    {
+        let ran = self.ran(main).await;
+        Checked {
+            verdict: check(&ran),
+            summary: summary(&ran),
+        }
+    }
+}
+
+/// What a program's properties said about its run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checked {
+    /// Whether every property held.
+    pub verdict: Result<(), Violation>,
+    /// One line on what happened.
+    pub summary: String,
+}
+
+/// A scenario's program: makes the future that runs it (inside a
+/// simulation) and checks its properties at its end.
+pub type Program = fn(Env) -> LocalBoxFuture<'static, Checked>;
+
+/// Runs `main` under `sim` and returns the report with what it did.
+pub fn simulate<T, Fut>(
+    sim: &Sim,
+    main: impl FnOnce(Log) -> Fut,
+) -> Result<Report<Ran<T>>, SimError>
+where
+    Fut: Future<Output = T>,
+{
+    let env = Env::new(sim.strategy().clone());
+    sim.run_report(env.ran(main))
 }
 
 /// How checking one run of a scenario failed.
@@ -174,8 +267,31 @@ pub fn replay_command(scenario: &str, seed: u64, strategy: &str) -> String {
     format!("simloop replay {scenario} --seed {seed} --strategy {strategy}")
 }
 
-/// A few lines telling what a scenario shows, with measured numbers.
-pub type Story = Vec<String>;
+/// What the tour tells about a scenario: a few lines with measured numbers,
+/// and how much virtual time its runs simulated.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Story {
+    /// The lines.
+    pub lines: Vec<String>,
+    /// Virtual time of every run made to tell it.
+    pub simulated: Duration,
+    /// The number of runs made to tell it.
+    pub runs: u64,
+}
+
+impl Story {
+    /// Counts `report`'s run in the story and hands the report back.
+    pub fn ran<T>(&mut self, report: Report<T>) -> Report<T> {
+        self.simulated += report.elapsed;
+        self.runs += 1;
+        report
+    }
+
+    /// The story with these lines.
+    pub fn told(self, lines: Vec<String>) -> Story {
+        Story { lines, ..self }
+    }
+}
 
 /// One entry of the catalog: a name, a description, where it comes from, how
 /// to run it and check its properties, and how to tell its story.
@@ -189,7 +305,7 @@ pub struct Scenario {
     pub seed_files: &'static str,
     /// Seed program, variant or bug.
     pub kind: Kind,
-    run: fn(&Sim) -> Result<Outcome, SimError>,
+    program: Program,
     story: Option<fn(u64) -> Result<Story, Failure>>,
 }
 
@@ -203,22 +319,29 @@ impl fmt::Debug for Scenario {
 }
 
 impl Scenario {
-    /// A catalog entry whose runs are made by `run`.
+    /// A catalog entry whose runs are made by `program`.
     pub const fn new(
         name: &'static str,
         summary: &'static str,
         seed_files: &'static str,
         kind: Kind,
-        run: fn(&Sim) -> Result<Outcome, SimError>,
+        program: Program,
     ) -> Scenario {
         Scenario {
             name,
             summary,
             seed_files,
             kind,
-            run,
+            program,
             story: None,
         }
+    }
+
+    /// The future that runs the scenario inside a simulation and checks its
+    /// properties at the end (for harnesses that make the simulation
+    /// themselves, such as [`simloop::harness::Sweep`]).
+    pub fn program(&self, env: Env) -> LocalBoxFuture<'static, Checked> {
+        (self.program)(env)
     }
 
     /// The same entry with a story for `simloop tour` (given the seed).
@@ -231,7 +354,20 @@ impl Scenario {
     /// checks every property. A property that does not hold is in
     /// [`Outcome::verdict`]; a failing simulation is the error.
     pub fn run(&self, sim: &Sim) -> Result<Outcome, SimError> {
-        (self.run)(sim)
+        let env = Env::new(sim.strategy().clone());
+        let log = env.log().clone();
+        let program = self.program(env);
+        let report = sim.run_report(async move {
+            let checked = program.await;
+            (checked, log.lines())
+        })?;
+        let ((checked, log), report) = split(report);
+        Ok(Outcome {
+            log,
+            report,
+            verdict: checked.verdict,
+            summary: checked.summary,
+        })
     }
 
     /// Like [`run`](Scenario::run), with every failure as an error.
@@ -262,68 +398,39 @@ impl Scenario {
     }
 }
 
-/// A run's value that carries the scenario's log.
-pub trait Logged {
-    /// The lines the run printed.
-    fn lines(&self) -> &[Line];
-}
-
-impl Logged for Vec<Line> {
-    fn lines(&self) -> &[Line] {
-        self
-    }
-}
-
-/// Checks a typed run with `check`, describes it with `summary`, and packs it
-/// into an [`Outcome`].
-pub fn finish<T: Logged>(
-    report: Report<T>,
-    check: fn(&Report<T>) -> Result<(), Violation>,
-    summary: impl FnOnce(&Report<T>) -> String,
-) -> Outcome {
-    let verdict = check(&report);
-    let summary = summary(&report);
-    let lines = report.value.lines().to_vec();
-    Outcome::new(report, lines, verdict, summary)
+/// Splits a report into its value and the rest.
+fn split<T>(report: Report<T>) -> (T, Report<()>) {
+    let mut value = None;
+    let rest = report.map(|v| value = Some(v));
+    (value.expect("map calls its closure once"), rest)
 }
 
 /// A typed run of `scenario` whose properties (`check`) all hold, or the
 /// failure.
-pub fn checked<T: Logged + Clone>(
+pub fn checked<T: Clone>(
     scenario: &Scenario,
-    result: Result<Report<T>, SimError>,
-    check: fn(&Report<T>) -> Result<(), Violation>,
-) -> Result<Report<T>, Failure> {
+    result: Result<Report<Ran<T>>, SimError>,
+    check: fn(&Ran<T>) -> Result<(), Violation>,
+) -> Result<Report<Ran<T>>, Failure> {
     let report = result.map_err(|error| Failure::Sim {
         scenario: scenario.name,
         error,
     })?;
-    match check(&report) {
+    match check(&report.value) {
         Ok(()) => Ok(report),
         Err(violation) => {
-            let lines = report.value.lines().to_vec();
+            let log = report.value.lines.clone();
+            let (_, report) = split(report);
             Err(Failure::Property {
                 scenario: scenario.name,
                 violation: violation.clone(),
-                outcome: Box::new(Outcome::new(report, lines, Err(violation), String::new())),
+                outcome: Box::new(Outcome {
+                    log,
+                    report,
+                    verdict: Err(violation),
+                    summary: String::new(),
+                }),
             })
         }
     }
-}
-
-/// The report of [`run_logged`]: the root's value and the log's lines.
-pub type LoggedReport<T> = Report<(T, Vec<Line>)>;
-
-/// Runs `main` with a fresh [`Log`] as the root future and returns the
-/// report with the log's lines next to `main`'s value.
-pub fn run_logged<F, Fut>(sim: &Sim, main: F) -> Result<LoggedReport<Fut::Output>, SimError>
-where
-    F: FnOnce(Log) -> Fut,
-    Fut: Future,
-{
-    sim.run_report(async move {
-        let log = Log::new();
-        let value = main(log.clone()).await;
-        (value, log.lines())
-    })
 }

@@ -30,8 +30,8 @@ use std::time::Duration;
 use simloop::{Report, Sim, SimError, task, time};
 
 use crate::ensure;
-use crate::log::{Line, Log};
-use crate::scenario::{Kind, Logged, Outcome, Scenario, Violation, finish, run_logged};
+use crate::log::Log;
+use crate::scenario::{Kind, Ran, Scenario, Violation};
 
 /// The scenario.
 pub const SCENARIO: Scenario = Scenario::new(
@@ -39,7 +39,7 @@ pub const SCENARIO: Scenario = Scenario::new(
     "BUG: two requests miss the same cache key at the same instant and both load it",
     "",
     Kind::Bug,
-    outcome,
+    |env| Box::pin(env.checked(main, check, summary)),
 );
 
 /// How long the store takes to load a value.
@@ -96,8 +96,17 @@ pub async fn request(log: Log, cache: Rc<Cache>, store: Rc<Store>, key: &'static
     log.say(format!("served {profile}"));
 }
 
-/// Two requests for `user:42`; returns (store loads, cache fills).
-pub async fn main(log: Log) -> (u32, u32) {
+/// How often the key was loaded and the cache filled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Loads {
+    /// How many times the store loaded the key.
+    pub loads: u32,
+    /// How many times the cache was filled.
+    pub fills: u32,
+}
+
+/// Two requests for `user:42`.
+pub async fn main(log: Log) -> Loads {
     let cache = Rc::new(Cache::default());
     let store = Rc::new(Store::default());
     let first = task::spawn_named(
@@ -115,40 +124,20 @@ pub async fn main(log: Log) -> (u32, u32) {
         store.loads.get(),
         cache.fills.get()
     ));
-    (store.loads.get(), cache.fills.get())
-}
-
-/// What a run gave.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Run {
-    /// How many times the store loaded the key.
-    pub loads: u32,
-    /// How many times the cache was filled.
-    pub fills: u32,
-    /// What was printed.
-    pub lines: Vec<Line>,
-}
-
-impl Logged for Run {
-    fn lines(&self) -> &[Line] {
-        &self.lines
+    Loads {
+        loads: store.loads.get(),
+        fills: cache.fills.get(),
     }
 }
 
 /// Runs [`main`] under `sim`.
-pub fn simulate(sim: &Sim) -> Result<Report<Run>, SimError> {
-    run_logged(sim, main).map(|r| {
-        r.map(|((loads, fills), lines)| Run {
-            loads,
-            fills,
-            lines,
-        })
-    })
+pub fn simulate(sim: &Sim) -> Result<Report<Ran<Loads>>, SimError> {
+    crate::simulate(sim, main)
 }
 
 /// The property.
-pub fn check(report: &Report<Run>) -> Result<(), Violation> {
-    let r = &report.value;
+pub fn check(ran: &Ran<Loads>) -> Result<(), Violation> {
+    let r = &ran.value;
     ensure!(
         r.loads == 1 && r.fills == 1,
         "single-load",
@@ -159,11 +148,9 @@ pub fn check(report: &Report<Run>) -> Result<(), Violation> {
     Ok(())
 }
 
-fn outcome(sim: &Sim) -> Result<Outcome, SimError> {
-    Ok(finish(simulate(sim)?, check, |r| {
-        format!(
-            "two requests for one key: {} store load(s), {} cache fill(s)",
-            r.value.loads, r.value.fills
-        )
-    }))
+fn summary(r: &Ran<Loads>) -> String {
+    format!(
+        "two requests for one key: {} store load(s), {} cache fill(s)",
+        r.value.loads, r.value.fills
+    )
 }

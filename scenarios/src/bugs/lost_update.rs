@@ -25,8 +25,8 @@ use std::rc::Rc;
 use simloop::{Report, Sim, SimError, task};
 
 use crate::ensure;
-use crate::log::{Line, Log};
-use crate::scenario::{Kind, Logged, Outcome, Scenario, Violation, finish, run_logged};
+use crate::log::Log;
+use crate::scenario::{Kind, Ran, Scenario, Violation};
 
 /// The scenario.
 pub const SCENARIO: Scenario = Scenario::new(
@@ -34,7 +34,7 @@ pub const SCENARIO: Scenario = Scenario::new(
     "BUG: two deposits read the balance, await, write it back; one can be lost",
     "",
     Kind::Bug,
-    outcome,
+    |env| Box::pin(env.checked(main, check, summary)),
 );
 
 /// Alice's deposit.
@@ -80,43 +80,23 @@ pub async fn main(log: Log) -> u64 {
     balance
 }
 
-/// What a run gave.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Run {
-    /// The final balance.
-    pub balance: u64,
-    /// What was printed.
-    pub lines: Vec<Line>,
-}
-
-impl Logged for Run {
-    fn lines(&self) -> &[Line] {
-        &self.lines
-    }
-}
-
 /// Runs [`main`] under `sim`.
-pub fn simulate(sim: &Sim) -> Result<Report<Run>, SimError> {
-    run_logged(sim, main).map(|r| r.map(|(balance, lines)| Run { balance, lines }))
+pub fn simulate(sim: &Sim) -> Result<Report<Ran<u64>>, SimError> {
+    crate::simulate(sim, main)
 }
 
 /// The property.
-pub fn check(report: &Report<Run>) -> Result<(), Violation> {
+pub fn check(ran: &Ran<u64>) -> Result<(), Violation> {
     ensure!(
-        report.value.balance == ALICE + BOB,
+        ran.value == ALICE + BOB,
         "no-lost-update",
         "final balance {}, expected {} (a deposit was lost)",
-        report.value.balance,
+        ran.value,
         ALICE + BOB
     );
     Ok(())
 }
 
-fn outcome(sim: &Sim) -> Result<Outcome, SimError> {
-    Ok(finish(simulate(sim)?, check, |r| {
-        format!(
-            "deposits of {ALICE} and {BOB}: final balance {}",
-            r.value.balance
-        )
-    }))
+fn summary(r: &Ran<u64>) -> String {
+    format!("deposits of {ALICE} and {BOB}: final balance {}", r.value)
 }

@@ -22,10 +22,8 @@ use simloop::{Report, Sim, SimError, time};
 
 use crate::ensure;
 use crate::human;
-use crate::log::{Line, Log};
-use crate::scenario::{
-    Kind, Logged, Outcome, Scenario, Story, Violation, checked, finish, run_logged,
-};
+use crate::log::Log;
+use crate::scenario::{Kind, Ran, Scenario, Story, Violation, checked};
 
 /// The scenario.
 pub const SCENARIO: Scenario = Scenario::new(
@@ -33,7 +31,7 @@ pub const SCENARIO: Scenario = Scenario::new(
     "an async generator of 2^0..2^9, 0.2 s per item, collected in full and filtered",
     "004",
     Kind::Seed,
-    outcome,
+    |env| Box::pin(env.checked(main, check, summary)),
 )
 .with_story(story);
 
@@ -62,27 +60,19 @@ pub fn mygen(log: Log, sep: &'static str) -> impl Stream<Item = u64> {
     })
 }
 
-/// What a run gave.
+/// The two passes over `mygen`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Run {
+pub struct Passes {
     /// Every item of the first pass.
     pub g: Vec<u64>,
     /// The items of the second pass the filter kept.
     pub f: Vec<u64>,
     /// When each item of both passes arrived (20 instants).
     pub arrivals: Vec<Instant>,
-    /// What was printed.
-    pub lines: Vec<Line>,
-}
-
-impl Logged for Run {
-    fn lines(&self) -> &[Line] {
-        &self.lines
-    }
 }
 
 /// Collects `mygen` in full, then filtered.
-pub async fn main(log: Log) -> (Vec<u64>, Vec<u64>, Vec<Instant>) {
+pub async fn main(log: Log) -> Passes {
     let mut arrivals = Vec::new();
     let mut g = Vec::new();
     let mut s = std::pin::pin!(mygen(log.clone(), "."));
@@ -101,24 +91,17 @@ pub async fn main(log: Log) -> (Vec<u64>, Vec<u64>, Vec<Instant>) {
     }
     log.say(format!("g = {g:?}"));
     log.say(format!("f = {f:?}"));
-    (g, f, arrivals)
+    Passes { g, f, arrivals }
 }
 
 /// Runs [`main`] under `sim`.
-pub fn simulate(sim: &Sim) -> Result<Report<Run>, SimError> {
-    run_logged(sim, main).map(|r| {
-        r.map(|((g, f, arrivals), lines)| Run {
-            g,
-            f,
-            arrivals,
-            lines,
-        })
-    })
+pub fn simulate(sim: &Sim) -> Result<Report<Ran<Passes>>, SimError> {
+    crate::simulate(sim, main)
 }
 
 /// The properties.
-pub fn check(report: &Report<Run>) -> Result<(), Violation> {
-    let run = &report.value;
+pub fn check(ran: &Ran<Passes>) -> Result<(), Violation> {
+    let run = &ran.value;
     let powers: Vec<u64> = (0..UP_TO).map(|i| 1u64 << i).collect();
     ensure!(run.g == powers, "items", "g = {:?}", run.g);
     let want: Vec<u64> = powers.iter().copied().filter(|&j| keep(j)).collect();
@@ -143,30 +126,29 @@ pub fn check(report: &Report<Run>) -> Result<(), Violation> {
         );
     }
     ensure!(
-        report.elapsed == 2 * UP_TO * PAUSE,
+        ran.elapsed == 2 * UP_TO * PAUSE,
         "elapsed",
         "took {:?}, expected 4 s",
-        report.elapsed
+        ran.elapsed
     );
     Ok(())
 }
 
-fn outcome(sim: &Sim) -> Result<Outcome, SimError> {
-    Ok(finish(simulate(sim)?, check, |r| {
-        format!(
-            "g = {:?}, f = {:?} in {}",
-            r.value.g,
-            r.value.f,
-            human::duration(r.elapsed)
-        )
-    }))
+fn summary(r: &Ran<Passes>) -> String {
+    format!(
+        "g = {:?}, f = {:?} in {}",
+        r.value.g,
+        r.value.f,
+        human::duration(r.elapsed)
+    )
 }
 
 fn story(seed: u64) -> Result<Story, crate::Failure> {
-    let r = checked(&SCENARIO, simulate(&Sim::new(seed)), check)?;
-    Ok(vec![format!(
+    let mut story = Story::default();
+    let r = story.ran(checked(&SCENARIO, simulate(&Sim::new(seed)), check)?);
+    Ok(story.told(vec![format!(
         "An async generator of 10 powers of two, 0.2 s apart: collected in full, then filtered to {:?}; {} for two passes.",
-        r.value.f,
+        r.value.value.f,
         human::duration(r.elapsed)
-    )])
+    )]))
 }

@@ -23,8 +23,8 @@ use simloop::{Report, Sim, SimError, Strategy, task, time};
 
 use crate::ensure;
 use crate::human;
-use crate::log::{Line, Log};
-use crate::scenario::{Kind, Outcome, Scenario, Story, Violation, checked, finish, run_logged};
+use crate::log::Log;
+use crate::scenario::{Kind, Ran, Scenario, Story, Violation, checked};
 
 /// The scenario.
 pub const SCENARIO: Scenario = Scenario::new(
@@ -32,7 +32,7 @@ pub const SCENARIO: Scenario = Scenario::new(
     "two say_after tasks, then a 3 s blocking call in main: both words at 3.1 s",
     "002",
     Kind::Seed,
-    outcome,
+    |env| Box::pin(env.checked(main, check, summary)),
 )
 .with_story(story);
 
@@ -61,15 +61,15 @@ pub async fn main(log: Log) {
 }
 
 /// Runs [`main`] under `sim`.
-pub fn simulate(sim: &Sim) -> Result<Report<Vec<Line>>, SimError> {
-    run_logged(sim, main).map(|r| r.map(|((), lines)| lines))
+pub fn simulate(sim: &Sim) -> Result<Report<Ran<()>>, SimError> {
+    crate::simulate(sim, main)
 }
 
 /// The properties.
-pub fn check(report: &Report<Vec<Line>>) -> Result<(), Violation> {
+pub fn check(ran: &Ran<()>) -> Result<(), Violation> {
     let at = Duration::from_millis(3100);
-    let words: Vec<(&str, Duration)> = report
-        .value
+    let words: Vec<(&str, Duration)> = ran
+        .lines
         .iter()
         .filter(|l| l.text == "hello" || l.text == "world")
         .map(|l| (l.text.as_str(), l.time.since_start()))
@@ -79,7 +79,7 @@ pub fn check(report: &Report<Vec<Line>>) -> Result<(), Violation> {
         "words-at-3.1s",
         "words said {words:?}"
     );
-    if report.strategy == Strategy::Fifo {
+    if ran.strategy == Strategy::Fifo {
         ensure!(
             words[0].0 == "hello",
             "hello-first",
@@ -87,35 +87,34 @@ pub fn check(report: &Report<Vec<Line>>) -> Result<(), Violation> {
         );
     }
     ensure!(
-        report.elapsed == at,
+        ran.elapsed == at,
         "elapsed",
         "took {:?}, expected 3.1 s",
-        report.elapsed
+        ran.elapsed
     );
     Ok(())
 }
 
-fn outcome(sim: &Sim) -> Result<Outcome, SimError> {
-    Ok(finish(simulate(sim)?, check, |r| {
-        let words: Vec<&str> = r
-            .value
-            .iter()
-            .filter(|l| l.text == "hello" || l.text == "world")
-            .map(|l| l.text.as_str())
-            .collect();
-        format!(
-            "{} at 3.1 s (timers due at 1 s and 2 s, loop blocked until 3.1 s); {} in all",
-            words.join(" then "),
-            human::duration(r.elapsed)
-        )
-    }))
+fn summary(r: &Ran<()>) -> String {
+    let words: Vec<&str> = r
+        .lines
+        .iter()
+        .filter(|l| l.text == "hello" || l.text == "world")
+        .map(|l| l.text.as_str())
+        .collect();
+    format!(
+        "{} at 3.1 s (timers due at 1 s and 2 s, loop blocked until 3.1 s); {} in all",
+        words.join(" then "),
+        human::duration(r.elapsed)
+    )
 }
 
 fn story(seed: u64) -> Result<Story, crate::Failure> {
-    let r = checked(&SCENARIO, simulate(&Sim::new(seed)), check)?;
-    let hello = r.value.iter().find(|l| l.text == "hello");
-    Ok(vec![format!(
+    let mut story = Story::default();
+    let r = story.ran(checked(&SCENARIO, simulate(&Sim::new(seed)), check)?);
+    let hello = r.value.lines.iter().find(|l| l.text == "hello");
+    Ok(story.told(vec![format!(
         "hello is due at 1 s, world at 2 s, but main blocks the loop for 3 s: both speak at {}.",
         hello.map_or_else(|| "?".to_owned(), |l| human::duration(l.time.since_start()))
-    )])
+    )]))
 }

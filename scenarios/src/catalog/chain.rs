@@ -18,10 +18,8 @@ use simloop::{Report, Sim, SimError, rand, task, time};
 
 use crate::ensure;
 use crate::human;
-use crate::log::{Line, Log};
-use crate::scenario::{
-    Kind, Logged, Outcome, Scenario, Story, Violation, checked, finish, run_logged,
-};
+use crate::log::Log;
+use crate::scenario::{Kind, Ran, Scenario, Story, Violation, checked};
 
 /// The scenario.
 pub const SCENARIO: Scenario = Scenario::new(
@@ -29,7 +27,7 @@ pub const SCENARIO: Scenario = Scenario::new(
     "three chains part1 -> part2, each part sleeping a random 0..=10 s; gathered",
     "000, 004",
     Kind::Seed,
-    outcome,
+    |env| Box::pin(env.checked(main, check, summary)),
 )
 .with_story(story);
 
@@ -97,29 +95,14 @@ pub async fn main(log: Log) -> Vec<ChainRecord> {
     chains
 }
 
-/// What a run gave.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Run {
-    /// Each chain, in order 1, 2, 3.
-    pub chains: Vec<ChainRecord>,
-    /// What was printed.
-    pub lines: Vec<Line>,
-}
-
-impl Logged for Run {
-    fn lines(&self) -> &[Line] {
-        &self.lines
-    }
-}
-
 /// Runs [`main`] under `sim`.
-pub fn simulate(sim: &Sim) -> Result<Report<Run>, SimError> {
-    run_logged(sim, main).map(|r| r.map(|(chains, lines)| Run { chains, lines }))
+pub fn simulate(sim: &Sim) -> Result<Report<Ran<Vec<ChainRecord>>>, SimError> {
+    crate::simulate(sim, main)
 }
 
 /// The properties.
-pub fn check(report: &Report<Run>) -> Result<(), Violation> {
-    let run = &report.value;
+pub fn check(ran: &Ran<Vec<ChainRecord>>) -> Result<(), Violation> {
+    let run = ran;
     let at = |prefix: String| {
         run.lines
             .iter()
@@ -127,7 +110,7 @@ pub fn check(report: &Report<Run>) -> Result<(), Violation> {
             .map(|l| l.time.since_start())
     };
     let mut longest = Duration::ZERO;
-    for c in &run.chains {
+    for c in &run.value {
         let n = c.n;
         let returned = at(format!("Returning part1({n}) =="));
         let started = at(format!("part2({n}, "));
@@ -154,51 +137,49 @@ pub fn check(report: &Report<Run>) -> Result<(), Violation> {
         longest = longest.max(want);
     }
     ensure!(
-        run.chains.len() == 3,
+        run.value.len() == 3,
         "chain-time",
         "{} chains finished",
-        run.chains.len()
+        run.value.len()
     );
     ensure!(
-        report.elapsed == longest,
+        ran.elapsed == longest,
         "elapsed",
         "took {:?}, the longest chain {longest:?}",
-        report.elapsed
+        ran.elapsed
     );
     Ok(())
 }
 
-fn outcome(sim: &Sim) -> Result<Outcome, SimError> {
-    Ok(finish(simulate(sim)?, check, |r| {
-        let parts: Vec<String> = r
-            .value
-            .chains
-            .iter()
-            .map(|c| format!("{}+{} s", c.i1, c.i2))
-            .collect();
-        format!(
-            "chains of {}: done in {}",
-            parts.join(", "),
-            human::duration(r.elapsed)
-        )
-    }))
+fn summary(r: &Ran<Vec<ChainRecord>>) -> String {
+    let parts: Vec<String> = r
+        .value
+        .iter()
+        .map(|c| format!("{}+{} s", c.i1, c.i2))
+        .collect();
+    format!(
+        "chains of {}: done in {}",
+        parts.join(", "),
+        human::duration(r.elapsed)
+    )
 }
 
 fn story(seed: u64) -> Result<Story, crate::Failure> {
-    let r = checked(&SCENARIO, simulate(&Sim::new(seed)), check)?;
+    let mut story = Story::default();
+    let r = story.ran(checked(&SCENARIO, simulate(&Sim::new(seed)), check)?);
     let parts: Vec<String> = r
         .value
-        .chains
+        .value
         .iter()
         .map(|c| format!("{} + {} s", c.i1, c.i2))
         .collect();
-    let total: u64 = r.value.chains.iter().map(|c| c.i1 + c.i2).sum();
-    Ok(vec![
+    let total: u64 = r.value.value.iter().map(|c| c.i1 + c.i2).sum();
+    Ok(story.told(vec![
         format!("3 chains of two random sleeps each: {}.", parts.join(", ")),
         format!(
             "Each part2 starts the instant its part1 returns; all done in {} (the longest chain), not {}.",
             human::duration(r.elapsed),
             human::duration(Duration::from_secs(total))
         ),
-    ])
+    ]))
 }

@@ -28,10 +28,8 @@ use simloop::{Report, Sim, SimError, Strategy, task, time};
 
 use crate::ensure;
 use crate::human;
-use crate::log::{Line, Log};
-use crate::scenario::{
-    Kind, Logged, Outcome, Scenario, Story, Violation, checked, finish, run_logged,
-};
+use crate::log::Log;
+use crate::scenario::{Kind, Ran, Scenario, Story, Violation, checked};
 
 /// All boards at once.
 pub const SCENARIO: Scenario = Scenario::new(
@@ -39,7 +37,7 @@ pub const SCENARIO: Scenario = Scenario::new(
     "one master, 24 boards, 30 moves each: 5 s of her time, then 55 s for the opponent",
     "000",
     Kind::Seed,
-    outcome,
+    |env| Box::pin(env.checked(main, check, summary)),
 )
 .with_story(story);
 
@@ -49,7 +47,7 @@ pub const SYNC: Scenario = Scenario::new(
     "the same exhibition, one game at a time: 12 h",
     "000",
     Kind::Variant { of: "chess" },
-    outcome_sync,
+    |env| Box::pin(env.checked(main_sync, check_sync, summary_sync)),
 );
 
 /// Boards in the exhibition.
@@ -119,34 +117,19 @@ pub async fn main_sync(log: Log) -> Vec<Move> {
     moves.take()
 }
 
-/// What a run gave.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Run {
-    /// Every move of the master, in the order she made them.
-    pub moves: Vec<Move>,
-    /// What was printed.
-    pub lines: Vec<Line>,
-}
-
-impl Logged for Run {
-    fn lines(&self) -> &[Line] {
-        &self.lines
-    }
-}
-
 /// Runs [`main`] under `sim`.
-pub fn simulate(sim: &Sim) -> Result<Report<Run>, SimError> {
-    run_logged(sim, main).map(|r| r.map(|(moves, lines)| Run { moves, lines }))
+pub fn simulate(sim: &Sim) -> Result<Report<Ran<Vec<Move>>>, SimError> {
+    crate::simulate(sim, main)
 }
 
 /// Runs [`main_sync`] under `sim`.
-pub fn simulate_sync(sim: &Sim) -> Result<Report<Run>, SimError> {
-    run_logged(sim, main_sync).map(|r| r.map(|(moves, lines)| Run { moves, lines }))
+pub fn simulate_sync(sim: &Sim) -> Result<Report<Ran<Vec<Move>>>, SimError> {
+    crate::simulate(sim, main_sync)
 }
 
 /// The properties every version satisfies.
-fn check_common(report: &Report<Run>) -> Result<(), Violation> {
-    let moves = &report.value.moves;
+fn check_common(ran: &Ran<Vec<Move>>) -> Result<(), Violation> {
+    let moves = &ran.value;
     for b in 1..=BOARDS {
         let at_board: Vec<&Move> = moves.iter().filter(|m| m.board == b).collect();
         ensure!(
@@ -195,67 +178,64 @@ fn check_common(report: &Report<Run>) -> Result<(), Violation> {
 }
 
 /// The properties of the simultaneous exhibition.
-pub fn check(report: &Report<Run>) -> Result<(), Violation> {
-    check_common(report)?;
+pub fn check(ran: &Ran<Vec<Move>>) -> Result<(), Violation> {
+    check_common(ran)?;
     let least = Duration::from_secs(3655);
     ensure!(
-        report.elapsed >= least,
+        ran.elapsed >= least,
         "elapsed",
         "took {:?}, less than the 3 655 s the master's moves and the last reply need",
-        report.elapsed
+        ran.elapsed
     );
-    if report.strategy == Strategy::Fifo {
+    if ran.strategy == Strategy::Fifo {
         ensure!(
-            report.elapsed == least,
+            ran.elapsed == least,
             "elapsed",
             "under FIFO took {:?}, expected exactly 3 655 s",
-            report.elapsed
+            ran.elapsed
         );
     }
     Ok(())
 }
 
 /// The properties of the one-at-a-time exhibition.
-pub fn check_sync(report: &Report<Run>) -> Result<(), Violation> {
-    check_common(report)?;
+pub fn check_sync(ran: &Ran<Vec<Move>>) -> Result<(), Violation> {
+    check_common(ran)?;
     ensure!(
-        report.elapsed == Duration::from_secs(43_200),
+        ran.elapsed == Duration::from_secs(43_200),
         "elapsed",
         "took {:?}, expected 12 h",
-        report.elapsed
+        ran.elapsed
     );
     Ok(())
 }
 
-fn outcome(sim: &Sim) -> Result<Outcome, SimError> {
-    Ok(finish(simulate(sim)?, check, |r| {
-        format!(
-            "24 games played simultaneously: {}",
-            human::duration(r.elapsed)
-        )
-    }))
+fn summary(r: &Ran<Vec<Move>>) -> String {
+    format!(
+        "24 games played simultaneously: {}",
+        human::duration(r.elapsed)
+    )
 }
 
-fn outcome_sync(sim: &Sim) -> Result<Outcome, SimError> {
-    Ok(finish(simulate_sync(sim)?, check_sync, |r| {
-        format!(
-            "24 games played one at a time: {}",
-            human::duration(r.elapsed)
-        )
-    }))
+fn summary_sync(r: &Ran<Vec<Move>>) -> String {
+    format!(
+        "24 games played one at a time: {}",
+        human::duration(r.elapsed)
+    )
 }
 
 fn story(seed: u64) -> Result<Story, crate::Failure> {
+    let mut story = Story::default();
     let sim = Sim::new(seed);
-    let sync = checked(&SYNC, simulate_sync(&sim), check_sync)?;
-    let simultaneous = checked(&SCENARIO, simulate(&sim), check)?;
+    let sync = story.ran(checked(&SYNC, simulate_sync(&sim), check_sync)?);
+    let simultaneous = story.ran(checked(&SCENARIO, simulate(&sim), check)?);
     let busy: Duration = simultaneous
         .value
-        .moves
+        .value
         .iter()
         .map(|m| m.end - m.start)
         .sum();
-    Ok(vec![
+    Ok(story.told(vec![
         format!(
             "24 chess games: {} played one at a time, {} played simultaneously.",
             human::duration(sync.elapsed),
@@ -264,15 +244,15 @@ fn story(seed: u64) -> Result<Story, crate::Failure> {
         format!(
             "The master is busy {} of that ({} moves); the last reply lands {} after her last move.",
             human::duration(busy),
-            simultaneous.value.moves.len(),
+            simultaneous.value.value.len(),
             human::duration(
                 simultaneous.elapsed
                     - simultaneous
                         .value
-                        .moves
+                        .value
                         .last()
                         .map_or(Duration::ZERO, |m| m.end.since_start())
             )
         ),
-    ])
+    ]))
 }

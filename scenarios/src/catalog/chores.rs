@@ -25,10 +25,8 @@ use simloop::{Report, Sim, SimError, task, time};
 
 use crate::ensure;
 use crate::human;
-use crate::log::{Line, Log};
-use crate::scenario::{
-    Kind, Logged, Outcome, Scenario, Story, Violation, checked, finish, run_logged,
-};
+use crate::log::Log;
+use crate::scenario::{Kind, Ran, Scenario, Story, Violation, checked};
 
 /// The concurrent version.
 pub const SCENARIO: Scenario = Scenario::new(
@@ -36,7 +34,7 @@ pub const SCENARIO: Scenario = Scenario::new(
     "laundry and dishwasher run while you cook and water the plants: 1 h 30 min",
     "003",
     Kind::Seed,
-    outcome,
+    |env| Box::pin(env.checked(main, check, summary)),
 )
 .with_story(story);
 
@@ -46,7 +44,7 @@ pub const SYNC: Scenario = Scenario::new(
     "the same four chores one after another: 3 h",
     "003",
     Kind::Variant { of: "chores" },
-    outcome_sync,
+    |env| Box::pin(env.checked(main_sync, check_sync, summary_sync)),
 );
 
 const HOUR: Duration = Duration::from_secs(3600);
@@ -149,33 +147,18 @@ pub async fn main_sync(log: Log) -> Vec<Chore> {
     vec![laundry, dinner, dishwasher, watering]
 }
 
-/// What a run gave.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Run {
-    /// Laundry, dinner, dishwasher, watering.
-    pub chores: Vec<Chore>,
-    /// What was printed.
-    pub lines: Vec<Line>,
-}
-
-impl Logged for Run {
-    fn lines(&self) -> &[Line] {
-        &self.lines
-    }
-}
-
 /// Runs [`main`] under `sim`.
-pub fn simulate(sim: &Sim) -> Result<Report<Run>, SimError> {
-    run_logged(sim, main).map(|r| r.map(|(chores, lines)| Run { chores, lines }))
+pub fn simulate(sim: &Sim) -> Result<Report<Ran<Vec<Chore>>>, SimError> {
+    crate::simulate(sim, main)
 }
 
 /// Runs [`main_sync`] under `sim`.
-pub fn simulate_sync(sim: &Sim) -> Result<Report<Run>, SimError> {
-    run_logged(sim, main_sync).map(|r| r.map(|(chores, lines)| Run { chores, lines }))
+pub fn simulate_sync(sim: &Sim) -> Result<Report<Ran<Vec<Chore>>>, SimError> {
+    crate::simulate(sim, main_sync)
 }
 
-fn check_common(report: &Report<Run>, elapsed: Duration) -> Result<(), Violation> {
-    let chores = &report.value.chores;
+fn check_common(ran: &Ran<Vec<Chore>>, elapsed: Duration) -> Result<(), Violation> {
+    let chores = &ran.value;
     ensure!(chores.len() == 4, "overlap", "{} chores done", chores.len());
     let lengths = [HOUR, HOUR, HALF_HOUR, HALF_HOUR];
     for (c, want) in chores.iter().zip(lengths) {
@@ -198,19 +181,19 @@ fn check_common(report: &Report<Run>, elapsed: Duration) -> Result<(), Violation
         watering.end
     );
     ensure!(
-        report.elapsed == elapsed,
+        ran.elapsed == elapsed,
         "elapsed",
         "took {:?}, expected {}",
-        report.elapsed,
+        ran.elapsed,
         human::duration(elapsed)
     );
     Ok(())
 }
 
 /// The properties of the concurrent version.
-pub fn check(report: &Report<Run>) -> Result<(), Violation> {
-    check_common(report, HOUR + HALF_HOUR)?;
-    let c = &report.value.chores;
+pub fn check(ran: &Ran<Vec<Chore>>) -> Result<(), Violation> {
+    check_common(ran, HOUR + HALF_HOUR)?;
+    let c = &ran.value;
     ensure!(
         c[0].overlaps(&c[1]) && c[2].overlaps(&c[3]),
         "overlap",
@@ -228,9 +211,9 @@ pub fn check(report: &Report<Run>) -> Result<(), Violation> {
 }
 
 /// The properties of the sequential version.
-pub fn check_sync(report: &Report<Run>) -> Result<(), Violation> {
-    check_common(report, 3 * HOUR)?;
-    let c = &report.value.chores;
+pub fn check_sync(ran: &Ran<Vec<Chore>>) -> Result<(), Violation> {
+    check_common(ran, 3 * HOUR)?;
+    let c = &ran.value;
     for (i, a) in c.iter().enumerate() {
         for b in &c[i + 1..] {
             ensure!(
@@ -245,28 +228,25 @@ pub fn check_sync(report: &Report<Run>) -> Result<(), Violation> {
     Ok(())
 }
 
-fn outcome(sim: &Sim) -> Result<Outcome, SimError> {
-    Ok(finish(simulate(sim)?, check, |r| {
-        format!(
-            "chores, machines running meanwhile: {}",
-            human::duration(r.elapsed)
-        )
-    }))
+fn summary(r: &Ran<Vec<Chore>>) -> String {
+    format!(
+        "chores, machines running meanwhile: {}",
+        human::duration(r.elapsed)
+    )
 }
 
-fn outcome_sync(sim: &Sim) -> Result<Outcome, SimError> {
-    Ok(finish(simulate_sync(sim)?, check_sync, |r| {
-        format!("chores one after another: {}", human::duration(r.elapsed))
-    }))
+fn summary_sync(r: &Ran<Vec<Chore>>) -> String {
+    format!("chores one after another: {}", human::duration(r.elapsed))
 }
 
 fn story(seed: u64) -> Result<Story, crate::Failure> {
+    let mut story = Story::default();
     let sim = Sim::new(seed);
-    let sync = checked(&SYNC, simulate_sync(&sim), check_sync)?;
-    let conc = checked(&SCENARIO, simulate(&sim), check)?;
-    Ok(vec![format!(
+    let sync = story.ran(checked(&SYNC, simulate_sync(&sim), check_sync)?);
+    let conc = story.ran(checked(&SCENARIO, simulate(&sim), check)?);
+    Ok(story.told(vec![format!(
         "Laundry, dinner, dishwasher, plants: {} one after another, {} with the machines running while you cook and water.",
         human::duration(sync.elapsed),
         human::duration(conc.elapsed)
-    )])
+    )]))
 }

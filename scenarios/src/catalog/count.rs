@@ -23,8 +23,8 @@ use simloop::{Report, Sim, SimError, task, time};
 
 use crate::ensure;
 use crate::human;
-use crate::log::{Line, Log};
-use crate::scenario::{Kind, Outcome, Scenario, Story, Violation, finish, run_logged};
+use crate::log::Log;
+use crate::scenario::{Kind, Ran, Scenario, Story, Violation, checked};
 
 /// The gathered version.
 pub const SCENARIO: Scenario = Scenario::new(
@@ -32,7 +32,7 @@ pub const SCENARIO: Scenario = Scenario::new(
     "three tasks print One, sleep 1 s, print Two; gathered: 1 s in all",
     "000, 003, 004",
     Kind::Seed,
-    outcome,
+    |env| Box::pin(env.checked(main, check, summary)),
 )
 .with_story(story);
 
@@ -42,7 +42,7 @@ pub const SYNC: Scenario = Scenario::new(
     "count with a blocking sleep, one call after another: 3 s",
     "003, 004",
     Kind::Variant { of: "count" },
-    outcome_sync,
+    |env| Box::pin(env.checked(main_sync, check_sync, summary_sync)),
 );
 
 const SECOND: Duration = Duration::from_secs(1);
@@ -74,18 +74,18 @@ pub async fn main_sync(log: Log) {
 }
 
 /// Runs [`main`] under `sim`.
-pub fn simulate(sim: &Sim) -> Result<Report<Vec<Line>>, SimError> {
-    run_logged(sim, main).map(|r| r.map(|((), lines)| lines))
+pub fn simulate(sim: &Sim) -> Result<Report<Ran<()>>, SimError> {
+    crate::simulate(sim, main)
 }
 
 /// Runs [`main_sync`] under `sim`.
-pub fn simulate_sync(sim: &Sim) -> Result<Report<Vec<Line>>, SimError> {
-    run_logged(sim, main_sync).map(|r| r.map(|((), lines)| lines))
+pub fn simulate_sync(sim: &Sim) -> Result<Report<Ran<()>>, SimError> {
+    crate::simulate(sim, main_sync)
 }
 
 /// The properties of the gathered version.
-pub fn check(report: &Report<Vec<Line>>) -> Result<(), Violation> {
-    let lines = &report.value;
+pub fn check(ran: &Ran<()>) -> Result<(), Violation> {
+    let lines = &ran.lines;
     let texts: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
     ensure!(
         texts == ["One", "One", "One", "Two", "Two", "Two"],
@@ -108,18 +108,18 @@ pub fn check(report: &Report<Vec<Line>>) -> Result<(), Violation> {
         );
     }
     ensure!(
-        report.elapsed == SECOND,
+        ran.elapsed == SECOND,
         "elapsed",
         "took {:?}, expected 1 s",
-        report.elapsed
+        ran.elapsed
     );
     Ok(())
 }
 
 /// The properties of the sequential version.
-pub fn check_sync(report: &Report<Vec<Line>>) -> Result<(), Violation> {
-    let got: Vec<(&str, u64)> = report
-        .value
+pub fn check_sync(ran: &Ran<()>) -> Result<(), Violation> {
+    let got: Vec<(&str, u64)> = ran
+        .lines
         .iter()
         .map(|l| (l.text.as_str(), l.time.since_start().as_secs()))
         .collect();
@@ -133,39 +133,36 @@ pub fn check_sync(report: &Report<Vec<Line>>) -> Result<(), Violation> {
     ];
     ensure!(got == want, "alternating", "printed {got:?}");
     ensure!(
-        report.elapsed == 3 * SECOND,
+        ran.elapsed == 3 * SECOND,
         "elapsed",
         "took {:?}, expected 3 s",
-        report.elapsed
+        ran.elapsed
     );
     Ok(())
 }
 
-fn outcome(sim: &Sim) -> Result<Outcome, SimError> {
-    Ok(finish(simulate(sim)?, check, |r| {
-        format!("three counters, gathered: {}", human::duration(r.elapsed))
-    }))
+fn summary(r: &Ran<()>) -> String {
+    format!("three counters, gathered: {}", human::duration(r.elapsed))
 }
 
-fn outcome_sync(sim: &Sim) -> Result<Outcome, SimError> {
-    Ok(finish(simulate_sync(sim)?, check_sync, |r| {
-        format!(
-            "three counters, one after another: {}",
-            human::duration(r.elapsed)
-        )
-    }))
+fn summary_sync(r: &Ran<()>) -> String {
+    format!(
+        "three counters, one after another: {}",
+        human::duration(r.elapsed)
+    )
 }
 
 fn story(seed: u64) -> Result<Story, crate::Failure> {
+    let mut story = Story::default();
     let sim = Sim::new(seed);
-    let sync = SYNC.check(&sim)?;
-    let gathered = SCENARIO.check(&sim)?;
-    Ok(vec![
+    let sync = story.ran(checked(&SYNC, simulate_sync(&sim), check_sync)?);
+    let gathered = story.ran(checked(&SCENARIO, simulate(&sim), check)?);
+    Ok(story.told(vec![
         "3 counters each print One, wait a second, print Two.".to_owned(),
         format!(
             "One after another (blocking sleep): {}. Gathered: {}, all three One before any Two.",
-            human::duration(sync.elapsed()),
-            human::duration(gathered.elapsed()),
+            human::duration(sync.elapsed),
+            human::duration(gathered.elapsed),
         ),
-    ])
+    ]))
 }

@@ -24,10 +24,8 @@ use simloop::{Report, Sim, SimError, task};
 
 use crate::ensure;
 use crate::human;
-use crate::log::{Line, Log};
-use crate::scenario::{
-    Kind, Logged, Outcome, Scenario, Story, Violation, checked, finish, run_logged,
-};
+use crate::log::Log;
+use crate::scenario::{Kind, Ran, Scenario, Story, Violation, checked};
 use crate::web::{MemFile, Request, Web, host_name, hrefs};
 
 /// The scenario.
@@ -36,7 +34,7 @@ pub const SCENARIO: Scenario = Scenario::new(
     "crawl 8 URLs of a simulated web concurrently (one 404, one host down), append links to a file",
     "004",
     Kind::Seed,
-    outcome,
+    |env| Box::pin(env.checked(main, check, summary)),
 )
 .with_story(story);
 
@@ -148,46 +146,35 @@ pub async fn bulk_crawl_and_write(log: Log, web: Web, file: MemFile, urls: &[&'s
     }
 }
 
-/// What a run gave.
+/// What the crawl left behind.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Run {
+pub struct Crawl {
     /// The output file's lines.
     pub file: Vec<String>,
     /// Every request the web answered.
     pub requests: Vec<Request>,
-    /// What was printed.
-    pub lines: Vec<Line>,
-}
-
-impl Logged for Run {
-    fn lines(&self) -> &[Line] {
-        &self.lines
-    }
 }
 
 /// Writes the header, then crawls [`URLS`] against [`web()`].
-pub async fn main(log: Log) -> (Vec<String>, Vec<Request>) {
+pub async fn main(log: Log) -> Crawl {
     let web = web();
     let file = MemFile::new();
     file.write(&format!("{HEADER}\n"));
     bulk_crawl_and_write(log.clone(), web.clone(), file.clone(), &URLS).await;
-    (file.lines(), web.requests())
+    Crawl {
+        file: file.lines(),
+        requests: web.requests(),
+    }
 }
 
 /// Runs [`main`] under `sim`.
-pub fn simulate(sim: &Sim) -> Result<Report<Run>, SimError> {
-    run_logged(sim, main).map(|r| {
-        r.map(|((file, requests), lines)| Run {
-            file,
-            requests,
-            lines,
-        })
-    })
+pub fn simulate(sim: &Sim) -> Result<Report<Ran<Crawl>>, SimError> {
+    crate::simulate(sim, main)
 }
 
 /// The properties.
-pub fn check(report: &Report<Run>) -> Result<(), Violation> {
-    let run = &report.value;
+pub fn check(ran: &Ran<Crawl>) -> Result<(), Violation> {
+    let run = &ran.value;
     let web = web();
     let mut fetched: Vec<&str> = run.requests.iter().map(|r| r.url.as_str()).collect();
     fetched.sort_unstable();
@@ -205,7 +192,7 @@ pub fn check(report: &Report<Run>) -> Result<(), Violation> {
     }
     for url in URLS {
         let said = |prefix: &str| {
-            run.lines
+            ran.lines
                 .iter()
                 .any(|l| l.text.starts_with(prefix) && l.text.contains(url))
         };
@@ -276,35 +263,40 @@ pub fn check(report: &Report<Run>) -> Result<(), Violation> {
         .max()
         .unwrap_or(Duration::ZERO);
     ensure!(
-        report.elapsed == slowest,
+        ran.elapsed == slowest,
         "elapsed",
         "took {:?}, the slowest request {slowest:?}",
-        report.elapsed
+        ran.elapsed
     );
     Ok(())
 }
 
-fn outcome(sim: &Sim) -> Result<Outcome, SimError> {
-    Ok(finish(simulate(sim)?, check, |r| {
-        let ok = r.value.requests.iter().filter(|q| q.status == 200).count();
-        format!(
-            "{ok} of {} pages loaded, {} links written, done in {}",
-            r.value.requests.len(),
-            r.value.file.len().saturating_sub(1),
-            human::duration(r.elapsed)
-        )
-    }))
+fn summary(r: &Ran<Crawl>) -> String {
+    let ok = r.value.requests.iter().filter(|q| q.status == 200).count();
+    format!(
+        "{ok} of {} pages loaded, {} links written, done in {}",
+        r.value.requests.len(),
+        r.value.file.len().saturating_sub(1),
+        human::duration(r.elapsed)
+    )
 }
 
 fn story(seed: u64) -> Result<Story, crate::Failure> {
-    let r = checked(&SCENARIO, simulate(&Sim::new(seed)), check)?;
-    let ok = r.value.requests.iter().filter(|q| q.status == 200).count();
-    let latencies: Duration = r.value.requests.iter().map(|q| q.end - q.start).sum();
-    Ok(vec![format!(
+    let mut story = Story::default();
+    let r = story.ran(checked(&SCENARIO, simulate(&Sim::new(seed)), check)?);
+    let ok = r
+        .value
+        .value
+        .requests
+        .iter()
+        .filter(|q| q.status == 200)
+        .count();
+    let latencies: Duration = r.value.value.requests.iter().map(|q| q.end - q.start).sum();
+    Ok(story.told(vec![format!(
         "Crawling 8 URLs of a simulated web: {ok} load, one is a 404, one host is down; {} links written. \
          Concurrently {}, one after another it would be {}.",
-        r.value.file.len().saturating_sub(1),
+        r.value.value.file.len().saturating_sub(1),
         human::duration(r.elapsed),
         human::duration(latencies)
-    )])
+    )]))
 }

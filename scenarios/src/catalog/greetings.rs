@@ -17,8 +17,8 @@ use simloop::{Report, Sim, SimError, task, time};
 
 use crate::ensure;
 use crate::human;
-use crate::log::{Line, Log};
-use crate::scenario::{Kind, Outcome, Scenario, Story, Violation, finish, run_logged};
+use crate::log::Log;
+use crate::scenario::{Kind, Ran, Scenario, Story, Violation, checked};
 
 /// The scenario.
 pub const SCENARIO: Scenario = Scenario::new(
@@ -26,7 +26,7 @@ pub const SCENARIO: Scenario = Scenario::new(
     "two tasks print Welcome, sleep 1 s, print Goodbye; gathered: 1 s",
     "001",
     Kind::Seed,
-    outcome,
+    |env| Box::pin(env.checked(main, check, summary)),
 )
 .with_story(story);
 
@@ -54,14 +54,14 @@ pub async fn main(log: Log) {
 }
 
 /// Runs [`main`] under `sim`.
-pub fn simulate(sim: &Sim) -> Result<Report<Vec<Line>>, SimError> {
-    run_logged(sim, main).map(|r| r.map(|((), lines)| lines))
+pub fn simulate(sim: &Sim) -> Result<Report<Ran<()>>, SimError> {
+    crate::simulate(sim, main)
 }
 
 /// The properties.
-pub fn check(report: &Report<Vec<Line>>) -> Result<(), Violation> {
-    let got: Vec<(&str, Duration)> = report
-        .value
+pub fn check(ran: &Ran<()>) -> Result<(), Violation> {
+    let got: Vec<(&str, Duration)> = ran
+        .lines
         .iter()
         .map(|l| (l.text.as_str(), l.time.since_start()))
         .collect();
@@ -86,24 +86,23 @@ pub fn check(report: &Report<Vec<Line>>) -> Result<(), Violation> {
         "printed at {times:?}"
     );
     ensure!(
-        report.elapsed == s,
+        ran.elapsed == s,
         "elapsed",
         "took {:?}, expected 1 s",
-        report.elapsed
+        ran.elapsed
     );
     Ok(())
 }
 
-fn outcome(sim: &Sim) -> Result<Outcome, SimError> {
-    Ok(finish(simulate(sim)?, check, |r| {
-        format!("two greeters, gathered: {}", human::duration(r.elapsed))
-    }))
+fn summary(r: &Ran<()>) -> String {
+    format!("two greeters, gathered: {}", human::duration(r.elapsed))
 }
 
 fn story(seed: u64) -> Result<Story, crate::Failure> {
-    let o = SCENARIO.check(&Sim::new(seed))?;
-    Ok(vec![format!(
+    let mut story = Story::default();
+    let o = story.ran(checked(&SCENARIO, simulate(&Sim::new(seed)), check)?);
+    Ok(story.told(vec![format!(
         "2 greeters gathered: Welcome, Welcome, then Goodbye, Goodbye after {}.",
-        human::duration(o.elapsed())
-    )])
+        human::duration(o.elapsed)
+    )]))
 }

@@ -19,8 +19,8 @@ use simloop::{Report, Sim, SimError, time};
 
 use crate::ensure;
 use crate::human;
-use crate::log::{Line, Log};
-use crate::scenario::{Kind, Outcome, Scenario, Story, Violation, checked, finish, run_logged};
+use crate::log::Log;
+use crate::scenario::{Kind, Ran, Scenario, Story, Violation, checked};
 
 /// The scenario.
 pub const SCENARIO: Scenario = Scenario::new(
@@ -28,7 +28,7 @@ pub const SCENARIO: Scenario = Scenario::new(
     "a hand-made event loop: hello and world post each other, blocking 1 s each, 4 turns",
     "001",
     Kind::Seed,
-    outcome,
+    |env| Box::pin(env.checked(main, check, summary)),
 )
 .with_story(story);
 
@@ -81,14 +81,14 @@ pub async fn main(log: Log) {
 }
 
 /// Runs [`main`] under `sim`.
-pub fn simulate(sim: &Sim) -> Result<Report<Vec<Line>>, SimError> {
-    run_logged(sim, main).map(|r| r.map(|((), lines)| lines))
+pub fn simulate(sim: &Sim) -> Result<Report<Ran<()>>, SimError> {
+    crate::simulate(sim, main)
 }
 
 /// The properties.
-pub fn check(report: &Report<Vec<Line>>) -> Result<(), Violation> {
-    let got: Vec<(&str, u64)> = report
-        .value
+pub fn check(ran: &Ran<()>) -> Result<(), Violation> {
+    let got: Vec<(&str, u64)> = ran
+        .lines
         .iter()
         .map(|l| (l.text.as_str(), l.time.since_start().as_secs()))
         .collect();
@@ -98,29 +98,28 @@ pub fn check(report: &Report<Vec<Line>>) -> Result<(), Violation> {
         "printed {got:?}"
     );
     ensure!(
-        report.elapsed == Duration::from_secs(4),
+        ran.elapsed == Duration::from_secs(4),
         "elapsed",
         "took {:?}, expected 4 s",
-        report.elapsed
+        ran.elapsed
     );
     Ok(())
 }
 
-fn outcome(sim: &Sim) -> Result<Outcome, SimError> {
-    Ok(finish(simulate(sim)?, check, |r| {
-        format!(
-            "4 turns of the hand-made loop: {}",
-            human::duration(r.elapsed)
-        )
-    }))
+fn summary(r: &Ran<()>) -> String {
+    format!(
+        "4 turns of the hand-made loop: {}",
+        human::duration(r.elapsed)
+    )
 }
 
 fn story(seed: u64) -> Result<Story, crate::Failure> {
-    let r = checked(&SCENARIO, simulate(&Sim::new(seed)), check)?;
-    let texts: Vec<&str> = r.value.iter().map(|l| l.text.as_str()).collect();
-    Ok(vec![format!(
+    let mut story = Story::default();
+    let r = story.ran(checked(&SCENARIO, simulate(&Sim::new(seed)), check)?);
+    let texts: Vec<&str> = r.value.lines.iter().map(|l| l.text.as_str()).collect();
+    Ok(story.told(vec![format!(
         "A hand-made event loop of callbacks that post each other: {} in {}.",
         texts.join(", "),
         human::duration(r.elapsed)
-    )])
+    )]))
 }

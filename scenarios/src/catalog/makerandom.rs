@@ -22,9 +22,7 @@ use simloop::{Report, Sim, SimError, rand, task, time};
 use crate::ensure;
 use crate::human;
 use crate::log::{Line, Log};
-use crate::scenario::{
-    Kind, Logged, Outcome, Scenario, Story, Violation, checked, finish, run_logged,
-};
+use crate::scenario::{Kind, Ran, Scenario, Story, Violation, checked};
 
 /// The scenario.
 pub const SCENARIO: Scenario = Scenario::new(
@@ -32,7 +30,7 @@ pub const SCENARIO: Scenario = Scenario::new(
     "three tasks draw 0..=10 until above 9, 8, 7, sleeping idx+1 s between tries",
     "000, 004",
     Kind::Seed,
-    outcome,
+    |env| Box::pin(env.checked(main, check, summary)),
 )
 .with_story(story);
 
@@ -76,24 +74,9 @@ pub async fn main(log: Log) -> Vec<u64> {
     results
 }
 
-/// What a run gave.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Run {
-    /// The result of each coroutine, by idx.
-    pub results: Vec<u64>,
-    /// What was printed.
-    pub lines: Vec<Line>,
-}
-
-impl Logged for Run {
-    fn lines(&self) -> &[Line] {
-        &self.lines
-    }
-}
-
 /// Runs [`main`] under `sim`.
-pub fn simulate(sim: &Sim) -> Result<Report<Run>, SimError> {
-    run_logged(sim, main).map(|r| r.map(|(results, lines)| Run { results, lines }))
+pub fn simulate(sim: &Sim) -> Result<Report<Ran<Vec<u64>>>, SimError> {
+    crate::simulate(sim, main)
 }
 
 /// The number of too-low draws of coroutine `idx`, counted in the log.
@@ -106,17 +89,17 @@ pub fn retries(lines: &[Line], idx: u64) -> u64 {
 }
 
 /// The properties.
-pub fn check(report: &Report<Run>) -> Result<(), Violation> {
-    let run = &report.value;
+pub fn check(ran: &Ran<Vec<u64>>) -> Result<(), Violation> {
+    let run = ran;
     ensure!(
-        run.results.len() == 3,
+        run.value.len() == 3,
         "above-threshold",
         "{} results",
-        run.results.len()
+        run.value.len()
     );
     let mut longest = Duration::ZERO;
     for idx in 0..3u64 {
-        let result = run.results[idx as usize];
+        let result = run.value[idx as usize];
         ensure!(
             result > threshold(idx) && result <= 10,
             "above-threshold",
@@ -145,41 +128,36 @@ pub fn check(report: &Report<Run>) -> Result<(), Violation> {
         longest = longest.max(expected);
     }
     ensure!(
-        report.elapsed == longest,
+        ran.elapsed == longest,
         "elapsed",
         "took {:?}, the slowest coroutine needed {longest:?}",
-        report.elapsed
+        ran.elapsed
     );
     Ok(())
 }
 
-fn outcome(sim: &Sim) -> Result<Outcome, SimError> {
-    Ok(finish(simulate(sim)?, check, |r| {
-        format!(
-            "results {:?} after {}",
-            r.value.results,
-            human::duration(r.elapsed)
-        )
-    }))
+fn summary(r: &Ran<Vec<u64>>) -> String {
+    format!("results {:?} after {}", r.value, human::duration(r.elapsed))
 }
 
 fn story(seed: u64) -> Result<Story, crate::Failure> {
-    let report = checked(&SCENARIO, simulate(&Sim::new(seed)), check)?;
+    let mut story = Story::default();
+    let report = story.ran(checked(&SCENARIO, simulate(&Sim::new(seed)), check)?);
     let tries: Vec<u64> = (0..3)
         .map(|i| retries(&report.value.lines, i) + 1)
         .collect();
     let one_by_one: u64 = (0..3)
         .map(|i| retries(&report.value.lines, i) * (i + 1))
         .sum();
-    Ok(vec![
+    Ok(story.told(vec![
         format!(
             "3 coroutines draw numbers until one is high enough: {}, {} and {} tries, results {:?}.",
-            tries[0], tries[1], tries[2], report.value.results
+            tries[0], tries[1], tries[2], report.value.value
         ),
         format!(
             "Their sleeps overlap: {} in all instead of {} one after another.",
             human::duration(report.elapsed),
             human::duration(Duration::from_secs(one_by_one))
         ),
-    ])
+    ]))
 }

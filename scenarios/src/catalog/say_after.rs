@@ -14,7 +14,9 @@
 //!
 //! Expected outcome: exactly the above, under every strategy and seed.
 //!
-//! Properties checked: `words`, `elapsed` (all three); `leaked` (unawaited).
+//! Properties checked: `words`, `elapsed` (all three); `left-pending`
+//! (unawaited: both tasks still pending when `main` returns, which the
+//! simulation's report lists as leaked).
 
 use std::time::Duration;
 
@@ -23,7 +25,7 @@ use simloop::{Report, Sim, SimError, task, time};
 use crate::ensure;
 use crate::human;
 use crate::log::{Line, Log};
-use crate::scenario::{Kind, Outcome, Scenario, Story, Violation, checked, finish, run_logged};
+use crate::scenario::{Kind, Ran, Scenario, Story, Violation, checked};
 
 /// Create both, then await both.
 pub const SCENARIO: Scenario = Scenario::new(
@@ -31,7 +33,7 @@ pub const SCENARIO: Scenario = Scenario::new(
     "create tasks say_after(1, hello) and say_after(2, world), then await both: 2 s",
     "002",
     Kind::Seed,
-    outcome,
+    |env| Box::pin(env.checked(main, check, summary)),
 )
 .with_story(story);
 
@@ -41,7 +43,7 @@ pub const SEQUENTIAL: Scenario = Scenario::new(
     "await the first task before creating the second: 3 s",
     "002",
     Kind::Variant { of: "say_after" },
-    outcome_sequential,
+    |env| Box::pin(env.checked(main_sequential, check_sequential, summary_sequential)),
 );
 
 /// Never await.
@@ -50,7 +52,7 @@ pub const UNAWAITED: Scenario = Scenario::new(
     "create both tasks and never await them: main ends at 0 s, two tasks leak",
     "002",
     Kind::Variant { of: "say_after" },
-    outcome_unawaited,
+    |env| Box::pin(env.checked(main_unawaited, check_unawaited, summary_unawaited)),
 );
 
 /// Sleeps `delay` seconds, then says `what`.
@@ -86,25 +88,27 @@ pub async fn main_sequential(log: Log) {
     log.say("finished");
 }
 
-/// Both tasks created, never awaited.
-pub async fn main_unawaited(log: Log) {
+/// Both tasks created, never awaited. Returns whether each task was still
+/// pending when `main` ended.
+pub async fn main_unawaited(log: Log) -> Vec<bool> {
     let start = time::now();
     log.say("Before creating tasks.");
-    let _task1 = spawn_say(&log, 1, "hello");
-    let _task2 = spawn_say(&log, 2, "world");
+    let task1 = spawn_say(&log, 1, "hello");
+    let task2 = spawn_say(&log, 2, "world");
     log.say(format!(
         "Total time elapsed: {:.2} seconds",
         (time::now() - start).as_secs_f64()
     ));
+    vec![!task1.is_finished(), !task2.is_finished()]
 }
 
 /// Runs `main` (one of the three above) under `sim`.
-pub fn simulate<F, Fut>(sim: &Sim, main: F) -> Result<Report<Vec<Line>>, SimError>
+pub fn simulate<T, F, Fut>(sim: &Sim, main: F) -> Result<Report<Ran<T>>, SimError>
 where
     F: FnOnce(Log) -> Fut,
-    Fut: Future<Output = ()>,
+    Fut: Future<Output = T>,
 {
-    run_logged(sim, main).map(|r| r.map(|((), lines)| lines))
+    crate::simulate(sim, main)
 }
 
 fn said(lines: &[Line], word: &str) -> Option<Duration> {
@@ -114,96 +118,91 @@ fn said(lines: &[Line], word: &str) -> Option<Duration> {
         .map(|l| l.time.since_start())
 }
 
-fn check_words(report: &Report<Vec<Line>>, world_at: u64) -> Result<(), Violation> {
-    let hello = said(&report.value, "hello");
-    let world = said(&report.value, "world");
+fn check_words(ran: &Ran<()>, world_at: u64) -> Result<(), Violation> {
+    let hello = said(&ran.lines, "hello");
+    let world = said(&ran.lines, "world");
     ensure!(
         hello == Some(Duration::from_secs(1)) && world == Some(Duration::from_secs(world_at)),
         "words",
         "hello at {hello:?}, world at {world:?}; expected 1 s and {world_at} s"
     );
     ensure!(
-        report.elapsed == Duration::from_secs(world_at),
+        ran.elapsed == Duration::from_secs(world_at),
         "elapsed",
         "took {:?}, expected {world_at} s",
-        report.elapsed
+        ran.elapsed
     );
     Ok(())
 }
 
 /// Properties of [`main`].
-pub fn check(report: &Report<Vec<Line>>) -> Result<(), Violation> {
-    check_words(report, 2)
+pub fn check(ran: &Ran<()>) -> Result<(), Violation> {
+    check_words(ran, 2)
 }
 
 /// Properties of [`main_sequential`].
-pub fn check_sequential(report: &Report<Vec<Line>>) -> Result<(), Violation> {
-    check_words(report, 3)
+pub fn check_sequential(ran: &Ran<()>) -> Result<(), Violation> {
+    check_words(ran, 3)
 }
 
-/// Properties of [`main_unawaited`].
-pub fn check_unawaited(report: &Report<Vec<Line>>) -> Result<(), Violation> {
+/// Properties of [`main_unawaited`] (that the simulation reports the two
+/// pending tasks as leaked is in its [`Report::leaked`]).
+pub fn check_unawaited(ran: &Ran<Vec<bool>>) -> Result<(), Violation> {
     ensure!(
-        report.elapsed == Duration::ZERO,
+        ran.elapsed == Duration::ZERO,
         "elapsed",
         "main ended at {:?}, expected 0 s",
-        report.elapsed
+        ran.elapsed
     );
-    let leaked: Vec<String> = report.leaked.iter().map(|t| t.label()).collect();
     ensure!(
-        leaked == ["say_after(1, hello)", "say_after(2, world)"],
-        "leaked",
-        "leaked tasks {leaked:?}"
+        ran.value == [true, true],
+        "left-pending",
+        "still pending when main ended: {:?}",
+        ran.value
     );
-    let words = said(&report.value, "hello").or(said(&report.value, "world"));
-    ensure!(words.is_none(), "words", "a leaked task spoke at {words:?}");
+    let words = said(&ran.lines, "hello").or(said(&ran.lines, "world"));
+    ensure!(
+        words.is_none(),
+        "words",
+        "a task that was never awaited spoke at {words:?}"
+    );
     Ok(())
 }
 
-fn outcome(sim: &Sim) -> Result<Outcome, SimError> {
-    Ok(finish(simulate(sim, main)?, check, |r| {
-        format!("both tasks created first: {}", human::duration(r.elapsed))
-    }))
+fn summary(r: &Ran<()>) -> String {
+    format!("both tasks created first: {}", human::duration(r.elapsed))
 }
 
-fn outcome_sequential(sim: &Sim) -> Result<Outcome, SimError> {
-    Ok(finish(
-        simulate(sim, main_sequential)?,
-        check_sequential,
-        |r| {
-            format!(
-                "second task created after the first ended: {}",
-                human::duration(r.elapsed)
-            )
-        },
-    ))
+fn summary_sequential(r: &Ran<()>) -> String {
+    format!(
+        "second task created after the first ended: {}",
+        human::duration(r.elapsed)
+    )
 }
 
-fn outcome_unawaited(sim: &Sim) -> Result<Outcome, SimError> {
-    Ok(finish(
-        simulate(sim, main_unawaited)?,
-        check_unawaited,
-        |r| {
-            let names: Vec<String> = r.leaked.iter().map(ToString::to_string).collect();
-            format!(
-                "main ended at {}; never awaited, still pending: {}",
-                human::duration(r.elapsed),
-                names.join(", ")
-            )
-        },
-    ))
+fn summary_unawaited(r: &Ran<Vec<bool>>) -> String {
+    format!(
+        "main ended at {} with {} task(s) never awaited and still pending",
+        human::duration(r.elapsed),
+        r.value.iter().filter(|&&p| p).count()
+    )
 }
 
 fn story(seed: u64) -> Result<Story, crate::Failure> {
+    let mut story = Story::default();
     let sim = Sim::new(seed);
-    let both = checked(&SCENARIO, simulate(&sim, main), check)?;
-    let seq = checked(
+    let both = story.ran(checked(&SCENARIO, simulate(&sim, main), check)?);
+    let seq = story.ran(checked(
         &SEQUENTIAL,
         simulate(&sim, main_sequential),
         check_sequential,
-    )?;
-    let never = checked(&UNAWAITED, simulate(&sim, main_unawaited), check_unawaited)?;
-    Ok(vec![
+    )?);
+    let never = story.ran(checked(
+        &UNAWAITED,
+        simulate(&sim, main_unawaited),
+        check_unawaited,
+    )?);
+    Ok(story.told(vec![
         format!(
             "hello after 1 s, world after 2 s: both tasks created, then awaited: {}; \
              the second created only after awaiting the first: {}.",
@@ -215,5 +214,5 @@ fn story(seed: u64) -> Result<Story, crate::Failure> {
             human::duration(never.elapsed),
             never.leaked.len()
         ),
-    ])
+    ]))
 }

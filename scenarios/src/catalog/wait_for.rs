@@ -18,8 +18,8 @@ use simloop::{Report, Sim, SimError, time};
 
 use crate::ensure;
 use crate::human;
-use crate::log::{Line, Log};
-use crate::scenario::{Kind, Outcome, Scenario, Story, Violation, checked, finish, run_logged};
+use crate::log::Log;
+use crate::scenario::{Kind, Ran, Scenario, Story, Violation, checked};
 
 /// The scenario.
 pub const SCENARIO: Scenario = Scenario::new(
@@ -27,7 +27,7 @@ pub const SCENARIO: Scenario = Scenario::new(
     "a 400 s operation under a 1 s timeout: timed out and cancelled at 1 s",
     "001",
     Kind::Seed,
-    outcome,
+    |env| Box::pin(env.checked(main, check, summary)),
 )
 .with_story(story);
 
@@ -65,13 +65,13 @@ pub async fn main(log: Log) {
 }
 
 /// Runs [`main`] under `sim`.
-pub fn simulate(sim: &Sim) -> Result<Report<Vec<Line>>, SimError> {
-    run_logged(sim, main).map(|r| r.map(|((), lines)| lines))
+pub fn simulate(sim: &Sim) -> Result<Report<Ran<()>>, SimError> {
+    crate::simulate(sim, main)
 }
 
 /// The properties.
-pub fn check(report: &Report<Vec<Line>>) -> Result<(), Violation> {
-    let lines = &report.value;
+pub fn check(ran: &Ran<()>) -> Result<(), Violation> {
+    let lines = &ran.lines;
     let second = Duration::from_secs(1);
     let timed_out = lines.iter().find(|l| l.text.starts_with("Timed out!"));
     ensure!(
@@ -93,27 +93,26 @@ pub fn check(report: &Report<Vec<Line>>) -> Result<(), Violation> {
         "the operation completed"
     );
     ensure!(
-        report.elapsed == second,
+        ran.elapsed == second,
         "elapsed",
         "took {:?}, expected 1 s",
-        report.elapsed
+        ran.elapsed
     );
     Ok(())
 }
 
-fn outcome(sim: &Sim) -> Result<Outcome, SimError> {
-    Ok(finish(simulate(sim)?, check, |r| {
-        format!(
-            "timed out and cancelled after {}",
-            human::duration(r.elapsed)
-        )
-    }))
+fn summary(r: &Ran<()>) -> String {
+    format!(
+        "timed out and cancelled after {}",
+        human::duration(r.elapsed)
+    )
 }
 
 fn story(seed: u64) -> Result<Story, crate::Failure> {
-    let r = checked(&SCENARIO, simulate(&Sim::new(seed)), check)?;
-    Ok(vec![format!(
+    let mut story = Story::default();
+    let r = story.ran(checked(&SCENARIO, simulate(&Sim::new(seed)), check)?);
+    Ok(story.told(vec![format!(
         "A 400 s operation under a 1 s timeout: timed out and cancelled at {}; it never completes.",
         human::duration(r.elapsed)
-    )])
+    )]))
 }
