@@ -1,0 +1,53 @@
+//! `simloop list`.
+
+use clap::Args;
+use simloop_scenarios::{Kind, all};
+
+use crate::Status;
+
+/// Options of `simloop list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Print only the names, one a line.
+    #[arg(long)]
+    names: bool,
+}
+
+/// Prints the catalog: seed programs with their variants, then the bugs.
+pub fn list(args: &ListArgs) -> Status {
+    let scenarios = all();
+    if args.names {
+        for s in &scenarios {
+            println!("{}", s.name);
+        }
+        return Status::Ok;
+    }
+    let width = scenarios
+        .iter()
+        .map(|s| s.name.len() + 2)
+        .max()
+        .unwrap_or(0);
+    println!("Seed programs (seed document in brackets):");
+    for s in scenarios.iter().filter(|s| s.kind != Kind::Bug) {
+        let from = match s.kind {
+            Kind::Variant { .. } => String::new(),
+            _ => format!(" [{}]", s.seed_files),
+        };
+        let indent = if matches!(s.kind, Kind::Variant { .. }) {
+            "    "
+        } else {
+            "  "
+        };
+        let pad = width + 2 - indent.len();
+        println!("{indent}{:<pad$} {}{from}", s.name, s.summary);
+    }
+    println!();
+    println!("Concurrency bugs that FIFO order hides (Random and PCT find them):");
+    for s in scenarios.iter().filter(|s| s.kind == Kind::Bug) {
+        let summary = s.summary.trim_start_matches("BUG: ");
+        println!("  {:<width$} {summary}", s.name);
+    }
+    println!();
+    println!("Run one with `simloop run NAME`, all of them with `simloop tour`.");
+    Status::Ok
+}
