@@ -45,7 +45,8 @@ pub fn list(args: &ListArgs) -> Status {
     println!("Concurrency bugs that FIFO order hides (Random and PCT find them):");
     for s in scenarios.iter().filter(|s| s.kind == Kind::Bug) {
         let summary = s.summary.trim_start_matches("BUG: ");
-        println!("  {:<width$} {summary}", s.name);
+        let pad = width - 2;
+        println!("  {:<pad$}  {summary}", s.name);
     }
     println!();
     println!("Run one with `simloop run NAME`, all of them with `simloop tour`.");
