@@ -389,6 +389,10 @@ struct JoinState<T> {
 /// running and its output is discarded. If a detached task panics, the run
 /// fails with [`SimError::TaskPanicked`](crate::SimError::TaskPanicked)
 /// unless the simulation was built with `fail_on_unobserved_panic(false)`.
+///
+/// # Panics
+///
+/// Polling the handle again after it returned its result panics.
 pub struct JoinHandle<T> {
     task: TaskRef,
     runtime: Weak<Runtime>,
