@@ -242,6 +242,31 @@ pub struct Report<T> {
 }
 
 impl<T> Report<T> {
+    /// The root future's output.
+    pub fn value(&self) -> &T {
+        &self.value
+    }
+
+    /// Virtual time from the start to the root task's end.
+    pub fn elapsed(&self) -> Duration {
+        self.elapsed
+    }
+
+    /// Number of polls.
+    pub fn steps(&self) -> u64 {
+        self.steps
+    }
+
+    /// Stable hash of every scheduling decision of the run.
+    pub fn fingerprint(&self) -> Fingerprint {
+        self.fingerprint
+    }
+
+    /// The choices the scheduler made; see [`Report::schedule`](Report#structfield.schedule).
+    pub fn schedule(&self) -> &Schedule {
+        &self.schedule
+    }
+
     /// The same report with the value mapped.
     pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Report<U> {
         Report {
