@@ -1,7 +1,7 @@
 //! `simloop list`.
 
 use clap::Args;
-use simloop_scenarios::{Kind, all};
+use simloop_scenarios::{Kind, Scenario, all};
 
 use crate::Status;
 
@@ -22,9 +22,13 @@ pub fn list(args: &ListArgs) -> Status {
         }
         return Status::Ok;
     }
+    let indent = |s: &Scenario| match s.kind {
+        Kind::Variant { .. } => "    ",
+        _ => "  ",
+    };
     let width = scenarios
         .iter()
-        .map(|s| s.name.len() + 2)
+        .map(|s| indent(s).len() + s.name.len())
         .max()
         .unwrap_or(0);
     println!("Seed programs (seed document in brackets):");
@@ -33,13 +37,8 @@ pub fn list(args: &ListArgs) -> Status {
             Kind::Variant { .. } => String::new(),
             _ => format!(" [{}]", s.seed_files),
         };
-        let indent = if matches!(s.kind, Kind::Variant { .. }) {
-            "    "
-        } else {
-            "  "
-        };
-        let pad = width + 2 - indent.len();
-        println!("{indent}{:<pad$} {}{from}", s.name, s.summary);
+        let pad = width - indent(s).len();
+        println!("{}{:<pad$}  {}{from}", indent(s), s.name, s.summary);
     }
     println!();
     println!("Concurrency bugs that FIFO order hides (Random and PCT find them):");
