@@ -1,0 +1,51 @@
+//! Helpers shared by the scenario tests.
+
+#![allow(dead_code, reason = "each test file uses a different part")]
+
+use std::time::Duration;
+
+use simloop::{Sim, Strategy};
+use simloop_scenarios::log::Line;
+use simloop_scenarios::{Failure, Scenario};
+
+/// Seeds each property sweep runs, per strategy.
+pub const SEEDS: u64 = 1000;
+
+/// Runs `scenario` under every seed of `0..seeds` with `strategy` and returns
+/// the lowest failing seed's failure, if any.
+pub fn first_failure(scenario: &Scenario, strategy: &Strategy, seeds: u64) -> Option<Failure> {
+    (0..seeds).find_map(|seed| scenario.check_seed(seed, strategy).err())
+}
+
+/// Asserts that every property of `scenario` holds for seeds `0..SEEDS`
+/// under Random and under PCT.
+pub fn assert_properties_hold(scenario: &Scenario) {
+    for strategy in [Strategy::Random, Strategy::Pct { depth: 3 }] {
+        if let Some(failure) = first_failure(scenario, &strategy, SEEDS) {
+            panic!("{failure}");
+        }
+    }
+}
+
+/// `(text, seconds)` of each line.
+pub fn timed(lines: &[Line]) -> Vec<(String, f64)> {
+    lines
+        .iter()
+        .map(|l| (l.text.clone(), l.time.since_start().as_secs_f64()))
+        .collect()
+}
+
+/// The texts of the lines.
+pub fn texts(lines: &[Line]) -> Vec<&str> {
+    lines.iter().map(|l| l.text.as_str()).collect()
+}
+
+/// Seconds.
+pub fn secs(s: u64) -> Duration {
+    Duration::from_secs(s)
+}
+
+/// A FIFO simulation with this seed.
+pub fn fifo(seed: u64) -> Sim {
+    Sim::new(seed)
+}

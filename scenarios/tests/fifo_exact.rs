@@ -1,0 +1,339 @@
+//! Exact values under FIFO order (asyncio's): times, orders and counts from
+//! the catalog.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{fifo, secs, texts, timed};
+use simloop::{Sim, Strategy};
+use simloop_scenarios::catalog::{
+    async_gen, blocking_delay, chain, chess, chores, count, crawler, greetings, hello_world_loop,
+    makerandom, say_after, wait_for,
+};
+use simloop_scenarios::{Kind, all};
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+#[test]
+fn count_gathered_prints_three_ones_then_three_twos_in_one_second() {
+    let r = count::simulate(&fifo(0)).unwrap();
+    let got = timed(&r.value.lines);
+    let want: Vec<(String, f64)> = [("One", 0.0), ("One", 0.0), ("One", 0.0)]
+        .into_iter()
+        .chain([("Two", 1.0); 3])
+        .map(|(t, s)| (t.to_owned(), s))
+        .collect();
+    assert_eq!(got, want);
+    let tasks: Vec<&str> = r.value.lines.iter().map(|l| l.task.as_str()).collect();
+    assert_eq!(
+        tasks,
+        [
+            "count-1", "count-2", "count-3", "count-1", "count-2", "count-3"
+        ]
+    );
+    assert_eq!(r.elapsed(), secs(1));
+}
+
+#[test]
+fn count_sync_alternates_and_takes_three_seconds() {
+    let r = count::simulate_sync(&fifo(0)).unwrap();
+    let got = timed(&r.value.lines);
+    let want = [
+        ("One", 0.0),
+        ("Two", 1.0),
+        ("One", 1.0),
+        ("Two", 2.0),
+        ("One", 2.0),
+        ("Two", 3.0),
+    ];
+    assert_eq!(got, want.map(|(t, s)| (t.to_owned(), s)).to_vec());
+    assert_eq!(r.elapsed(), secs(3));
+}
+
+#[test]
+fn greetings_welcome_twice_then_goodbye_twice_after_one_second() {
+    let r = greetings::simulate(&fifo(3)).unwrap();
+    assert_eq!(
+        timed(&r.value.lines),
+        [
+            ("Welcome", 0.0),
+            ("Welcome", 0.0),
+            ("Goodbye", 1.0),
+            ("Goodbye", 1.0),
+            ("__main__ executed in 1.00 seconds.", 1.0)
+        ]
+        .map(|(t, s)| (t.to_owned(), s))
+        .to_vec()
+    );
+    assert_eq!(r.elapsed(), secs(1));
+}
+
+#[test]
+fn makerandom_results_beat_thresholds_and_the_slowest_sets_the_time() {
+    let mut distinct = std::collections::BTreeSet::new();
+    for seed in 0..200 {
+        let r = makerandom::simulate(&fifo(seed)).unwrap();
+        let results = &r.value.value;
+        assert!(
+            results[0] > 9 && results[1] > 8 && results[2] > 7,
+            "{results:?}"
+        );
+        // Under FIFO each coroutine's lines are in order of its own draws;
+        // the elapsed time is the largest (too-low draws) x (idx + 1).
+        let want = (0..3)
+            .map(|i| makerandom::retries(&r.value.lines, i) * (i + 1))
+            .max()
+            .unwrap();
+        assert_eq!(r.elapsed(), secs(want), "seed {seed}");
+        assert_eq!(r.value.lines[0].text, "Initiated makerandom(0).");
+        distinct.insert(results.clone());
+    }
+    assert!(
+        distinct.len() > 5,
+        "seeds draw different numbers: {distinct:?}"
+    );
+}
+
+#[test]
+fn makerandom_same_seed_same_results_and_log() {
+    for seed in [0, 444, 9_999] {
+        let a = makerandom::simulate(&fifo(seed)).unwrap();
+        let b = makerandom::simulate(&fifo(seed)).unwrap();
+        assert_eq!(a.value, b.value);
+        assert_eq!(a.fingerprint(), b.fingerprint());
+    }
+}
+
+#[test]
+fn chain_part2_starts_when_part1_returns_and_the_longest_chain_sets_the_time() {
+    for seed in 0..100 {
+        let r = chain::simulate(&fifo(seed)).unwrap();
+        let chains = &r.value.value;
+        assert_eq!(chains.iter().map(|c| c.n).collect::<Vec<_>>(), [1, 2, 3]);
+        for c in chains {
+            assert!(c.i1 <= 10 && c.i2 <= 10);
+            assert_eq!(c.took, secs(c.i1 + c.i2));
+            let returned = r
+                .value
+                .lines
+                .iter()
+                .find(|l| l.text == format!("Returning part1({}) == result{}-1.", c.n, c.n))
+                .unwrap();
+            let started = r
+                .value
+                .lines
+                .iter()
+                .find(|l| {
+                    l.text
+                        .starts_with(&format!("part2({}, 'result{}-1') sleeping", c.n, c.n))
+                })
+                .unwrap();
+            assert_eq!(returned.time, started.time);
+            assert_eq!(returned.time.since_start(), secs(c.i1));
+        }
+        let longest = chains.iter().map(|c| c.i1 + c.i2).max().unwrap();
+        assert_eq!(r.elapsed(), secs(longest));
+    }
+}
+
+#[test]
+fn say_after_two_seconds_three_when_sequential_zero_and_two_leaks_when_unawaited() {
+    let both = say_after::simulate(&fifo(0), say_after::main).unwrap();
+    assert_eq!(
+        timed(&both.value.lines),
+        [
+            ("started", 0.0),
+            ("hello", 1.0),
+            ("world", 2.0),
+            ("finished", 2.0)
+        ]
+        .map(|(t, s)| (t.to_owned(), s))
+        .to_vec()
+    );
+    assert_eq!(both.elapsed(), secs(2));
+
+    let seq = say_after::simulate(&fifo(0), say_after::main_sequential).unwrap();
+    assert_eq!(
+        timed(&seq.value.lines)[1..3],
+        [("hello".to_owned(), 1.0), ("world".to_owned(), 3.0)]
+    );
+    assert_eq!(seq.elapsed(), secs(3));
+
+    let outcome = say_after::UNAWAITED.run(&fifo(0)).unwrap();
+    assert_eq!(outcome.elapsed(), Duration::ZERO);
+    let leaked: Vec<String> = outcome.report.leaked.iter().map(|t| t.label()).collect();
+    assert_eq!(leaked, ["say_after(1, hello)", "say_after(2, world)"]);
+    assert_eq!(
+        texts(&outcome.log),
+        ["Before creating tasks.", "Total time elapsed: 0.00 seconds"]
+    );
+    outcome.verdict.unwrap();
+}
+
+#[test]
+fn blocking_delay_both_words_at_three_point_one_seconds_hello_first() {
+    let r = blocking_delay::simulate(&fifo(0)).unwrap();
+    assert_eq!(
+        timed(&r.value.lines),
+        [
+            ("Before creating tasks.", 0.0),
+            ("Before delay - after creating tasks", 0.0),
+            ("After delay - before await tasks", 3.1),
+            ("hello", 3.1),
+            ("world", 3.1),
+            ("Total time elapsed: 3.10 seconds", 3.1)
+        ]
+        .map(|(t, s)| (t.to_owned(), s))
+        .to_vec()
+    );
+    assert_eq!(r.elapsed(), ms(3100));
+}
+
+#[test]
+fn chess_twelve_hours_one_at_a_time_3655_seconds_simultaneously() {
+    let sync = chess::simulate_sync(&fifo(0)).unwrap();
+    assert_eq!(sync.elapsed(), secs(43_200));
+    assert_eq!(sync.value.value.len(), 720);
+
+    let r = chess::simulate(&fifo(0)).unwrap();
+    assert_eq!(r.elapsed(), secs(3655));
+    let moves = &r.value.value;
+    assert_eq!(moves.len(), 720);
+    // The master never rests: move k runs from 5k to 5k + 5 seconds.
+    for (k, m) in moves.iter().enumerate() {
+        assert_eq!(m.start.since_start(), secs(5 * k as u64));
+        assert_eq!(m.end.since_start(), secs(5 * k as u64 + 5));
+    }
+    // She goes round the boards in order.
+    assert_eq!(
+        moves[..24].iter().map(|m| m.board).collect::<Vec<_>>(),
+        (1..=24).collect::<Vec<_>>()
+    );
+    assert_eq!(moves.last().unwrap().end.since_start(), secs(3600));
+    assert_eq!(
+        r.value
+            .lines
+            .iter()
+            .filter(|l| l.text.ends_with("game over after 30 moves"))
+            .count(),
+        24
+    );
+}
+
+#[test]
+fn chores_three_hours_one_after_another_ninety_minutes_overlapped() {
+    let sync = chores::simulate_sync(&fifo(0)).unwrap();
+    assert_eq!(sync.elapsed(), secs(3 * 3600));
+    let r = chores::simulate(&fifo(0)).unwrap();
+    assert_eq!(r.elapsed(), secs(5400));
+    let spans: Vec<(&str, u64, u64)> = r
+        .value
+        .value
+        .iter()
+        .map(|c| {
+            (
+                c.name,
+                c.start.since_start().as_secs(),
+                c.end.since_start().as_secs(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        spans,
+        [
+            ("laundry", 0, 3600),
+            ("dinner", 0, 3600),
+            ("dishwasher", 3600, 5400),
+            ("watering", 3600, 5400)
+        ]
+    );
+}
+
+#[test]
+fn hello_world_loop_alternates_four_turns_in_four_seconds() {
+    let r = hello_world_loop::simulate(&fifo(0)).unwrap();
+    assert_eq!(
+        timed(&r.value.lines),
+        [
+            ("Hello", 0.0),
+            ("world", 1.0),
+            ("Hello", 2.0),
+            ("world", 3.0)
+        ]
+        .map(|(t, s)| (t.to_owned(), s))
+        .to_vec()
+    );
+    assert_eq!(r.elapsed(), secs(4));
+}
+
+#[test]
+fn wait_for_times_out_and_cancels_at_one_second() {
+    let r = wait_for::simulate(&fifo(0)).unwrap();
+    assert_eq!(
+        timed(&r.value.lines),
+        [
+            ("slow_operation cancelled", 1.0),
+            ("Timed out! (deadline has elapsed (timed out at t=1s))", 1.0)
+        ]
+        .map(|(t, s)| (t.to_owned(), s))
+        .to_vec()
+    );
+    assert_eq!(r.elapsed(), secs(1));
+}
+
+#[test]
+fn async_gen_powers_of_two_filtered_by_the_seed_rule_in_four_seconds() {
+    let r = async_gen::simulate(&fifo(0)).unwrap();
+    let p = &r.value.value;
+    assert_eq!(p.g, [1, 2, 4, 8, 16, 32, 64, 128, 256, 512]);
+    assert_eq!(p.f, [1, 2, 16, 32, 256, 512]);
+    assert_eq!(p.arrivals[0].since_start(), ms(200));
+    assert_eq!(p.arrivals[9].since_start(), secs(2));
+    assert_eq!(p.arrivals[19].since_start(), secs(4));
+    assert_eq!(r.elapsed(), secs(4));
+}
+
+#[test]
+fn crawler_fetches_each_url_once_and_reports_errors_per_page() {
+    for seed in 0..50 {
+        let r = crawler::simulate(&fifo(seed)).unwrap();
+        let c = &r.value.value;
+        assert_eq!(c.requests.len(), 8);
+        let status = |url: &str| c.requests.iter().find(|q| q.url == url).unwrap().status;
+        assert_eq!(status(crawler::URLS[1]), 404);
+        assert_eq!(status(crawler::URLS[6]), 0, "bloomberg is down");
+        assert_eq!(c.requests.iter().filter(|q| q.status == 200).count(), 6);
+        // 2 + 3 + 2 + 4 + 1 links on the pages that load, and a header.
+        assert_eq!(c.file.len(), 1 + 12);
+        assert_eq!(c.file[0], crawler::HEADER);
+        let slowest = c.requests.iter().map(|q| q.end).max().unwrap();
+        assert_eq!(r.elapsed(), slowest.since_start());
+        let errors = r
+            .value
+            .lines
+            .iter()
+            .filter(|l| l.text.starts_with("aioHTTP error"))
+            .count();
+        assert_eq!(errors, 2);
+    }
+}
+
+#[test]
+fn every_scenario_holds_under_fifo_for_a_thousand_seeds() {
+    for s in all() {
+        let failure = common::first_failure(&s, &Strategy::Fifo, common::SEEDS);
+        assert!(failure.is_none(), "{}", failure.unwrap());
+    }
+}
+
+#[test]
+fn bugs_stay_hidden_under_fifo() {
+    for s in all().into_iter().filter(|s| s.kind == Kind::Bug) {
+        for seed in 0..common::SEEDS {
+            s.check(&Sim::builder().seed(seed).build()).unwrap();
+        }
+    }
+}
