@@ -10,15 +10,22 @@ use crate::Status;
 /// Options of `simloop tour`.
 #[derive(Debug, Args)]
 pub struct TourArgs {
-    /// The seed of the runs (they use FIFO order, asyncio's).
+    /// The seed of the runs (they use FIFO order, asyncio's, unless a
+    /// story says otherwise).
     #[arg(long, default_value_t = 0)]
     seed: u64,
 }
 
 /// Tells every scenario's story.
 pub fn tour(args: &TourArgs) -> Status {
+    let scenarios = all();
+    let seeds = scenarios.iter().filter(|s| s.kind == Kind::Seed).count();
+    let bugs = scenarios.iter().filter(|s| s.kind == Kind::Bug).count();
     println!(
-        "simloop tour: the asyncio seed programs, run in virtual time (seed {}).",
+        "simloop tour: {seeds} asyncio seed programs and {bugs} concurrency bugs, in virtual time."
+    );
+    println!(
+        "Every number below is measured from the runs (seed {}); sleeps take no real time.",
         args.seed
     );
     println!();
@@ -26,25 +33,29 @@ pub fn tour(args: &TourArgs) -> Status {
     let mut simulated = Duration::ZERO;
     let mut runs = 0;
     let started = Instant::now();
-    for scenario in all() {
+    for scenario in scenarios {
         let start = Instant::now();
         let Some(story) = scenario.story(args.seed) else {
             continue;
         };
         let wall = start.elapsed();
         let from = match scenario.kind {
-            Kind::Bug => "a concurrency bug".to_owned(),
+            Kind::Bug => "concurrency bug".to_owned(),
             _ => format!("seed {}", scenario.seed_files),
         };
-        println!("{} ({from})", scenario.name);
+        println!("{} · {from}", scenario.name);
         match story {
             Ok(story) => {
                 for line in &story.lines {
                     println!("  {line}");
                 }
+                let runs_said = if story.runs == 1 {
+                    String::new()
+                } else {
+                    format!(" over {} runs", human::count(story.runs))
+                };
                 println!(
-                    "  ({} run(s), {} of virtual time, simulated in {})",
-                    story.runs,
+                    "  ↳ simulated {}{runs_said} in {}",
                     human::duration(story.simulated),
                     human::duration(wall)
                 );
@@ -60,10 +71,12 @@ pub fn tour(args: &TourArgs) -> Status {
     }
     let wall = started.elapsed();
     println!(
-        "{runs} runs, {} of virtual time in {} of wall time ({} faster than real time).",
+        "In all: {} runs, {} of virtual time in {} of wall time ({} faster than real time).",
+        human::count(runs),
         human::duration(simulated),
         human::duration(wall),
         human::speedup(simulated, wall)
     );
+    println!("See one run in full: simloop run chess. All the seeds: simloop sweep --all.");
     status
 }
