@@ -128,7 +128,7 @@ fn tour_tells_every_story_with_measured_numbers() {
     for s in simloop_scenarios::all() {
         if s.story(0).is_some() {
             assert!(
-                out.contains(&format!("\n{} (", s.name)),
+                out.contains(&format!("\n{} · ", s.name)),
                 "{} missing from the tour",
                 s.name
             );
