@@ -74,6 +74,8 @@ mod strategy;
 pub mod task;
 pub mod time;
 pub mod trace;
+#[cfg(feature = "tracing")]
+pub mod tracing;
 
 pub use error::{BlockedTask, FailureContext, SimError};
 pub use schedule::{Choice, ChoiceKind, Schedule};
