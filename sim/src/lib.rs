@@ -73,6 +73,7 @@ mod sim;
 mod strategy;
 pub mod task;
 pub mod time;
+pub mod timeline;
 pub mod trace;
 #[cfg(feature = "tracing")]
 pub mod tracing;
