@@ -66,6 +66,8 @@
 mod config;
 mod error;
 mod panic;
+#[cfg(feature = "proptest")]
+pub mod proptest;
 pub mod rand;
 mod runtime;
 pub mod schedule;
