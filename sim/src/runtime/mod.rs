@@ -165,11 +165,13 @@ impl Runtime {
     }
 
     pub(crate) fn current_task(&self) -> TaskInfo {
-        let tasks = self.tasks.borrow();
-        match self.current.get().and_then(|t| tasks.get(t)) {
-            Some(slot) => slot.info.clone(),
-            None => TaskInfo::new(TaskId::ROOT, Some(Arc::from("main"))),
-        }
+        // Between polls the table is not consulted: the executor may hold it
+        // while it records (and logs) a decision.
+        let current = self
+            .current
+            .get()
+            .and_then(|t| self.tasks.borrow().get(t).map(|slot| slot.info.clone()));
+        current.unwrap_or_else(|| TaskInfo::new(TaskId::ROOT, Some(Arc::from("main"))))
     }
 
     pub(crate) fn set_wait_reason(&self, reason: WaitReason) {
