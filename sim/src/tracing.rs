@@ -13,6 +13,13 @@
 //! - [`layer`] is the same formatting layer, to compose with a subscriber of
 //!   your own; [`SimTime`] is the timestamp alone, for any `fmt` subscriber.
 //!
+//! The executor itself logs its decisions under the target
+//! `simloop::executor`: spawns and ends of tasks at `debug` level, wakes,
+//! polls, timer firings and `busy` blocks at `trace` level
+//! (`RUST_LOG=simloop::executor=trace`). Whether to log them is decided
+//! when a run starts; when the subscriber of that moment wants none, they
+//! cost nothing.
+//!
 //! ```
 //! use std::time::Duration;
 //! use simloop::{Sim, task, time};
@@ -30,6 +37,9 @@
 //! [`tracing-subscriber`]: tracing_subscriber
 
 use std::fmt;
+
+use crate::task::TaskId;
+use crate::trace::EventKind;
 
 use tracing_subscriber::fmt::format::{DefaultFields, Format, Full, Writer};
 use tracing_subscriber::fmt::time::FormatTime;
@@ -179,4 +189,30 @@ pub fn init() {
         .with(env_filter())
         .with(layer())
         .try_init();
+}
+
+/// Whether the current subscriber wants the executor's events.
+pub(crate) fn executor_enabled() -> bool {
+    ::tracing::enabled!(target: "simloop::executor", ::tracing::Level::DEBUG)
+}
+
+/// Logs one decision of the executor (see the [module docs](self)). Kept
+/// out of line: the executor's loop only pays for the call when logging.
+#[cold]
+#[inline(never)]
+pub(crate) fn emit(step: u64, task: TaskId, kind: &EventKind) {
+    match kind {
+        EventKind::Spawn { .. }
+        | EventKind::Finish
+        | EventKind::Abort
+        | EventKind::Panic { .. } => {
+            ::tracing::debug!(target: "simloop::executor", step, "task {task} {kind}");
+        }
+        EventKind::Wake
+        | EventKind::Poll
+        | EventKind::TimerFired { .. }
+        | EventKind::Busy { .. } => {
+            ::tracing::trace!(target: "simloop::executor", step, "task {task} {kind}");
+        }
+    }
 }

@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use simloop::{Sim, task, time};
+use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::layer::SubscriberExt;
 
 /// An in-memory log sink shared with the subscriber.
@@ -33,12 +34,22 @@ impl Buffer {
 }
 
 /// Runs `f` with a subscriber that writes `simloop::tracing::layer()`'s
-/// output into a buffer, and returns the lines written.
+/// output into a buffer, and returns the lines written: events at `debug`
+/// and above, without the executor's own.
 fn capture(f: impl FnOnce()) -> Vec<String> {
+    capture_with(
+        Targets::new()
+            .with_default(LevelFilter::DEBUG)
+            .with_target("simloop::executor", LevelFilter::OFF),
+        f,
+    )
+}
+
+fn capture_with(filter: Targets, f: impl FnOnce()) -> Vec<String> {
     let buffer = Buffer::default();
     let sink = buffer.clone();
     let subscriber = tracing_subscriber::registry()
-        .with(tracing_subscriber::filter::LevelFilter::DEBUG)
+        .with(filter)
         .with(simloop::tracing::layer().with_writer(move || sink.clone()));
     tracing::subscriber::with_default(subscriber, f);
     buffer.lines()
@@ -88,6 +99,44 @@ fn busy_time_shows_in_later_events_of_the_same_poll() {
     });
     assert_eq!(lines.len(), 1, "{lines:#?}");
     assert!(lines[0].starts_with("t=250ms [main]"), "{}", lines[0]);
+}
+
+#[test]
+fn the_executor_logs_its_decisions_at_debug_and_trace_level() {
+    let run = || {
+        Sim::new(1)
+            .run(async {
+                task::spawn_named("sleeper", time::sleep(Duration::from_secs(1)))
+                    .await
+                    .unwrap();
+            })
+            .unwrap();
+    };
+    let executor = |level| Targets::new().with_target("simloop::executor", level);
+    let debug = capture_with(executor(LevelFilter::DEBUG), run);
+    assert_eq!(
+        debug,
+        [
+            "t=0ns [main] DEBUG simloop::executor: task 0 spawned (root) step=0",
+            "t=0ns [main] DEBUG simloop::executor: task 1 spawned by task 0 step=1",
+            "t=1s [main] DEBUG simloop::executor: task 1 finished step=3",
+            "t=1s [main] DEBUG simloop::executor: task 0 finished step=4",
+        ]
+    );
+    let trace = capture_with(executor(LevelFilter::TRACE), run);
+    assert!(trace.len() > debug.len());
+    for expected in [
+        "t=0ns [main] TRACE simloop::executor: task 1 polled step=2",
+        "t=1s [main] TRACE simloop::executor: task 1 timer due at t=1s fired step=2",
+        "t=1s [main] TRACE simloop::executor: task 1 woken step=2",
+    ] {
+        assert!(
+            trace.iter().any(|l| l == expected),
+            "no {expected:?} in {trace:#?}"
+        );
+    }
+    // The user's events are not mixed in when only the executor is enabled.
+    assert!(trace.iter().all(|l| l.contains("simloop::executor")));
 }
 
 #[test]

@@ -55,6 +55,10 @@ pub(crate) struct Runtime {
     schedule: RefCell<Schedule>,
     user_rng: RefCell<ChaCha8Rng>,
     recorder: RefCell<Recorder>,
+    /// Whether a `tracing` subscriber wanted the executor's events when the
+    /// run started.
+    #[cfg(feature = "tracing")]
+    log_events: bool,
     aborts: RefCell<Vec<TaskRef>>,
     /// A failure raised from inside user code (an unobserved panic), acted on
     /// at the next scheduling point.
@@ -67,6 +71,8 @@ impl Runtime {
             scheduler: RefCell::new(config.strategy.scheduler(config.seed)),
             user_rng: RefCell::new(crate::rand::stream(config.seed, crate::rand::USER_STREAM)),
             recorder: RefCell::new(Recorder::new(config.trace)),
+            #[cfg(feature = "tracing")]
+            log_events: crate::tracing::executor_enabled(),
             config,
             me,
             clock: Cell::new(0),
@@ -97,6 +103,10 @@ impl Runtime {
     }
 
     fn record(&self, task: TaskId, kind: EventKind) {
+        #[cfg(feature = "tracing")]
+        if self.log_events {
+            crate::tracing::emit(self.steps.get(), task, &kind);
+        }
         self.recorder
             .borrow_mut()
             .record(self.steps.get(), self.now(), task, kind);
