@@ -77,7 +77,7 @@ pub mod trace;
 
 pub use error::{BlockedTask, FailureContext, SimError};
 pub use schedule::{Choice, ChoiceKind, Schedule};
-pub use sim::{Report, Sim, SimBuilder};
+pub use sim::{FailedRun, Report, Sim, SimBuilder};
 pub use strategy::{ParseStrategyError, Strategy};
 pub use task::{JoinError, JoinHandle};
 pub use trace::Fingerprint;
