@@ -65,6 +65,7 @@
 
 mod config;
 mod error;
+pub mod harness;
 mod panic;
 pub mod rand;
 mod runtime;
