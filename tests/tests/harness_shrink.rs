@@ -97,7 +97,7 @@ where
             assert_eq!(failed.error, f.error, "the sweep's failure replays alone");
             assert_eq!(f.error.kind(), kind, "{}", f.error);
             let shrunk = Shrinker::new()
-                .shrink(&sim, &failed, |_| scenario())
+                .shrink(&sim, &failed.error, &failed.schedule, |_| scenario())
                 .unwrap();
             assert!(!shrunk.budget_exhausted);
             assert!(same_failure(&shrunk.error, &f.error));
@@ -170,7 +170,9 @@ fn a_failure_under_fifo_order_shrinks_to_no_deviation() {
     let failed = sim.run_recorded(lost_update(&[0, 0, 0])).unwrap_err();
     assert!(failed.schedule.deviations() > 0);
     let shrunk = Shrinker::new()
-        .shrink(&sim, &failed, |_| lost_update(&[0, 0, 0]))
+        .shrink(&sim, &failed.error, &failed.schedule, |_| {
+            lost_update(&[0, 0, 0])
+        })
         .unwrap();
     assert_eq!(shrunk.deviations(), 0);
     assert_eq!(shrunk.schedule.to_string(), "fifo");
@@ -192,7 +194,7 @@ fn the_shrink_budget_bounds_the_replays() {
         .expect("a failing run with several deviations");
     let shrunk = Shrinker::new()
         .max_runs(3)
-        .shrink(&sim, &failed, |_| scenario())
+        .shrink(&sim, &failed.error, &failed.schedule, |_| scenario())
         .unwrap();
     assert_eq!(shrunk.runs, 3);
     assert!(shrunk.budget_exhausted);

@@ -18,17 +18,25 @@
 //! The harness builds on [`Sim`](crate::Sim)'s public API only; reading the
 //! wall clock here (for progress lines) happens outside every simulation.
 
+mod command;
 mod env;
 mod outcome;
+mod regressions;
 mod report;
 mod run;
+mod runner;
 mod shard;
 mod shrink;
+mod spec;
 mod sweep;
 
+pub use command::{ReplayCommand, Target};
 pub use env::{EnvConfig, EnvError, VARIABLES, Variable};
 pub use outcome::Outcome;
+pub use regressions::{RegressionEntry, Regressions, RegressionsError};
 pub use report::{ElapsedStats, SeedFailure, SweepReport};
+pub use runner::{FailedTest, FoundBy, TestFailure, TestPassed, run_test, try_run_test};
 pub use shard::{ParseShardError, Shard};
 pub use shrink::{ShrinkError, Shrinker, Shrunk, same_failure};
+pub use spec::{DEFAULT_SEEDS, REGRESSIONS_DIR, TestSpec};
 pub use sweep::Sweep;

@@ -143,8 +143,10 @@ impl Shrinker {
         self
     }
 
-    /// Shrinks `failed`, a failing run of the scenario made by `make` under
-    /// `sim` (whose seed it uses; its strategy is replaced by replays).
+    /// Shrinks a failing run of the scenario made by `make` under `sim`: the
+    /// `error` it failed with and the `schedule` it recorded (see
+    /// [`Sim::run_recorded`]). Replays use `sim`'s seed and settings with
+    /// [`Strategy::Replay`].
     ///
     /// ```
     /// use std::{cell::Cell, rc::Rc};
@@ -168,14 +170,17 @@ impl Shrinker {
     ///     .map(|seed| Sim::builder().seed(seed).strategy(Strategy::Random).build())
     ///     .find_map(|sim| sim.run_recorded(scenario(sim.seed())).err().map(|f| (sim, f)))
     ///     .unwrap();
-    /// let shrunk = Shrinker::new().shrink(&sim, &failed, scenario).unwrap();
+    /// let shrunk = Shrinker::new()
+    ///     .shrink(&sim, &failed.error, &failed.schedule, scenario)
+    ///     .unwrap();
     /// assert!(shrunk.deviations() <= failed.schedule.deviations());
     /// assert!(shrunk.error.to_string().contains("lost update"));
     /// ```
     pub fn shrink<M, F>(
         &self,
         sim: &Sim,
-        failed: &FailedRun,
+        error: &SimError,
+        schedule: &Schedule,
         make: M,
     ) -> Result<Shrunk, ShrinkError>
     where
@@ -183,19 +188,19 @@ impl Shrinker {
         F: Future,
         F::Output: Outcome,
     {
-        if matches!(failed.error, SimError::NonDeterminism { .. }) {
+        if matches!(error, SimError::NonDeterminism { .. }) {
             return Err(ShrinkError::NonDeterministic);
         }
         let mut search = Search {
             sim,
             make: &make,
-            target: &failed.error,
+            target: error,
             max_runs: self.max_runs,
             runs: 0,
             tried: BTreeMap::new(),
             best: None,
         };
-        let original = deviations(&failed.schedule);
+        let original = deviations(schedule);
         let Some(start) = search.test(&original) else {
             let outcome = search
                 .replay(&original)

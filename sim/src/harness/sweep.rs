@@ -254,13 +254,7 @@ impl Sweep {
         let mut report = self.merge(results);
         if let (Some(shrinker), Some(first)) = (&self.shrinker, report.failures.first_mut()) {
             let sim = self.sim.to_builder().seed(first.seed).build();
-            let failed = FailedRun {
-                error: first.error.clone(),
-                schedule: first.schedule.clone(),
-                fingerprint: first.fingerprint,
-                trace: None,
-            };
-            first.shrunk = Some(shrinker.shrink(&sim, &failed, &make));
+            first.shrunk = Some(shrinker.shrink(&sim, &first.error, &first.schedule, &make));
         }
         report.wall = started.elapsed();
         report
