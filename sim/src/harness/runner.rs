@@ -31,6 +31,7 @@ use crate::strategy::{ParseStrategyError, Strategy};
 /// If a `SIMLOOP_*` variable is invalid or the test fails; the message says
 /// why, which seed failed, its shrunk schedule and the command that replays
 /// it.
+#[track_caller]
 pub fn run_test<M, F>(spec: TestSpec, make: M)
 where
     M: Fn(u64) -> F + Sync,
@@ -138,26 +139,33 @@ impl fmt::Display for FailedTest {
             "simloop test `{}` failed with seed {} (strategy {}, {found}):",
             self.test, self.seed, self.strategy
         )?;
-        writeln!(f, "{}", indent(&self.error.to_string()))?;
+        writeln!(f, "{}", indent(&self.error.to_string(), 2))?;
         match &self.shrunk {
             Some(Ok(s)) => {
+                let budget = if s.budget_exhausted {
+                    ", stopped at the replay budget"
+                } else {
+                    ""
+                };
+                let how = if s.deviations() == 0 {
+                    "fails in plain FIFO order".to_owned()
+                } else {
+                    format!("{} from FIFO order", count(s.deviations(), "deviation"))
+                };
                 writeln!(
                     f,
-                    "shrunk schedule: {} ({} deviation(s) from FIFO order, down from {}, in {} replay(s){})",
+                    "shrunk schedule: {}: {how} (the failing run had {}; {}{budget})",
                     s.schedule,
-                    s.deviations(),
-                    s.original_deviations,
-                    s.runs,
-                    if s.budget_exhausted {
-                        "; stopped at the replay budget"
-                    } else {
-                        ""
-                    }
+                    count(s.original_deviations, "deviation"),
+                    count(s.runs, "replay"),
                 )?;
-                if s.error.to_string() != self.error.to_string() {
-                    let first = s.error.to_string();
-                    let first = first.lines().next().unwrap_or_default();
-                    writeln!(f, "  with it: {first}")?;
+                let (shrunk, original) = (without_context(&s.error), without_context(&self.error));
+                if shrunk != original {
+                    writeln!(
+                        f,
+                        "  the shrunk schedule fails with:\n{}",
+                        indent(&shrunk, 4)
+                    )?;
                 }
             }
             Some(Err(e)) => writeln!(f, "not shrunk: {e}")?,
@@ -170,11 +178,31 @@ impl fmt::Display for FailedTest {
     }
 }
 
-fn indent(text: &str) -> String {
+fn indent(text: &str, by: usize) -> String {
     text.lines()
-        .map(|l| format!("  {l}"))
+        .map(|l| format!("{:by$}{l}", ""))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// `n thing(s)`.
+fn count(n: usize, thing: &str) -> String {
+    if n == 1 {
+        format!("1 {thing}")
+    } else {
+        format!("{n} {thing}s")
+    }
+}
+
+/// The error's text without where it happened and how to reproduce it
+/// (which differ between a run and its shrunk replay).
+fn without_context(error: &SimError) -> String {
+    let text = error.to_string();
+    let text = text.replace(&format!("; {}", error.context()), "");
+    match text.rfind("\nreproduce: ") {
+        Some(end) => text[..end].to_owned(),
+        None => text,
+    }
 }
 
 /// Runs a scenario test with the settings of `spec`, overridden by `env`.
