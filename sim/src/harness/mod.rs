@@ -11,6 +11,8 @@
 //!   shard a sweep across CI machines.
 //! - [`Regressions`] keeps failing seeds in a file next to the test, run first
 //!   every time.
+//! - [`Explorer`] enumerates every schedule of a small scenario, up to a
+//!   number of deviations.
 //! - [`run_test`] ties them together for `#[simloop::test]`.
 //!
 //! The user guide (`docs/testing.md`) explains how to use them in CI.
@@ -20,6 +22,7 @@
 
 mod command;
 mod env;
+mod explore;
 mod outcome;
 mod regressions;
 mod report;
@@ -32,6 +35,7 @@ mod sweep;
 
 pub use command::{ReplayCommand, Target};
 pub use env::{EnvConfig, EnvError, VARIABLES, Variable};
+pub use explore::{Exploration, ExploredFailure, Explorer};
 pub use outcome::Outcome;
 pub use regressions::{RegressionEntry, Regressions, RegressionsError};
 pub use report::{ElapsedStats, SeedFailure, SweepReport};
