@@ -61,11 +61,15 @@ async fn logged_steps(lengths: &'static [usize], log: Rc<RefCell<Vec<(usize, usi
     }
 }
 
-/// Explores `lengths` and returns (runs, distinct fingerprints, orders seen).
-fn explore_orders(
-    explorer: &Explorer,
-    lengths: &'static [usize],
-) -> (usize, usize, BTreeSet<Vec<(usize, usize)>>, bool) {
+/// What exploring `logged_steps` found.
+struct Explored {
+    runs: usize,
+    fingerprints: usize,
+    orders: BTreeSet<Vec<(usize, usize)>>,
+    complete: bool,
+}
+
+fn explore_orders(explorer: &Explorer, lengths: &'static [usize]) -> Explored {
     let seen = RefCell::new(BTreeSet::new());
     let exploration = explorer.run(|_| {
         let log = Rc::new(RefCell::new(Vec::new()));
@@ -76,53 +80,49 @@ fn explore_orders(
         }
     });
     assert!(exploration.passed());
-    (
-        exploration.runs,
-        exploration.distinct_fingerprints,
-        seen.into_inner(),
-        exploration.complete,
-    )
+    Explored {
+        runs: exploration.runs,
+        fingerprints: exploration.distinct_fingerprints,
+        orders: seen.into_inner(),
+        complete: exploration.complete,
+    }
 }
 
 #[test]
 fn unbounded_exploration_finds_every_interleaving_once() {
     for lengths in [&[2, 2][..], &[1, 2, 1], &[2, 2, 2]] {
-        let (runs, fingerprints, seen, complete) =
-            explore_orders(&Explorer::new(Sim::new(0)), lengths);
-        assert!(complete);
+        let e = explore_orders(&Explorer::new(Sim::new(0)), lengths);
+        assert!(e.complete);
         // Each schedule ran once, and each was a different run.
-        assert_eq!(fingerprints, runs, "{lengths:?}");
+        assert_eq!(e.fingerprints, e.runs, "{lengths:?}");
         // Every order of the logged steps came up.
-        assert_eq!(seen, interleavings(lengths), "{lengths:?}");
+        assert_eq!(e.orders, interleavings(lengths), "{lengths:?}");
     }
 }
 
 #[test]
 fn the_deviation_bound_limits_the_schedules() {
     let lengths = &[2, 2, 2];
-    let (fifo_runs, _, fifo_seen, complete) =
-        explore_orders(&Explorer::new(Sim::new(0)).max_deviations(0), lengths);
-    assert!(complete);
-    assert_eq!(fifo_runs, 1);
-    assert_eq!(fifo_seen.len(), 1);
+    let fifo = explore_orders(&Explorer::new(Sim::new(0)).max_deviations(0), lengths);
+    assert!(fifo.complete);
+    assert_eq!(fifo.runs, 1);
+    assert_eq!(fifo.orders.len(), 1);
     let mut previous = 1;
     for bound in 1..4 {
-        let (runs, fingerprints, seen, complete) =
-            explore_orders(&Explorer::new(Sim::new(0)).max_deviations(bound), lengths);
-        assert!(complete);
-        assert_eq!(runs, fingerprints);
-        assert!(runs > previous, "bound {bound}: {runs} runs");
-        assert!(seen.is_subset(&interleavings(lengths)));
-        previous = runs;
+        let e = explore_orders(&Explorer::new(Sim::new(0)).max_deviations(bound), lengths);
+        assert!(e.complete);
+        assert_eq!(e.runs, e.fingerprints);
+        assert!(e.runs > previous, "bound {bound}: {} runs", e.runs);
+        assert!(e.orders.is_subset(&interleavings(lengths)));
+        previous = e.runs;
     }
 }
 
 #[test]
 fn the_run_budget_stops_the_search() {
-    let (runs, _, _, complete) =
-        explore_orders(&Explorer::new(Sim::new(0)).max_runs(7), &[2, 2, 2]);
-    assert_eq!(runs, 7);
-    assert!(!complete);
+    let e = explore_orders(&Explorer::new(Sim::new(0)).max_runs(7), &[2, 2, 2]);
+    assert_eq!(e.runs, 7);
+    assert!(!e.complete);
 }
 
 /// Increments a counter across a yield, the second worker a step late.
