@@ -115,12 +115,14 @@ impl Sim {
     ///     assert_eq!(a.await.unwrap() + b.await.unwrap(), 4, "bad sum");
     /// }).unwrap_err().kind(), "panic");
     /// ```
-    pub fn run_recorded<F: Future>(&self, future: F) -> Result<Report<F::Output>, FailedRun> {
-        let out = runtime::run(&self.config, future).map_err(|f| FailedRun {
-            error: f.error,
-            schedule: f.schedule,
-            fingerprint: f.fingerprint,
-            trace: f.trace,
+    pub fn run_recorded<F: Future>(&self, future: F) -> Result<Report<F::Output>, Box<FailedRun>> {
+        let out = runtime::run(&self.config, future).map_err(|f| {
+            Box::new(FailedRun {
+                error: f.error,
+                schedule: f.schedule,
+                fingerprint: f.fingerprint,
+                trace: f.trace,
+            })
         })?;
         Ok(Report {
             value: out.value,
@@ -159,7 +161,7 @@ impl Sim {
     /// Runs the future made by `make` twice with tracing on and returns the
     /// first run's outcome if both runs made the same decisions (whether they
     /// succeeded or failed), or [`SimError::NonDeterminism`].
-    pub(crate) fn run_twice<M, F>(&self, mut make: M) -> Result<Report<F::Output>, FailedRun>
+    pub(crate) fn run_twice<M, F>(&self, mut make: M) -> Result<Report<F::Output>, Box<FailedRun>>
     where
         M: FnMut() -> F,
         F: Future,
@@ -190,11 +192,11 @@ impl Sim {
             .find(|&i| a.get(i) != b.get(i))
             .unwrap_or(a.len());
         let at = a.get(index).or(b.get(index)).or(a.last());
-        Err(FailedRun {
+        Err(Box::new(FailedRun {
             error: SimError::NonDeterminism {
                 index,
-                first: a.get(index).cloned(),
-                second: b.get(index).cloned(),
+                first: a.get(index).cloned().map(Box::new),
+                second: b.get(index).cloned().map(Box::new),
                 ctx: FailureContext {
                     seed: self.config.seed,
                     strategy: self.config.strategy.to_string(),
@@ -205,11 +207,11 @@ impl Sim {
             schedule,
             fingerprint: fp1,
             trace: None,
-        })
+        }))
     }
 }
 
-fn fingerprint_of<T>(outcome: &Result<Report<T>, FailedRun>) -> Fingerprint {
+fn fingerprint_of<T>(outcome: &Result<Report<T>, Box<FailedRun>>) -> Fingerprint {
     match outcome {
         Ok(r) => r.fingerprint,
         Err(f) => f.fingerprint,
@@ -343,6 +345,31 @@ pub struct Report<T> {
 }
 
 impl<T> Report<T> {
+    /// The root future's output.
+    pub fn value(&self) -> &T {
+        &self.value
+    }
+
+    /// Virtual time from the start to the root task's end.
+    pub fn elapsed(&self) -> Duration {
+        self.elapsed
+    }
+
+    /// Number of polls.
+    pub fn steps(&self) -> u64 {
+        self.steps
+    }
+
+    /// Stable hash of every scheduling decision of the run.
+    pub fn fingerprint(&self) -> Fingerprint {
+        self.fingerprint
+    }
+
+    /// The choices the scheduler made; see [`Report::schedule`](Report#structfield.schedule).
+    pub fn schedule(&self) -> &Schedule {
+        &self.schedule
+    }
+
     /// The same report with the value mapped.
     pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Report<U> {
         Report {

@@ -57,13 +57,13 @@ pub const SEED: Variable = Variable {
 pub const SEEDS: Variable = Variable {
     name: "SIMLOOP_SEEDS",
     accepts: "a count of seeds, 1 or more (`_` separators allowed, e.g. `10_000`)",
-    meaning: "how many seeds a sweep runs (seeds 0 to N-1, split across shards)",
+    meaning: "how many seeds a sweep runs: seeds 0 to N-1, split across shards (default: the test's `seeds`, else 100)",
 };
 /// `SIMLOOP_STRATEGY`.
 pub const STRATEGY: Variable = Variable {
     name: "SIMLOOP_STRATEGY",
     accepts: "`fifo`, `random`, `pct`, `pct:DEPTH` (DEPTH >= 1) or `replay:SCHEDULE`",
-    meaning: "the scheduling strategy, overriding the test's",
+    meaning: "the scheduling strategy, overriding the test's (default `random`)",
 };
 /// `SIMLOOP_SCHEDULE`.
 pub const SCHEDULE: Variable = Variable {

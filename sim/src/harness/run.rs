@@ -13,7 +13,7 @@ pub(crate) fn run_once<M, F>(
     sim: &Sim,
     check_determinism: bool,
     make: &M,
-) -> Result<Report<()>, FailedRun>
+) -> Result<Report<()>, Box<FailedRun>>
 where
     M: Fn(u64) -> F,
     F: Future,

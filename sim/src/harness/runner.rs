@@ -131,7 +131,9 @@ impl fmt::Display for FailedTest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let found = match &self.found_by {
             FoundBy::Regressions(path) => format!("recorded in {}", path.display()),
-            FoundBy::Sweep { seeds_run } => format!("found after {seeds_run} seed(s)"),
+            FoundBy::Sweep { seeds_run } => {
+                format!("found after {}", count(*seeds_run as usize, "seed"))
+            }
             FoundBy::Replay => "given by SIMLOOP_SEED".to_owned(),
         };
         writeln!(

@@ -276,7 +276,7 @@ where
         self.runs >= self.max_runs
     }
 
-    fn replay(&self, devs: &[Deviation]) -> Result<(), FailedRun> {
+    fn replay(&self, devs: &[Deviation]) -> Result<(), Box<FailedRun>> {
         let sim = self
             .sim
             .to_builder()

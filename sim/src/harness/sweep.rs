@@ -375,7 +375,7 @@ impl Shared {
 #[derive(Default)]
 struct WorkerResult {
     runs: Vec<RunSummary>,
-    failures: Vec<(u64, FailedRun)>,
+    failures: Vec<(u64, Box<FailedRun>)>,
 }
 
 struct RunSummary {
