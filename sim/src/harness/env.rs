@@ -1,34 +1,5 @@
 //! The `SIMLOOP_*` environment variables: what each accepts, and
 //! [`EnvConfig`], their parsed values.
-//!
-//! Every variable is listed once, in [`VARIABLES`], which the error messages
-//! and the user guide's table are written from. A variable that is unset or
-//! set to the empty string counts as unset. A value that cannot be read is an
-//! [`EnvError`] naming the variable, the value and the accepted forms; it is
-//! never silently ignored.
-//!
-//! The parser takes a lookup function, so it can be tested (and driven by a
-//! configuration file or a map) without touching the process environment:
-//!
-//! ```
-//! use simloop::harness::{EnvConfig, Shard};
-//! use simloop::Strategy;
-//!
-//! let env = EnvConfig::from_lookup(|name| match name {
-//!     "SIMLOOP_SEEDS" => Some("5000".into()),
-//!     "SIMLOOP_STRATEGY" => Some("pct:3".into()),
-//!     "SIMLOOP_SHARD" => Some("1/4".into()),
-//!     _ => None,
-//! }).unwrap();
-//! assert_eq!(env.seeds, Some(5000));
-//! assert_eq!(env.strategy, Some(Strategy::Pct { depth: 3 }));
-//! assert_eq!(env.shard, Some(Shard::new(1, 4).unwrap()));
-//!
-//! let err = EnvConfig::from_lookup(|name| {
-//!     (name == "SIMLOOP_JOBS").then(|| "many".to_owned())
-//! }).unwrap_err();
-//! assert!(err.to_string().contains("SIMLOOP_JOBS"));
-//! ```
 
 use std::num::NonZeroUsize;
 
@@ -131,6 +102,35 @@ pub struct EnvError {
 
 /// The harness settings read from `SIMLOOP_*` variables; `None` where the
 /// variable is unset (or empty), so the test's own settings apply.
+///
+/// Every variable is listed once, in [`VARIABLES`], which the error messages
+/// and the user guide's table are written from. A variable that is unset or
+/// set to the empty string counts as unset. A value that cannot be read is an
+/// [`EnvError`] naming the variable, the value and the accepted forms; it is
+/// never silently ignored.
+///
+/// The parser takes a lookup function, so it can be tested (and driven by a
+/// configuration file or a map) without touching the process environment:
+///
+/// ```
+/// use simloop::harness::{EnvConfig, Shard};
+/// use simloop::Strategy;
+///
+/// let env = EnvConfig::from_lookup(|name| match name {
+///     "SIMLOOP_SEEDS" => Some("5000".into()),
+///     "SIMLOOP_STRATEGY" => Some("pct:3".into()),
+///     "SIMLOOP_SHARD" => Some("1/4".into()),
+///     _ => None,
+/// }).unwrap();
+/// assert_eq!(env.seeds, Some(5000));
+/// assert_eq!(env.strategy, Some(Strategy::Pct { depth: 3 }));
+/// assert_eq!(env.shard, Some(Shard::new(1, 4).unwrap()));
+///
+/// let err = EnvConfig::from_lookup(|name| {
+///     (name == "SIMLOOP_JOBS").then(|| "many".to_owned())
+/// }).unwrap_err();
+/// assert!(err.to_string().contains("SIMLOOP_JOBS"));
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct EnvConfig {

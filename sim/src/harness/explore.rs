@@ -1,19 +1,5 @@
 //! Bounded exhaustive exploration: every schedule of a small scenario, up to
 //! a number of deviations from FIFO order, each run exactly once.
-//!
-//! Random sweeps sample interleavings; for a small scenario [`Explorer`] can
-//! enumerate them all. It is a stateless model checker: it runs the
-//! scenario with [`Strategy::Replay`] of a prefix of choices (continuing in
-//! FIFO order after it), reads the recorded schedule with the number of
-//! options at each choice point, and queues, for every later choice point
-//! and every other option there, the prefix that takes that option. Every
-//! complete schedule is the FIFO continuation of exactly one queued prefix,
-//! so each runs once.
-//!
-//! Prefixes are explored in order of their number of deviations (breadth
-//! first), so the first failure found is one with the fewest deviations, and
-//! [`Explorer::max_deviations`] bounds the search the way bugs are usually
-//! shallow: most concurrency bugs need one or two deviations.
 
 use std::collections::{BTreeSet, VecDeque};
 use std::future::Future;
@@ -57,7 +43,7 @@ impl Exploration {
     }
 }
 
-/// Enumerates the schedules of one seed; see the [module docs](self).
+/// Enumerates the schedules of one seed.
 ///
 /// ```
 /// use std::{cell::Cell, rc::Rc};
@@ -85,6 +71,20 @@ impl Exploration {
 /// assert_eq!(first.schedule.deviations(), 1);
 /// assert!(first.error.to_string().contains("lost update"));
 /// ```
+///
+/// Random sweeps sample interleavings; for a small scenario [`Explorer`] can
+/// enumerate them all. It is a stateless model checker: it runs the
+/// scenario with [`Strategy::Replay`] of a prefix of choices (continuing in
+/// FIFO order after it), reads the recorded schedule with the number of
+/// options at each choice point, and queues, for every later choice point
+/// and every other option there, the prefix that takes that option. Every
+/// complete schedule is the FIFO continuation of exactly one queued prefix,
+/// so each runs once.
+///
+/// Prefixes are explored in order of their number of deviations (breadth
+/// first), so the first failure found is one with the fewest deviations, and
+/// [`Explorer::max_deviations`] bounds the search the way bugs are usually
+/// shallow: most concurrency bugs need one or two deviations.
 #[derive(Debug, Clone)]
 pub struct Explorer {
     sim: Sim,

@@ -1,20 +1,5 @@
 //! Regressions files: the failing seeds of a test, kept next to it and run
 //! first every time, so that a bug found once is never lost.
-//!
-//! A regressions file is text, one failing run a line: the seed, the
-//! strategy it ran with and, if it was shrunk, the shrunk schedule
-//! (`SEED STRATEGY [SCHEDULE]`, as in `8841 random 3:1,17:2`). Lines starting
-//! with `#` and blank lines are comments. The harness only ever appends to
-//! the file; check it into version control like `proptest-regressions/`.
-//!
-//! ```
-//! use simloop::harness::RegressionEntry;
-//!
-//! let entry: RegressionEntry = "8841 random 3:1,17:2".parse().unwrap();
-//! assert_eq!(entry.seed, 8841);
-//! assert_eq!(entry.schedule.as_ref().unwrap().deviations(), 2);
-//! assert_eq!(entry.to_string(), "8841 random 3:1,17:2");
-//! ```
 
 use std::fmt;
 use std::fs;
@@ -116,7 +101,22 @@ pub enum RegressionsError {
     },
 }
 
-/// The regressions file of one test; see the [module docs](self).
+/// The regressions file of one test.
+///
+/// A regressions file is text, one failing run a line: the seed, the
+/// strategy it ran with and, if it was shrunk, the shrunk schedule
+/// (`SEED STRATEGY [SCHEDULE]`, as in `8841 random 3:1,17:2`). Lines starting
+/// with `#` and blank lines are comments. The harness only ever appends to
+/// the file; check it into version control like `proptest-regressions/`.
+///
+/// ```
+/// use simloop::harness::RegressionEntry;
+///
+/// let entry: RegressionEntry = "8841 random 3:1,17:2".parse().unwrap();
+/// assert_eq!(entry.seed, 8841);
+/// assert_eq!(entry.schedule.as_ref().unwrap().deviations(), 2);
+/// assert_eq!(entry.to_string(), "8841 random 3:1,17:2");
+/// ```
 #[derive(Debug, Clone)]
 pub struct Regressions {
     path: PathBuf,

@@ -1,32 +1,4 @@
 //! Shrinking a failing interleaving to a simplest one that still fails.
-//!
-//! A run's [`Schedule`] lists every choice the scheduler made; a choice with
-//! a non-zero index is a *deviation* from FIFO (asyncio's) order. A failure
-//! that needs no deviation at all happens under plain FIFO order; a lost
-//! update typically needs one: one task must run between another's read and
-//! its write.
-//!
-//! [`Shrinker::shrink`] replays the failing seed with
-//! [`Strategy::Replay`] and ever simpler schedules, keeping a candidate only
-//! if the run still fails [the same way](same_failure). Simpler means fewer
-//! deviations, then earlier ones, then smaller indices. It tries, in order:
-//!
-//! 1. no deviation at all (plain FIFO order);
-//! 2. delta debugging (Zeller and Hildebrandt's *ddmin*) over the set of
-//!    deviations, removing halves, then quarters, ... and their complements,
-//!    until removing any single deviation makes the failure go away;
-//! 3. smaller indices for each deviation, and earlier positions for it,
-//!    going back to step 2 whenever that helps.
-//!
-//! After every replay that still fails, the candidate is replaced by the
-//! schedule the replay actually recorded: an index wraps around the number
-//! of options actually offered, and wrapping to 0 removes a deviation for
-//! free. The search stops when nothing simpler fails, or after
-//! [`Shrinker::max_runs`] replays.
-//!
-//! Replays share the seed, so the code under test draws the same random
-//! numbers from [`simloop::rand`](crate::rand) in every replay; only the
-//! interleaving changes.
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -119,7 +91,35 @@ fn panic_location(error: &SimError) -> Option<&str> {
     message[start..].split(')').next()
 }
 
-/// Shrinks failing schedules; see the [module docs](self).
+/// Shrinks failing schedules.
+///
+/// A run's [`Schedule`] lists every choice the scheduler made; a choice with
+/// a non-zero index is a *deviation* from FIFO (asyncio's) order. A failure
+/// that needs no deviation at all happens under plain FIFO order; a lost
+/// update typically needs one: one task must run between another's read and
+/// its write.
+///
+/// [`Shrinker::shrink`] replays the failing seed with
+/// [`Strategy::Replay`] and ever simpler schedules, keeping a candidate only
+/// if the run still fails [the same way](same_failure). Simpler means fewer
+/// deviations, then earlier ones, then smaller indices. It tries, in order:
+///
+/// 1. no deviation at all (plain FIFO order);
+/// 2. delta debugging (Zeller and Hildebrandt's *ddmin*) over the set of
+///    deviations, removing halves, then quarters, ... and their complements,
+///    until removing any single deviation makes the failure go away;
+/// 3. smaller indices for each deviation, and earlier positions for it,
+///    going back to step 2 whenever that helps.
+///
+/// After every replay that still fails, the candidate is replaced by the
+/// schedule the replay actually recorded: an index wraps around the number
+/// of options actually offered, and wrapping to 0 removes a deviation for
+/// free. The search stops when nothing simpler fails, or after
+/// [`Shrinker::max_runs`] replays.
+///
+/// Replays share the seed, so the code under test draws the same random
+/// numbers from [`simloop::rand`](crate::rand) in every replay; only the
+/// interleaving changes.
 #[derive(Debug, Clone)]
 pub struct Shrinker {
     max_runs: usize,
