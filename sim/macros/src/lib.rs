@@ -166,3 +166,117 @@ fn expand(options: &Options, func: ItemFn) -> syn::Result<TokenStream2> {
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use proc_macro2::TokenStream as TokenStream2;
+    use quote::quote;
+    use syn::parse::Parser;
+    use syn::{ItemFn, parse_quote};
+
+    use super::{Options, expand};
+
+    fn options(tokens: TokenStream2) -> syn::Result<Options> {
+        let mut options = Options::default();
+        syn::meta::parser(|meta| options.parse(meta)).parse2(tokens)?;
+        Ok(options)
+    }
+
+    fn error(tokens: TokenStream2) -> String {
+        match options(tokens) {
+            Ok(_) => panic!("accepted"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    fn calls(tokens: TokenStream2) -> String {
+        let options = options(tokens).unwrap();
+        let calls = &options.calls;
+        quote!(#(#calls)*).to_string()
+    }
+
+    #[test]
+    fn options_become_builder_calls() {
+        assert_eq!(calls(quote!(seeds = 200)), ". seeds (200u64)");
+        assert_eq!(calls(quote!(strategy = "pct:3")), ". strategy (\"pct:3\")");
+        assert_eq!(
+            calls(quote!(time_limit = "1h 30m")),
+            ". time_limit (:: core :: time :: Duration :: new (5400u64 , 0u32))"
+        );
+        assert_eq!(calls(quote!(max_steps = 1_000)), ". max_steps (1000u64)");
+        assert_eq!(
+            calls(quote!(
+                check_determinism,
+                leaks_are_errors = false,
+                regressions = false
+            )),
+            ". check_determinism (true) . leaks_are_errors (false) . regressions (false)"
+        );
+    }
+
+    #[test]
+    fn bad_options_are_compile_errors_that_say_what_is_accepted() {
+        assert!(error(quote!(sedes = 3)).contains("accepts `seeds = N`"));
+        assert!(error(quote!(seeds = 0)).contains("at least 1"));
+        assert!(error(quote!(seeds = 1, seeds = 2)).contains("given twice"));
+        assert!(error(quote!(time_limit = "a fortnight")).contains("\"1h 30m\""));
+        assert!(error(quote!(strategy = "roundrobin")).contains("\"pct:DEPTH\""));
+        assert!(error(quote!(strategy = "pct:0")).contains("\"pct:DEPTH\""));
+        assert!(error(quote!(check_determinism = 1)).contains("expected boolean literal"));
+    }
+
+    fn expand_error(func: ItemFn) -> String {
+        expand(&Options::default(), func).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn only_plain_async_fns_are_accepted() {
+        assert!(
+            expand_error(parse_quote!(
+                fn t() {}
+            ))
+            .contains("`async fn`")
+        );
+        assert!(
+            expand_error(parse_quote!(
+                async fn t(x: u32) {}
+            ))
+            .contains("no arguments")
+        );
+        assert!(
+            expand_error(parse_quote!(
+                async fn t<T>() {}
+            ))
+            .contains("generic")
+        );
+        assert!(
+            expand_error(parse_quote!(
+                #[test]
+                async fn t() {}
+            ))
+            .contains("remove #[test]")
+        );
+    }
+
+    #[test]
+    fn the_expansion_is_a_test_calling_the_harness() {
+        let options = options(quote!(seeds = 7)).unwrap();
+        let func: ItemFn = parse_quote! {
+            #[should_panic]
+            async fn drains() -> Result<(), String> { Ok(()) }
+        };
+        let out = expand(&options, func).unwrap().to_string();
+        assert!(
+            out.starts_with("# [should_panic] # [:: core :: prelude :: v1 :: test] fn drains ()"),
+            "{out}"
+        );
+        assert!(
+            out.contains("async fn drains () -> Result < () , String > { Ok (()) }"),
+            "{out}"
+        );
+        assert!(out.contains(":: simloop :: harness :: run_test"), "{out}");
+        assert!(out.contains(":: core :: stringify ! (drains)"), "{out}");
+        assert!(out.contains(". seeds (7u64) ,"), "{out}");
+        assert!(out.contains("| _seed : u64 | drains ()"), "{out}");
+    }
+}
