@@ -251,3 +251,25 @@ fn the_sweep_settings_apply_to_every_run() {
         assert_eq!(f.strategy, Strategy::Pct { depth: 2 });
     }
 }
+
+#[test]
+fn reports_and_failures_cross_threads() {
+    // A sweep run on another thread hands its report (errors, schedules,
+    // shrunk schedules) back to this one.
+    let report = std::thread::spawn(|| Sweep::new().seeds(0..40).jobs(2).run(|_| racy_counter()))
+        .join()
+        .unwrap();
+    let failure = report.first_failure().unwrap();
+    let shrunk = failure.shrunk().unwrap();
+    let replay = Sim::builder()
+        .seed(failure.seed)
+        .strategy(shrunk.strategy())
+        .build();
+    assert!(
+        replay
+            .run(racy_counter())
+            .unwrap_err()
+            .to_string()
+            .contains("lost update")
+    );
+}

@@ -312,6 +312,8 @@ where
         .stop_at_first_failure(true)
         .run(&make);
     let Some(first) = sweep.failures.first() else {
+        // Shown by `cargo test -- --nocapture`, captured otherwise.
+        println!("simloop test `{test}`: {sweep}");
         return Ok(TestPassed {
             regressions_run,
             sweep,

@@ -9,6 +9,10 @@ use crate::schedule::{Choice, Schedule};
 use crate::sim::{FailedRun, Sim};
 use crate::strategy::Strategy;
 
+/// How many earlier positions are tried for each deviation, from the
+/// earliest possible one up.
+const EARLIER_POSITIONS: usize = 64;
+
 /// A deviation: position in the schedule, and the option taken there.
 type Deviation = (usize, u32);
 
@@ -108,8 +112,8 @@ fn panic_location(error: &SimError) -> Option<&str> {
 /// 2. delta debugging (Zeller and Hildebrandt's *ddmin*) over the set of
 ///    deviations, removing halves, then quarters, ... and their complements,
 ///    until removing any single deviation makes the failure go away;
-/// 3. smaller indices for each deviation, and earlier positions for it,
-///    going back to step 2 whenever that helps.
+/// 3. smaller indices for each deviation, and earlier positions for it (the
+///    64 earliest ones), going back to step 2 whenever that helps.
 ///
 /// After every replay that still fails, the candidate is replaced by the
 /// schedule the replay actually recorded: an index wraps around the number
@@ -384,7 +388,7 @@ where
                 }
             }
             let lowest = if i == 0 { 0 } else { devs[i - 1].0 + 1 };
-            for earlier in lowest..pos {
+            for earlier in (lowest..pos).take(EARLIER_POSITIONS) {
                 let mut tries = vec![1];
                 if index > 1 && index < of(earlier) {
                     tries.push(index);
