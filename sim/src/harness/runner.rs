@@ -17,7 +17,7 @@ use super::spec::TestSpec;
 use super::sweep::Sweep;
 use crate::error::SimError;
 use crate::schedule::Schedule;
-use crate::sim::Sim;
+use crate::sim::{FailedRun, Sim};
 use crate::strategy::{ParseStrategyError, Strategy};
 
 /// Runs a scenario test: reads the `SIMLOOP_*` variables, then
@@ -280,25 +280,12 @@ where
 
     let mut regressions_run = 0;
     if let Some(file) = &regressions {
-        for entry in file.entries() {
-            for strategy in entry.runs() {
-                regressions_run += 1;
-                let sim = sim
-                    .to_builder()
-                    .seed(entry.seed)
-                    .strategy(strategy.clone())
-                    .build();
-                if let Err(failed) = run_once(&sim, check, &make) {
-                    let found_by = FoundBy::Regressions(file.path().to_path_buf());
-                    let failure = failing(
-                        entry.seed,
-                        strategy,
-                        failed.error,
-                        failed.schedule,
-                        found_by,
-                    );
-                    return Err(TestFailure::Failed(Box::new(failure)));
-                }
+        match replay_regressions(file, &sim, check, &make) {
+            Ok(runs) => regressions_run = runs,
+            Err((seed, strategy, failed)) => {
+                let found_by = FoundBy::Regressions(file.path().to_path_buf());
+                let failure = failing(seed, strategy, failed.error, failed.schedule, found_by);
+                return Err(TestFailure::Failed(Box::new(failure)));
             }
         }
     }
@@ -347,6 +334,34 @@ where
         });
     }
     Err(TestFailure::Failed(Box::new(failure)))
+}
+
+/// Runs every entry of the regressions file: how many runs passed, or the
+/// first failing one.
+fn replay_regressions<M, F>(
+    file: &Regressions,
+    sim: &Sim,
+    check: bool,
+    make: &M,
+) -> Result<usize, (u64, Strategy, Box<FailedRun>)>
+where
+    M: Fn(u64) -> F,
+    F: Future,
+    F::Output: Outcome,
+{
+    let mut runs = 0;
+    for entry in file.entries() {
+        for strategy in entry.runs() {
+            let sim = sim
+                .to_builder()
+                .seed(entry.seed)
+                .strategy(strategy.clone())
+                .build();
+            run_once(&sim, check, make).map_err(|failed| (entry.seed, strategy, failed))?;
+            runs += 1;
+        }
+    }
+    Ok(runs)
 }
 
 /// The simulation settings of every run of the test.
