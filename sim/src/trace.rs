@@ -128,9 +128,20 @@ impl fmt::Display for Fingerprint {
     }
 }
 
+impl From<Fingerprint> for u64 {
+    fn from(f: Fingerprint) -> u64 {
+        f.0
+    }
+}
+
 const FP_MUL: u64 = 0x9E37_79B9_7F4A_7C15;
 
 impl Fingerprint {
+    /// The hash as a number.
+    pub const fn as_u64(self) -> u64 {
+        self.0
+    }
+
     const START: Fingerprint = Fingerprint(0xcbf2_9ce4_8422_2325);
 
     #[inline]

@@ -36,7 +36,7 @@ fn a_deadlock_names_every_blocked_task_and_what_it_waits_on() {
     assert_eq!(names, ["main", "consumer-1", "labelled"]);
     assert_eq!(
         blocked[0].waiting_on.as_ref().unwrap().to_string(),
-        "JoinHandle::await on \"task 1\""
+        "JoinHandle::await on task 1"
     );
     assert_eq!(blocked[1].waiting_on, None);
     assert_eq!(

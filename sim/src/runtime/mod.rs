@@ -24,6 +24,7 @@ use crate::trace::{EventKind, Recorder};
 
 mod context;
 mod executor;
+mod radix;
 mod tasks;
 mod timers;
 mod waker;
@@ -42,6 +43,8 @@ pub(crate) struct Runtime {
     config: Config,
     me: Weak<Runtime>,
     clock: Cell<u64>,
+    /// The time up to which due timers have been fired.
+    timers_fired_to: Cell<u64>,
     steps: Cell<u64>,
     current: Cell<Option<TaskRef>>,
     tasks: RefCell<TaskTable>,
@@ -76,6 +79,7 @@ impl Runtime {
             config,
             me,
             clock: Cell::new(0),
+            timers_fired_to: Cell::new(0),
             steps: Cell::new(0),
             current: Cell::new(None),
             tasks: RefCell::default(),
