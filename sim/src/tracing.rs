@@ -78,6 +78,11 @@ pub struct SimTime {
 
 impl SimTime {
     /// Virtual time and task name.
+    ///
+    /// ```
+    /// let timer = simloop::tracing::SimTime::new();
+    /// assert_eq!(timer, simloop::tracing::SimTime::default());
+    /// ```
     pub const fn new() -> SimTime {
         SimTime { task: true }
     }
@@ -155,6 +160,14 @@ fn captured_stderr() -> TestWriter {
 
 /// The type of [`layer`]: a `fmt` layer stamped with [`SimTime`], writing
 /// to `W`.
+///
+/// ```
+/// use simloop::tracing::SimLayer;
+/// use tracing_subscriber::Registry;
+///
+/// let layer: SimLayer<Registry> = simloop::tracing::layer();
+/// # let _ = layer;
+/// ```
 pub type SimLayer<S, W = fn() -> TestWriter> =
     tracing_subscriber::fmt::Layer<S, DefaultFields, Format<Full, SimTime>, W>;
 

@@ -64,6 +64,25 @@ pub struct Timeline {
 }
 
 /// One task's row of a [`Timeline`].
+///
+/// ```
+/// use std::time::Duration;
+/// use simloop::{Sim, task, time, task::TaskId, timeline::{MarkerKind, SpanKind, Timeline}};
+///
+/// let report = Sim::builder().trace(true).build().run_report(async {
+///     task::spawn(async { time::busy(Duration::from_millis(5)) }).await.unwrap();
+/// }).unwrap();
+/// let timeline = Timeline::from_report(&report).unwrap();
+/// let lane = &timeline.lanes()[1];
+/// assert_eq!(lane.label(), "task-1");
+/// assert_eq!(lane.task().id().as_u64(), 1);
+/// assert_eq!(lane.parent(), Some(TaskId::ROOT));
+/// // One poll, 5 ms long (busy), then the task finished.
+/// assert_eq!(lane.spans().len(), 1);
+/// assert_eq!(lane.spans()[0].kind, SpanKind::Running);
+/// assert_eq!(lane.spans()[0].duration(), Duration::from_millis(5));
+/// assert_eq!(lane.markers().last().unwrap().kind, MarkerKind::Finish);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Lane {
     task: TaskInfo,
@@ -134,6 +153,18 @@ impl fmt::Display for SpanKind {
 }
 
 /// A moment in a task's life.
+///
+/// ```
+/// use simloop::{Sim, task, timeline::{MarkerKind, Timeline}};
+/// let report = Sim::builder().trace(true).build().run_report(async {
+///     let h = task::spawn(async { panic!("oops") });
+///     assert!(h.await.is_err());
+/// }).unwrap();
+/// let timeline = Timeline::from_report(&report).unwrap();
+/// let end = timeline.lanes()[1].markers().last().unwrap();
+/// assert!(matches!(&end.kind, MarkerKind::Panic { message } if message.contains("oops")));
+/// assert_eq!(end.kind.name(), "panic");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Marker {
     /// What happened.
@@ -260,6 +291,16 @@ impl Timeline {
     }
 
     /// The virtual time of the last thing that happened.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use simloop::{Sim, time, timeline::Timeline};
+    /// let report = Sim::builder().trace(true).build()
+    ///     .run_report(async { time::sleep(Duration::from_secs(3)).await }).unwrap();
+    /// let timeline = Timeline::from_report(&report).unwrap();
+    /// assert_eq!(timeline.end().since_start(), Duration::from_secs(3));
+    /// assert_eq!(timeline.polls(), 2); // before and after the sleep
+    /// ```
     pub fn end(&self) -> Instant {
         self.end
     }
