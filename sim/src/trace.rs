@@ -89,8 +89,18 @@ impl EventKind {
 
 impl fmt::Display for Event {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "[{} step {}] task {} ", self.time, self.step, self.task)?;
-        match &self.kind {
+        write!(
+            f,
+            "[{} step {}] task {} {}",
+            self.time, self.step, self.task, self.kind
+        )
+    }
+}
+
+/// What happened, e.g. `woken` or `timer due at t=1s fired`.
+impl fmt::Display for EventKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
             EventKind::Spawn { parent: Some(p) } => write!(f, "spawned by task {p}"),
             EventKind::Spawn { parent: None } => write!(f, "spawned (root)"),
             EventKind::Wake => write!(f, "woken"),

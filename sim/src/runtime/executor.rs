@@ -30,9 +30,30 @@ pub(crate) struct RunOutput<T> {
     pub(crate) leaked: Vec<TaskInfo>,
 }
 
-/// Runs `future` as the root task of a fresh simulated world.
-pub(crate) fn run<F: Future>(config: &Config, future: F) -> Result<RunOutput<F::Output>, SimError> {
+/// A failed run: the error, and the choices and events before it.
+pub(crate) struct RunFailure {
+    pub(crate) error: SimError,
+    pub(crate) schedule: Schedule,
+    pub(crate) fingerprint: Fingerprint,
+    pub(crate) trace: Option<Trace>,
+}
+
+/// Runs `future` as the root task of a fresh simulated world; a failure
+/// keeps the schedule, fingerprint and trace recorded up to it.
+pub(crate) fn run<F: Future>(
+    config: &Config,
+    future: F,
+) -> Result<RunOutput<F::Output>, Box<RunFailure>> {
     let rt = new_runtime(config.clone());
+    let failed = |error: SimError| {
+        let mut recorder = rt.recorder.borrow_mut();
+        Box::new(RunFailure {
+            error,
+            schedule: rt.schedule.take(),
+            fingerprint: recorder.fingerprint(),
+            trace: recorder.take_trace(),
+        })
+    };
     let _enter = context::enter(Rc::clone(&rt));
     let root = rt.spawn_slot(Some(Arc::from("main")), None);
     let mut root_future = pin!(Some(future));
@@ -41,15 +62,15 @@ pub(crate) fn run<F: Future>(config: &Config, future: F) -> Result<RunOutput<F::
     // Drop the root future inside the simulation: its destructors may use it.
     root_future.set(None);
     let leaked = rt.cleanup(root);
-    let value = result?;
+    let value = result.map_err(failed)?;
     if let Some(failure) = rt.failure.borrow_mut().take() {
-        return Err(failure);
+        return Err(failed(failure));
     }
     if rt.config.leaks_are_errors && !leaked.is_empty() {
-        return Err(SimError::LeakedTasks {
+        return Err(failed(SimError::LeakedTasks {
             tasks: leaked,
             ctx: rt.ctx(),
-        });
+        }));
     }
     let mut recorder = rt.recorder.borrow_mut();
     Ok(RunOutput {

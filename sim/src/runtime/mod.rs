@@ -58,6 +58,10 @@ pub(crate) struct Runtime {
     schedule: RefCell<Schedule>,
     user_rng: RefCell<ChaCha8Rng>,
     recorder: RefCell<Recorder>,
+    /// Whether a `tracing` subscriber wanted the executor's events when the
+    /// run started.
+    #[cfg(feature = "tracing")]
+    log_events: bool,
     aborts: RefCell<Vec<TaskRef>>,
     /// A failure raised from inside user code (an unobserved panic), acted on
     /// at the next scheduling point.
@@ -70,6 +74,8 @@ impl Runtime {
             scheduler: RefCell::new(config.strategy.scheduler(config.seed)),
             user_rng: RefCell::new(crate::rand::stream(config.seed, crate::rand::USER_STREAM)),
             recorder: RefCell::new(Recorder::new(config.trace)),
+            #[cfg(feature = "tracing")]
+            log_events: crate::tracing::executor_enabled(),
             config,
             me,
             clock: Cell::new(0),
@@ -101,6 +107,10 @@ impl Runtime {
     }
 
     fn record(&self, task: TaskId, kind: EventKind) {
+        #[cfg(feature = "tracing")]
+        if self.log_events {
+            crate::tracing::emit(self.steps.get(), task, &kind);
+        }
         self.recorder
             .borrow_mut()
             .record(self.steps.get(), self.now(), task, kind);
@@ -169,11 +179,13 @@ impl Runtime {
     }
 
     pub(crate) fn current_task(&self) -> TaskInfo {
-        let tasks = self.tasks.borrow();
-        match self.current.get().and_then(|t| tasks.get(t)) {
-            Some(slot) => slot.info.clone(),
-            None => TaskInfo::new(TaskId::ROOT, Some(Arc::from("main"))),
-        }
+        // Between polls the table is not consulted: the executor may hold it
+        // while it records (and logs) a decision.
+        let current = self
+            .current
+            .get()
+            .and_then(|t| self.tasks.borrow().get(t).map(|slot| slot.info.clone()));
+        current.unwrap_or_else(|| TaskInfo::new(TaskId::ROOT, Some(Arc::from("main"))))
     }
 
     pub(crate) fn set_wait_reason(&self, reason: WaitReason) {
