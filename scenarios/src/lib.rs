@@ -34,8 +34,8 @@ mod scenario;
 pub mod web;
 
 pub use scenario::{
-    Checked, Env, Failure, Kind, Outcome, Program, Ran, Scenario, Story, Violation, checked,
-    replay_command, simulate,
+    Checked, Env, Failure, Kind, Outcome, Program, PropertyFailed, Ran, Scenario, Story, Violation,
+    checked, replay_command, simulate, violated_property,
 };
 
 /// Every scenario: the seed programs with their variants, then the bugs.

@@ -6,6 +6,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use futures::future::LocalBoxFuture;
+use simloop::harness::{Sweep, SweepReport};
 use simloop::{Report, Sim, SimError, Strategy, time};
 
 use crate::log::{Line, Log};
@@ -60,6 +61,45 @@ impl Violation {
             detail: detail.into(),
         }
     }
+}
+
+/// A violated property as the error a scenario's future returns to a
+/// harness ([`simloop::harness::Sweep`] and the shrinker): its `Debug` is its
+/// message, so the harness's report reads
+/// `returned Err(property `x` violated: ...)`.
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct PropertyFailed(pub Violation);
+
+impl fmt::Debug for PropertyFailed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+/// What a failed run of a scenario's [checked
+/// future](Scenario::checked_future) says: the violated property's message
+/// when a property failed, or `None` for any other failure (deadlock, panic,
+/// limits).
+///
+/// ```
+/// use simloop::{Strategy, harness::Sweep};
+/// use simloop_scenarios::{find, violated_property};
+///
+/// let sweep = Sweep::new().strategy(Strategy::Random).seeds(0..20).progress(false);
+/// let report = find("lost_update").unwrap().sweep(&sweep);
+/// let error = &report.first_failure().unwrap().error;
+/// let message = violated_property(error).unwrap();
+/// assert!(message.starts_with("property `no-lost-update` violated"));
+/// ```
+pub fn violated_property(error: &SimError) -> Option<&str> {
+    let SimError::TaskPanicked { message, .. } = error else {
+        return None;
+    };
+    message
+        .strip_prefix("returned Err(")
+        .and_then(|m| m.strip_suffix(')'))
+        .filter(|m| m.starts_with("property `"))
 }
 
 /// Returns `Err(Violation)` from the enclosing function unless the condition
@@ -348,6 +388,36 @@ impl Scenario {
     pub const fn with_story(mut self, story: fn(u64) -> Result<Story, Failure>) -> Scenario {
         self.story = Some(story);
         self
+    }
+
+    /// The future that runs the scenario under a simulation made elsewhere
+    /// (its strategy passed here, for the properties that depend on it) and
+    /// ends in the violated property, if any: what harness sweeps and
+    /// shrinking run.
+    pub fn checked_future(
+        &self,
+        strategy: Strategy,
+    ) -> impl Future<Output = Result<(), PropertyFailed>> + 'static {
+        let program = self.program(Env::new(strategy));
+        async move { program.await.verdict.map_err(PropertyFailed) }
+    }
+
+    /// Runs the scenario under every seed of `sweep` (in parallel), with its
+    /// strategy, and reports what failed.
+    ///
+    /// ```
+    /// use simloop::{Strategy, harness::Sweep};
+    /// use simloop_scenarios::find;
+    ///
+    /// let sweep = Sweep::new().strategy(Strategy::Random).seeds(0..100).progress(false);
+    /// assert!(find("chain").unwrap().sweep(&sweep).passed());
+    /// let report = find("lost_update").unwrap().sweep(&sweep);
+    /// let failure = report.first_failure().unwrap();
+    /// assert_eq!(failure.shrunk().unwrap().deviations(), 1);
+    /// ```
+    pub fn sweep(&self, sweep: &Sweep) -> SweepReport {
+        let strategy = sweep.base_sim().strategy().clone();
+        sweep.run(|_seed| self.checked_future(strategy.clone()))
     }
 
     /// Runs the scenario once under `sim` (its seed, strategy, tracing) and

@@ -14,6 +14,7 @@ mod list;
 mod names;
 mod run;
 mod show;
+mod sweep;
 mod tour;
 
 /// Deterministic simulations of the asyncio seed programs: virtual time,
@@ -34,6 +35,9 @@ enum Command {
     Run(run::RunArgs),
     /// Run a scenario's seed twice and show it is the same run, bit for bit.
     Replay(run::ReplayArgs),
+    /// Run many seeds of scenarios in parallel, check every property, and
+    /// print what was found.
+    Sweep(sweep::SweepArgs),
     /// Every scenario once, telling its story with measured numbers.
     Tour(tour::TourArgs),
 }
@@ -53,6 +57,7 @@ fn main() -> ExitCode {
         Command::List(args) => list::list(&args),
         Command::Run(args) => run::run(&args),
         Command::Replay(args) => run::replay(&args),
+        Command::Sweep(args) => sweep::sweep(&args),
         Command::Tour(args) => tour::tour(&args),
     };
     match status {

@@ -1,8 +1,10 @@
 //! `simloop run` and `simloop replay`.
 
+use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::Args;
+use simloop::timeline::Timeline;
 use simloop::{Sim, Strategy};
 use simloop_scenarios::{Outcome, Scenario, replay_command};
 
@@ -24,6 +26,14 @@ pub struct RunArgs {
     /// Do not print the scenario's log.
     #[arg(long, short)]
     quiet: bool,
+    /// Write a picture of the tasks over virtual time to this SVG file (a
+    /// lane per task: when it ran, was ready, waited).
+    #[arg(long, value_name = "FILE.svg")]
+    timeline: Option<PathBuf>,
+    /// Write a Chrome trace of the run to this JSON file (open it in
+    /// Perfetto or chrome://tracing).
+    #[arg(long, value_name = "FILE.json")]
+    chrome_trace: Option<PathBuf>,
 }
 
 /// Options of `simloop replay`.
@@ -71,9 +81,11 @@ fn run_once(scenario: &Scenario, sim: &Sim) -> Option<(Outcome, std::time::Durat
 /// `simloop run NAME`.
 pub fn run(args: &RunArgs) -> Status {
     let scenario = names::scenario(&args.name);
+    let pictures = args.timeline.is_some() || args.chrome_trace.is_some();
     let sim = Sim::builder()
         .seed(args.seed)
         .strategy(args.strategy.clone())
+        .trace(pictures)
         .build();
     header(&scenario, args.seed, &args.strategy);
     let Some((outcome, wall)) = run_once(&scenario, &sim) else {
@@ -83,11 +95,37 @@ pub fn run(args: &RunArgs) -> Status {
         show::log(&outcome.log);
     }
     show::outcome(&scenario, &outcome, wall);
-    if outcome.verdict.is_ok() {
+    let mut status = if outcome.verdict.is_ok() {
         Status::Ok
     } else {
         Status::Failed
+    };
+    if pictures && let Err(e) = draw(&scenario, args, &outcome) {
+        eprintln!("error: {e}");
+        status = Status::Failed;
     }
+    status
+}
+
+/// Writes the pictures asked for.
+fn draw(
+    scenario: &Scenario,
+    args: &RunArgs,
+    outcome: &Outcome,
+) -> Result<(), simloop::timeline::TimelineError> {
+    let timeline = Timeline::from_report(&outcome.report)?.with_title(format!(
+        "{} (seed {}, {})",
+        scenario.name, args.seed, args.strategy
+    ));
+    if let Some(path) = &args.timeline {
+        timeline.write_svg(path)?;
+        println!("timeline     {}", path.display());
+    }
+    if let Some(path) = &args.chrome_trace {
+        timeline.write_chrome_trace(path)?;
+        println!("chrome trace {} (open it in Perfetto)", path.display());
+    }
+    Ok(())
 }
 
 /// `simloop replay NAME --seed S`: the run, then a second one compared with
@@ -98,6 +136,8 @@ pub fn replay(args: &ReplayArgs) -> Status {
         seed: args.seed,
         strategy: args.strategy.clone(),
         quiet: args.quiet,
+        timeline: None,
+        chrome_trace: None,
     });
     let scenario = names::scenario(&args.name);
     let sim = Sim::builder()

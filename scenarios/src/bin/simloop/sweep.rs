@@ -1,0 +1,233 @@
+//! `simloop sweep`: many seeds of one or more scenarios, in parallel, with
+//! every property checked.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use simloop::harness::{SeedFailure, Sweep, SweepReport};
+use simloop::{Strategy, time};
+use simloop_scenarios::{Kind, Scenario, all, human, replay_command, violated_property};
+
+use crate::{Status, names};
+
+/// Options of `simloop sweep`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("which").required(true).args(["names", "all", "bugs"])))]
+pub struct SweepArgs {
+    /// The scenarios to sweep.
+    #[arg(value_name = "NAME", value_parser = names::parser(), hide_possible_values = true)]
+    names: Vec<String>,
+    /// Sweep every seed program and variant (they must all pass).
+    #[arg(long)]
+    all: bool,
+    /// Sweep the bug scenarios (Random and PCT are expected to find them).
+    #[arg(long)]
+    bugs: bool,
+    /// How many seeds, from 0.
+    #[arg(long, default_value_t = 1000)]
+    seeds: u64,
+    /// fifo, random, pct, pct:DEPTH.
+    #[arg(long, default_value = "random")]
+    strategy: Strategy,
+    /// Simulations run in parallel (default: one per core).
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// Do not shrink the first failing seed's schedule.
+    #[arg(long)]
+    no_shrink: bool,
+}
+
+/// What the sweep of one scenario measured.
+struct Row {
+    scenario: Scenario,
+    report: SweepReport,
+    simulated: Duration,
+}
+
+/// `simloop sweep`.
+pub fn sweep(args: &SweepArgs) -> Status {
+    let scenarios: Vec<Scenario> = if args.all || args.bugs {
+        all()
+            .into_iter()
+            .filter(|s| (args.all && s.kind != Kind::Bug) || (args.bugs && s.kind == Kind::Bug))
+            .collect()
+    } else {
+        args.names.iter().map(|n| names::scenario(n)).collect()
+    };
+    let jobs = args.jobs.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
+    println!(
+        "simloop sweep: {} seed(s) x {} scenario(s), strategy {}, {jobs} job(s)",
+        human::count(args.seeds),
+        scenarios.len(),
+        args.strategy
+    );
+    let bar = ProgressBar::new(args.seeds * scenarios.len() as u64).with_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} seeds  {msg}")
+            .expect("the template is valid"),
+    );
+    let rows: Vec<Row> = scenarios
+        .iter()
+        .map(|s| {
+            bar.set_message(s.name);
+            sweep_one(s, args, jobs, &bar)
+        })
+        .collect();
+    bar.finish_and_clear();
+    print_table(&rows);
+    let failed: Vec<&Row> = rows.iter().filter(|r| !r.report.passed()).collect();
+    if failed.is_empty() {
+        println!("\nEvery property held on every seed.");
+        return Status::Ok;
+    }
+    println!("\nFailures:");
+    for row in failed {
+        print_failure(row, args);
+    }
+    Status::Failed
+}
+
+/// Sweeps one scenario, counting each seed's first run on the progress bar
+/// and in the virtual time simulated (the shrinker's replays are not).
+fn sweep_one(scenario: &Scenario, args: &SweepArgs, jobs: usize, bar: &ProgressBar) -> Row {
+    let sweep = Sweep::new()
+        .strategy(args.strategy.clone())
+        .seeds(0..args.seeds)
+        .jobs(jobs)
+        .stop_at_first_failure(false)
+        .shrink(!args.no_shrink)
+        .progress(false);
+    let seen: Vec<AtomicBool> = (0..args.seeds).map(|_| AtomicBool::new(false)).collect();
+    let simulated = AtomicU64::new(0);
+    let strategy = args.strategy.clone();
+    let report = sweep.run(|seed| {
+        let first = !seen[seed as usize].swap(true, Ordering::Relaxed);
+        if first {
+            bar.inc(1);
+        }
+        let run = scenario.checked_future(strategy.clone());
+        let simulated = &simulated;
+        async move {
+            let verdict = run.await;
+            if first {
+                let nanos = u64::try_from(time::now().as_nanos()).unwrap_or(u64::MAX);
+                simulated.fetch_add(nanos, Ordering::Relaxed);
+            }
+            verdict
+        }
+    });
+    Row {
+        scenario: *scenario,
+        report,
+        simulated: Duration::from_nanos(simulated.load(Ordering::Relaxed)),
+    }
+}
+
+fn print_table(rows: &[Row]) {
+    let stats: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            r.report.elapsed.map_or_else(
+                || "-".to_owned(),
+                |e| {
+                    format!(
+                        "{} / {} / {}",
+                        human::duration(e.min),
+                        human::duration(e.median),
+                        human::duration(e.max)
+                    )
+                },
+            )
+        })
+        .collect();
+    let name_w = rows
+        .iter()
+        .map(|r| r.scenario.name.len())
+        .max()
+        .unwrap_or(8)
+        .max(8);
+    let stats_w = stats
+        .iter()
+        .map(|s| s.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(26);
+    println!();
+    println!(
+        "{:<name_w$}  {:>6}  {:>6}  {:>13}  {:<stats_w$}  {:>9}  {:>13}",
+        "scenario",
+        "seeds",
+        "failed",
+        "interleavings",
+        "virtual min / median / max",
+        "wall",
+        "speed-up"
+    );
+    for (r, stats) in rows.iter().zip(&stats) {
+        let speedup = if r.simulated.is_zero() {
+            "-".to_owned()
+        } else {
+            human::speedup(r.simulated, r.report.wall)
+        };
+        let pad = stats_w - stats.chars().count() + stats.len();
+        println!(
+            "{:<name_w$}  {:>6}  {:>6}  {:>13}  {:<pad$}  {:>9}  {:>13}",
+            r.scenario.name,
+            human::count(r.report.seeds_run),
+            human::count(r.report.failures.len() as u64),
+            human::count(r.report.distinct_fingerprints as u64),
+            stats,
+            human::duration(r.report.wall),
+            speedup
+        );
+    }
+}
+
+fn describe(failure: &SeedFailure) -> String {
+    match violated_property(&failure.error) {
+        Some(p) => p.to_owned(),
+        None => {
+            let text = failure.error.to_string();
+            format!(
+                "{}: {}",
+                failure.error.kind(),
+                text.lines().next().unwrap_or_default()
+            )
+        }
+    }
+}
+
+fn print_failure(row: &Row, args: &SweepArgs) {
+    let Some(first) = row.report.first_failure() else {
+        return;
+    };
+    let name = row.scenario.name;
+    println!(
+        "  {name}: {} of {} seeds failed; first seed {}: {}",
+        human::count(row.report.failures.len() as u64),
+        human::count(row.report.seeds_run),
+        first.seed,
+        describe(first)
+    );
+    println!(
+        "    replay: {}",
+        replay_command(name, first.seed, &args.strategy.to_string())
+    );
+    match &first.shrunk {
+        Some(Ok(shrunk)) => {
+            let strategy = shrunk.strategy().to_string();
+            println!(
+                "    shrunk to {} deviation(s) from FIFO order (from {}, in {} replays): {}",
+                shrunk.deviations(),
+                shrunk.original_deviations,
+                shrunk.runs,
+                replay_command(name, shrunk.seed, &strategy)
+            );
+        }
+        Some(Err(e)) => println!("    not shrunk: {e}"),
+        None => {}
+    }
+}
