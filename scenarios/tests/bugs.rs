@@ -1,77 +1,104 @@
 //! The bug scenarios: FIFO never shows the bug; Random and PCT find it within
 //! a stated number of seeds; the failing seed replays the same failure, and
-//! so does the failing run's recorded schedule.
+//! the harness shrinks the failing schedule to one deviation from FIFO order,
+//! which replays it too.
 
 mod common;
 
+use simloop::harness::Sweep;
 use simloop::{Sim, Strategy};
 use simloop_scenarios::bugs::{cache_stampede, lost_update};
-use simloop_scenarios::{Failure, Scenario};
+use simloop_scenarios::{Failure, Scenario, violated_property};
 
 /// Seeds within which Random and PCT must find each bug.
 const FIND_WITHIN: u64 = 50;
 
-fn first_failing_seed(scenario: &Scenario, strategy: &Strategy) -> (u64, Failure) {
-    (0..FIND_WITHIN)
-        .find_map(|seed| scenario.check_seed(seed, strategy).err().map(|f| (seed, f)))
-        .unwrap_or_else(|| {
-            panic!(
-                "{} under {strategy}: no failure within {FIND_WITHIN} seeds",
-                scenario.name
-            )
-        })
+fn strategies() -> [Strategy; 2] {
+    [Strategy::Random, Strategy::Pct { depth: 3 }]
 }
 
-fn assert_found_and_replayed(scenario: &Scenario, property: &str) {
-    for strategy in [Strategy::Random, Strategy::Pct { depth: 3 }] {
-        let (seed, failure) = first_failing_seed(scenario, &strategy);
-        println!("{}: {strategy} finds it at seed {seed}", scenario.name);
-        assert_eq!(failure.what(), property);
-        assert_eq!(failure.seed(), seed);
-        assert_eq!(
-            failure.replay_command(),
-            format!(
-                "simloop replay {} --seed {seed} --strategy {strategy}",
-                scenario.name
-            )
+/// Sweeps seeds `0..FIND_WITHIN`, stopping at the first failure, which the
+/// harness shrinks; checks everything the failure says, and returns the
+/// first failing seed.
+fn find_and_replay(scenario: &Scenario, strategy: &Strategy, property: &str) -> u64 {
+    let sweep = Sweep::new()
+        .strategy(strategy.clone())
+        .seeds(0..FIND_WITHIN)
+        .progress(false);
+    let report = scenario.sweep(&sweep);
+    let Some(found) = report.first_failure() else {
+        panic!(
+            "{} under {strategy}: no failure within {FIND_WITHIN} seeds",
+            scenario.name
         );
-        let Failure::Property { outcome, .. } = &failure else {
-            panic!("expected a property failure, got {failure}");
-        };
-        // The same seed and strategy: the same failure, bit for bit.
-        let again = scenario.check_seed(seed, &strategy).unwrap_err();
-        let Failure::Property { outcome: again, .. } = &again else {
-            panic!("the replay failed differently: {again}");
-        };
-        assert_eq!(again.report.fingerprint, outcome.report.fingerprint);
-        assert_eq!(again.log, outcome.log);
-        assert_eq!(again.verdict, outcome.verdict);
-        // The recorded schedule replays it too, whatever strategy made it.
-        let replay = Sim::builder()
-            .seed(seed)
-            .strategy(Strategy::Replay(outcome.report.schedule.clone()))
-            .build();
-        let replayed = scenario.run(&replay).unwrap();
-        assert_eq!(replayed.log, outcome.log);
-        assert_eq!(replayed.verdict, outcome.verdict);
-    }
+    };
+    let seed = found.seed;
+    let message = violated_property(&found.error).expect("a property failed");
+    assert!(
+        message.starts_with(&format!("property `{property}` violated")),
+        "{message}"
+    );
+
+    // The same seed and strategy fail the same way, bit for bit.
+    let failure = scenario.check_seed(seed, strategy).unwrap_err();
+    assert_eq!(failure.what(), property);
+    assert_eq!(
+        failure.replay_command(),
+        format!(
+            "simloop replay {} --seed {seed} --strategy {strategy}",
+            scenario.name
+        )
+    );
+    let Failure::Property { outcome, .. } = &failure else {
+        panic!("expected a property failure, got {failure}");
+    };
+    let again = scenario.check_seed(seed, strategy).unwrap_err();
+    let Failure::Property { outcome: again, .. } = &again else {
+        panic!("the replay failed differently: {again}");
+    };
+    assert_eq!(again.report.fingerprint, outcome.report.fingerprint);
+    assert_eq!(again.log, outcome.log);
+    assert_eq!(again.verdict, outcome.verdict);
+
+    // The harness shrinks it to a single deviation from FIFO order, and
+    // that schedule replays the failure.
+    let shrunk = found.shrunk().expect("the failure shrinks");
+    assert_eq!(shrunk.deviations(), 1, "shrunk to {}", shrunk.schedule);
+    let replay = Sim::builder()
+        .seed(seed)
+        .strategy(shrunk.strategy())
+        .build();
+    let replayed = scenario.run(&replay).unwrap();
+    assert_eq!(
+        replayed.verdict.as_ref().map_err(|v| v.property),
+        Err(property)
+    );
+    println!(
+        "{} under {strategy}: found after {} seed(s), at seed {seed}; shrunk to {}",
+        scenario.name, report.seeds_run, shrunk.schedule
+    );
+    seed
 }
 
 #[test]
 fn lost_update_is_found_by_random_and_pct_and_replays() {
-    assert_found_and_replayed(&lost_update::SCENARIO, "no-lost-update");
+    for strategy in strategies() {
+        find_and_replay(&lost_update::SCENARIO, &strategy, "no-lost-update");
+    }
 }
 
 #[test]
 fn cache_stampede_is_found_by_random_and_pct_and_replays() {
-    assert_found_and_replayed(&cache_stampede::SCENARIO, "single-load");
+    for strategy in strategies() {
+        find_and_replay(&cache_stampede::SCENARIO, &strategy, "single-load");
+    }
 }
 
 #[test]
 fn lost_update_loses_exactly_one_deposit() {
-    let (seed, _) = first_failing_seed(&lost_update::SCENARIO, &Strategy::Random);
-    let r = lost_update::simulate(&Sim::builder().seed(seed).strategy(Strategy::Random).build())
-        .unwrap();
+    let seed = find_and_replay(&lost_update::SCENARIO, &Strategy::Random, "no-lost-update");
+    let sim = Sim::builder().seed(seed).strategy(Strategy::Random).build();
+    let r = lost_update::simulate(&sim).unwrap();
     assert!(
         [lost_update::ALICE, lost_update::BOB].contains(&r.value.value),
         "final balance {} is one deposit, not both",
@@ -81,9 +108,9 @@ fn lost_update_loses_exactly_one_deposit() {
 
 #[test]
 fn cache_stampede_loads_twice_when_the_second_request_looks_first() {
-    let (seed, _) = first_failing_seed(&cache_stampede::SCENARIO, &Strategy::Random);
-    let r = cache_stampede::simulate(&Sim::builder().seed(seed).strategy(Strategy::Random).build())
-        .unwrap();
+    let seed = find_and_replay(&cache_stampede::SCENARIO, &Strategy::Random, "single-load");
+    let sim = Sim::builder().seed(seed).strategy(Strategy::Random).build();
+    let r = cache_stampede::simulate(&sim).unwrap();
     assert_eq!(r.value.value.loads, 2);
     assert_eq!(r.value.value.fills, 2);
     let misses = r

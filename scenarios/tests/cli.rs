@@ -135,3 +135,75 @@ fn tour_tells_every_story_with_measured_numbers() {
         }
     }
 }
+
+#[test]
+fn sweep_all_passes_and_prints_the_table() {
+    let o = simloop(&["sweep", "--all", "--seeds", "200", "--strategy", "pct"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let out = stdout(&o);
+    assert!(out.contains("interleavings"), "{out}");
+    assert!(out.contains("virtual min / median / max"), "{out}");
+    for s in simloop_scenarios::all() {
+        let listed = out.lines().any(|l| l.starts_with(&format!("{} ", s.name)));
+        assert_eq!(
+            listed,
+            s.kind != simloop_scenarios::Kind::Bug,
+            "{} in the table",
+            s.name
+        );
+    }
+    assert!(out.contains("Every property held on every seed."));
+}
+
+#[test]
+fn sweep_of_a_bug_fails_with_commands_that_replay_it() {
+    let o = simloop(&["sweep", "lost_update", "--seeds", "100", "--jobs", "2"]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    let commands: Vec<&str> = out
+        .lines()
+        .filter_map(|l| l.find("simloop replay").map(|i| &l[i..]))
+        .collect();
+    assert_eq!(commands.len(), 2, "the seed and the shrunk schedule: {out}");
+    assert!(commands[1].contains("--strategy replay:"), "{out}");
+    for command in commands {
+        let args: Vec<&str> = command.split_whitespace().skip(1).collect();
+        let o = simloop(&args);
+        assert_eq!(o.status.code(), Some(1), "{command} replays the failure");
+        assert!(stdout(&o).contains("property `no-lost-update` violated"));
+    }
+}
+
+#[test]
+fn sweep_needs_a_scenario() {
+    let o = simloop(&["sweep"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = simloop(&["sweep", "count", "--seeds", "ten"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn run_draws_a_timeline_and_a_chrome_trace() {
+    let dir = std::env::temp_dir().join(format!("simloop-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let svg = dir.join("count.svg");
+    let json = dir.join("count.json");
+    let o = simloop(&[
+        "run",
+        "count",
+        "--timeline",
+        svg.to_str().unwrap(),
+        "--chrome-trace",
+        json.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let svg_text = std::fs::read_to_string(&svg).unwrap();
+    assert!(svg_text.starts_with("<svg"));
+    for task in ["main", "count-1", "count-2", "count-3"] {
+        assert!(svg_text.contains(&format!(">{task}<")), "lane {task}");
+    }
+    let json_text = std::fs::read_to_string(&json).unwrap();
+    assert!(json_text.contains("\"traceEvents\""));
+    assert!(json_text.contains("count-3"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

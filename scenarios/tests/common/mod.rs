@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use simloop::harness::Sweep;
 use simloop::{Sim, Strategy};
 use simloop_scenarios::log::Line;
 use simloop_scenarios::{Failure, Scenario};
@@ -18,11 +19,24 @@ pub fn first_failure(scenario: &Scenario, strategy: &Strategy, seeds: u64) -> Op
 }
 
 /// Asserts that every property of `scenario` holds for seeds `0..SEEDS`
-/// under Random and under PCT.
+/// under Random and under PCT (a parallel sweep each).
 pub fn assert_properties_hold(scenario: &Scenario) {
     for strategy in [Strategy::Random, Strategy::Pct { depth: 3 }] {
-        if let Some(failure) = first_failure(scenario, &strategy, SEEDS) {
-            panic!("{failure}");
+        let sweep = Sweep::new()
+            .strategy(strategy.clone())
+            .seeds(0..SEEDS)
+            .shrink(false)
+            .progress(false);
+        let report = scenario.sweep(&sweep);
+        assert_eq!(report.seeds_run, SEEDS);
+        if let Some(f) = report.first_failure() {
+            panic!(
+                "{} under {strategy}, seed {}: {}\nreplay: {}",
+                scenario.name,
+                f.seed,
+                f.error,
+                simloop_scenarios::replay_command(scenario.name, f.seed, &strategy.to_string())
+            );
         }
     }
 }
