@@ -115,8 +115,12 @@ pub enum SimError {
         ctx: FailureContext,
     },
     /// Two runs with the same seed made different decisions.
-    #[error("non-determinism: two runs of the same seed diverged at event {index}: first run {}, second run {}; {ctx}\n{}",
-        show(first), show(second), repro(ctx))]
+    #[error(
+        "non-determinism: two runs of the same seed diverged at event {index}: first run {}, second run {}; {ctx}\n{}",
+        show(first),
+        show(second),
+        repro(ctx)
+    )]
     NonDeterminism {
         /// Index of the first differing event.
         index: usize,
@@ -129,7 +133,10 @@ pub enum SimError {
     },
     /// A replayed schedule asked for a choice that the run did not offer:
     /// the program or its inputs changed since the schedule was recorded.
-    #[error("replay diverged at choice {position}: the schedule says {recorded:?} but the run offered {options} option(s) for a {offered} choice; {ctx}\n{}", repro(ctx))]
+    #[error(
+        "replay diverged at choice {position}: the schedule says {recorded:?} but the run offered {options} option(s) for a {offered} choice; {ctx}\n{}",
+        repro(ctx)
+    )]
     ScheduleDiverged {
         /// Position of the choice in the schedule.
         position: usize,

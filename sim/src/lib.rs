@@ -71,6 +71,7 @@ mod runtime;
 pub mod schedule;
 mod sim;
 mod strategy;
+pub mod sync;
 pub mod task;
 pub mod time;
 pub mod trace;

@@ -64,7 +64,11 @@ pub(crate) fn run<F: Future>(config: &Config, future: F) -> Result<RunOutput<F::
 }
 
 impl Runtime {
-    fn drive<F: Future>(&self, root: TaskRef, mut root_future: Pin<&mut Option<F>>) -> Result<F::Output, SimError> {
+    fn drive<F: Future>(
+        &self,
+        root: TaskRef,
+        mut root_future: Pin<&mut Option<F>>,
+    ) -> Result<F::Output, SimError> {
         let max_steps = self.config.max_steps.unwrap_or(u64::MAX);
         loop {
             self.apply_aborts();
@@ -294,7 +298,9 @@ impl Runtime {
         let Some((waker, _)) = self.begin_poll(root) else {
             return Ok(None);
         };
-        let future = future.as_pin_mut().expect("root future present while running");
+        let future = future
+            .as_pin_mut()
+            .expect("root future present while running");
         let poll = crate::panic::catch(|| future.poll(&mut Context::from_waker(&waker)));
         self.end_poll(root);
         match poll {
@@ -305,7 +311,12 @@ impl Runtime {
                 Ok(Some(value))
             }
             Err(message) => {
-                self.record(root.id, EventKind::Panic { message: message.clone() });
+                self.record(
+                    root.id,
+                    EventKind::Panic {
+                        message: message.clone(),
+                    },
+                );
                 Err(SimError::TaskPanicked {
                     task: self.task_info(root),
                     message,

@@ -134,7 +134,13 @@ impl Runtime {
 
     pub(crate) fn spawn(&self, name: Option<Arc<str>>, future: TaskFuture) -> (TaskRef, TaskInfo) {
         let task = self.spawn_slot(name, Some(future));
-        let info = self.tasks.borrow().get(task).expect("just spawned").info.clone();
+        let info = self
+            .tasks
+            .borrow()
+            .get(task)
+            .expect("just spawned")
+            .info
+            .clone();
         (task, info)
     }
 

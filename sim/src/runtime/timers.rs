@@ -90,7 +90,9 @@ impl Timers {
     /// The earliest deadline of an armed timer.
     pub(crate) fn next_deadline(&mut self) -> Option<Instant> {
         self.skip_stale();
-        self.heap.peek().map(|Reverse((d, _, _))| Instant::from_nanos(*d))
+        self.heap
+            .peek()
+            .map(|Reverse((d, _, _))| Instant::from_nanos(*d))
     }
 
     fn skip_stale(&mut self) {
