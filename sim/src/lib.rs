@@ -63,6 +63,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod combinators;
 mod config;
 mod error;
 mod panic;
@@ -76,6 +77,7 @@ pub mod task;
 pub mod time;
 pub mod trace;
 
+pub use combinators::TaskGroup;
 pub use error::{BlockedTask, FailureContext, SimError};
 pub use schedule::{Choice, ChoiceKind, Schedule};
 pub use sim::{Report, Sim, SimBuilder};
