@@ -125,9 +125,9 @@ pub enum SimError {
         /// Index of the first differing event.
         index: usize,
         /// The event of the first run (`None` if it had ended).
-        first: Option<Event>,
+        first: Option<Box<Event>>,
         /// The event of the second run (`None` if it had ended).
-        second: Option<Event>,
+        second: Option<Box<Event>>,
         /// Where it happened.
         ctx: FailureContext,
     },
@@ -205,7 +205,7 @@ fn names(tasks: &[TaskInfo]) -> String {
         .join(", ")
 }
 
-fn show(event: &Option<Event>) -> String {
+fn show(event: &Option<Box<Event>>) -> String {
     match event {
         Some(e) => e.to_string(),
         None => "(run had ended)".to_owned(),

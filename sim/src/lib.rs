@@ -66,7 +66,10 @@
 pub mod combinators;
 mod config;
 mod error;
+pub mod harness;
 mod panic;
+#[cfg(feature = "proptest")]
+pub mod proptest;
 pub mod rand;
 mod runtime;
 pub mod schedule;
@@ -75,12 +78,58 @@ mod strategy;
 pub mod sync;
 pub mod task;
 pub mod time;
+pub mod timeline;
 pub mod trace;
+#[cfg(feature = "tracing")]
+pub mod tracing;
 
 pub use combinators::TaskGroup;
 pub use error::{BlockedTask, FailureContext, SimError};
 pub use schedule::{Choice, ChoiceKind, Schedule};
-pub use sim::{Report, Sim, SimBuilder};
+pub use sim::{FailedRun, Report, Sim, SimBuilder};
 pub use strategy::{ParseStrategyError, Strategy};
 pub use task::{JoinError, JoinHandle};
 pub use trace::Fingerprint;
+
+/// Turns an `async fn` into a test that sweeps it across many seeds, in the
+/// style of `#[tokio::test]`.
+///
+/// Each seed runs the function's body as the root task of a fresh
+/// simulation, on one of several threads. Before the sweep, the seeds
+/// recorded in the test's regressions file run; a failing seed is shrunk to
+/// its simplest failing schedule, appended to that file, and reported in a
+/// panic with the error, the seed, the strategy, the shrunk schedule and the
+/// command that replays it, such as
+/// `SIMLOOP_SEED=8841 SIMLOOP_SCHEDULE=0:1 cargo test -p myapp --test queue -- drains --exact`.
+///
+/// Options (all optional; the `SIMLOOP_*` variables override them, see
+/// [`harness`]):
+///
+/// - `seeds = N`: how many seeds to sweep (default 100);
+/// - `strategy = "pct:3"`: the scheduling strategy (default `random`);
+/// - `time_limit = "1h"`: the virtual time limit of a run (default a year);
+/// - `max_steps = N`: the step limit of a run;
+/// - `check_determinism`: run every seed twice, fail on any difference;
+/// - `leaks_are_errors`: tasks still pending at the end fail the run;
+/// - `regressions = false`: neither read nor write the regressions file.
+///
+/// The function takes no arguments and returns `()` or a `Result<(), E>`
+/// with `E: Debug` (an `Err` fails the run). It may be combined with
+/// `#[should_panic]` and `#[ignore]`.
+///
+/// ```
+/// use std::time::Duration;
+/// use simloop::{task, time};
+///
+/// #[simloop::test(seeds = 50, strategy = "pct:3", time_limit = "1h")]
+/// async fn workers_finish_together() {
+///     let workers: Vec<_> = (0..3)
+///         .map(|_| task::spawn(time::sleep(Duration::from_secs(60))))
+///         .collect();
+///     for w in workers {
+///         w.await.unwrap();
+///     }
+///     assert_eq!(time::now().since_start(), Duration::from_secs(60));
+/// }
+/// ```
+pub use simloop_macros::test;

@@ -88,7 +88,42 @@ impl Sim {
     /// Like [`run`](Sim::run), returning a [`Report`] with the value and what
     /// the run did.
     pub fn run_report<F: Future>(&self, future: F) -> Result<Report<F::Output>, SimError> {
-        let out = runtime::run(&self.config, future)?;
+        self.run_recorded(future).map_err(|failed| failed.error)
+    }
+
+    /// Like [`run_report`](Sim::run_report), but a failed run also gives back
+    /// the choices the scheduler made before it failed, so that the failure
+    /// can be replayed with [`Strategy::Replay`] and shrunk.
+    ///
+    /// ```
+    /// use simloop::{Sim, Strategy, task};
+    ///
+    /// let sim = Sim::builder().seed(5).strategy(Strategy::Random).build();
+    /// let failed = sim.run_recorded(async {
+    ///     let a = task::spawn(async { 1 });
+    ///     let b = task::spawn(async { 2 });
+    ///     task::yield_now().await;
+    ///     assert_eq!(a.await.unwrap() + b.await.unwrap(), 4, "bad sum");
+    /// }).unwrap_err();
+    /// assert!(failed.error.to_string().contains("bad sum"));
+    /// // Replaying the recorded choices fails the same way.
+    /// let replay = sim.to_builder().strategy(Strategy::Replay(failed.schedule)).build();
+    /// assert_eq!(replay.run(async {
+    ///     let a = task::spawn(async { 1 });
+    ///     let b = task::spawn(async { 2 });
+    ///     task::yield_now().await;
+    ///     assert_eq!(a.await.unwrap() + b.await.unwrap(), 4, "bad sum");
+    /// }).unwrap_err().kind(), "panic");
+    /// ```
+    pub fn run_recorded<F: Future>(&self, future: F) -> Result<Report<F::Output>, Box<FailedRun>> {
+        let out = runtime::run(&self.config, future).map_err(|f| {
+            Box::new(FailedRun {
+                error: f.error,
+                schedule: f.schedule,
+                fingerprint: f.fingerprint,
+                trace: f.trace,
+            })
+        })?;
         Ok(Report {
             value: out.value,
             seed: self.config.seed,
@@ -113,34 +148,102 @@ impl Sim {
     /// let v = Sim::new(3).check_determinism(|| async { rand::range(0..100u32) }).unwrap();
     /// assert!(v < 100);
     /// ```
-    pub fn check_determinism<M, F>(&self, mut make: M) -> Result<F::Output, SimError>
+    pub fn check_determinism<M, F>(&self, make: M) -> Result<F::Output, SimError>
+    where
+        M: FnMut() -> F,
+        F: Future,
+    {
+        self.run_twice(make)
+            .map(|report| report.value)
+            .map_err(|failed| failed.error)
+    }
+
+    /// Runs the future made by `make` twice with tracing on and returns the
+    /// first run's outcome if both runs made the same decisions (whether they
+    /// succeeded or failed), or [`SimError::NonDeterminism`].
+    pub(crate) fn run_twice<M, F>(&self, mut make: M) -> Result<Report<F::Output>, Box<FailedRun>>
     where
         M: FnMut() -> F,
         F: Future,
     {
         let traced = self.to_builder().trace(true).build();
-        let first = traced.run_report(make())?;
-        let second = traced.run_report(make())?;
-        if first.fingerprint == second.fingerprint {
-            return Ok(first.value);
+        let first = traced.run_recorded(make());
+        let second = traced.run_recorded(make());
+        let (fp1, fp2) = (fingerprint_of(&first), fingerprint_of(&second));
+        let same_error = match (&first, &second) {
+            (Err(a), Err(b)) => a.error == b.error,
+            (Ok(_), Ok(_)) => true,
+            _ => false,
+        };
+        if fp1 == fp2 && same_error {
+            return first;
         }
-        let a = first.trace.map(|t| t.events).unwrap_or_default();
-        let b = second.trace.map(|t| t.events).unwrap_or_default();
+        let (trace1, schedule) = match first {
+            Ok(r) => (r.trace, r.schedule),
+            Err(f) => (f.trace, f.schedule),
+        };
+        let trace2 = match second {
+            Ok(r) => r.trace,
+            Err(f) => f.trace,
+        };
+        let a = trace1.map(|t| t.events).unwrap_or_default();
+        let b = trace2.map(|t| t.events).unwrap_or_default();
         let index = (0..a.len().max(b.len()))
             .find(|&i| a.get(i) != b.get(i))
-            .unwrap_or(0);
-        let at = a.get(index).or(b.get(index));
-        Err(SimError::NonDeterminism {
-            index,
-            first: a.get(index).cloned(),
-            second: b.get(index).cloned(),
-            ctx: FailureContext {
-                seed: self.config.seed,
-                strategy: self.config.strategy.to_string(),
-                time: at.map_or(Instant::ZERO, |e| e.time),
-                step: at.map_or(0, |e| e.step),
+            .unwrap_or(a.len());
+        let at = a.get(index).or(b.get(index)).or(a.last());
+        Err(Box::new(FailedRun {
+            error: SimError::NonDeterminism {
+                index,
+                first: a.get(index).cloned().map(Box::new),
+                second: b.get(index).cloned().map(Box::new),
+                ctx: FailureContext {
+                    seed: self.config.seed,
+                    strategy: self.config.strategy.to_string(),
+                    time: at.map_or(Instant::ZERO, |e| e.time),
+                    step: at.map_or(0, |e| e.step),
+                },
             },
-        })
+            schedule,
+            fingerprint: fp1,
+            trace: None,
+        }))
+    }
+}
+
+fn fingerprint_of<T>(outcome: &Result<Report<T>, Box<FailedRun>>) -> Fingerprint {
+    match outcome {
+        Ok(r) => r.fingerprint,
+        Err(f) => f.fingerprint,
+    }
+}
+
+/// A failed run from [`Sim::run_recorded`]: the error and what the run did
+/// up to the failure.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct FailedRun {
+    /// Why the run failed.
+    pub error: SimError,
+    /// Every choice the scheduler made before the failure;
+    /// `Strategy::Replay(schedule)` with the same seed repeats the run.
+    pub schedule: Schedule,
+    /// Stable hash of every scheduling decision up to the failure.
+    pub fingerprint: Fingerprint,
+    /// Every event up to the failure, if the simulation was built with
+    /// `trace(true)`.
+    pub trace: Option<Trace>,
+}
+
+impl std::fmt::Display for FailedRun {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.error.fmt(f)
+    }
+}
+
+impl std::error::Error for FailedRun {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.error)
     }
 }
 
@@ -242,6 +345,31 @@ pub struct Report<T> {
 }
 
 impl<T> Report<T> {
+    /// The root future's output.
+    pub fn value(&self) -> &T {
+        &self.value
+    }
+
+    /// Virtual time from the start to the root task's end.
+    pub fn elapsed(&self) -> Duration {
+        self.elapsed
+    }
+
+    /// Number of polls.
+    pub fn steps(&self) -> u64 {
+        self.steps
+    }
+
+    /// Stable hash of every scheduling decision of the run.
+    pub fn fingerprint(&self) -> Fingerprint {
+        self.fingerprint
+    }
+
+    /// The choices the scheduler made; see [`Report::schedule`](Report#structfield.schedule).
+    pub fn schedule(&self) -> &Schedule {
+        &self.schedule
+    }
+
     /// The same report with the value mapped.
     pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Report<U> {
         Report {
@@ -255,5 +383,73 @@ impl<T> Report<T> {
             trace: self.trace,
             leaked: self.leaked,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+
+    use super::*;
+    use crate::task;
+
+    /// Two workers increment a shared counter across a yield; the root checks
+    /// that both increments landed.
+    async fn lost_update() {
+        let counter = std::rc::Rc::new(Cell::new(0));
+        let workers: Vec<_> = (0..2)
+            .map(|_| {
+                let counter = counter.clone();
+                task::spawn(async move {
+                    let read = counter.get();
+                    task::yield_now().await;
+                    counter.set(read + 1);
+                })
+            })
+            .collect();
+        for w in workers {
+            w.await.unwrap();
+        }
+        assert_eq!(counter.get(), 2, "lost update");
+    }
+
+    #[test]
+    fn a_failed_run_keeps_its_schedule_and_replaying_it_fails_the_same_way() {
+        let failing = (0..50)
+            .map(|seed| Sim::builder().seed(seed).strategy(Strategy::Random).build())
+            .find_map(|sim| sim.run_recorded(lost_update()).err().map(|f| (sim, f)));
+        let (sim, failed) = failing.expect("some seed loses an update");
+        assert!(failed.schedule.deviations() > 0);
+        let replay = sim
+            .to_builder()
+            .strategy(Strategy::Replay(failed.schedule.clone()))
+            .build();
+        let again = replay.run_recorded(lost_update()).unwrap_err();
+        assert_eq!(again.schedule, failed.schedule);
+        assert_eq!(again.fingerprint, failed.fingerprint);
+        assert!(again.error.to_string().contains("lost update"));
+    }
+
+    #[test]
+    fn check_determinism_compares_failing_runs_too() {
+        // Fails both times, but at a different virtual time the second time.
+        let calls = Cell::new(0u64);
+        let err = Sim::new(1)
+            .check_determinism(|| {
+                calls.set(calls.get() + 1);
+                let wait = calls.get();
+                async move {
+                    crate::time::sleep(std::time::Duration::from_secs(wait)).await;
+                    panic!("always fails");
+                }
+            })
+            .unwrap_err();
+        assert!(matches!(err, SimError::NonDeterminism { .. }), "{err}");
+
+        // Fails the same way twice: the failure itself is reported.
+        let err = Sim::new(1)
+            .check_determinism(|| async { panic!("always fails") })
+            .unwrap_err();
+        assert_eq!(err.kind(), "panic");
     }
 }

@@ -106,7 +106,13 @@ impl fmt::Display for TaskInfo {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct WaitReason {
     operation: &'static str,
-    object: Option<Arc<str>>,
+    object: Option<WaitObject>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum WaitObject {
+    Named(Arc<str>),
+    Task(TaskId),
 }
 
 impl WaitReason {
@@ -120,7 +126,13 @@ impl WaitReason {
 
     /// The same wait, on the object called `name`.
     pub fn on(mut self, name: impl Into<Arc<str>>) -> WaitReason {
-        self.object = Some(name.into());
+        self.object = Some(WaitObject::Named(name.into()));
+        self
+    }
+
+    /// The same wait, on another task (e.g. joining it).
+    pub fn on_task(mut self, task: TaskId) -> WaitReason {
+        self.object = Some(WaitObject::Task(task));
         self
     }
 
@@ -129,16 +141,28 @@ impl WaitReason {
         self.operation
     }
 
-    /// The object's name, if any.
+    /// The name of the object waited on, if it has one.
     pub fn object(&self) -> Option<&str> {
-        self.object.as_deref()
+        match &self.object {
+            Some(WaitObject::Named(name)) => Some(name),
+            _ => None,
+        }
+    }
+
+    /// The task waited on, if the wait is for a task.
+    pub fn task(&self) -> Option<TaskId> {
+        match &self.object {
+            Some(WaitObject::Task(task)) => Some(*task),
+            _ => None,
+        }
     }
 }
 
 impl fmt::Display for WaitReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.object {
-            Some(o) => write!(f, "{} on \"{o}\"", self.operation),
+            Some(WaitObject::Named(o)) => write!(f, "{} on \"{o}\"", self.operation),
+            Some(WaitObject::Task(t)) => write!(f, "{} on task {t}", self.operation),
             None => f.write_str(self.operation),
         }
     }
@@ -365,6 +389,10 @@ struct JoinState<T> {
 /// running and its output is discarded. If a detached task panics, the run
 /// fails with [`SimError::TaskPanicked`](crate::SimError::TaskPanicked)
 /// unless the simulation was built with `fail_on_unobserved_panic(false)`.
+///
+/// # Panics
+///
+/// Polling the handle again after it returned its result panics.
 pub struct JoinHandle<T> {
     task: TaskRef,
     runtime: Weak<Runtime>,
@@ -423,7 +451,7 @@ impl<T> Future for JoinHandle<T> {
             _ => state.waker = Some(cx.waker().clone()),
         }
         drop(state);
-        wait_on(WaitReason::new("JoinHandle::await").on(format!("task {}", self.task.id)));
+        wait_on(WaitReason::new("JoinHandle::await").on_task(self.task.id));
         Poll::Pending
     }
 }

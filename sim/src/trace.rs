@@ -89,8 +89,18 @@ impl EventKind {
 
 impl fmt::Display for Event {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "[{} step {}] task {} ", self.time, self.step, self.task)?;
-        match &self.kind {
+        write!(
+            f,
+            "[{} step {}] task {} {}",
+            self.time, self.step, self.task, self.kind
+        )
+    }
+}
+
+/// What happened, e.g. `woken` or `timer due at t=1s fired`.
+impl fmt::Display for EventKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
             EventKind::Spawn { parent: Some(p) } => write!(f, "spawned by task {p}"),
             EventKind::Spawn { parent: None } => write!(f, "spawned (root)"),
             EventKind::Wake => write!(f, "woken"),
@@ -118,9 +128,20 @@ impl fmt::Display for Fingerprint {
     }
 }
 
+impl From<Fingerprint> for u64 {
+    fn from(f: Fingerprint) -> u64 {
+        f.0
+    }
+}
+
 const FP_MUL: u64 = 0x9E37_79B9_7F4A_7C15;
 
 impl Fingerprint {
+    /// The hash as a number.
+    pub const fn as_u64(self) -> u64 {
+        self.0
+    }
+
     const START: Fingerprint = Fingerprint(0xcbf2_9ce4_8422_2325);
 
     #[inline]

@@ -30,9 +30,30 @@ pub(crate) struct RunOutput<T> {
     pub(crate) leaked: Vec<TaskInfo>,
 }
 
-/// Runs `future` as the root task of a fresh simulated world.
-pub(crate) fn run<F: Future>(config: &Config, future: F) -> Result<RunOutput<F::Output>, SimError> {
+/// A failed run: the error, and the choices and events before it.
+pub(crate) struct RunFailure {
+    pub(crate) error: SimError,
+    pub(crate) schedule: Schedule,
+    pub(crate) fingerprint: Fingerprint,
+    pub(crate) trace: Option<Trace>,
+}
+
+/// Runs `future` as the root task of a fresh simulated world; a failure
+/// keeps the schedule, fingerprint and trace recorded up to it.
+pub(crate) fn run<F: Future>(
+    config: &Config,
+    future: F,
+) -> Result<RunOutput<F::Output>, Box<RunFailure>> {
     let rt = new_runtime(config.clone());
+    let failed = |error: SimError| {
+        let mut recorder = rt.recorder.borrow_mut();
+        Box::new(RunFailure {
+            error,
+            schedule: rt.schedule.take(),
+            fingerprint: recorder.fingerprint(),
+            trace: recorder.take_trace(),
+        })
+    };
     let _enter = context::enter(Rc::clone(&rt));
     let root = rt.spawn_slot(Some(Arc::from("main")), None);
     let mut root_future = pin!(Some(future));
@@ -41,15 +62,15 @@ pub(crate) fn run<F: Future>(config: &Config, future: F) -> Result<RunOutput<F::
     // Drop the root future inside the simulation: its destructors may use it.
     root_future.set(None);
     let leaked = rt.cleanup(root);
-    let value = result?;
+    let value = result.map_err(failed)?;
     if let Some(failure) = rt.failure.borrow_mut().take() {
-        return Err(failure);
+        return Err(failed(failure));
     }
     if rt.config.leaks_are_errors && !leaked.is_empty() {
-        return Err(SimError::LeakedTasks {
+        return Err(failed(SimError::LeakedTasks {
             tasks: leaked,
             ctx: rt.ctx(),
-        });
+        }));
     }
     let mut recorder = rt.recorder.borrow_mut();
     Ok(RunOutput {
@@ -109,20 +130,24 @@ impl Runtime {
         }
     }
 
-    /// Nothing is ready: jump to the next timer, or report a deadlock.
+    /// Nothing is ready: jump to the next timer and fire it, or report a
+    /// deadlock (no timer at all) or the time limit (the next timer is past
+    /// it).
     fn advance_clock(&self) -> Result<(), SimError> {
-        let next = self.timers.borrow_mut().next_deadline();
-        match next {
-            Some(deadline) => {
-                self.check_time_limit(deadline)?;
-                self.clock.set(deadline.as_nanos().max(self.clock.get()));
-                Ok(())
-            }
-            None => Err(SimError::Deadlock {
-                blocked: self.blocked_tasks(),
-                ctx: self.ctx(),
-            }),
+        let limit = self
+            .config
+            .time_limit
+            .map_or(Instant::from_nanos(u64::MAX), |l| Instant::ZERO + l);
+        if self.fire_next_group(limit)? {
+            return Ok(());
         }
+        if self.timers.borrow().live() > 0 {
+            return self.check_time_limit(Instant::from_nanos(u64::MAX));
+        }
+        Err(SimError::Deadlock {
+            blocked: self.blocked_tasks(),
+            ctx: self.ctx(),
+        })
     }
 
     fn diverged(&self, d: Divergence) -> SimError {
@@ -163,48 +188,67 @@ impl Runtime {
         Ok(ready.swap_remove_front(index))
     }
 
-    /// Fires every timer due at or before now, earliest deadline first;
-    /// timers due at the same instant fire in the order the strategy picks.
+    /// Fires every timer that came due while the clock was pushed forward by
+    /// `busy`, earliest deadline first. (Timers are armed only for deadlines
+    /// after the current time, so none can be due unless the clock moved.)
     fn fire_due_timers(&self) -> Result<(), SimError> {
-        let mut due = std::mem::take(&mut *self.timer_buf.borrow_mut());
         let now = self.now();
-        let mut result = Ok(());
-        loop {
-            let Some(deadline) = self.timers.borrow_mut().pop_due_group(now, &mut due) else {
-                break;
-            };
-            while !due.is_empty() {
-                let index = if due.len() == 1 {
-                    0
-                } else {
-                    let pick = self.scheduler.borrow_mut().pick_timer(due.len());
-                    match pick {
-                        Ok(index) => {
-                            self.schedule.borrow_mut().push(Choice {
-                                kind: ChoiceKind::Timer,
-                                index: index as u32,
-                                of: due.len() as u32,
-                            });
-                            index
-                        }
-                        Err(d) => {
-                            result = Err(self.diverged(d));
-                            break;
-                        }
-                    }
-                };
-                let (owner, waker) = due.remove(index);
-                self.record(owner, EventKind::TimerFired { deadline });
-                waker.wake();
-            }
-            due.clear();
-            if result.is_err() {
-                break;
-            }
+        if now.as_nanos() <= self.timers_fired_to.get() {
+            return Ok(());
         }
+        self.timers_fired_to.set(now.as_nanos());
+        while self.fire_next_group(now)? {}
+        Ok(())
+    }
+
+    /// Fires the timers due at the earliest deadline, if it is at or before
+    /// `limit`, moving the clock there; timers due at the same instant fire
+    /// in the order the strategy picks. Returns whether any fired.
+    fn fire_next_group(&self, limit: Instant) -> Result<bool, SimError> {
+        let mut due = std::mem::take(&mut *self.timer_buf.borrow_mut());
+        let Some(deadline) = self.timers.borrow_mut().pop_due_group(limit, &mut due) else {
+            *self.timer_buf.borrow_mut() = due;
+            return Ok(false);
+        };
+        if deadline > self.now() {
+            self.clock.set(deadline.as_nanos());
+            self.timers_fired_to.set(deadline.as_nanos());
+        }
+        let mut result = Ok(true);
+        while !due.is_empty() {
+            let index = match self.pick_timer(due.len()) {
+                Ok(index) => index,
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            };
+            let (owner, waker) = due.remove(index);
+            self.record(owner, EventKind::TimerFired { deadline });
+            waker.wake();
+        }
+        due.clear();
         *self.timer_buf.borrow_mut() = due;
         self.drain_wakes();
         result
+    }
+
+    /// Which of `options` tied timers fires next.
+    fn pick_timer(&self, options: usize) -> Result<usize, SimError> {
+        if options == 1 {
+            return Ok(0);
+        }
+        let index = self
+            .scheduler
+            .borrow_mut()
+            .pick_timer(options)
+            .map_err(|d| self.diverged(d))?;
+        self.schedule.borrow_mut().push(Choice {
+            kind: ChoiceKind::Timer,
+            index: index as u32,
+            of: options as u32,
+        });
+        Ok(index)
     }
 
     /// Moves wake-ups into the ready set, in the order they happened.

@@ -24,6 +24,9 @@ use crate::trace::{EventKind, Recorder};
 
 mod context;
 mod executor;
+#[cfg(feature = "tracing")]
+mod log;
+mod radix;
 mod tasks;
 mod timers;
 mod waker;
@@ -42,6 +45,8 @@ pub(crate) struct Runtime {
     config: Config,
     me: Weak<Runtime>,
     clock: Cell<u64>,
+    /// The time up to which due timers have been fired.
+    timers_fired_to: Cell<u64>,
     steps: Cell<u64>,
     current: Cell<Option<TaskRef>>,
     tasks: RefCell<TaskTable>,
@@ -55,6 +60,10 @@ pub(crate) struct Runtime {
     schedule: RefCell<Schedule>,
     user_rng: RefCell<ChaCha8Rng>,
     recorder: RefCell<Recorder>,
+    /// Whether a `tracing` subscriber wanted the executor's events when the
+    /// run started.
+    #[cfg(feature = "tracing")]
+    log_events: bool,
     aborts: RefCell<Vec<TaskRef>>,
     /// A failure raised from inside user code (an unobserved panic), acted on
     /// at the next scheduling point.
@@ -67,9 +76,12 @@ impl Runtime {
             scheduler: RefCell::new(config.strategy.scheduler(config.seed)),
             user_rng: RefCell::new(crate::rand::stream(config.seed, crate::rand::USER_STREAM)),
             recorder: RefCell::new(Recorder::new(config.trace)),
+            #[cfg(feature = "tracing")]
+            log_events: log::executor_enabled(),
             config,
             me,
             clock: Cell::new(0),
+            timers_fired_to: Cell::new(0),
             steps: Cell::new(0),
             current: Cell::new(None),
             tasks: RefCell::default(),
@@ -97,6 +109,10 @@ impl Runtime {
     }
 
     fn record(&self, task: TaskId, kind: EventKind) {
+        #[cfg(feature = "tracing")]
+        if self.log_events {
+            log::emit(self.steps.get(), task, &kind);
+        }
         self.recorder
             .borrow_mut()
             .record(self.steps.get(), self.now(), task, kind);
@@ -165,11 +181,13 @@ impl Runtime {
     }
 
     pub(crate) fn current_task(&self) -> TaskInfo {
-        let tasks = self.tasks.borrow();
-        match self.current.get().and_then(|t| tasks.get(t)) {
-            Some(slot) => slot.info.clone(),
-            None => TaskInfo::new(TaskId::ROOT, Some(Arc::from("main"))),
-        }
+        // Between polls the table is not consulted: the executor may hold it
+        // while it records (and logs) a decision.
+        let current = self
+            .current
+            .get()
+            .and_then(|t| self.tasks.borrow().get(t).map(|slot| slot.info.clone()));
+        current.unwrap_or_else(|| TaskInfo::new(TaskId::ROOT, Some(Arc::from("main"))))
     }
 
     pub(crate) fn set_wait_reason(&self, reason: WaitReason) {

@@ -1,14 +1,14 @@
-//! Pending timers: a binary heap ordered by (deadline, registration order)
-//! over a slab of entries, so arming, re-arming and cancelling are O(log n) or
-//! O(1) and allocate nothing once the slab has grown.
+//! Pending timers: a [radix heap](super::radix) of deadlines over a slab of
+//! entries. Arming and cancelling are O(1), finding the next deadline is
+//! amortised O(log range), and nothing is allocated once the slab and buckets
+//! have grown. Timers due at the same instant come out in arming order.
 //!
-//! Cancelled entries stay in the heap until they reach its top, where their
-//! stale sequence number marks them to be skipped.
+//! Cancelled entries stay in the heap until their deadline comes up, where
+//! their stale sequence number marks them to be skipped.
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 use std::task::Waker;
 
+use super::radix::{Item, RadixHeap};
 use crate::task::TaskId;
 use crate::time::Instant;
 
@@ -29,10 +29,12 @@ struct Entry {
 
 #[derive(Default)]
 pub(crate) struct Timers {
-    heap: BinaryHeap<Reverse<(u64, u64, u32)>>,
+    heap: RadixHeap,
     entries: Vec<Entry>,
+    group: Vec<Item>,
     free: Vec<u32>,
     next_seq: u64,
+    live: usize,
 }
 
 impl Timers {
@@ -54,7 +56,8 @@ impl Timers {
                 u32::try_from(self.entries.len() - 1).expect("more than 4 billion live timers")
             }
         };
-        self.heap.push(Reverse((deadline.as_nanos(), seq, slot)));
+        self.heap.push((deadline.as_nanos(), seq, slot));
+        self.live += 1;
         TimerKey { slot, seq }
     }
 
@@ -85,55 +88,50 @@ impl Timers {
         entry.seq = 0;
         entry.waker = None;
         self.free.push(slot);
+        self.live -= 1;
     }
 
-    /// The earliest deadline of an armed timer.
-    pub(crate) fn next_deadline(&mut self) -> Option<Instant> {
-        self.skip_stale();
-        self.heap
-            .peek()
-            .map(|Reverse((d, _, _))| Instant::from_nanos(*d))
+    /// Number of armed timers.
+    pub(crate) fn live(&self) -> usize {
+        self.live
     }
 
-    fn skip_stale(&mut self) {
-        while let Some(Reverse((_, seq, slot))) = self.heap.peek() {
-            if self.entries[*slot as usize].seq == *seq {
-                return;
-            }
-            self.heap.pop();
-        }
-    }
-
-    /// Removes every armed timer due at the earliest deadline, if that
-    /// deadline is at or before `now`, appending their owners and wakers to
-    /// `out` in registration order. Returns the deadline of the group.
+    /// Removes the armed timers due at the earliest deadline, if that
+    /// deadline is at or before `limit`, appending their owners and wakers to
+    /// `out` in arming order. Returns the deadline of the group.
     pub(crate) fn pop_due_group(
         &mut self,
-        now: Instant,
+        limit: Instant,
         out: &mut Vec<(TaskId, Waker)>,
     ) -> Option<Instant> {
-        let deadline = self.next_deadline().filter(|d| *d <= now)?;
-        while let Some(&Reverse((d, seq, slot))) = self.heap.peek() {
-            if d != deadline.as_nanos() {
-                break;
+        loop {
+            self.group.clear();
+            let deadline = self.heap.pop_min_group(limit.as_nanos(), &mut self.group)?;
+            self.group.sort_unstable_by_key(|&(_, seq, _)| seq);
+            let before = out.len();
+            for i in 0..self.group.len() {
+                let (_, seq, slot) = self.group[i];
+                let entry = &mut self.entries[slot as usize];
+                if entry.seq != seq {
+                    continue; // cancelled
+                }
+                if let Some(waker) = entry.waker.take() {
+                    out.push((entry.owner, waker));
+                }
+                self.release(slot);
             }
-            self.heap.pop();
-            let entry = &mut self.entries[slot as usize];
-            if entry.seq != seq {
-                continue;
+            if out.len() > before {
+                return Some(Instant::from_nanos(deadline));
             }
-            if let Some(waker) = entry.waker.take() {
-                out.push((entry.owner, waker));
-            }
-            self.release(slot);
         }
-        Some(deadline)
     }
 
     /// Drops every timer (and so every waker it holds).
     pub(crate) fn clear(&mut self) {
         self.heap.clear();
+        self.group.clear();
         self.entries.clear();
         self.free.clear();
+        self.live = 0;
     }
 }

@@ -1,0 +1,282 @@
+//! The `#[simloop::test]` attribute macro. Use it through the `simloop`
+//! crate, which re-exports it as `simloop::test` and documents it.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+use proc_macro::TokenStream;
+use proc_macro2::TokenStream as TokenStream2;
+use quote::{quote, quote_spanned};
+use syn::meta::ParseNestedMeta;
+use syn::spanned::Spanned;
+use syn::{ItemFn, LitBool, LitInt, LitStr, parse_macro_input};
+
+/// Turns an `async fn` into a `#[test]` that sweeps it across many seeds,
+/// each in its own simulation. See `simloop::test` for the options.
+#[proc_macro_attribute]
+pub fn test(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let mut options = Options::default();
+    let parser = syn::meta::parser(|meta| options.parse(meta));
+    parse_macro_input!(attr with parser);
+    let func = parse_macro_input!(item as ItemFn);
+    expand(&options, func)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+/// The attribute's options, each turned into a `TestSpec` builder call.
+#[derive(Default)]
+struct Options {
+    calls: Vec<TokenStream2>,
+    seen: Vec<String>,
+}
+
+impl Options {
+    fn parse(&mut self, meta: ParseNestedMeta) -> syn::Result<()> {
+        let Some(ident) = meta.path.get_ident() else {
+            return Err(meta.error(UNKNOWN));
+        };
+        let name = ident.to_string();
+        if self.seen.contains(&name) {
+            return Err(meta.error(format!("`{name}` is given twice")));
+        }
+        let span = ident.span();
+        let call = match name.as_str() {
+            "seeds" => {
+                let lit: LitInt = meta.value()?.parse()?;
+                let n: u64 = lit.base10_parse()?;
+                if n == 0 {
+                    return Err(syn::Error::new(lit.span(), "`seeds` must be at least 1"));
+                }
+                quote_spanned!(span=> .seeds(#n))
+            }
+            "strategy" => {
+                let lit: LitStr = meta.value()?.parse()?;
+                check_strategy(&lit)?;
+                quote_spanned!(span=> .strategy(#lit))
+            }
+            "time_limit" => {
+                let lit: LitStr = meta.value()?.parse()?;
+                let limit = humantime::parse_duration(&lit.value()).map_err(|e| {
+                    syn::Error::new(
+                        lit.span(),
+                        format!("`time_limit`: {e}; write a duration such as \"30s\", \"1h\" or \"1h 30m\""),
+                    )
+                })?;
+                let (secs, nanos) = (limit.as_secs(), limit.subsec_nanos());
+                quote_spanned!(span=> .time_limit(::core::time::Duration::new(#secs, #nanos)))
+            }
+            "max_steps" => {
+                let lit: LitInt = meta.value()?.parse()?;
+                let n: u64 = lit.base10_parse()?;
+                quote_spanned!(span=> .max_steps(#n))
+            }
+            "check_determinism" | "leaks_are_errors" | "regressions" => {
+                let on = if meta.input.peek(syn::Token![=]) {
+                    meta.value()?.parse::<LitBool>()?.value
+                } else {
+                    true
+                };
+                let method = syn::Ident::new(&name, span);
+                quote_spanned!(span=> .#method(#on))
+            }
+            _ => return Err(meta.error(UNKNOWN)),
+        };
+        self.seen.push(name);
+        self.calls.push(call);
+        Ok(())
+    }
+}
+
+const UNKNOWN: &str = "unknown option; #[simloop::test] accepts `seeds = N`, \
+    `strategy = \"pct:3\"`, `time_limit = \"1h\"`, `max_steps = N`, \
+    `check_determinism`, `leaks_are_errors` and `regressions = false`";
+
+/// Catches misspelt strategies at compile time; the exact parse (the same
+/// one `SIMLOOP_STRATEGY` uses) happens when the test runs.
+fn check_strategy(lit: &LitStr) -> syn::Result<()> {
+    let text = lit.value().trim().to_ascii_lowercase();
+    let (name, arg) = match text.split_once(':') {
+        Some((name, arg)) => (name.to_owned(), Some(arg.to_owned())),
+        None => (text.clone(), None),
+    };
+    let ok = match (name.as_str(), arg.as_deref()) {
+        ("fifo" | "random" | "pct", None) => true,
+        ("pct", Some(depth)) => depth.parse::<u32>().is_ok_and(|d| d >= 1),
+        ("replay", Some(_)) => true,
+        _ => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(syn::Error::new(
+            lit.span(),
+            "`strategy` accepts \"fifo\", \"random\", \"pct\", \"pct:DEPTH\" (DEPTH >= 1) or \"replay:SCHEDULE\"",
+        ))
+    }
+}
+
+fn expand(options: &Options, func: ItemFn) -> syn::Result<TokenStream2> {
+    let sig = &func.sig;
+    if sig.asyncness.is_none() {
+        return Err(syn::Error::new(
+            sig.fn_token.span(),
+            "#[simloop::test] goes on an `async fn`",
+        ));
+    }
+    if !sig.inputs.is_empty() {
+        return Err(syn::Error::new(
+            sig.inputs.span(),
+            "a #[simloop::test] function takes no arguments (use simloop::rand for random inputs)",
+        ));
+    }
+    if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
+        return Err(syn::Error::new(
+            sig.generics.span(),
+            "a #[simloop::test] function cannot be generic",
+        ));
+    }
+    if let Some(attr) = func.attrs.iter().find(|a| a.path().is_ident("test")) {
+        return Err(syn::Error::new(
+            attr.span(),
+            "#[simloop::test] makes the function a test already: remove #[test]",
+        ));
+    }
+    let name = &sig.ident;
+    let attrs = &func.attrs;
+    let vis = &func.vis;
+    let body = &func.block;
+    let output = &sig.output;
+    let calls = &options.calls;
+    Ok(quote! {
+        #(#attrs)*
+        #[::core::prelude::v1::test]
+        #vis fn #name() {
+            async fn #name() #output #body
+            ::simloop::harness::run_test(
+                ::simloop::harness::TestSpec::new(
+                    ::core::env!("CARGO_PKG_NAME"),
+                    ::core::module_path!(),
+                    ::core::stringify!(#name),
+                )
+                .source(::core::file!(), ::core::env!("CARGO_MANIFEST_DIR"))
+                #(#calls)*,
+                |_seed: u64| #name(),
+            )
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use proc_macro2::TokenStream as TokenStream2;
+    use quote::quote;
+    use syn::parse::Parser;
+    use syn::{ItemFn, parse_quote};
+
+    use super::{Options, expand};
+
+    fn options(tokens: TokenStream2) -> syn::Result<Options> {
+        let mut options = Options::default();
+        syn::meta::parser(|meta| options.parse(meta)).parse2(tokens)?;
+        Ok(options)
+    }
+
+    fn error(tokens: TokenStream2) -> String {
+        match options(tokens) {
+            Ok(_) => panic!("accepted"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    fn calls(tokens: TokenStream2) -> String {
+        let options = options(tokens).unwrap();
+        let calls = &options.calls;
+        quote!(#(#calls)*).to_string()
+    }
+
+    #[test]
+    fn options_become_builder_calls() {
+        assert_eq!(calls(quote!(seeds = 200)), ". seeds (200u64)");
+        assert_eq!(calls(quote!(strategy = "pct:3")), ". strategy (\"pct:3\")");
+        assert_eq!(
+            calls(quote!(time_limit = "1h 30m")),
+            ". time_limit (:: core :: time :: Duration :: new (5400u64 , 0u32))"
+        );
+        assert_eq!(calls(quote!(max_steps = 1_000)), ". max_steps (1000u64)");
+        assert_eq!(
+            calls(quote!(
+                check_determinism,
+                leaks_are_errors = false,
+                regressions = false
+            )),
+            ". check_determinism (true) . leaks_are_errors (false) . regressions (false)"
+        );
+    }
+
+    #[test]
+    fn bad_options_are_compile_errors_that_say_what_is_accepted() {
+        assert!(error(quote!(sedes = 3)).contains("accepts `seeds = N`"));
+        assert!(error(quote!(seeds = 0)).contains("at least 1"));
+        assert!(error(quote!(seeds = 1, seeds = 2)).contains("given twice"));
+        assert!(error(quote!(time_limit = "a fortnight")).contains("\"1h 30m\""));
+        assert!(error(quote!(strategy = "roundrobin")).contains("\"pct:DEPTH\""));
+        assert!(error(quote!(strategy = "pct:0")).contains("\"pct:DEPTH\""));
+        assert!(error(quote!(check_determinism = 1)).contains("expected boolean literal"));
+    }
+
+    fn expand_error(func: ItemFn) -> String {
+        expand(&Options::default(), func).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn only_plain_async_fns_are_accepted() {
+        assert!(
+            expand_error(parse_quote!(
+                fn t() {}
+            ))
+            .contains("`async fn`")
+        );
+        assert!(
+            expand_error(parse_quote!(
+                async fn t(x: u32) {}
+            ))
+            .contains("no arguments")
+        );
+        assert!(
+            expand_error(parse_quote!(
+                async fn t<T>() {}
+            ))
+            .contains("generic")
+        );
+        assert!(
+            expand_error(parse_quote!(
+                #[test]
+                async fn t() {}
+            ))
+            .contains("remove #[test]")
+        );
+    }
+
+    #[test]
+    fn the_expansion_is_a_test_calling_the_harness() {
+        let options = options(quote!(seeds = 7)).unwrap();
+        let func: ItemFn = parse_quote! {
+            #[should_panic]
+            async fn drains() -> Result<(), String> { Ok(()) }
+        };
+        let out = expand(&options, func).unwrap().to_string();
+        assert!(
+            out.starts_with("# [should_panic] # [:: core :: prelude :: v1 :: test] fn drains ()"),
+            "{out}"
+        );
+        assert!(
+            out.contains("async fn drains () -> Result < () , String > { Ok (()) }"),
+            "{out}"
+        );
+        assert!(out.contains(":: simloop :: harness :: run_test"), "{out}");
+        assert!(out.contains(":: core :: stringify ! (drains)"), "{out}");
+        assert!(out.contains(". seeds (7u64) ,"), "{out}");
+        assert!(out.contains("| _seed : u64 | drains ()"), "{out}");
+    }
+}

@@ -1,0 +1,110 @@
+//! [`ReplayCommand`]: the one shell command that replays a failing test seed.
+
+use std::fmt;
+
+/// The Cargo target a test lives in, as `cargo test` selects it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// The library's unit tests: `--lib`.
+    Lib,
+    /// A binary's unit tests: `--bin NAME`.
+    Bin(String),
+    /// An integration test: `--test NAME`.
+    Test(String),
+    /// An example: `--example NAME`.
+    Example(String),
+    /// A benchmark target: `--bench NAME`.
+    Bench(String),
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Target::Lib => f.write_str("--lib"),
+            Target::Bin(name) => write!(f, "--bin {name}"),
+            Target::Test(name) => write!(f, "--test {name}"),
+            Target::Example(name) => write!(f, "--example {name}"),
+            Target::Bench(name) => write!(f, "--bench {name}"),
+        }
+    }
+}
+
+/// `SIMLOOP_SEED=<s> [SIMLOOP_STRATEGY=..] [SIMLOOP_SCHEDULE=..] cargo test
+/// -p <package> <target> -- <test> --exact`: runs exactly one test with
+/// exactly one seed.
+///
+/// ```
+/// use simloop::harness::{ReplayCommand, Target};
+///
+/// let cmd = ReplayCommand {
+///     vars: vec![("SIMLOOP_SEED", "8841".into()), ("SIMLOOP_SCHEDULE", "3:1".into())],
+///     package: "myapp".into(),
+///     target: Target::Test("queue".into()),
+///     test: "drains_exactly_once".into(),
+/// };
+/// assert_eq!(
+///     cmd.to_string(),
+///     "SIMLOOP_SEED=8841 SIMLOOP_SCHEDULE=3:1 cargo test -p myapp --test queue -- drains_exactly_once --exact"
+/// );
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplayCommand {
+    /// Environment variables to set, in order.
+    pub vars: Vec<(&'static str, String)>,
+    /// The package (`-p`).
+    pub package: String,
+    /// The target holding the test.
+    pub target: Target,
+    /// The test's path within its target, as libtest names it.
+    pub test: String,
+}
+
+impl fmt::Display for ReplayCommand {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (name, value) in &self.vars {
+            write!(f, "{name}={} ", shell_word(value))?;
+        }
+        write!(
+            f,
+            "cargo test -p {} {} -- {} --exact",
+            shell_word(&self.package),
+            self.target,
+            shell_word(&self.test)
+        )
+    }
+}
+
+/// `word`, single-quoted if a shell would otherwise split or expand it.
+fn shell_word(word: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "_-.:,/=+@%".contains(c);
+    if !word.is_empty() && word.chars().all(plain) {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn library_tests_are_selected_with_lib_and_odd_words_are_quoted() {
+        let cmd = ReplayCommand {
+            vars: vec![
+                ("SIMLOOP_SEED", "1".into()),
+                ("SIMLOOP_STRATEGY", "pct:3".into()),
+            ],
+            package: "my-app".into(),
+            target: Target::Lib,
+            test: "queue::tests::drains".into(),
+        };
+        assert_eq!(
+            cmd.to_string(),
+            "SIMLOOP_SEED=1 SIMLOOP_STRATEGY=pct:3 cargo test -p my-app --lib -- queue::tests::drains --exact"
+        );
+        assert_eq!(shell_word("a b"), "'a b'");
+        assert_eq!(shell_word("it's"), r"'it'\''s'");
+        assert_eq!(shell_word(""), "''");
+    }
+}

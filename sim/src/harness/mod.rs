@@ -1,0 +1,46 @@
+//! The test harness: seed sweeps, shrinking of failing interleavings,
+//! regressions files and the runner behind `#[simloop::test]`.
+//!
+//! - [`Sweep`] runs one scenario across many seeds on every core and returns
+//!   a [`SweepReport`]: seeds run, failures, distinct interleavings, virtual
+//!   time statistics.
+//! - [`Shrinker`] reduces a failing run's [`Schedule`](crate::Schedule) to a
+//!   simplest one that still fails: fewest deviations from FIFO order.
+//! - [`EnvConfig`] reads the `SIMLOOP_*` variables ([`VARIABLES`] lists
+//!   them all) that replay one seed, size the sweep, pick the strategy and
+//!   shard a sweep across CI machines.
+//! - [`Regressions`] keeps failing seeds in a file next to the test, run first
+//!   every time.
+//! - [`Explorer`] enumerates every schedule of a small scenario, up to a
+//!   number of deviations.
+//! - [`run_test`] ties them together for `#[simloop::test]`.
+//!
+//! The user guide (`docs/testing.md`) explains how to use them in CI.
+//!
+//! The harness builds on [`Sim`](crate::Sim)'s public API only; reading the
+//! wall clock here (for progress lines) happens outside every simulation.
+
+mod command;
+mod env;
+mod explore;
+mod outcome;
+mod regressions;
+mod report;
+mod run;
+mod runner;
+mod shard;
+mod shrink;
+mod spec;
+mod sweep;
+
+pub use command::{ReplayCommand, Target};
+pub use env::{EnvConfig, EnvError, VARIABLES, Variable};
+pub use explore::{Exploration, ExploredFailure, Explorer};
+pub use outcome::Outcome;
+pub use regressions::{RegressionEntry, Regressions, RegressionsError};
+pub use report::{ElapsedStats, SeedFailure, SweepReport};
+pub use runner::{FailedTest, FoundBy, TestFailure, TestPassed, run_test, try_run_test};
+pub use shard::{ParseShardError, Shard};
+pub use shrink::{ShrinkError, Shrinker, Shrunk, same_failure};
+pub use spec::{DEFAULT_SEEDS, REGRESSIONS_DIR, TestSpec};
+pub use sweep::Sweep;

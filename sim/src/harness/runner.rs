@@ -1,0 +1,379 @@
+//! [`run_test`]: what a `#[simloop::test]` function does. Replays the
+//! regressions file, sweeps the seeds, shrinks a failure, records it and
+//! reports it with the command that replays it.
+
+use std::fmt;
+use std::future::Future;
+use std::path::PathBuf;
+
+use super::command::ReplayCommand;
+use super::env::{EnvConfig, EnvError};
+use super::outcome::Outcome;
+use super::regressions::{RegressionEntry, Regressions, RegressionsError};
+use super::report::{SeedFailure, SweepReport};
+use super::run::run_once;
+use super::shrink::{ShrinkError, Shrinker, Shrunk};
+use super::spec::TestSpec;
+use super::sweep::Sweep;
+use crate::error::SimError;
+use crate::schedule::Schedule;
+use crate::sim::{FailedRun, Sim};
+use crate::strategy::{ParseStrategyError, Strategy};
+
+/// Runs a scenario test: reads the `SIMLOOP_*` variables, then
+/// [`try_run_test`]; panics with the failure's full report if it fails.
+///
+/// This is what `#[simloop::test]` expands to; call it directly for a test
+/// whose settings are computed.
+///
+/// # Panics
+///
+/// If a `SIMLOOP_*` variable is invalid or the test fails; the message says
+/// why, which seed failed, its shrunk schedule and the command that replays
+/// it.
+#[track_caller]
+pub fn run_test<M, F>(spec: TestSpec, make: M)
+where
+    M: Fn(u64) -> F + Sync,
+    F: Future,
+    F::Output: Outcome,
+{
+    let outcome = EnvConfig::from_env()
+        .map_err(TestFailure::Env)
+        .and_then(|env| try_run_test(&spec, &env, make));
+    if let Err(failure) = outcome {
+        panic!("{failure}");
+    }
+}
+
+/// What a passing test ran.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct TestPassed {
+    /// How many recorded regression runs passed before the sweep.
+    pub regressions_run: usize,
+    /// The sweep.
+    pub sweep: SweepReport,
+}
+
+/// Why a scenario test failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TestFailure {
+    /// A `SIMLOOP_*` variable is invalid.
+    #[error(transparent)]
+    Env(EnvError),
+    /// The test's `strategy` setting is invalid.
+    #[error("simloop test `{test}`: its `strategy` setting is invalid: {error}")]
+    Strategy {
+        /// The test.
+        test: String,
+        /// The parse error.
+        error: ParseStrategyError,
+    },
+    /// The regressions file could not be read.
+    #[error("simloop test `{test}`: {error}\n(set SIMLOOP_REGRESSIONS=0 to run without it)")]
+    Regressions {
+        /// The test.
+        test: String,
+        /// The error.
+        error: RegressionsError,
+    },
+    /// A seed failed.
+    #[error("{0}")]
+    Failed(Box<FailedTest>),
+}
+
+/// Where a failing seed came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FoundBy {
+    /// A line of the regressions file.
+    Regressions(PathBuf),
+    /// The sweep, after this many seeds.
+    Sweep {
+        /// Seeds run, up to and including the failing one.
+        seeds_run: u64,
+    },
+    /// `SIMLOOP_SEED`.
+    Replay,
+}
+
+/// A failing seed of a scenario test, with everything needed to replay it.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct FailedTest {
+    /// The test's full name.
+    pub test: String,
+    /// The failing seed.
+    pub seed: u64,
+    /// The strategy it failed with.
+    pub strategy: Strategy,
+    /// Why it failed.
+    pub error: SimError,
+    /// Where the seed came from.
+    pub found_by: FoundBy,
+    /// The shrunk schedule, if shrinking was on.
+    pub shrunk: Option<Result<Shrunk, ShrinkError>>,
+    /// What happened to the regressions file: recorded in it, or why not.
+    pub recorded: Option<String>,
+    /// The command that replays the failure.
+    pub command: ReplayCommand,
+}
+
+impl FailedTest {
+    /// The shrunk schedule, if shrinking succeeded.
+    pub fn shrunk(&self) -> Option<&Shrunk> {
+        self.shrunk.as_ref().and_then(|s| s.as_ref().ok())
+    }
+}
+
+impl fmt::Display for FailedTest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let found = match &self.found_by {
+            FoundBy::Regressions(path) => format!("recorded in {}", path.display()),
+            FoundBy::Sweep { seeds_run } => {
+                format!("found after {}", count(*seeds_run as usize, "seed"))
+            }
+            FoundBy::Replay => "given by SIMLOOP_SEED".to_owned(),
+        };
+        writeln!(
+            f,
+            "simloop test `{}` failed with seed {} (strategy {}, {found}):",
+            self.test, self.seed, self.strategy
+        )?;
+        writeln!(f, "{}", indent(&self.error.to_string(), 2))?;
+        match &self.shrunk {
+            Some(Ok(s)) => {
+                let budget = if s.budget_exhausted {
+                    ", stopped at the replay budget"
+                } else {
+                    ""
+                };
+                let how = if s.deviations() == 0 {
+                    "fails in plain FIFO order".to_owned()
+                } else {
+                    format!("{} from FIFO order", count(s.deviations(), "deviation"))
+                };
+                writeln!(
+                    f,
+                    "shrunk schedule: {}: {how} (the failing run had {}; {}{budget})",
+                    s.schedule,
+                    count(s.original_deviations, "deviation"),
+                    count(s.runs, "replay"),
+                )?;
+                let (shrunk, original) = (without_context(&s.error), without_context(&self.error));
+                if shrunk != original {
+                    writeln!(
+                        f,
+                        "  the shrunk schedule fails with:\n{}",
+                        indent(&shrunk, 4)
+                    )?;
+                }
+            }
+            Some(Err(e)) => writeln!(f, "not shrunk: {e}")?,
+            None => {}
+        }
+        if let Some(recorded) = &self.recorded {
+            writeln!(f, "{recorded}")?;
+        }
+        write!(f, "replay it with:\n  {}", self.command)
+    }
+}
+
+fn indent(text: &str, by: usize) -> String {
+    text.lines()
+        .map(|l| format!("{:by$}{l}", ""))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// `n thing(s)`.
+fn count(n: usize, thing: &str) -> String {
+    if n == 1 {
+        format!("1 {thing}")
+    } else {
+        format!("{n} {thing}s")
+    }
+}
+
+/// The error's text without where it happened and how to reproduce it
+/// (which differ between a run and its shrunk replay).
+fn without_context(error: &SimError) -> String {
+    let text = error.to_string();
+    let text = text.replace(&format!("; {}", error.context()), "");
+    match text.rfind("\nreproduce: ") {
+        Some(end) => text[..end].to_owned(),
+        None => text,
+    }
+}
+
+/// Runs a scenario test with the settings of `spec`, overridden by `env`.
+///
+/// 1. Unless `SIMLOOP_SEED` is set, every run recorded in the test's
+///    regressions file is replayed first.
+/// 2. The sweep: seeds `0..N` (this shard's), or only `SIMLOOP_SEED`, with
+///    the strategy of `SIMLOOP_SCHEDULE`, `SIMLOOP_STRATEGY`, the test, or
+///    [`Strategy::Random`]. It stops at the first failure.
+/// 3. A failure is shrunk, appended to the regressions file (unless it
+///    came from it, or `SIMLOOP_SEED` is set) and returned as
+///    [`TestFailure::Failed`], whose `Display` is the full report.
+pub fn try_run_test<M, F>(
+    spec: &TestSpec,
+    env: &EnvConfig,
+    make: M,
+) -> Result<TestPassed, TestFailure>
+where
+    M: Fn(u64) -> F + Sync,
+    F: Future,
+    F::Output: Outcome,
+{
+    let test = spec.full_name();
+    let strategy = match (env.effective_strategy(), &spec.strategy) {
+        (Some(s), _) => s,
+        (None, Some(text)) => text.parse().map_err(|error| TestFailure::Strategy {
+            test: test.clone(),
+            error,
+        })?,
+        (None, None) => Strategy::Random,
+    };
+    let sim = base_sim(spec, strategy);
+    let check = env.check_determinism.unwrap_or(spec.check_determinism);
+    let shrinker = env.shrink.unwrap_or(true).then(Shrinker::new);
+    let use_file = env.regressions.unwrap_or(spec.regressions) && env.seed.is_none();
+    let mut regressions = if use_file {
+        let loaded = Regressions::load(spec.regressions_file()).map_err(|error| {
+            TestFailure::Regressions {
+                test: test.clone(),
+                error,
+            }
+        })?;
+        Some(loaded)
+    } else {
+        None
+    };
+
+    let failing = |seed, strategy: Strategy, error: SimError, schedule: Schedule, found_by| {
+        let sim = sim
+            .to_builder()
+            .seed(seed)
+            .strategy(strategy.clone())
+            .build();
+        let shrunk = shrinker
+            .as_ref()
+            .map(|s| s.shrink(&sim, &error, &schedule, &make));
+        let schedule = shrunk
+            .as_ref()
+            .and_then(|s| s.as_ref().ok())
+            .map(|s| &s.schedule);
+        let command = spec.replay_command(seed, &strategy, schedule);
+        FailedTest {
+            test: test.clone(),
+            seed,
+            strategy,
+            error,
+            found_by,
+            shrunk,
+            recorded: None,
+            command,
+        }
+    };
+
+    let mut regressions_run = 0;
+    if let Some(file) = &regressions {
+        match replay_regressions(file, &sim, check, &make) {
+            Ok(runs) => regressions_run = runs,
+            Err((seed, strategy, failed)) => {
+                let found_by = FoundBy::Regressions(file.path().to_path_buf());
+                let failure = failing(seed, strategy, failed.error, failed.schedule, found_by);
+                return Err(TestFailure::Failed(Box::new(failure)));
+            }
+        }
+    }
+
+    let sweep = Sweep::new()
+        .sim(sim.clone())
+        .seeds(0..spec.seeds)
+        .env(env)
+        .check_determinism(check)
+        .shrink(false)
+        .stop_at_first_failure(true)
+        .run(&make);
+    let Some(first) = sweep.failures.first() else {
+        // Shown by `cargo test -- --nocapture`, captured otherwise.
+        println!("simloop test `{test}`: {sweep}");
+        return Ok(TestPassed {
+            regressions_run,
+            sweep,
+        });
+    };
+    let SeedFailure {
+        seed,
+        strategy,
+        error,
+        schedule,
+        ..
+    } = first.clone();
+    let found_by = if env.seed.is_some() {
+        FoundBy::Replay
+    } else {
+        FoundBy::Sweep {
+            seeds_run: sweep.seeds_run,
+        }
+    };
+    let mut failure = failing(seed, strategy, error, schedule, found_by);
+    if let Some(file) = &mut regressions {
+        let entry = RegressionEntry {
+            seed,
+            strategy: failure.strategy.clone(),
+            schedule: failure.shrunk().map(|s| s.schedule.clone()),
+        };
+        failure.recorded = Some(match file.record(entry, &test) {
+            Ok(true) => format!("recorded in {}", file.path().display()),
+            Ok(false) => format!("already recorded in {}", file.path().display()),
+            Err(e) => format!("not recorded: {e}"),
+        });
+    }
+    Err(TestFailure::Failed(Box::new(failure)))
+}
+
+/// Runs every entry of the regressions file: how many runs passed, or the
+/// first failing one.
+fn replay_regressions<M, F>(
+    file: &Regressions,
+    sim: &Sim,
+    check: bool,
+    make: &M,
+) -> Result<usize, (u64, Strategy, Box<FailedRun>)>
+where
+    M: Fn(u64) -> F,
+    F: Future,
+    F::Output: Outcome,
+{
+    let mut runs = 0;
+    for entry in file.entries() {
+        for strategy in entry.runs() {
+            let sim = sim
+                .to_builder()
+                .seed(entry.seed)
+                .strategy(strategy.clone())
+                .build();
+            run_once(&sim, check, make).map_err(|failed| (entry.seed, strategy, failed))?;
+            runs += 1;
+        }
+    }
+    Ok(runs)
+}
+
+/// The simulation settings of every run of the test.
+fn base_sim(spec: &TestSpec, strategy: Strategy) -> Sim {
+    let mut builder = Sim::builder()
+        .strategy(strategy)
+        .leaks_are_errors(spec.leaks_are_errors);
+    if let Some(limit) = spec.time_limit {
+        builder = builder.time_limit(limit);
+    }
+    if let Some(steps) = spec.max_steps {
+        builder = builder.max_steps(steps);
+    }
+    builder.build()
+}

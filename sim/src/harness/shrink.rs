@@ -1,0 +1,487 @@
+//! Shrinking a failing interleaving to a simplest one that still fails.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+
+use super::outcome::{Outcome, checked};
+use crate::error::SimError;
+use crate::schedule::{Choice, Schedule};
+use crate::sim::{FailedRun, Sim};
+use crate::strategy::Strategy;
+
+/// How many earlier positions are tried for each deviation, from the
+/// earliest possible one up.
+const EARLIER_POSITIONS: usize = 64;
+
+/// A deviation: position in the schedule, and the option taken there.
+type Deviation = (usize, u32);
+
+/// A failing run's simplest schedule found by [`Shrinker::shrink`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Shrunk {
+    /// The seed (the schedule replays under this seed only).
+    pub seed: u64,
+    /// The simplest failing schedule found, without trailing FIFO choices.
+    pub schedule: Schedule,
+    /// The failure the simplest schedule gives.
+    pub error: SimError,
+    /// The number of deviations of the original failing run.
+    pub original_deviations: usize,
+    /// How many replays the search made.
+    pub runs: usize,
+    /// Whether the search stopped at its budget of replays rather than at a
+    /// schedule it could not simplify further.
+    pub budget_exhausted: bool,
+}
+
+impl Shrunk {
+    /// The number of deviations from FIFO order left in the schedule.
+    pub fn deviations(&self) -> usize {
+        self.schedule.deviations()
+    }
+
+    /// The strategy that replays the simplest schedule.
+    pub fn strategy(&self) -> Strategy {
+        Strategy::Replay(self.schedule.clone())
+    }
+}
+
+/// Why a failure could not be shrunk.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ShrinkError {
+    /// The failure is a non-determinism report, which a single replay cannot
+    /// reproduce.
+    #[error("a non-determinism failure is not shrunk: replays run the scenario once")]
+    NonDeterministic,
+    /// Replaying the failing run's own schedule did not fail the same way.
+    #[error(
+        "replaying the failing schedule of seed {seed} did not fail the same way ({outcome}); \
+         the scenario depends on something outside the simulation"
+    )]
+    NotReproducible {
+        /// The seed.
+        seed: u64,
+        /// What the replay did instead.
+        outcome: String,
+    },
+}
+
+/// Whether two failures are the same for shrinking: the same kind of failure
+/// ([`SimError::kind`]) and, for panics, the same source location.
+///
+/// ```
+/// use simloop::{Sim, harness::same_failure};
+///
+/// let a = Sim::new(1).run(async { panic!("x = {}", 1) }).unwrap_err();
+/// let b = Sim::new(2).run(async { panic!("x = {}", 2) }).unwrap_err();
+/// assert!(!same_failure(&a, &b)); // two different lines
+/// let fail = |x: u32| async move { assert!(x < 2, "x = {x}") };
+/// let c = Sim::new(1).run(fail(3)).unwrap_err();
+/// let d = Sim::new(2).run(fail(4)).unwrap_err();
+/// assert!(same_failure(&c, &d)); // one assertion, different values
+/// ```
+pub fn same_failure(a: &SimError, b: &SimError) -> bool {
+    a.kind() == b.kind() && panic_location(a) == panic_location(b)
+}
+
+/// The `file:line:col` a panic message ends with, if any.
+fn panic_location(error: &SimError) -> Option<&str> {
+    let SimError::TaskPanicked { message, .. } = error else {
+        return None;
+    };
+    let start = message.rfind(" (at ")? + " (at ".len();
+    message[start..].split(')').next()
+}
+
+/// Shrinks failing schedules.
+///
+/// A run's [`Schedule`] lists every choice the scheduler made; a choice with
+/// a non-zero index is a *deviation* from FIFO (asyncio's) order. A failure
+/// that needs no deviation at all happens under plain FIFO order; a lost
+/// update typically needs one: one task must run between another's read and
+/// its write.
+///
+/// [`Shrinker::shrink`] replays the failing seed with
+/// [`Strategy::Replay`] and ever simpler schedules, keeping a candidate only
+/// if the run still fails [the same way](same_failure). Simpler means fewer
+/// deviations, then earlier ones, then smaller indices. It tries, in order:
+///
+/// 1. no deviation at all (plain FIFO order);
+/// 2. delta debugging (Zeller and Hildebrandt's *ddmin*) over the set of
+///    deviations, removing halves, then quarters, ... and their complements,
+///    until removing any single deviation makes the failure go away;
+/// 3. smaller indices for each deviation, and earlier positions for it (the
+///    64 earliest ones), going back to step 2 whenever that helps.
+///
+/// After every replay that still fails, the candidate is replaced by the
+/// schedule the replay actually recorded: an index wraps around the number
+/// of options actually offered, and wrapping to 0 removes a deviation for
+/// free. The search stops when nothing simpler fails, or after
+/// [`Shrinker::max_runs`] replays.
+///
+/// Replays share the seed, so the code under test draws the same random
+/// numbers from [`simloop::rand`](crate::rand) in every replay; only the
+/// interleaving changes.
+#[derive(Debug, Clone)]
+pub struct Shrinker {
+    max_runs: usize,
+}
+
+impl Default for Shrinker {
+    fn default() -> Shrinker {
+        Shrinker::new()
+    }
+}
+
+impl Shrinker {
+    /// A shrinker with a budget of 2000 replays.
+    pub fn new() -> Shrinker {
+        Shrinker { max_runs: 2000 }
+    }
+
+    /// The most replays one search may make (at least 1).
+    pub fn max_runs(mut self, runs: usize) -> Shrinker {
+        self.max_runs = runs.max(1);
+        self
+    }
+
+    /// Shrinks a failing run of the scenario made by `make` under `sim`: the
+    /// `error` it failed with and the `schedule` it recorded (see
+    /// [`Sim::run_recorded`]). Replays use `sim`'s seed and settings with
+    /// [`Strategy::Replay`].
+    ///
+    /// ```
+    /// use std::{cell::Cell, rc::Rc};
+    /// use simloop::{Sim, Strategy, task, harness::Shrinker};
+    ///
+    /// // Two tasks increment a counter across a yield: an update can be lost.
+    /// let scenario = |_seed: u64| async {
+    ///     let counter = Rc::new(Cell::new(0));
+    ///     let tasks: Vec<_> = (0..2).map(|_| {
+    ///         let counter = counter.clone();
+    ///         task::spawn(async move {
+    ///             let read = counter.get();
+    ///             task::yield_now().await;
+    ///             counter.set(read + 1);
+    ///         })
+    ///     }).collect();
+    ///     for t in tasks { t.await.unwrap(); }
+    ///     assert_eq!(counter.get(), 2, "lost update");
+    /// };
+    /// let (sim, failed) = (0..100)
+    ///     .map(|seed| Sim::builder().seed(seed).strategy(Strategy::Random).build())
+    ///     .find_map(|sim| sim.run_recorded(scenario(sim.seed())).err().map(|f| (sim, f)))
+    ///     .unwrap();
+    /// let shrunk = Shrinker::new()
+    ///     .shrink(&sim, &failed.error, &failed.schedule, scenario)
+    ///     .unwrap();
+    /// assert!(shrunk.deviations() <= failed.schedule.deviations());
+    /// assert!(shrunk.error.to_string().contains("lost update"));
+    /// ```
+    pub fn shrink<M, F>(
+        &self,
+        sim: &Sim,
+        error: &SimError,
+        schedule: &Schedule,
+        make: M,
+    ) -> Result<Shrunk, ShrinkError>
+    where
+        M: Fn(u64) -> F,
+        F: Future,
+        F::Output: Outcome,
+    {
+        if matches!(error, SimError::NonDeterminism { .. }) {
+            return Err(ShrinkError::NonDeterministic);
+        }
+        let mut search = Search {
+            sim,
+            make: &make,
+            target: error,
+            max_runs: self.max_runs,
+            runs: 0,
+            tried: BTreeMap::new(),
+            best: None,
+        };
+        let original = deviations(schedule);
+        let Some(start) = search.test(&original) else {
+            let outcome = search
+                .replay(&original)
+                .err()
+                .map_or_else(|| "it passed".to_owned(), |f| f.error.to_string());
+            return Err(ShrinkError::NotReproducible {
+                seed: sim.seed(),
+                outcome,
+            });
+        };
+        search.minimize(start);
+        let budget_exhausted = search.exhausted();
+        let best = search.best.expect("the original run failed");
+        Ok(Shrunk {
+            seed: sim.seed(),
+            schedule: best.schedule.trimmed(),
+            error: best.error,
+            original_deviations: original.len(),
+            runs: search.runs,
+            budget_exhausted,
+        })
+    }
+}
+
+/// The deviations of `schedule`, in position order.
+fn deviations(schedule: &Schedule) -> Vec<Deviation> {
+    schedule
+        .choices()
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.is_deviation())
+        .map(|(pos, c)| (pos, c.index))
+        .collect()
+}
+
+/// The lenient schedule with exactly these deviations.
+fn schedule_of(devs: &[Deviation]) -> Schedule {
+    let len = devs.last().map_or(0, |d| d.0 + 1);
+    let mut indices = vec![0; len];
+    for &(pos, index) in devs {
+        indices[pos] = index;
+    }
+    Schedule::from_indices(indices)
+}
+
+/// The simplest failing run found so far.
+struct Best {
+    devs: Vec<Deviation>,
+    /// What the run recorded (with the number of options at each choice).
+    schedule: Schedule,
+    error: SimError,
+}
+
+struct Search<'a, M> {
+    sim: &'a Sim,
+    make: &'a M,
+    target: &'a SimError,
+    max_runs: usize,
+    runs: usize,
+    /// Every candidate replayed, with the deviations its run recorded if it
+    /// failed the same way.
+    tried: BTreeMap<Vec<Deviation>, Option<Vec<Deviation>>>,
+    best: Option<Best>,
+}
+
+impl<M, F> Search<'_, M>
+where
+    M: Fn(u64) -> F,
+    F: Future,
+    F::Output: Outcome,
+{
+    fn exhausted(&self) -> bool {
+        self.runs >= self.max_runs
+    }
+
+    fn replay(&self, devs: &[Deviation]) -> Result<(), Box<FailedRun>> {
+        let sim = self
+            .sim
+            .to_builder()
+            .strategy(Strategy::Replay(schedule_of(devs)))
+            .build();
+        sim.run_recorded(checked(self.make, sim.seed())).map(drop)
+    }
+
+    /// Replays `devs`; if the run fails the same way, returns the deviations
+    /// it actually recorded (a subset of `devs`) and keeps it if simplest.
+    fn test(&mut self, devs: &[Deviation]) -> Option<Vec<Deviation>> {
+        if let Some(known) = self.tried.get(devs) {
+            return known.clone();
+        }
+        if self.exhausted() {
+            return None;
+        }
+        self.runs += 1;
+        let result = match self.replay(devs) {
+            Err(failed) if same_failure(self.target, &failed.error) => {
+                let recorded = deviations(&failed.schedule);
+                let simpler = self
+                    .best
+                    .as_ref()
+                    .is_none_or(|b| simplicity(&recorded) < simplicity(&b.devs));
+                if simpler {
+                    self.best = Some(Best {
+                        devs: recorded.clone(),
+                        schedule: failed.schedule,
+                        error: failed.error,
+                    });
+                }
+                Some(recorded)
+            }
+            _ => None,
+        };
+        self.tried.insert(devs.to_vec(), result.clone());
+        result
+    }
+
+    fn minimize(&mut self, start: Vec<Deviation>) {
+        if start.is_empty() || self.test(&[]).is_some() {
+            return;
+        }
+        let mut current = self.ddmin(start);
+        while !self.exhausted() {
+            match self.simplify_one(&current) {
+                Some(simpler) => current = self.ddmin(simpler),
+                None => break,
+            }
+        }
+    }
+
+    /// Removes deviations while the failure persists, until no single one
+    /// can go.
+    fn ddmin(&mut self, mut devs: Vec<Deviation>) -> Vec<Deviation> {
+        let mut n = 2;
+        while devs.len() >= 2 && !self.exhausted() {
+            let chunks = split(&devs, n);
+            let mut reduced = None;
+            for chunk in &chunks {
+                if let Some(r) = self.test(chunk) {
+                    reduced = Some((r, 2));
+                    break;
+                }
+            }
+            if reduced.is_none() && n > 2 {
+                for i in 0..chunks.len() {
+                    let complement: Vec<Deviation> = chunks
+                        .iter()
+                        .enumerate()
+                        .filter(|&(j, _)| j != i)
+                        .flat_map(|(_, c)| c.iter().copied())
+                        .collect();
+                    if let Some(r) = self.test(&complement) {
+                        reduced = Some((r, n - 1));
+                        break;
+                    }
+                }
+            }
+            match reduced {
+                Some((r, next_n)) => {
+                    devs = r;
+                    n = next_n.clamp(2, devs.len().max(2));
+                }
+                None if n >= devs.len() => break,
+                None => n = (2 * n).min(devs.len()),
+            }
+        }
+        devs
+    }
+
+    /// One step toward FIFO that keeps the number of deviations: a smaller
+    /// index for one deviation, or an earlier position for it.
+    fn simplify_one(&mut self, devs: &[Deviation]) -> Option<Vec<Deviation>> {
+        let options = self.best.as_ref().map(|b| b.schedule.clone())?;
+        let of = |pos: usize| options.choices().get(pos).map_or(0, |c: &Choice| c.of);
+        for i in 0..devs.len() {
+            let (pos, index) = devs[i];
+            for smaller in 1..index {
+                let mut candidate = devs.to_vec();
+                candidate[i] = (pos, smaller);
+                if let Some(r) = self.test_simpler(&candidate, devs) {
+                    return Some(r);
+                }
+            }
+            let lowest = if i == 0 { 0 } else { devs[i - 1].0 + 1 };
+            for earlier in (lowest..pos).take(EARLIER_POSITIONS) {
+                let mut tries = vec![1];
+                if index > 1 && index < of(earlier) {
+                    tries.push(index);
+                }
+                for idx in tries {
+                    let mut candidate = devs.to_vec();
+                    candidate[i] = (earlier, idx);
+                    if let Some(r) = self.test_simpler(&candidate, devs) {
+                        return Some(r);
+                    }
+                }
+                if self.exhausted() {
+                    return None;
+                }
+            }
+        }
+        None
+    }
+
+    fn test_simpler(
+        &mut self,
+        candidate: &[Deviation],
+        than: &[Deviation],
+    ) -> Option<Vec<Deviation>> {
+        self.test(candidate)
+            .filter(|r| simplicity(r) < simplicity(than))
+    }
+}
+
+/// The order shrinking descends: fewer deviations, then earlier ones, then
+/// smaller indices.
+fn simplicity(devs: &[Deviation]) -> (usize, &[Deviation]) {
+    (devs.len(), devs)
+}
+
+/// `devs` cut into `n` nearly equal consecutive chunks (fewer if too short).
+fn split(devs: &[Deviation], n: usize) -> Vec<Vec<Deviation>> {
+    let n = n.clamp(1, devs.len().max(1));
+    let (size, extra) = (devs.len() / n, devs.len() % n);
+    let mut chunks = Vec::with_capacity(n);
+    let mut start = 0;
+    for i in 0..n {
+        let len = size + usize::from(i < extra);
+        chunks.push(devs[start..start + len].to_vec());
+        start += len;
+    }
+    chunks
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_covers_everything_in_order() {
+        let devs: Vec<Deviation> = (0..7).map(|i| (i, 1)).collect();
+        for n in 1..9 {
+            let chunks = split(&devs, n);
+            assert_eq!(chunks.len(), n.min(7));
+            assert_eq!(chunks.concat(), devs);
+            let sizes: Vec<usize> = chunks.iter().map(Vec::len).collect();
+            assert!(sizes.iter().max().unwrap() - sizes.iter().min().unwrap() <= 1);
+        }
+    }
+
+    #[test]
+    fn schedule_of_places_each_deviation_at_its_position() {
+        let s = schedule_of(&[(2, 1), (5, 3)]);
+        assert_eq!(s.to_string(), "2:1,5:3");
+        assert_eq!(s.len(), 6);
+        assert_eq!(deviations(&s), vec![(2, 1), (5, 3)]);
+        assert!(schedule_of(&[]).is_empty());
+    }
+
+    #[test]
+    fn simpler_means_fewer_then_earlier_then_smaller() {
+        assert!(simplicity(&[(9, 3)]) < simplicity(&[(0, 1), (1, 1)]));
+        assert!(simplicity(&[(3, 2)]) < simplicity(&[(4, 1)]));
+        assert!(simplicity(&[(4, 1)]) < simplicity(&[(4, 2)]));
+    }
+
+    #[test]
+    fn panic_location_is_read_from_the_message() {
+        let err = Sim::new(0).run(async { panic!("boom") }).unwrap_err();
+        let location = panic_location(&err).expect("a location");
+        assert!(location.contains("shrink.rs"), "{location}");
+        let deadlock = Sim::new(0)
+            .run(async {
+                let (_tx, rx) = futures::channel::oneshot::channel::<()>();
+                rx.await.ok();
+            })
+            .unwrap_err();
+        assert_eq!(panic_location(&deadlock), None);
+        assert!(!same_failure(&err, &deadlock));
+    }
+}

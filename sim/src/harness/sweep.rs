@@ -1,0 +1,422 @@
+//! [`Sweep`]: one scenario over many seeds, on every core.
+
+use std::future::Future;
+use std::num::NonZeroUsize;
+use std::ops::Range;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use parking_lot::Mutex;
+
+use super::env::EnvConfig;
+use super::outcome::Outcome;
+use super::report::{ElapsedStats, SeedFailure, SweepReport};
+use super::run::run_once;
+use super::shard::Shard;
+use super::shrink::Shrinker;
+use crate::sim::{FailedRun, Sim};
+use crate::strategy::Strategy;
+
+/// Runs one scenario across many seeds, in parallel: each thread runs one
+/// single-threaded simulation at a time, pulling the next seed when done.
+///
+/// The scenario is a closure that makes a fresh future for each seed. It is
+/// called on the worker threads (and inside the simulation), so it must be
+/// `Sync`, but the futures it makes need not be `Send`.
+///
+/// By default a sweep runs seeds `0..100` with [`Strategy::Random`] (FIFO
+/// order would give a single interleaving), stops at the first failure and
+/// shrinks it. The report does not depend on the number of threads: the
+/// failure reported is always the lowest failing seed.
+///
+/// ```
+/// use std::{cell::Cell, rc::Rc};
+/// use simloop::{task, harness::Sweep};
+///
+/// // A lost update: two tasks increment a counter across a yield.
+/// let report = Sweep::new().seeds(0..200).jobs(2).run(|_seed| async {
+///     let counter = Rc::new(Cell::new(0));
+///     let tasks: Vec<_> = (0..2).map(|_| {
+///         let counter = counter.clone();
+///         task::spawn(async move {
+///             let read = counter.get();
+///             task::yield_now().await;
+///             counter.set(read + 1);
+///         })
+///     }).collect();
+///     for t in tasks { t.await.unwrap(); }
+///     assert_eq!(counter.get(), 2, "lost update");
+/// });
+/// let failure = report.first_failure().expect("some interleaving loses an update");
+/// assert!(failure.error.to_string().contains("lost update"));
+/// let shrunk = failure.shrunk().unwrap();
+/// assert!(shrunk.deviations() <= 2);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Sweep {
+    sim: Sim,
+    seeds: Range<u64>,
+    shard: Shard,
+    jobs: NonZeroUsize,
+    stop_at_first_failure: bool,
+    check_determinism: bool,
+    shrinker: Option<Shrinker>,
+    progress: bool,
+}
+
+impl Default for Sweep {
+    fn default() -> Sweep {
+        Sweep::new()
+    }
+}
+
+/// Print a progress line at most this often, and only after this long.
+const PROGRESS_EVERY: Duration = Duration::from_secs(1);
+
+impl Sweep {
+    /// Seeds `0..100`, [`Strategy::Random`], one thread per core, stopping
+    /// at the first failure and shrinking it.
+    pub fn new() -> Sweep {
+        Sweep {
+            sim: Sim::builder().strategy(Strategy::Random).build(),
+            seeds: 0..100,
+            shard: Shard::ALL,
+            jobs: std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN),
+            stop_at_first_failure: true,
+            check_determinism: false,
+            shrinker: Some(Shrinker::new()),
+            progress: true,
+        }
+    }
+
+    /// The settings of every run (strategy, limits, leaks); its seed is
+    /// replaced by each seed of the sweep.
+    pub fn sim(mut self, sim: Sim) -> Sweep {
+        self.sim = sim;
+        self
+    }
+
+    /// The scheduling strategy of every run.
+    pub fn strategy(mut self, strategy: Strategy) -> Sweep {
+        self.sim = self.sim.to_builder().strategy(strategy).build();
+        self
+    }
+
+    /// The seeds to run (before sharding).
+    pub fn seeds(mut self, seeds: Range<u64>) -> Sweep {
+        self.seeds = seeds;
+        self
+    }
+
+    /// Runs only this shard's slice of the seeds: with `seeds(a..b)` and
+    /// shard `i/n`, seeds `a + i`, `a + i + n`, ... below `b`.
+    pub fn shard(mut self, shard: Shard) -> Sweep {
+        self.shard = shard;
+        self
+    }
+
+    /// How many simulations run in parallel (at least 1).
+    pub fn jobs(mut self, jobs: usize) -> Sweep {
+        self.jobs = NonZeroUsize::new(jobs).unwrap_or(NonZeroUsize::MIN);
+        self
+    }
+
+    /// Whether to stop at the first failure (default) or run every seed and
+    /// collect all failures.
+    pub fn stop_at_first_failure(mut self, stop: bool) -> Sweep {
+        self.stop_at_first_failure = stop;
+        self
+    }
+
+    /// Whether to run every seed twice and fail it if the two runs made
+    /// different decisions (default off).
+    pub fn check_determinism(mut self, check: bool) -> Sweep {
+        self.check_determinism = check;
+        self
+    }
+
+    /// Whether to shrink the lowest failing seed's schedule (default on).
+    pub fn shrink(mut self, shrink: bool) -> Sweep {
+        self.shrinker = shrink.then(|| self.shrinker.take().unwrap_or_default());
+        self
+    }
+
+    /// Shrinks the lowest failing seed with this shrinker.
+    pub fn shrinker(mut self, shrinker: Shrinker) -> Sweep {
+        self.shrinker = Some(shrinker);
+        self
+    }
+
+    /// Whether a sweep that takes more than a second (of real time) prints a
+    /// progress line to stderr every second (default on).
+    pub fn progress(mut self, progress: bool) -> Sweep {
+        self.progress = progress;
+        self
+    }
+
+    /// Applies the `SIMLOOP_*` variables that are set: `SIMLOOP_SEED`
+    /// narrows the sweep to that one seed (on every shard), `SIMLOOP_SEEDS`
+    /// sets the number of seeds from the first one, and `SIMLOOP_STRATEGY`,
+    /// `SIMLOOP_SCHEDULE`, `SIMLOOP_SHARD`, `SIMLOOP_CHECK_DETERMINISM`,
+    /// `SIMLOOP_JOBS` and `SIMLOOP_SHRINK` replace the matching settings.
+    ///
+    /// ```
+    /// use simloop::harness::{EnvConfig, Sweep};
+    ///
+    /// let env = EnvConfig::from_lookup(|name| match name {
+    ///     "SIMLOOP_SEEDS" => Some("10".into()),
+    ///     "SIMLOOP_SHARD" => Some("1/4".into()),
+    ///     _ => None,
+    /// }).unwrap();
+    /// let sweep = Sweep::new().env(&env);
+    /// assert_eq!(sweep.planned_seeds().collect::<Vec<_>>(), vec![1, 5, 9]);
+    /// ```
+    pub fn env(mut self, env: &EnvConfig) -> Sweep {
+        if let Some(n) = env.seeds {
+            self.seeds = self.seeds.start..self.seeds.start.saturating_add(n);
+        }
+        if let Some(shard) = env.shard {
+            self.shard = shard;
+        }
+        if let Some(seed) = env.seed {
+            self.seeds = seed..seed.saturating_add(1);
+            self.shard = Shard::ALL;
+        }
+        if let Some(strategy) = env.effective_strategy() {
+            self = self.strategy(strategy);
+        }
+        if let Some(check) = env.check_determinism {
+            self.check_determinism = check;
+        }
+        if let Some(jobs) = env.jobs {
+            self.jobs = jobs;
+        }
+        if let Some(shrink) = env.shrink {
+            self = self.shrink(shrink);
+        }
+        self
+    }
+
+    /// The settings every run starts from.
+    pub fn base_sim(&self) -> &Sim {
+        &self.sim
+    }
+
+    /// The seeds this sweep (this shard of it) runs, in order.
+    pub fn planned_seeds(&self) -> impl Iterator<Item = u64> + '_ {
+        (0..self.seed_count()).map(|k| self.seed_at(k))
+    }
+
+    fn seed_count(&self) -> u64 {
+        let first = self.seeds.start.saturating_add(self.shard.index());
+        if first >= self.seeds.end {
+            0
+        } else {
+            (self.seeds.end - first - 1) / self.shard.count() + 1
+        }
+    }
+
+    fn seed_at(&self, k: u64) -> u64 {
+        self.seeds.start + self.shard.index() + k * self.shard.count()
+    }
+
+    /// Runs the scenario made by `make` under every planned seed.
+    pub fn run<M, F>(&self, make: M) -> SweepReport
+    where
+        M: Fn(u64) -> F + Sync,
+        F: Future,
+        F::Output: Outcome,
+    {
+        let started = std::time::Instant::now();
+        let total = self.seed_count();
+        let shared = Shared {
+            next: AtomicU64::new(0),
+            stop_at: AtomicU64::new(u64::MAX),
+            done: AtomicU64::new(0),
+            failed: AtomicU64::new(0),
+            last_progress: Mutex::new(started),
+            started,
+            total,
+        };
+        let jobs = (self.jobs.get() as u64).min(total.max(1)) as usize;
+        let results: Vec<WorkerResult> = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..jobs)
+                .map(|_| scope.spawn(|| self.work(&shared, &make)))
+                .collect();
+            workers
+                .into_iter()
+                .map(|w| match w.join() {
+                    Ok(result) => result,
+                    Err(panic) => std::panic::resume_unwind(panic),
+                })
+                .collect()
+        });
+        let mut report = self.merge(results);
+        if let (Some(shrinker), Some(first)) = (&self.shrinker, report.failures.first_mut()) {
+            let sim = self.sim.to_builder().seed(first.seed).build();
+            first.shrunk = Some(shrinker.shrink(&sim, &first.error, &first.schedule, &make));
+        }
+        report.wall = started.elapsed();
+        report
+    }
+
+    /// One worker: runs seeds until none is left (or a lower one failed).
+    fn work<M, F>(&self, shared: &Shared, make: &M) -> WorkerResult
+    where
+        M: Fn(u64) -> F,
+        F: Future,
+        F::Output: Outcome,
+    {
+        let mut out = WorkerResult::default();
+        loop {
+            let k = shared.next.fetch_add(1, Ordering::Relaxed);
+            if k >= shared.total || k > shared.stop_at.load(Ordering::Acquire) {
+                return out;
+            }
+            let sim = self.sim.to_builder().seed(self.seed_at(k)).build();
+            match run_once(&sim, self.check_determinism, make) {
+                Ok(report) => out.runs.push(RunSummary {
+                    index: k,
+                    elapsed: report.elapsed,
+                    fingerprint: report.fingerprint.0,
+                }),
+                Err(failed) => {
+                    out.runs.push(RunSummary {
+                        index: k,
+                        elapsed: failed.error.context().time.since_start(),
+                        fingerprint: failed.fingerprint.0,
+                    });
+                    out.failures.push((k, failed));
+                    shared.failed.fetch_add(1, Ordering::Relaxed);
+                    if self.stop_at_first_failure {
+                        shared.stop_at.fetch_min(k, Ordering::AcqRel);
+                    }
+                }
+            }
+            shared.done.fetch_add(1, Ordering::Relaxed);
+            if self.progress {
+                shared.maybe_print_progress();
+            }
+        }
+    }
+
+    /// Merges the workers' results in seed order; when stopping at the first
+    /// failure, keeps exactly the runs up to the lowest failing seed.
+    fn merge(&self, results: Vec<WorkerResult>) -> SweepReport {
+        let mut runs = Vec::new();
+        let mut failures = Vec::new();
+        for r in results {
+            runs.extend(r.runs);
+            failures.extend(r.failures);
+        }
+        failures.sort_by_key(|(k, _)| *k);
+        if self.stop_at_first_failure
+            && let Some(&(cutoff, _)) = failures.first()
+        {
+            runs.retain(|r| r.index <= cutoff);
+            failures.truncate(1);
+        }
+        let fingerprints: std::collections::BTreeSet<u64> =
+            runs.iter().map(|r| r.fingerprint).collect();
+        SweepReport {
+            seeds_run: runs.len() as u64,
+            distinct_fingerprints: fingerprints.len(),
+            elapsed: ElapsedStats::of(runs.iter().map(|r| r.elapsed).collect()),
+            failures: failures
+                .into_iter()
+                .map(|(k, failed)| SeedFailure {
+                    seed: self.seed_at(k),
+                    strategy: self.sim.strategy().clone(),
+                    error: failed.error,
+                    schedule: failed.schedule,
+                    fingerprint: failed.fingerprint,
+                    shrunk: None,
+                })
+                .collect(),
+            wall: Duration::ZERO,
+        }
+    }
+}
+
+/// What the workers share.
+struct Shared {
+    /// The index (in planned order) of the next seed to hand out.
+    next: AtomicU64,
+    /// The lowest failing index so far (when stopping at the first failure).
+    stop_at: AtomicU64,
+    done: AtomicU64,
+    failed: AtomicU64,
+    last_progress: Mutex<std::time::Instant>,
+    started: std::time::Instant,
+    total: u64,
+}
+
+impl Shared {
+    fn maybe_print_progress(&self) {
+        let now = std::time::Instant::now();
+        if now.duration_since(self.started) < PROGRESS_EVERY {
+            return;
+        }
+        let mut last = self.last_progress.lock();
+        if now.duration_since(*last) < PROGRESS_EVERY {
+            return;
+        }
+        *last = now;
+        eprintln!(
+            "simloop: {}/{} seeds, {} failure(s), {:.1?}",
+            self.done.load(Ordering::Relaxed),
+            self.total,
+            self.failed.load(Ordering::Relaxed),
+            now.duration_since(self.started)
+        );
+    }
+}
+
+#[derive(Default)]
+struct WorkerResult {
+    runs: Vec<RunSummary>,
+    failures: Vec<(u64, Box<FailedRun>)>,
+}
+
+struct RunSummary {
+    index: u64,
+    elapsed: Duration,
+    fingerprint: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn planned_seeds_follow_range_and_shard() {
+        let plan = |range: Range<u64>, i, n| {
+            Sweep::new()
+                .seeds(range)
+                .shard(Shard::new(i, n).unwrap())
+                .planned_seeds()
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(plan(0..5, 0, 1), vec![0, 1, 2, 3, 4]);
+        assert_eq!(plan(10..20, 1, 3), vec![11, 14, 17]);
+        assert_eq!(plan(10..20, 0, 3), vec![10, 13, 16, 19]);
+        assert_eq!(plan(0..2, 2, 3), Vec::<u64>::new());
+        assert_eq!(plan(5..5, 0, 1), Vec::<u64>::new());
+        // The shards of a range partition it.
+        let mut all: Vec<u64> = (0..4).flat_map(|i| plan(3..40, i, 4)).collect();
+        all.sort_unstable();
+        assert_eq!(all, (3..40).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn the_seed_variable_narrows_the_sweep_to_one_seed_on_every_shard() {
+        let env = EnvConfig {
+            seed: Some(77),
+            shard: Shard::new(2, 3),
+            seeds: Some(5),
+            ..EnvConfig::default()
+        };
+        let sweep = Sweep::new().env(&env);
+        assert_eq!(sweep.planned_seeds().collect::<Vec<_>>(), vec![77]);
+    }
+}

@@ -1,0 +1,180 @@
+//! From a trace's events to each task's spans and markers.
+//!
+//! A task moves through three phases: ready (spawned or woken, in the ready
+//! set), running (inside a poll) and waiting (its poll returned `Pending`).
+//! The trace records spawns, wakes, polls and ends, but not the end of a poll
+//! that returned `Pending`: a poll ends at its start plus any `busy` time
+//! recorded in it, and the next event about the task that is not part of the
+//! poll (a wake, a timer firing, an abort) finds it waiting.
+
+use super::{Lane, Marker, MarkerKind, Span, SpanKind, Timeline};
+use crate::task::{TaskId, TaskInfo};
+use crate::time::Instant;
+use crate::trace::{EventKind, Trace};
+use std::collections::BTreeMap;
+
+/// Where a task is, with the start of its open span.
+#[derive(Debug, Clone, Copy)]
+enum Phase {
+    Ready {
+        since: Instant,
+        step: u64,
+    },
+    Running {
+        since: Instant,
+        until: Instant,
+        step: u64,
+    },
+    Waiting {
+        since: Instant,
+        step: u64,
+    },
+    Gone,
+}
+
+struct LaneBuilder {
+    lane: Lane,
+    phase: Phase,
+}
+
+impl LaneBuilder {
+    fn new(task: TaskInfo) -> LaneBuilder {
+        LaneBuilder {
+            lane: Lane {
+                task,
+                parent: None,
+                spans: Vec::new(),
+                markers: Vec::new(),
+            },
+            phase: Phase::Gone,
+        }
+    }
+
+    /// Keeps every poll, and other spans only if they last.
+    fn push(&mut self, kind: SpanKind, start: Instant, end: Instant, step: u64) {
+        if kind == SpanKind::Running || end > start {
+            self.lane.spans.push(Span {
+                kind,
+                start,
+                end: end.max(start),
+                step,
+            });
+        }
+    }
+
+    fn mark(&mut self, kind: MarkerKind, time: Instant) {
+        self.lane.markers.push(Marker { kind, time });
+    }
+
+    /// An event outside the current poll: a running task has returned
+    /// `Pending` and is now waiting.
+    fn poll_returned(&mut self) {
+        if let Phase::Running { since, until, step } = self.phase {
+            self.push(SpanKind::Running, since, until, step);
+            self.phase = Phase::Waiting { since: until, step };
+        }
+    }
+
+    /// Closes the open span at `time` and moves to `next`.
+    fn close(&mut self, time: Instant, next: Phase) {
+        match self.phase {
+            Phase::Ready { since, step } => self.push(SpanKind::Ready, since, time, step),
+            Phase::Running { since, until, step } => {
+                self.push(SpanKind::Running, since, until.max(time), step)
+            }
+            Phase::Waiting { since, step } => self.push(SpanKind::Waiting, since, time, step),
+            Phase::Gone => {}
+        }
+        self.phase = next;
+    }
+}
+
+pub(super) fn build(trace: &Trace) -> Timeline {
+    let mut lanes: BTreeMap<TaskId, LaneBuilder> = trace
+        .tasks
+        .iter()
+        .map(|info| (info.id(), LaneBuilder::new(info.clone())))
+        .collect();
+    let mut end = Instant::ZERO;
+    let mut polls = 0;
+    for event in &trace.events {
+        let (t, step) = (event.time, event.step);
+        end = end.max(t);
+        let lane = lanes
+            .entry(event.task)
+            .or_insert_with(|| LaneBuilder::new(TaskInfo::new(event.task, None)));
+        match &event.kind {
+            EventKind::Spawn { parent } => {
+                lane.lane.parent = *parent;
+                lane.close(t, Phase::Ready { since: t, step });
+                lane.mark(MarkerKind::Spawn, t);
+            }
+            EventKind::Wake => {
+                lane.poll_returned();
+                lane.close(t, Phase::Ready { since: t, step });
+            }
+            EventKind::Poll => {
+                polls += 1;
+                lane.poll_returned();
+                let running = Phase::Running {
+                    since: t,
+                    until: t,
+                    step,
+                };
+                lane.close(t, running);
+            }
+            EventKind::Busy { duration } => {
+                let until = t.saturating_add(*duration);
+                end = end.max(until);
+                match &mut lane.phase {
+                    Phase::Running { until: u, .. } => *u = (*u).max(until),
+                    // Busy outside the task's poll (drop code at the end of
+                    // the run): a span of its own.
+                    _ => lane.push(SpanKind::Running, t, until, step),
+                }
+            }
+            EventKind::TimerFired { deadline } => {
+                lane.poll_returned();
+                lane.mark(
+                    MarkerKind::TimerFired {
+                        deadline: *deadline,
+                    },
+                    t,
+                );
+            }
+            EventKind::Finish => {
+                lane.close(t, Phase::Gone);
+                lane.mark(MarkerKind::Finish, t);
+            }
+            EventKind::Panic { message } => {
+                lane.close(t, Phase::Gone);
+                lane.mark(
+                    MarkerKind::Panic {
+                        message: message.clone(),
+                    },
+                    t,
+                );
+            }
+            EventKind::Abort => {
+                lane.poll_returned();
+                lane.close(t, Phase::Gone);
+                lane.mark(MarkerKind::Abort, t);
+            }
+        }
+    }
+    // Tasks still pending at the end were waiting (or ready) until then.
+    let lanes: Vec<Lane> = lanes
+        .into_values()
+        .map(|mut lane| {
+            lane.poll_returned();
+            lane.close(end, Phase::Gone);
+            lane.lane
+        })
+        .collect();
+    Timeline {
+        title: "simloop run".to_owned(),
+        end,
+        polls,
+        lanes,
+    }
+}

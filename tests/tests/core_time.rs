@@ -1,0 +1,238 @@
+//! Virtual time: exact elapsed times, sleep, timeout and busy.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use simloop::{Sim, Strategy, task, time};
+
+fn strategies() -> Vec<Strategy> {
+    vec![
+        Strategy::Fifo,
+        Strategy::Random,
+        Strategy::Pct { depth: 1 },
+        Strategy::Pct { depth: 3 },
+    ]
+}
+
+#[test]
+fn gathered_sleepers_take_exactly_the_longest_sleep_under_every_strategy() {
+    for strategy in strategies() {
+        for seed in 0..200 {
+            let sim = Sim::builder().seed(seed).strategy(strategy.clone()).build();
+            let (got, elapsed) = sim
+                .run(async {
+                    let start = time::now();
+                    let handles: Vec<_> = (1..=5u64)
+                        .map(|i| {
+                            task::spawn(async move {
+                                time::sleep(Duration::from_millis(250 * i)).await;
+                                i
+                            })
+                        })
+                        .collect();
+                    let mut got = Vec::new();
+                    for h in handles {
+                        got.push(h.await.unwrap());
+                    }
+                    (got, time::now() - start)
+                })
+                .unwrap();
+            assert_eq!(got, vec![1, 2, 3, 4, 5]);
+            assert_eq!(
+                elapsed,
+                Duration::from_millis(1250),
+                "seed {seed}, {strategy}"
+            );
+        }
+    }
+}
+
+#[test]
+fn nanosecond_sleeps_are_exact_without_rounding() {
+    let t = Sim::new(1)
+        .run(async {
+            time::sleep(Duration::from_nanos(1)).await;
+            time::sleep(Duration::from_nanos(999_999)).await;
+            time::sleep(Duration::new(3, 7)).await;
+            time::now()
+        })
+        .unwrap();
+    assert_eq!(t.as_nanos(), 1 + 999_999 + 3_000_000_007);
+}
+
+#[test]
+fn an_hour_of_sleep_is_an_hour_of_virtual_time() {
+    let report = Sim::new(2)
+        .run_report(async { time::sleep(Duration::from_secs(3600)).await })
+        .unwrap();
+    assert_eq!(report.elapsed, Duration::from_secs(3600));
+    assert_eq!(report.steps, 2, "one poll to arm the timer, one to finish");
+}
+
+#[test]
+fn sleep_zero_yields_exactly_once() {
+    let order = Rc::new(RefCell::new(Vec::new()));
+    let o = Rc::clone(&order);
+    Sim::new(0)
+        .run(async move {
+            let o2 = Rc::clone(&o);
+            task::spawn(async move { o2.borrow_mut().push("other") });
+            o.borrow_mut().push("before");
+            time::sleep(Duration::ZERO).await;
+            o.borrow_mut().push("after");
+            assert_eq!(time::now(), time::Instant::ZERO);
+        })
+        .unwrap();
+    assert_eq!(*order.borrow(), ["before", "other", "after"]);
+}
+
+#[test]
+fn sleep_until_a_past_instant_returns_without_advancing_the_clock() {
+    let t = Sim::new(0)
+        .run(async {
+            time::sleep(Duration::from_secs(5)).await;
+            time::sleep_until(time::Instant::from_nanos(1)).await;
+            time::now()
+        })
+        .unwrap();
+    assert_eq!(t.since_start(), Duration::from_secs(5));
+}
+
+#[test]
+fn busy_delays_timers_that_came_due() {
+    // Tasks due at 1 s and 2 s; the root sleeps 0.1 s then blocks the loop
+    // for 3 s: both wake at 3.1 s, in deadline order.
+    for strategy in strategies() {
+        for seed in 0..50 {
+            let sim = Sim::builder().seed(seed).strategy(strategy.clone()).build();
+            let woke = sim
+                .run(async {
+                    let log = Rc::new(RefCell::new(Vec::new()));
+                    let mut handles = Vec::new();
+                    for (name, secs) in [("hello", 1), ("world", 2)] {
+                        let log = Rc::clone(&log);
+                        handles.push(task::spawn(async move {
+                            time::sleep(Duration::from_secs(secs)).await;
+                            log.borrow_mut().push((name, time::now().since_start()));
+                        }));
+                    }
+                    time::sleep(Duration::from_millis(100)).await;
+                    time::busy(Duration::from_secs(3)).await;
+                    assert_eq!(time::now().since_start(), Duration::from_millis(3100));
+                    for h in handles {
+                        h.await.unwrap();
+                    }
+                    Rc::try_unwrap(log).unwrap().into_inner()
+                })
+                .unwrap();
+            let at = Duration::from_millis(3100);
+            if strategy == Strategy::Fifo {
+                assert_eq!(woke, vec![("hello", at), ("world", at)]);
+            } else {
+                assert_eq!(woke.len(), 2);
+                assert!(woke.iter().all(|(_, t)| *t == at), "{woke:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn busy_without_await_has_the_same_effect() {
+    let t = Sim::new(0)
+        .run(async {
+            time::busy(Duration::from_secs(2));
+            time::now()
+        })
+        .unwrap();
+    assert_eq!(t.since_start(), Duration::from_secs(2));
+}
+
+struct DropFlag(Rc<RefCell<Option<Duration>>>);
+
+impl Drop for DropFlag {
+    fn drop(&mut self) {
+        *self.0.borrow_mut() = Some(time::now().since_start());
+    }
+}
+
+#[test]
+fn timeout_fires_at_exactly_its_deadline_and_drops_the_inner_future() {
+    let dropped_at = Rc::new(RefCell::new(None));
+    let completed = Rc::new(RefCell::new(false));
+    let (d, c) = (Rc::clone(&dropped_at), Rc::clone(&completed));
+    let err = Sim::new(0)
+        .run(async move {
+            let op = async move {
+                let _flag = DropFlag(d);
+                time::sleep(Duration::from_secs(400)).await;
+                *c.borrow_mut() = true;
+            };
+            let r = time::timeout(Duration::from_secs(1), op).await;
+            assert_eq!(time::now().since_start(), Duration::from_secs(1));
+            // Run on: the cancelled operation never completes.
+            time::sleep(Duration::from_secs(1000)).await;
+            r.unwrap_err()
+        })
+        .unwrap();
+    assert_eq!(err.deadline().since_start(), Duration::from_secs(1));
+    assert_eq!(*dropped_at.borrow(), Some(Duration::from_secs(1)));
+    assert!(!*completed.borrow());
+}
+
+#[test]
+fn timeout_returns_the_value_of_a_future_that_finishes_first() {
+    let v = Sim::new(0)
+        .run(async {
+            let r = time::timeout(Duration::from_secs(2), async {
+                time::sleep(Duration::from_secs(1)).await;
+                7
+            })
+            .await;
+            (r, time::now().since_start())
+        })
+        .unwrap();
+    assert_eq!(v, (Ok(7), Duration::from_secs(1)));
+}
+
+#[test]
+fn wait_for_with_zero_timeout_returns_a_ready_value() {
+    let v = Sim::new(0)
+        .run(async { time::wait_for(Duration::ZERO, async { 42 }).await })
+        .unwrap();
+    assert_eq!(v, Ok(42));
+}
+
+#[test]
+fn a_cancelled_timer_does_not_keep_the_simulation_alive() {
+    // The 400 s timer is cancelled by the timeout; the run ends at 1 s.
+    let report = Sim::new(0)
+        .run_report(async {
+            let _ = time::timeout(
+                Duration::from_secs(1),
+                time::sleep(Duration::from_secs(400)),
+            )
+            .await;
+        })
+        .unwrap();
+    assert_eq!(report.elapsed, Duration::from_secs(1));
+}
+
+#[test]
+fn instants_do_arithmetic_and_display_virtual_time() {
+    let a = time::Instant::from_nanos(1_500_000_000);
+    assert_eq!(a.to_string(), "t=1.5s");
+    assert_eq!(
+        a + Duration::from_millis(500),
+        time::Instant::from_nanos(2_000_000_000)
+    );
+    assert_eq!(a - time::Instant::ZERO, Duration::from_millis(1500));
+    assert_eq!(time::Instant::ZERO - a, Duration::ZERO);
+    assert_eq!(time::try_now(), None);
+}
+
+#[test]
+#[should_panic(expected = "simloop::time::sleep was called outside a simulation")]
+fn sleeping_outside_a_simulation_panics_with_a_helpful_message() {
+    drop(time::sleep(Duration::from_secs(1)));
+}

@@ -1,0 +1,90 @@
+//! `#[simloop::test]` on passing and failing scenarios.
+
+use std::cell::Cell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use simloop::{rand, task, time};
+
+#[simloop::test(seeds = 20)]
+async fn concurrent_sleeps_take_the_longest_one() {
+    let sleeps: Vec<_> = (0..4)
+        .map(|_| {
+            let secs = rand::range(1..=30u64);
+            (secs, task::spawn(time::sleep(Duration::from_secs(secs))))
+        })
+        .collect();
+    let longest = sleeps.iter().map(|(s, _)| *s).max().unwrap();
+    for (_, handle) in sleeps {
+        handle.await.unwrap();
+    }
+    assert_eq!(time::now().since_start(), Duration::from_secs(longest));
+}
+
+#[simloop::test(seeds = 10, strategy = "pct:2", time_limit = "2h", check_determinism)]
+async fn options_are_accepted() -> Result<(), String> {
+    time::sleep(Duration::from_secs(3600)).await;
+    Ok(())
+}
+
+#[simloop::test(seeds = 5, time_limit = "1h", regressions = false)]
+#[should_panic(expected = "time limit of 3600s (virtual) exceeded")]
+async fn the_time_limit_applies_to_every_run() {
+    time::sleep(Duration::from_secs(7200)).await;
+}
+
+#[simloop::test(seeds = 5, regressions = false)]
+#[should_panic(expected = "returned Err(\"broken\")")]
+async fn an_err_fails_the_test() -> Result<(), &'static str> {
+    Err("broken")
+}
+
+/// Worker 1 yields once before its read-yield-write, so FIFO order passes
+/// and one deviation loses an update.
+async fn lost_update() {
+    let counter = Rc::new(Cell::new(0));
+    let tasks: Vec<_> = (0..2)
+        .map(|lead| {
+            let counter = counter.clone();
+            task::spawn(async move {
+                for _ in 0..lead {
+                    task::yield_now().await;
+                }
+                let read = counter.get();
+                task::yield_now().await;
+                counter.set(read + 1);
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    assert_eq!(counter.get(), 2, "lost update");
+}
+
+#[simloop::test(seeds = 64, regressions = false)]
+#[should_panic(
+    expected = "cargo test -p simloop-tests --test macro_test -- a_failure_prints_its_replay_command --exact"
+)]
+async fn a_failure_prints_its_replay_command() {
+    lost_update().await;
+}
+
+#[simloop::test(seeds = 64, regressions = false)]
+#[should_panic(expected = "SIMLOOP_SCHEDULE=0:1 cargo test")]
+async fn a_failure_prints_its_shrunk_schedule() {
+    lost_update().await;
+}
+
+#[simloop::test(seeds = 3, strategy = "fifo")]
+async fn fifo_order_passes_the_staggered_lost_update() {
+    lost_update().await;
+}
+
+mod nested {
+    #[simloop::test(seeds = 4, regressions = false)]
+    #[should_panic(expected = "-- nested::the_test_path_includes_modules --exact")]
+    async fn the_test_path_includes_modules() {
+        panic!("always");
+    }
+}
