@@ -57,7 +57,9 @@ fn rounds_cancellation_abort_and_reset_as_in_asyncio() {
                 .push(format!("n_waiting {}", b.n_waiting()));
             let extra = party(&b, &log, "r".into(), 3000);
             for t in ts {
-                let _ = t.await;
+                if let Err(e) = t.await {
+                    assert!(e.is_cancelled(), "{e}");
+                }
             }
             extra.await.unwrap();
             // Abort breaks current and later waits.

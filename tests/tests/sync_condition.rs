@@ -173,7 +173,9 @@ fn a_notified_waiter_that_is_cancelled_passes_the_notification_on() {
             cond.notify_all(&g);
             drop(g);
             for w in ws {
-                let _ = w.await;
+                if let Err(e) = w.await {
+                    assert!(e.is_cancelled(), "{e}");
+                }
             }
             log.take()
         })

@@ -152,8 +152,7 @@ fn mutex_protects_its_value_and_guards_move_between_tasks() {
             for t in tasks {
                 t.await.unwrap();
             }
-            let value = *counter.lock().await;
-            value
+            *counter.lock().await
         })
         .unwrap();
     assert_eq!(total, 110);
@@ -277,7 +276,9 @@ fn contend(seed: u64, strategy: Strategy, cancels: Vec<(usize, u64)>) -> (usize,
                 tasks[victim].abort();
             }
             for t in tasks {
-                let _ = t.await;
+                if let Err(e) = t.await {
+                    assert!(e.is_cancelled(), "{e}");
+                }
             }
             let free = lock.try_lock().is_ok();
             (max_inside.get(), entries.get(), free)

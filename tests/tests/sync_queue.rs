@@ -627,7 +627,9 @@ fn pipeline(
             c.abort();
         }
         for (c, _) in consumers {
-            let _ = c.await;
+            if let Err(e) = c.await {
+                assert!(e.is_cancelled(), "{e}");
+            }
         }
         let mut handled = handled.take();
         handled.sort_unstable();
@@ -635,6 +637,64 @@ fn pipeline(
         (put, handled, q.len(), early)
     })
     .unwrap()
+}
+
+/// Getters wait; items are put one at a time and, right after some puts,
+/// one waiting getter is cancelled (possibly the one the put just woke).
+/// Returns, per round, (live getters waiting before the put, whether one
+/// was cancelled, items left in the queue once the instant settled), and
+/// the totals put, received and left.
+fn wake_ups(
+    seed: u64,
+    strategy: Strategy,
+    cancels: Vec<Option<u8>>,
+) -> (Vec<(usize, bool, usize)>, usize, usize, usize) {
+    Sim::builder()
+        .seed(seed)
+        .strategy(strategy)
+        .build()
+        .run(async move {
+            let q = Queue::new();
+            let getters: Vec<_> = (0..6)
+                .map(|_| {
+                    let q = q.clone();
+                    task::spawn(async move { q.get().await.unwrap() })
+                })
+                .collect();
+            let mut cancelled = vec![false; getters.len()];
+            time::sleep(Duration::from_millis(1)).await;
+            let mut rounds = Vec::new();
+            let mut put = 0;
+            for (round, cancel) in cancels.into_iter().enumerate() {
+                let waiting: Vec<usize> = (0..getters.len())
+                    .filter(|&i| !cancelled[i] && !getters[i].is_finished())
+                    .collect();
+                q.try_put(round).unwrap();
+                put += 1;
+                let victim = cancel.filter(|_| !waiting.is_empty()).map(|pick| {
+                    // The first waiter is the one the put woke.
+                    waiting[usize::from(pick) % waiting.len()]
+                });
+                if let Some(v) = victim {
+                    getters[v].abort();
+                    cancelled[v] = true;
+                }
+                time::sleep(Duration::from_millis(1)).await;
+                rounds.push((waiting.len(), victim.is_some(), q.len()));
+            }
+            let mut received = 0;
+            for g in getters {
+                // The getters still waiting (and the cancelled ones) end
+                // cancelled; the others received an item.
+                g.abort();
+                match g.await {
+                    Ok(_) => received += 1,
+                    Err(e) => assert!(e.is_cancelled(), "{e}"),
+                }
+            }
+            (rounds, put, received, q.len())
+        })
+        .unwrap()
 }
 
 fn strategies() -> impl proptest::strategy::Strategy<Value = Strategy> {
@@ -662,5 +722,31 @@ proptest! {
         prop_assert_eq!(&handled, &put);
         prop_assert_eq!(left, 0);
         prop_assert!(!early);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    /// No wake-up is lost: while a live getter waits, an item put is taken
+    /// within the same instant, even when a waiting getter (possibly the one
+    /// just woken for it) is cancelled right after the put; and no item is
+    /// lost or duplicated.
+    #[test]
+    fn a_cancelled_getter_never_strands_an_item(
+        seed in any::<u64>(),
+        strategy in strategies(),
+        cancels in proptest::collection::vec(proptest::option::of(0u8..6), 1..8),
+    ) {
+        let (rounds, put, received, left) = wake_ups(seed, strategy, cancels);
+        let mut stranded = 0;
+        for (waiting, cancelled_one, len) in rounds {
+            let live = waiting - usize::from(cancelled_one);
+            if live > stranded {
+                prop_assert_eq!(len, 0);
+            }
+            stranded = len;
+        }
+        prop_assert_eq!(received + left, put);
     }
 }

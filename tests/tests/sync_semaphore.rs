@@ -87,7 +87,9 @@ fn a_woken_waiter_that_is_cancelled_passes_its_permit_on() {
             log.borrow_mut()
                 .push(format!("value {}", sem.available_permits()));
             for w in ws {
-                let _ = w.await;
+                if let Err(e) = w.await {
+                    assert!(e.is_cancelled(), "{e}");
+                }
             }
             (log.take(), sem.available_permits())
         })
@@ -321,7 +323,9 @@ fn contend(
                 tasks[victim].abort();
             }
             for t in tasks {
-                let _ = t.await;
+                if let Err(e) = t.await {
+                    assert!(e.is_cancelled(), "{e}");
+                }
             }
             (permits, max.get(), sem.available_permits(), entries.get())
         })

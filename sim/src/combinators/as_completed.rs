@@ -79,7 +79,9 @@ pub struct AsCompleted<T: 'static> {
 
 impl<T: 'static> AsCompleted<T> {
     /// The next result to come, or `None` when every task's result has been
-    /// yielded.
+    /// yielded. (The same as `StreamExt::next`, without the import.)
+    // An async `next`, as streams have; `Iterator` does not apply.
+    #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> impl Future<Output = Option<Result<T, JoinError>>> + '_ {
         futures::future::poll_fn(move |cx| self.poll_item(cx))
     }

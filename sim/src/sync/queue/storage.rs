@@ -27,6 +27,11 @@ pub trait Storage<T>: sealed::Sealed {
     /// Number of items.
     #[doc(hidden)]
     fn len(&self) -> usize;
+    /// Whether there is no item.
+    #[doc(hidden)]
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 /// Names of a queue's blocking operations, as shown in deadlock reports.
