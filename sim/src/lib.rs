@@ -23,6 +23,11 @@
 //!   repeats a recorded [`Schedule`].
 //! - **Randomness** for the code under test comes from [`rand`], derived from
 //!   the seed.
+//! - **Concurrency tools** with asyncio's semantics, all in virtual time and
+//!   visible to the scheduler: [`combinators`] (`gather`, `as_completed`,
+//!   `wait`, `select`, `shield`, [`TaskGroup`]) and [`sync`] (queues, locks,
+//!   semaphores, events, conditions, barriers, promises, channels). The guide's
+//!   `docs/asyncio.md` maps every asyncio name to its simloop counterpart.
 //! - **Failures are values**: deadlocks (with what each task waits on),
 //!   panics, time and step limits, leaked tasks and non-determinism are all
 //!   [`SimError`]s.

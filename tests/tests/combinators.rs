@@ -391,6 +391,26 @@ fn wait_first_exception_ignores_cancelled_tasks_and_plain_wait_counts_panics() {
 }
 
 #[test]
+fn dropping_a_wait_detaches_its_tasks() {
+    Sim::new(1)
+        .run(async {
+            let finished = Rc::new(Cell::new(false));
+            let t = task::spawn({
+                let finished = finished.clone();
+                async move {
+                    time::sleep(Duration::from_secs(3)).await;
+                    finished.set(true);
+                }
+            });
+            let w = wait([t], ReturnWhen::AllCompleted, None);
+            assert!(time::timeout(Duration::from_secs(1), w).await.is_err());
+            time::sleep(Duration::from_secs(5)).await;
+            assert!(finished.get());
+        })
+        .unwrap();
+}
+
+#[test]
 fn select_and_race_drop_the_losers_at_once() {
     Sim::new(1)
         .run(async {

@@ -164,6 +164,40 @@ fn tasks_arriving_while_the_barrier_drains_wait_for_the_next_round() {
 }
 
 #[test]
+fn a_task_cancelled_while_waiting_for_the_barrier_to_drain_is_not_counted() {
+    Sim::new(1)
+        .run(async {
+            let b = Barrier::new(2);
+            let a = {
+                let b = b.clone();
+                task::spawn(async move { b.wait().await })
+            };
+            task::yield_now().await;
+            // `c` is queued before `a` wakes, so it finds the barrier draining.
+            let c = {
+                let b = b.clone();
+                task::spawn(async move { b.wait().await })
+            };
+            assert_eq!(b.wait().now_or_never(), Some(Ok(1)));
+            task::yield_now().await; // c runs and waits for the drain
+            c.abort();
+            assert!(c.await.unwrap_err().is_cancelled());
+            assert_eq!(a.await.unwrap(), Ok(0));
+            // The next round starts empty: it needs two fresh parties.
+            assert_eq!(b.n_waiting(), 0);
+            let d = {
+                let b = b.clone();
+                task::spawn(async move { b.wait().await })
+            };
+            task::yield_now().await;
+            assert_eq!(b.n_waiting(), 1);
+            assert_eq!(b.wait().await, Ok(1));
+            assert_eq!(d.await.unwrap(), Ok(0));
+        })
+        .unwrap();
+}
+
+#[test]
 fn a_single_party_barrier_never_blocks() {
     Sim::new(1)
         .run(async {

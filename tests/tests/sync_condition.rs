@@ -184,6 +184,38 @@ fn a_notified_waiter_that_is_cancelled_passes_the_notification_on() {
 }
 
 #[test]
+fn a_waiter_cancelled_while_retaking_the_lock_passes_the_notification_on() {
+    Sim::new(1)
+        .run(async {
+            let cond = Condition::new(0u32);
+            let waiter = |cond: &Condition<u32>| {
+                let cond = cond.clone();
+                task::spawn(async move {
+                    let g = cond.lock().await;
+                    let mut g = cond.wait(g).await;
+                    *g += 1;
+                })
+            };
+            let a = waiter(&cond);
+            let b = waiter(&cond);
+            task::yield_now().await;
+            let g = cond.lock().await;
+            cond.notify(&g, 1); // a
+            // a wakes and queues for the lock we hold...
+            task::yield_now().await;
+            task::yield_now().await;
+            assert!(!a.is_finished());
+            a.abort(); // ... and is cancelled there
+            assert!(a.await.unwrap_err().is_cancelled());
+            drop(g);
+            // b got a's notification and the lock.
+            b.await.unwrap();
+            assert_eq!(*cond.lock().await, 1);
+        })
+        .unwrap();
+}
+
+#[test]
 fn a_wait_cancelled_by_a_timeout_leaves_the_lock_free() {
     Sim::new(1)
         .run(async {

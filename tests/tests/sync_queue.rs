@@ -289,6 +289,63 @@ fn a_getter_cancelled_by_a_timeout_loses_nothing() {
 }
 
 #[test]
+fn cancelled_joins_and_unwoken_putters_lose_nothing() {
+    Sim::new(1)
+        .run(async {
+            let q = Queue::with_capacity(1);
+            q.put(1).await.unwrap();
+            // A put and a join, both given up after 1 s.
+            assert!(time::timeout(secs(1), q.put(2)).await.is_err());
+            assert!(time::timeout(secs(1), q.join()).await.is_err());
+            assert_eq!(q.len(), 1);
+            assert_eq!(q.unfinished_tasks(), 1);
+            // The next put waits behind nobody.
+            let putter = task::spawn({
+                let q = q.clone();
+                async move {
+                    q.put(3).await.unwrap();
+                    now_ms()
+                }
+            });
+            time::sleep(secs(1)).await;
+            assert_eq!(q.get().await, Ok(1));
+            q.task_done().unwrap();
+            assert_eq!(putter.await.unwrap(), 3000);
+            assert_eq!(q.get().await, Ok(3));
+            q.task_done().unwrap();
+            q.join().await;
+        })
+        .unwrap();
+}
+
+#[test]
+fn many_gets_in_one_task_with_futures_unordered() {
+    // Each get has its own waker (FuturesUnordered's), not the task's.
+    let got = Sim::new(1)
+        .run(async {
+            let q = Queue::new();
+            let producer = task::spawn({
+                let q = q.clone();
+                async move {
+                    for i in 0..3 {
+                        time::sleep(secs(1)).await;
+                        q.put(i).await.unwrap();
+                    }
+                }
+            });
+            let mut gets: futures::stream::FuturesUnordered<_> = (0..3).map(|_| q.get()).collect();
+            let mut got = Vec::new();
+            while let Some(item) = futures::StreamExt::next(&mut gets).await {
+                got.push((item.unwrap(), now_ms()));
+            }
+            producer.await.unwrap();
+            got
+        })
+        .unwrap();
+    assert_eq!(got, vec![(0, 1000), (1, 2000), (2, 3000)]);
+}
+
+#[test]
 fn join_returns_at_the_last_task_done() {
     let (joined_at, done_at) = Sim::new(1)
         .run(async {

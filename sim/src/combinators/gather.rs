@@ -70,6 +70,17 @@ fn park<T: 'static>(operation: &'static str, set: &TaskSet<T>) {
 /// Dropping the [`Gather`] before it completes cancels (aborts) every task
 /// still running, as cancelling an asyncio `gather` cancels its children.
 ///
+/// # Differences from asyncio
+///
+/// - The futures must be `'static` (they become tasks); borrowing futures
+///   can be joined inside one task with `futures::future::join_all`, out of
+///   the scheduler's sight.
+/// - A task's exception is its panic, returned as a [`JoinError`]; errors
+///   returned as values are [`try_gather`]'s business.
+/// - A detached task that later panics fails the run unless the simulation
+///   is built with `fail_on_unobserved_panic(false)` (asyncio only logs
+///   "exception was never retrieved").
+///
 /// # Panics
 ///
 /// Outside a simulation.

@@ -81,6 +81,11 @@ pub struct Semaphore {
 ///
 /// Fairness and cancel safety are those of [`Semaphore`].
 ///
+/// # Differences from asyncio
+///
+/// Those of [`Semaphore`]; an over-release returns [`OverRelease`] instead
+/// of raising `ValueError`, and there is no `add_permits`.
+///
 /// # Panics
 ///
 /// Dropping a [`SemaphorePermit`] panics if it would raise the count above
