@@ -410,6 +410,75 @@ fn dropping_a_wait_detaches_its_tasks() {
         .unwrap();
 }
 
+/// Polls of the root task strictly between `from` and `to` seconds.
+fn root_polls_between(report: &simloop::Report<()>, from: u64, to: u64) -> usize {
+    let (from, to) = (Duration::from_secs(from), Duration::from_secs(to));
+    report
+        .trace
+        .as_ref()
+        .expect("tracing is on")
+        .events
+        .iter()
+        .filter(|e| e.task == task::TaskId::ROOT && e.kind == simloop::trace::EventKind::Poll)
+        .filter(|e| e.time.since_start() > from && e.time.since_start() < to)
+        .count()
+}
+
+#[test]
+fn finished_combinators_do_not_wake_their_caller_later() {
+    // wait returns at its 1 s timeout with a task still pending; that task
+    // finishing at 5 s must not disturb the caller, asleep until 11 s.
+    let report = Sim::builder()
+        .trace(true)
+        .build()
+        .run_report(async {
+            let t = task::spawn(time::sleep(Duration::from_secs(5)));
+            let w = wait([t], ReturnWhen::AllCompleted, Some(Duration::from_secs(1))).await;
+            assert_eq!(w.pending.len(), 1);
+            time::sleep(Duration::from_secs(10)).await;
+            assert!(w.pending[0].is_finished());
+        })
+        .unwrap();
+    assert_eq!(root_polls_between(&report, 1, 11), 0);
+
+    // Likewise a try_gather that failed at 1 s while another task runs to 5 s.
+    let report = Sim::builder()
+        .trace(true)
+        .build()
+        .run_report(async {
+            let fail = async {
+                time::sleep(Duration::from_secs(1)).await;
+                Err::<(), ()>(())
+            };
+            let slow = async {
+                time::sleep(Duration::from_secs(5)).await;
+                Ok(())
+            };
+            let futs: Vec<BoxFut<Result<(), ()>>> = vec![Box::pin(fail), Box::pin(slow)];
+            assert!(try_gather(futs).await.is_err());
+            time::sleep(Duration::from_secs(10)).await;
+        })
+        .unwrap();
+    assert_eq!(root_polls_between(&report, 1, 11), 0);
+
+    // And an as_completed stream given up while waiting, then dropped.
+    let report = Sim::builder()
+        .trace(true)
+        .build()
+        .run_report(async {
+            let mut stream = as_completed([time::sleep(Duration::from_secs(5))]);
+            assert!(
+                time::timeout(Duration::from_secs(1), stream.next())
+                    .await
+                    .is_err()
+            );
+            drop(stream);
+            time::sleep(Duration::from_secs(10)).await;
+        })
+        .unwrap();
+    assert_eq!(root_polls_between(&report, 1, 11), 0);
+}
+
 #[test]
 fn select_and_race_drop_the_losers_at_once() {
     Sim::new(1)

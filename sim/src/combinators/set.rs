@@ -164,6 +164,9 @@ impl<T: 'static> TaskSet<T> {
         let handles: Vec<_> = {
             let mut sh = self.shared.borrow_mut();
             sh.closed = true;
+            // Nobody listens any more: later endings must not wake the
+            // former owner.
+            sh.waker = None;
             sh.handles.iter_mut().filter_map(Option::take).collect()
         };
         drop(handles);

@@ -3,7 +3,8 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
 use crate::task::{self, JoinError, JoinHandle, TaskId, WaitReason};
@@ -143,6 +144,40 @@ enum Slot<T> {
     Done(TaskId, Result<T, JoinError>),
 }
 
+/// The waker given to the handles: it forwards to whoever polls the `Wait`,
+/// and to nobody once the `Wait` is over, so that the handles returned in
+/// `pending` do not wake the caller later (asyncio removes its done
+/// callbacks likewise).
+#[derive(Default)]
+struct Relay(parking_lot::Mutex<Option<Waker>>);
+
+impl Relay {
+    fn point_to(&self, waker: &Waker) {
+        let mut target = self.0.lock();
+        match &*target {
+            Some(w) if w.will_wake(waker) => {}
+            _ => *target = Some(waker.clone()),
+        }
+    }
+
+    fn disconnect(&self) {
+        self.0.lock().take();
+    }
+}
+
+impl Wake for Relay {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        let target = self.0.lock().clone();
+        if let Some(waker) = target {
+            waker.wake();
+        }
+    }
+}
+
 /// The future returned by [`wait`] and [`try_wait`].
 #[must_use = "futures do nothing unless awaited"]
 pub struct Wait<T> {
@@ -156,6 +191,8 @@ pub struct Wait<T> {
     /// Scheduling points still to yield before returning, once the
     /// condition holds (see below).
     releasing: Option<u8>,
+    relay: Arc<Relay>,
+    relay_waker: Waker,
 }
 
 // Results are never pinned; the timer is boxed.
@@ -171,6 +208,7 @@ impl<T> Wait<T> {
     where
         I: IntoIterator<Item = JoinHandle<T>>,
     {
+        let relay = Arc::new(Relay::default());
         Wait {
             slots: tasks.into_iter().map(Slot::Running).collect(),
             return_when,
@@ -179,6 +217,8 @@ impl<T> Wait<T> {
             suspended: false,
             failed: false,
             releasing: None,
+            relay_waker: Waker::from(Arc::clone(&relay)),
+            relay,
         }
     }
 
@@ -202,9 +242,11 @@ impl<T> Future for Wait<T> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Waited<T>> {
         let this = &mut *self;
+        this.relay.point_to(cx.waker());
+        let mut relayed = Context::from_waker(&this.relay_waker);
         for slot in &mut this.slots {
             if let Slot::Running(handle) = slot
-                && let Poll::Ready(result) = Pin::new(&mut *handle).poll(cx)
+                && let Poll::Ready(result) = Pin::new(&mut *handle).poll(&mut relayed)
             {
                 this.failed |= (this.is_failure)(&result);
                 *slot = Slot::Done(handle.id(), result);
@@ -239,6 +281,7 @@ impl<T> Future for Wait<T> {
                         Slot::Done(id, result) => waited.done.push((id, result)),
                     }
                 }
+                this.relay.disconnect();
                 Poll::Ready(waited)
             }
             Some(n) => {
@@ -257,6 +300,12 @@ impl<T> Future for Wait<T> {
                 Poll::Pending
             }
         }
+    }
+}
+
+impl<T> Drop for Wait<T> {
+    fn drop(&mut self) {
+        self.relay.disconnect();
     }
 }
 
