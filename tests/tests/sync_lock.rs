@@ -176,6 +176,23 @@ fn lock_is_ready_at_once_when_free_and_unawaited() {
 }
 
 #[test]
+fn polling_a_completed_lock_future_is_refused_rather_than_locking_twice() {
+    let err = Sim::new(1)
+        .run(async {
+            let m = Mutex::new(0);
+            let mut acquiring = m.lock();
+            drop((&mut acquiring).now_or_never().unwrap());
+            let _ = (&mut acquiring).now_or_never();
+        })
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("MutexLock polled after it completed"),
+        "{err}"
+    );
+}
+
+#[test]
 fn a_deadlock_report_names_the_mutex() {
     let err = Sim::new(4)
         .run(async {

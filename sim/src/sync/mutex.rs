@@ -122,6 +122,7 @@ impl<T> Mutex<T> {
         MutexLock {
             mutex: self,
             waiter: None,
+            finished: false,
         }
     }
 
@@ -191,6 +192,7 @@ impl<T> fmt::Debug for Mutex<T> {
 pub struct MutexLock<'a, T> {
     mutex: &'a Mutex<T>,
     waiter: Option<WaiterId>,
+    finished: bool,
 }
 
 impl<T> Future for MutexLock<'_, T> {
@@ -198,6 +200,10 @@ impl<T> Future for MutexLock<'_, T> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<MutexGuard<T>> {
         let this = &mut *self;
+        assert!(
+            !this.finished,
+            "simloop::sync::MutexLock polled after it completed"
+        );
         let mutex = this.mutex;
         let mut st = mutex.inner.state.lock();
         match this.waiter {
@@ -205,13 +211,17 @@ impl<T> Future for MutexLock<'_, T> {
                 // Released to us: nobody else could take it meanwhile.
                 this.waiter = None;
                 debug_assert!(!st.locked, "a woken waiter finds the lock free");
+                this.finished = true;
                 Poll::Ready(mutex.take(&mut st))
             }
             Some(_) => {
                 park(mutex.inner.op, st.name.as_ref());
                 Poll::Pending
             }
-            None if !st.locked && st.waiters.is_empty() => Poll::Ready(mutex.take(&mut st)),
+            None if !st.locked && st.waiters.is_empty() => {
+                this.finished = true;
+                Poll::Ready(mutex.take(&mut st))
+            }
             None => {
                 this.waiter = Some(st.waiters.push(cx.waker()));
                 park(mutex.inner.op, st.name.as_ref());

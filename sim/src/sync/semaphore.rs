@@ -194,6 +194,7 @@ impl Core {
         Acquire {
             core: self,
             waiter: None,
+            finished: false,
         }
     }
 
@@ -363,6 +364,7 @@ impl fmt::Debug for BoundedSemaphore {
 pub struct Acquire<'a> {
     core: &'a Core,
     waiter: Option<WaiterId>,
+    finished: bool,
 }
 
 impl Future for Acquire<'_> {
@@ -370,6 +372,10 @@ impl Future for Acquire<'_> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<SemaphorePermit> {
         let this = &mut *self;
+        assert!(
+            !this.finished,
+            "simloop::sync::Acquire polled after it completed"
+        );
         let core = this.core;
         let mut st = core.inner.state.lock();
         match this.waiter {
@@ -380,6 +386,7 @@ impl Future for Acquire<'_> {
                 st.wake_while_free(&mut wakes);
                 drop(st);
                 wakes.wake_all();
+                this.finished = true;
                 Poll::Ready(core.permit())
             }
             Some(_) => {
@@ -388,6 +395,7 @@ impl Future for Acquire<'_> {
             }
             None if !st.is_locked() => {
                 st.value -= 1;
+                this.finished = true;
                 Poll::Ready(core.permit())
             }
             None => {

@@ -266,6 +266,7 @@ impl<T, S: Storage<T>> GenericQueue<T, S> {
         Get {
             queue: self,
             waiter: None,
+            finished: false,
         }
     }
 
@@ -405,6 +406,7 @@ impl<T, S: Storage<T>> fmt::Debug for GenericQueue<T, S> {
 pub struct Get<'a, T, S: Storage<T>> {
     queue: &'a GenericQueue<T, S>,
     waiter: Option<WaiterId>,
+    finished: bool,
 }
 
 impl<T, S: Storage<T>> Future for Get<'_, T, S> {
@@ -412,6 +414,10 @@ impl<T, S: Storage<T>> Future for Get<'_, T, S> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
+        assert!(
+            !this.finished,
+            "simloop::sync::Get polled after it completed"
+        );
         let inner = &this.queue.inner;
         let mut st = inner.state.lock();
         if let Some(id) = this.waiter {
@@ -433,6 +439,7 @@ impl<T, S: Storage<T>> Future for Get<'_, T, S> {
         };
         drop(st);
         wakes.wake_all();
+        this.finished = true;
         Poll::Ready(result)
     }
 }
