@@ -23,6 +23,11 @@
 //!   repeats a recorded [`Schedule`].
 //! - **Randomness** for the code under test comes from [`rand`], derived from
 //!   the seed.
+//! - **Concurrency tools** with asyncio's semantics, all in virtual time and
+//!   visible to the scheduler: [`combinators`] (`gather`, `as_completed`,
+//!   `wait`, `select`, `shield`, [`TaskGroup`]) and [`sync`] (queues, locks,
+//!   semaphores, events, conditions, barriers, promises, channels). The guide's
+//!   `docs/asyncio.md` maps every asyncio name to its simloop counterpart.
 //! - **Failures are values**: deadlocks (with what each task waits on),
 //!   panics, time and step limits, leaked tasks and non-determinism are all
 //!   [`SimError`]s.
@@ -63,6 +68,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod combinators;
 mod config;
 mod error;
 pub mod harness;
@@ -74,6 +80,7 @@ mod runtime;
 pub mod schedule;
 mod sim;
 mod strategy;
+pub mod sync;
 pub mod task;
 pub mod time;
 pub mod timeline;
@@ -81,6 +88,7 @@ pub mod trace;
 #[cfg(feature = "tracing")]
 pub mod tracing;
 
+pub use combinators::TaskGroup;
 pub use error::{BlockedTask, FailureContext, SimError};
 pub use schedule::{Choice, ChoiceKind, Schedule};
 pub use sim::{FailedRun, Report, Sim, SimBuilder};

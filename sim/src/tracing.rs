@@ -38,9 +38,6 @@
 
 use std::fmt;
 
-use crate::task::TaskId;
-use crate::trace::EventKind;
-
 use tracing_subscriber::fmt::format::{DefaultFields, Format, Full, Writer};
 use tracing_subscriber::fmt::time::FormatTime;
 use tracing_subscriber::fmt::writer::TestWriter;
@@ -202,30 +199,4 @@ pub fn init() {
         .with(env_filter())
         .with(layer())
         .try_init();
-}
-
-/// Whether the current subscriber wants the executor's events.
-pub(crate) fn executor_enabled() -> bool {
-    ::tracing::enabled!(target: "simloop::executor", ::tracing::Level::DEBUG)
-}
-
-/// Logs one decision of the executor (see the [module docs](self)). Kept
-/// out of line: the executor's loop only pays for the call when logging.
-#[cold]
-#[inline(never)]
-pub(crate) fn emit(step: u64, task: TaskId, kind: &EventKind) {
-    match kind {
-        EventKind::Spawn { .. }
-        | EventKind::Finish
-        | EventKind::Abort
-        | EventKind::Panic { .. } => {
-            ::tracing::debug!(target: "simloop::executor", step, "task {task} {kind}");
-        }
-        EventKind::Wake
-        | EventKind::Poll
-        | EventKind::TimerFired { .. }
-        | EventKind::Busy { .. } => {
-            ::tracing::trace!(target: "simloop::executor", step, "task {task} {kind}");
-        }
-    }
 }

@@ -24,6 +24,8 @@ use crate::trace::{EventKind, Recorder};
 
 mod context;
 mod executor;
+#[cfg(feature = "tracing")]
+mod log;
 mod radix;
 mod tasks;
 mod timers;
@@ -75,7 +77,7 @@ impl Runtime {
             user_rng: RefCell::new(crate::rand::stream(config.seed, crate::rand::USER_STREAM)),
             recorder: RefCell::new(Recorder::new(config.trace)),
             #[cfg(feature = "tracing")]
-            log_events: crate::tracing::executor_enabled(),
+            log_events: log::executor_enabled(),
             config,
             me,
             clock: Cell::new(0),
@@ -109,7 +111,7 @@ impl Runtime {
     fn record(&self, task: TaskId, kind: EventKind) {
         #[cfg(feature = "tracing")]
         if self.log_events {
-            crate::tracing::emit(self.steps.get(), task, &kind);
+            log::emit(self.steps.get(), task, &kind);
         }
         self.recorder
             .borrow_mut()

@@ -1,0 +1,319 @@
+//! [`wait`]: wait for some of a set of tasks, asyncio's `asyncio.wait`.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+use std::time::Duration;
+
+use crate::task::{self, JoinError, JoinHandle, TaskId, WaitReason};
+use crate::time::{self, Sleep};
+
+/// When [`wait`] returns (asyncio's `return_when`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ReturnWhen {
+    /// As soon as any task finishes (`FIRST_COMPLETED`).
+    FirstCompleted,
+    /// As soon as a task fails, or when all have finished
+    /// (`FIRST_EXCEPTION`). A task fails when it panics, or (with
+    /// [`try_wait`]) returns `Err`; a cancelled task does not count, as in
+    /// asyncio.
+    FirstException,
+    /// When every task has finished (`ALL_COMPLETED`, the default).
+    #[default]
+    AllCompleted,
+}
+
+/// What [`wait`] found: the finished tasks' results and the tasks still
+/// running, each in the order the tasks were given.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Waited<T> {
+    /// Every task that had finished when `wait` returned, with its id.
+    pub done: Vec<(TaskId, Result<T, JoinError>)>,
+    /// The tasks still running; they go on, and can be awaited or passed to
+    /// `wait` again.
+    pub pending: Vec<JoinHandle<T>>,
+}
+
+/// Waits until the tasks meet `return_when`, or until `timeout` passes, and
+/// returns the finished ones' results and the others' handles:
+/// asyncio's `done, pending = await asyncio.wait(tasks, timeout=...,
+/// return_when=...)`.
+///
+/// Tasks that are still running keep running. A timeout is not an error:
+/// `wait` just returns what it has.
+///
+/// ```
+/// use std::time::Duration;
+/// use simloop::{Sim, combinators::{wait, ReturnWhen}, task, time};
+///
+/// Sim::new(1).run(async {
+///     let tasks: Vec<_> = [1u64, 5, 9].iter().map(|&s| task::spawn(async move {
+///         time::sleep(Duration::from_secs(s)).await;
+///         s
+///     })).collect();
+///     let w = wait(tasks, ReturnWhen::FirstCompleted, None).await;
+///     assert_eq!(w.done.len(), 1);
+///     assert_eq!(w.done[0].1, Ok(1));
+///     assert_eq!(time::now().since_start(), Duration::from_secs(1));
+///
+///     let w = wait(w.pending, ReturnWhen::AllCompleted, Some(Duration::from_secs(2))).await;
+///     assert!(w.done.is_empty()); // timed out at 3 s
+///     assert_eq!(w.pending.len(), 2);
+///     assert_eq!(time::now().since_start(), Duration::from_secs(3));
+/// }).unwrap();
+/// ```
+///
+/// Like asyncio, `wait` always suspends, even if its condition already
+/// holds, and reports every task finished by the time it resumes; it resumes
+/// at the same point among the other ready tasks as under CPython.
+///
+/// # Cancel safety
+///
+/// Dropping the future before it completes drops the handles it holds,
+/// which detaches their tasks (they keep running); results already
+/// collected are lost.
+///
+/// # Differences from asyncio
+///
+/// - It takes [`JoinHandle`]s (asyncio 3.11+ also requires tasks) and
+///   consumes the finished ones, returning their results.
+/// - `done` and `pending` are lists in the order given, not sets.
+/// - An empty list returns at once with nothing (asyncio raises
+///   `ValueError`).
+///
+/// # Panics
+///
+/// Outside a simulation, when `timeout` is given.
+pub fn wait<T, I>(tasks: I, return_when: ReturnWhen, timeout: Option<Duration>) -> Wait<T>
+where
+    I: IntoIterator<Item = JoinHandle<T>>,
+{
+    Wait::new(
+        tasks,
+        return_when,
+        timeout,
+        |r| matches!(r, Err(e) if e.is_panic()),
+    )
+}
+
+/// [`wait`] for tasks returning `Result`: with
+/// [`ReturnWhen::FirstException`], a task that returns `Err` counts as
+/// failed too (asyncio's task raising an exception).
+///
+/// ```
+/// use std::time::Duration;
+/// use simloop::{Sim, combinators::{try_wait, ReturnWhen}, task, time};
+///
+/// Sim::new(1).run(async {
+///     let tasks: Vec<_> = [(1u64, true), (2, false), (5, true)].iter().map(|&(s, ok)| {
+///         task::spawn(async move {
+///             time::sleep(Duration::from_secs(s)).await;
+///             if ok { Ok(s) } else { Err(format!("task {s} failed")) }
+///         })
+///     }).collect();
+///     let w = try_wait(tasks, ReturnWhen::FirstException, None).await;
+///     assert_eq!(time::now().since_start(), Duration::from_secs(2));
+///     assert_eq!(w.done.len(), 2);
+///     assert_eq!(w.pending.len(), 1);
+/// }).unwrap();
+/// ```
+///
+/// # Panics
+///
+/// Outside a simulation, when `timeout` is given.
+pub fn try_wait<T, E, I>(
+    tasks: I,
+    return_when: ReturnWhen,
+    timeout: Option<Duration>,
+) -> Wait<Result<T, E>>
+where
+    I: IntoIterator<Item = JoinHandle<Result<T, E>>>,
+{
+    Wait::new(tasks, return_when, timeout, |r| match r {
+        Ok(Err(_)) => true,
+        Ok(Ok(_)) => false,
+        Err(e) => e.is_panic(),
+    })
+}
+
+enum Slot<T> {
+    Running(JoinHandle<T>),
+    Done(TaskId, Result<T, JoinError>),
+}
+
+/// The waker given to the handles: it forwards to whoever polls the `Wait`,
+/// and to nobody once the `Wait` is over, so that the handles returned in
+/// `pending` do not wake the caller later (asyncio removes its done
+/// callbacks likewise).
+#[derive(Default)]
+struct Relay(parking_lot::Mutex<Option<Waker>>);
+
+impl Relay {
+    fn point_to(&self, waker: &Waker) {
+        let mut target = self.0.lock();
+        match &*target {
+            Some(w) if w.will_wake(waker) => {}
+            _ => *target = Some(waker.clone()),
+        }
+    }
+
+    fn disconnect(&self) {
+        self.0.lock().take();
+    }
+}
+
+impl Wake for Relay {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        let target = self.0.lock().clone();
+        if let Some(waker) = target {
+            waker.wake();
+        }
+    }
+}
+
+/// The future returned by [`wait`] and [`try_wait`].
+#[must_use = "futures do nothing unless awaited"]
+pub struct Wait<T> {
+    slots: Vec<Slot<T>>,
+    return_when: ReturnWhen,
+    timer: Option<Pin<Box<Sleep>>>,
+    is_failure: fn(&Result<T, JoinError>) -> bool,
+    /// Whether it has waited for a task or the timer.
+    suspended: bool,
+    failed: bool,
+    /// Scheduling points still to yield before returning, once the
+    /// condition holds (see below).
+    releasing: Option<u8>,
+    relay: Arc<Relay>,
+    relay_waker: Waker,
+}
+
+// Results are never pinned; the timer is boxed.
+impl<T> Unpin for Wait<T> {}
+
+impl<T> Wait<T> {
+    fn new<I>(
+        tasks: I,
+        return_when: ReturnWhen,
+        timeout: Option<Duration>,
+        is_failure: fn(&Result<T, JoinError>) -> bool,
+    ) -> Wait<T>
+    where
+        I: IntoIterator<Item = JoinHandle<T>>,
+    {
+        let relay = Arc::new(Relay::default());
+        Wait {
+            slots: tasks.into_iter().map(Slot::Running).collect(),
+            return_when,
+            timer: timeout.map(|d| Box::pin(time::sleep(d))),
+            is_failure,
+            suspended: false,
+            failed: false,
+            releasing: None,
+            relay_waker: Waker::from(Arc::clone(&relay)),
+            relay,
+        }
+    }
+
+    fn satisfied(&self) -> bool {
+        let running = self
+            .slots
+            .iter()
+            .filter(|s| matches!(s, Slot::Running(_)))
+            .count();
+        match self.return_when {
+            _ if running == 0 => true,
+            ReturnWhen::FirstCompleted => running < self.slots.len(),
+            ReturnWhen::FirstException => self.failed,
+            ReturnWhen::AllCompleted => false,
+        }
+    }
+}
+
+impl<T> Future for Wait<T> {
+    type Output = Waited<T>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Waited<T>> {
+        let this = &mut *self;
+        this.relay.point_to(cx.waker());
+        let mut relayed = Context::from_waker(&this.relay_waker);
+        for slot in &mut this.slots {
+            if let Slot::Running(handle) = slot
+                && let Poll::Ready(result) = Pin::new(&mut *handle).poll(&mut relayed)
+            {
+                this.failed |= (this.is_failure)(&result);
+                *slot = Slot::Done(handle.id(), result);
+            }
+        }
+        let timed_out = this
+            .timer
+            .as_mut()
+            .is_some_and(|t| t.as_mut().poll(cx).is_ready());
+        if this.slots.is_empty() {
+            return Poll::Ready(Waited {
+                done: Vec::new(),
+                pending: Vec::new(),
+            });
+        }
+        if this.releasing.is_none() && (this.satisfied() || timed_out) {
+            // asyncio resumes the waiter two loop iterations after the event
+            // (a done or timer callback, then the wake-up). A task finishing
+            // or the timer firing woke us directly, standing for the first;
+            // when the condition already held at the call, both are to come.
+            this.releasing = Some(if this.suspended { 1 } else { 2 });
+        }
+        match this.releasing {
+            Some(0) => {
+                let mut waited = Waited {
+                    done: Vec::new(),
+                    pending: Vec::new(),
+                };
+                for slot in this.slots.drain(..) {
+                    match slot {
+                        Slot::Running(handle) => waited.pending.push(handle),
+                        Slot::Done(id, result) => waited.done.push((id, result)),
+                    }
+                }
+                this.relay.disconnect();
+                Poll::Ready(waited)
+            }
+            Some(n) => {
+                this.releasing = Some(n - 1);
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            }
+            None => {
+                this.suspended = true;
+                let running = this
+                    .slots
+                    .iter()
+                    .filter(|s| matches!(s, Slot::Running(_)))
+                    .count();
+                task::wait_on(WaitReason::new("wait").on(format!("{running} task(s)")));
+                Poll::Pending
+            }
+        }
+    }
+}
+
+impl<T> Drop for Wait<T> {
+    fn drop(&mut self) {
+        self.relay.disconnect();
+    }
+}
+
+impl<T> fmt::Debug for Wait<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Wait")
+            .field("tasks", &self.slots.len())
+            .field("return_when", &self.return_when)
+            .finish()
+    }
+}

@@ -1,0 +1,851 @@
+//! `simloop::combinators`: gather and friends, as_completed, wait,
+//! select/race, shield and TaskGroup, compared with CPython's asyncio on the
+//! same programs (CPython 3.11 on a virtual clock gives the expected lines
+//! quoted in each test).
+
+use std::cell::{Cell, RefCell};
+use std::pin::Pin;
+use std::rc::Rc;
+use std::time::Duration;
+
+use futures::{FutureExt, StreamExt};
+use proptest::prelude::*;
+use proptest::strategy::Strategy as _;
+use simloop::combinators::{
+    Either, ReturnWhen, TaskError, TaskGroup, as_completed, gather, join_all, race, select, shield,
+    try_gather, try_join_all, try_wait, wait,
+};
+use simloop::sync::{Event, Queue};
+use simloop::{Sim, SimError, Strategy, task, time};
+
+fn now_ms() -> u64 {
+    time::now().since_start().as_millis() as u64
+}
+
+type Log = Rc<RefCell<Vec<String>>>;
+
+fn note(log: &Log, line: impl Into<String>) {
+    log.borrow_mut().push(line.into());
+}
+
+type BoxFut<T> = Pin<Box<dyn std::future::Future<Output = T>>>;
+
+/// asyncio's `work(name, d, fail)`: logs, sleeps `d` seconds, then returns
+/// its name or fails with it.
+fn work(
+    log: &Log,
+    name: &'static str,
+    secs: u64,
+    fail: bool,
+) -> BoxFut<Result<&'static str, String>> {
+    let log = log.clone();
+    Box::pin(async move {
+        note(&log, format!("{name} start {}", now_ms()));
+        time::sleep(Duration::from_secs(secs)).await;
+        if fail {
+            note(&log, format!("{name} fails {}", now_ms()));
+            return Err(name.to_string());
+        }
+        note(&log, format!("{name} end {}", now_ms()));
+        Ok(name)
+    })
+}
+
+/// A task that logs and yields six times, to show where an awaiting task
+/// resumes among the ready ones.
+fn ticker(log: &Log) -> task::JoinHandle<()> {
+    let log = log.clone();
+    task::spawn(async move {
+        for i in 0..6 {
+            note(&log, format!("c{i}"));
+            task::yield_now().await;
+        }
+    })
+}
+
+#[test]
+fn awaiting_tasks_resume_at_the_same_point_as_in_asyncio() {
+    // CPython 3.11:
+    // ['c0', 'a', 'c1', 'c2', 'main gather', 'c3', 'c4', 'c5']
+    // ['c0', 'a', 'c1', 'c2', 'main wait', 'c3', 'c4', 'c5']
+    // ['c0', 'b', 'c1', 'b2', 'c2', 'c3', 'got 2', 'c4', 'c5']
+    // ['c0', 'b', 'c1', 'b2', 'c2', 'c3', 'tg done', 'c4', 'c5']
+    // ['c0', 'b', 'c1', 'b2', 'c2', 'c3', 'main wait2', 'c4', 'c5']
+    let runs = Sim::new(1)
+        .run(async {
+            let log: Log = Rc::default();
+            let mut runs = Vec::new();
+            let a = |log: &Log| {
+                let log = log.clone();
+                async move {
+                    note(&log, "a");
+                    1
+                }
+            };
+            let b = |log: &Log| {
+                let log = log.clone();
+                async move {
+                    note(&log, "b");
+                    task::yield_now().await;
+                    note(&log, "b2");
+                    Ok::<u32, ()>(2)
+                }
+            };
+
+            let c = ticker(&log);
+            gather([a(&log)]).await.unwrap();
+            note(&log, "main gather");
+            c.await.unwrap();
+            runs.push(log.take());
+
+            let c = ticker(&log);
+            let ta = task::spawn(a(&log));
+            task::yield_now().await;
+            let w = wait([ta], ReturnWhen::AllCompleted, None).await;
+            assert_eq!(w.done.len(), 1);
+            note(&log, "main wait");
+            c.await.unwrap();
+            runs.push(log.take());
+
+            let c = ticker(&log);
+            let mut results = as_completed([b(&log)]);
+            while let Some(r) = results.next().await {
+                note(&log, format!("got {}", r.unwrap().unwrap()));
+            }
+            c.await.unwrap();
+            runs.push(log.take());
+
+            let c = ticker(&log);
+            let group: TaskGroup<u32, ()> = TaskGroup::new();
+            group.spawn(b(&log));
+            group.await.unwrap();
+            note(&log, "tg done");
+            c.await.unwrap();
+            runs.push(log.take());
+
+            let c = ticker(&log);
+            let tb = task::spawn(b(&log));
+            wait([tb], ReturnWhen::AllCompleted, None).await;
+            note(&log, "main wait2");
+            c.await.unwrap();
+            runs.push(log.take());
+            runs
+        })
+        .unwrap();
+    let expected = [
+        "c0 a c1 c2 main-gather c3 c4 c5",
+        "c0 a c1 c2 main-wait c3 c4 c5",
+        "c0 b c1 b2 c2 c3 got-2 c4 c5",
+        "c0 b c1 b2 c2 c3 tg-done c4 c5",
+        "c0 b c1 b2 c2 c3 main-wait2 c4 c5",
+    ];
+    for (run, expected) in runs.iter().zip(expected) {
+        let got: Vec<String> = run.iter().map(|l| l.replace(' ', "-")).collect();
+        assert_eq!(got.join(" "), expected);
+    }
+}
+
+#[test]
+fn gather_returns_results_in_argument_order() {
+    let (out, at) = Sim::new(2)
+        .run(async {
+            let out = gather([3u64, 1, 2].map(|s| async move {
+                time::sleep(Duration::from_secs(s)).await;
+                (s, now_ms())
+            }))
+            .await
+            .unwrap();
+            (out, now_ms())
+        })
+        .unwrap();
+    assert_eq!(out, vec![(3, 3000), (1, 1000), (2, 2000)]);
+    assert_eq!(at, 3000);
+}
+
+#[test]
+fn gather_of_nothing_is_ready_at_once() {
+    Sim::new(1)
+        .run(async {
+            let empty: Vec<std::future::Ready<u8>> = Vec::new();
+            assert_eq!(gather(empty).now_or_never(), Some(Ok(vec![])));
+        })
+        .unwrap();
+}
+
+#[test]
+fn try_gather_propagates_the_first_failure_and_lets_the_others_run() {
+    // CPython 3.11: ['a start 0', 'b start 0', 'c start 0', 'b fails 1000',
+    // 'main caught b 1000', 'c end 2000', 'a end 3000']
+    let lines = Sim::new(1)
+        .run(async {
+            let log: Log = Rc::default();
+            let err = try_gather([
+                work(&log, "a", 3, false),
+                work(&log, "b", 1, true),
+                work(&log, "c", 2, false),
+            ])
+            .await
+            .unwrap_err();
+            note(
+                &log,
+                format!("main caught {} {}", err.failure().unwrap(), now_ms()),
+            );
+            time::sleep(Duration::from_secs(5)).await;
+            log.take()
+        })
+        .unwrap();
+    assert_eq!(
+        lines,
+        vec![
+            "a start 0",
+            "b start 0",
+            "c start 0",
+            "b fails 1000",
+            "main caught b 1000",
+            "c end 2000",
+            "a end 3000"
+        ]
+    );
+}
+
+#[test]
+fn gather_reports_a_panic_and_join_all_collects_every_outcome() {
+    // CPython 3.11 (return_exceptions=True): ['a start 0', 'b start 0',
+    // 'c start 0', 'b fails 1000', 'c end 2000', 'a end 3000',
+    // "main ['a', 'b', 'c'] 3000"]
+    let sim = Sim::builder().fail_on_unobserved_panic(false).build();
+    let lines = sim
+        .run(async {
+            let log: Log = Rc::default();
+            let outcomes = join_all([
+                work(&log, "a", 3, false),
+                work(&log, "b", 1, true),
+                work(&log, "c", 2, false),
+            ])
+            .await;
+            let names: Vec<String> = outcomes
+                .into_iter()
+                .map(|o| match o.unwrap() {
+                    Ok(name) => name.to_string(),
+                    Err(name) => name,
+                })
+                .collect();
+            note(&log, format!("main {names:?} {}", now_ms()));
+
+            let err = gather([0u64, 1].map(|i| async move {
+                time::sleep(Duration::from_secs(i)).await;
+                assert!(i == 0, "task {i} failed");
+                i
+            }))
+            .await
+            .unwrap_err();
+            assert!(err.is_panic());
+            assert!(err.panic_message().unwrap().contains("task 1 failed"));
+            log.take()
+        })
+        .unwrap();
+    assert_eq!(
+        lines,
+        vec![
+            "a start 0",
+            "b start 0",
+            "c start 0",
+            "b fails 1000",
+            "c end 2000",
+            "a end 3000",
+            "main [\"a\", \"b\", \"c\"] 3000"
+        ]
+    );
+}
+
+#[test]
+fn dropping_a_gather_cancels_its_tasks() {
+    Sim::new(1)
+        .run(async {
+            let finished = Rc::new(Cell::new(0));
+            let g = gather((0..3).map(|_| {
+                let finished = finished.clone();
+                async move {
+                    time::sleep(Duration::from_secs(5)).await;
+                    finished.set(finished.get() + 1);
+                }
+            }));
+            assert!(time::timeout(Duration::from_secs(1), g).await.is_err());
+            time::sleep(Duration::from_secs(10)).await;
+            assert_eq!(finished.get(), 0);
+        })
+        .unwrap();
+}
+
+#[test]
+fn as_completed_yields_in_completion_order_with_ties_in_finishing_order() {
+    // CPython 3.11: [('y', 1000), ('z', 1000), ('x', 2000)]
+    let got = Sim::new(1)
+        .run(async {
+            let log: Log = Rc::default();
+            let mut done = as_completed([
+                work(&log, "x", 2, false),
+                work(&log, "y", 1, false),
+                work(&log, "z", 1, false),
+            ]);
+            assert_eq!(done.len(), 3);
+            let mut got = Vec::new();
+            while let Some(r) = done.next().await {
+                got.push((r.unwrap().unwrap(), now_ms()));
+            }
+            assert!(done.is_empty());
+            got
+        })
+        .unwrap();
+    assert_eq!(got, vec![("y", 1000), ("z", 1000), ("x", 2000)]);
+}
+
+#[test]
+fn as_completed_is_a_stream_and_dropping_it_leaves_tasks_running() {
+    Sim::new(1)
+        .run(async {
+            let finished = Rc::new(Cell::new(0));
+            let stream = as_completed([1u64, 2, 3].map(|s| {
+                let finished = finished.clone();
+                async move {
+                    time::sleep(Duration::from_secs(s)).await;
+                    finished.set(finished.get() + 1);
+                    s
+                }
+            }));
+            let first: Vec<_> = stream.take(1).map(Result::unwrap).collect().await;
+            assert_eq!(first, vec![1]);
+            time::sleep(Duration::from_secs(5)).await;
+            assert_eq!(finished.get(), 3);
+        })
+        .unwrap();
+}
+
+#[test]
+fn wait_first_exception_and_timeout_as_in_asyncio() {
+    // CPython 3.11: FIRST_EXCEPTION returns at the failure with p and q done
+    // and r pending; a 2 s timeout returns with s done and t pending.
+    Sim::new(1)
+        .run(async {
+            let log: Log = Rc::default();
+            let ts: Vec<_> = [("p", 1, false), ("q", 2, true), ("r", 3, false)]
+                .into_iter()
+                .map(|(n, s, f)| task::spawn(work(&log, n, s, f)))
+                .collect();
+            let ids: Vec<_> = ts.iter().map(|t| t.id()).collect();
+            let w = try_wait(ts, ReturnWhen::FirstException, None).await;
+            assert_eq!(now_ms(), 2000);
+            let done: Vec<_> = w.done.iter().map(|(id, _)| *id).collect();
+            assert_eq!(done, ids[..2]);
+            assert_eq!(w.done[1].1, Ok(Err("q".to_string())));
+            assert_eq!(w.pending.len(), 1);
+            assert_eq!(w.pending[0].id(), ids[2]);
+            let rest = wait(w.pending, ReturnWhen::AllCompleted, None).await;
+            assert_eq!(rest.done[0].1, Ok(Ok("r")));
+            assert_eq!(now_ms(), 3000);
+
+            let ts: Vec<_> = [("s", 1), ("t", 5)]
+                .into_iter()
+                .map(|(n, s)| task::spawn(work(&log, n, s, false)))
+                .collect();
+            let w = wait(ts, ReturnWhen::AllCompleted, Some(Duration::from_secs(2))).await;
+            assert_eq!((w.done.len(), w.pending.len()), (1, 1));
+            assert_eq!(now_ms(), 5000);
+            // The pending task kept running.
+            let rest = wait(w.pending, ReturnWhen::FirstCompleted, None).await;
+            assert_eq!(rest.done[0].1, Ok(Ok("t")));
+            assert_eq!(now_ms(), 8000);
+        })
+        .unwrap();
+}
+
+#[test]
+fn wait_first_exception_ignores_cancelled_tasks_and_plain_wait_counts_panics() {
+    let sim = Sim::builder().fail_on_unobserved_panic(false).build();
+    sim.run(async {
+        let cancelled = task::spawn(time::sleep(Duration::from_secs(10)));
+        let slow = task::spawn(time::sleep(Duration::from_secs(3)));
+        cancelled.abort();
+        let w = wait([cancelled, slow], ReturnWhen::FirstException, None).await;
+        // A cancellation is not an exception: it waited for everything.
+        assert_eq!(now_ms(), 3000);
+        assert!(w.done[0].1.as_ref().unwrap_err().is_cancelled());
+
+        let boom = task::spawn(async {
+            time::sleep(Duration::from_secs(1)).await;
+            panic!("boom")
+        });
+        let slow = task::spawn(time::sleep(Duration::from_secs(5)));
+        let w = wait([boom, slow], ReturnWhen::FirstException, None).await;
+        assert_eq!(now_ms(), 4000);
+        assert!(w.done[0].1.as_ref().unwrap_err().is_panic());
+        assert_eq!(w.pending.len(), 1);
+
+        let empty: Vec<task::JoinHandle<()>> = Vec::new();
+        let w = wait(empty, ReturnWhen::FirstCompleted, None)
+            .now_or_never()
+            .unwrap();
+        assert!(w.done.is_empty() && w.pending.is_empty());
+    })
+    .unwrap();
+}
+
+#[test]
+fn dropping_a_wait_detaches_its_tasks() {
+    Sim::new(1)
+        .run(async {
+            let finished = Rc::new(Cell::new(false));
+            let t = task::spawn({
+                let finished = finished.clone();
+                async move {
+                    time::sleep(Duration::from_secs(3)).await;
+                    finished.set(true);
+                }
+            });
+            let w = wait([t], ReturnWhen::AllCompleted, None);
+            assert!(time::timeout(Duration::from_secs(1), w).await.is_err());
+            time::sleep(Duration::from_secs(5)).await;
+            assert!(finished.get());
+        })
+        .unwrap();
+}
+
+/// Polls of the root task strictly between `from` and `to` seconds.
+fn root_polls_between(report: &simloop::Report<()>, from: u64, to: u64) -> usize {
+    let (from, to) = (Duration::from_secs(from), Duration::from_secs(to));
+    report
+        .trace
+        .as_ref()
+        .expect("tracing is on")
+        .events
+        .iter()
+        .filter(|e| e.task == task::TaskId::ROOT && e.kind == simloop::trace::EventKind::Poll)
+        .filter(|e| e.time.since_start() > from && e.time.since_start() < to)
+        .count()
+}
+
+#[test]
+fn finished_combinators_do_not_wake_their_caller_later() {
+    // wait returns at its 1 s timeout with a task still pending; that task
+    // finishing at 5 s must not disturb the caller, asleep until 11 s.
+    let report = Sim::builder()
+        .trace(true)
+        .build()
+        .run_report(async {
+            let t = task::spawn(time::sleep(Duration::from_secs(5)));
+            let w = wait([t], ReturnWhen::AllCompleted, Some(Duration::from_secs(1))).await;
+            assert_eq!(w.pending.len(), 1);
+            time::sleep(Duration::from_secs(10)).await;
+            assert!(w.pending[0].is_finished());
+        })
+        .unwrap();
+    assert_eq!(root_polls_between(&report, 1, 11), 0);
+
+    // Likewise a try_gather that failed at 1 s while another task runs to 5 s.
+    let report = Sim::builder()
+        .trace(true)
+        .build()
+        .run_report(async {
+            let fail = async {
+                time::sleep(Duration::from_secs(1)).await;
+                Err::<(), ()>(())
+            };
+            let slow = async {
+                time::sleep(Duration::from_secs(5)).await;
+                Ok(())
+            };
+            let futs: Vec<BoxFut<Result<(), ()>>> = vec![Box::pin(fail), Box::pin(slow)];
+            assert!(try_gather(futs).await.is_err());
+            time::sleep(Duration::from_secs(10)).await;
+        })
+        .unwrap();
+    assert_eq!(root_polls_between(&report, 1, 11), 0);
+
+    // And an as_completed stream given up while waiting, then dropped.
+    let report = Sim::builder()
+        .trace(true)
+        .build()
+        .run_report(async {
+            let mut stream = as_completed([time::sleep(Duration::from_secs(5))]);
+            assert!(
+                time::timeout(Duration::from_secs(1), stream.next())
+                    .await
+                    .is_err()
+            );
+            drop(stream);
+            time::sleep(Duration::from_secs(10)).await;
+        })
+        .unwrap();
+    assert_eq!(root_polls_between(&report, 1, 11), 0);
+}
+
+#[test]
+fn select_and_race_drop_the_losers_at_once() {
+    Sim::new(1)
+        .run(async {
+            struct Dropped(Rc<Cell<Option<u64>>>);
+            impl Drop for Dropped {
+                fn drop(&mut self) {
+                    self.0.set(Some(now_ms()));
+                }
+            }
+            let dropped_at = Rc::new(Cell::new(None));
+            let loser = {
+                let guard = Dropped(dropped_at.clone());
+                async move {
+                    let _guard = guard;
+                    time::sleep(Duration::from_secs(10)).await;
+                }
+            };
+            match select(loser, time::sleep(Duration::from_secs(2))).await {
+                Either::Right(()) => {}
+                Either::Left(()) => panic!("the 10 s sleep cannot win"),
+            }
+            assert_eq!(dropped_at.get(), Some(2000));
+
+            // A queue get that loses loses no item.
+            let q = Queue::new();
+            let r = select(q.get(), async { 7 }).await;
+            assert!(matches!(r, Either::Right(7)));
+            q.put(1).await.unwrap();
+            assert_eq!(q.try_get(), Ok(1));
+
+            let (i, v) = race([5u64, 3, 4].map(|s| async move {
+                time::sleep(Duration::from_secs(s)).await;
+                s
+            }))
+            .await;
+            assert_eq!((i, v), (1, 3));
+            assert_eq!(now_ms(), 5000);
+            // Both ready at once: the first in the list wins.
+            assert_eq!(race(['a', 'b'].map(|c| async move { c })).await, (0, 'a'));
+        })
+        .unwrap();
+}
+
+#[test]
+#[should_panic(expected = "race needs at least one future")]
+fn race_of_nothing_is_refused() {
+    let empty: Vec<std::future::Ready<()>> = Vec::new();
+    drop(race(empty));
+}
+
+#[test]
+fn shield_keeps_the_task_running_when_its_waiter_is_cancelled() {
+    Sim::new(1)
+        .run(async {
+            let done = Event::new();
+            let waiter = task::spawn({
+                let done = done.clone();
+                async move {
+                    shield(async move {
+                        time::sleep(Duration::from_secs(3)).await;
+                        done.set();
+                        "saved"
+                    })
+                    .await
+                }
+            });
+            time::sleep(Duration::from_secs(1)).await;
+            waiter.abort();
+            assert!(waiter.await.unwrap_err().is_cancelled());
+            done.wait().await;
+            assert_eq!(now_ms(), 3000);
+
+            let handle = shield(async { 5 });
+            assert_eq!(handle.await.unwrap(), 5);
+        })
+        .unwrap();
+}
+
+#[test]
+fn task_group_failure_cancels_the_siblings_as_in_asyncio() {
+    // CPython 3.11: ['g1 start 0', 'g2 start 0', 'g3 start 0',
+    // 'g2 fails 1000', "tg error ['g2'] 1000"]
+    let lines = Sim::new(1)
+        .run(async {
+            let log: Log = Rc::default();
+            let group = TaskGroup::new();
+            group.spawn(work(&log, "g1", 5, false));
+            group.spawn(work(&log, "g2", 1, true));
+            group.spawn(work(&log, "g3", 2, false));
+            let err = group.await.unwrap_err();
+            note(
+                &log,
+                format!("tg error {} {}", err.failure().unwrap(), now_ms()),
+            );
+            time::sleep(Duration::from_secs(10)).await; // nothing else happens
+            log.take()
+        })
+        .unwrap();
+    assert_eq!(
+        lines,
+        vec![
+            "g1 start 0",
+            "g2 start 0",
+            "g3 start 0",
+            "g2 fails 1000",
+            "tg error g2 1000"
+        ]
+    );
+}
+
+#[test]
+fn try_join_all_is_fail_fast() {
+    Sim::new(1)
+        .run(async {
+            let log: Log = Rc::default();
+            let err = try_join_all([
+                work(&log, "a", 5, false),
+                work(&log, "b", 1, true),
+                work(&log, "c", 2, false),
+            ])
+            .await
+            .unwrap_err();
+            assert_eq!(err, TaskError::Failed("b".to_string()));
+            assert_eq!(now_ms(), 1000);
+            time::sleep(Duration::from_secs(10)).await;
+            assert!(!log.borrow().iter().any(|l| l.contains("end")));
+
+            let ok = try_join_all([work(&log, "x", 2, false), work(&log, "y", 1, false)]).await;
+            assert_eq!(ok, Ok(vec!["x", "y"]));
+        })
+        .unwrap();
+}
+
+#[test]
+fn a_panicking_member_fails_the_group() {
+    let sim = Sim::builder().fail_on_unobserved_panic(false).build();
+    sim.run(async {
+        let group: TaskGroup<(), ()> = TaskGroup::new();
+        group.spawn(async {
+            time::sleep(Duration::from_secs(1)).await;
+            panic!("member crashed");
+        });
+        group.spawn(async {
+            time::sleep(Duration::from_secs(9)).await;
+            Ok(())
+        });
+        let err = group.join().await.unwrap_err();
+        assert!(err.is_panic());
+        assert_eq!(now_ms(), 1000);
+    })
+    .unwrap();
+}
+
+#[test]
+fn task_group_results_come_in_spawn_order_and_members_can_add_siblings() {
+    let out = Sim::new(1)
+        .run(async {
+            let group: TaskGroup<u64> = TaskGroup::new();
+            let handle = group.handle();
+            for s in [3u64, 1] {
+                group.spawn_named(format!("sleeper-{s}"), async move {
+                    time::sleep(Duration::from_secs(s)).await;
+                    Ok(s)
+                });
+            }
+            // A member that spawns a sibling while the group is being joined.
+            group.spawn(async move {
+                time::sleep(Duration::from_secs(2)).await;
+                handle
+                    .spawn(async {
+                        time::sleep(Duration::from_secs(2)).await;
+                        Ok(40)
+                    })
+                    .unwrap();
+                Ok(2)
+            });
+            assert_eq!(group.len(), 3);
+            let late_handle = group.handle();
+            let out = group.await.unwrap();
+            assert_eq!(now_ms(), 4000);
+            // The group is finished: no more members.
+            assert!(late_handle.spawn(async { Ok(0) }).is_err());
+            out
+        })
+        .unwrap();
+    assert_eq!(out, vec![3, 1, 2, 40]);
+}
+
+#[test]
+fn dropping_a_task_group_cancels_its_tasks() {
+    Sim::new(1)
+        .run(async {
+            let finished = Rc::new(Cell::new(false));
+            let group: TaskGroup<()> = TaskGroup::new();
+            group.spawn({
+                let finished = finished.clone();
+                async move {
+                    time::sleep(Duration::from_secs(1)).await;
+                    finished.set(true);
+                    Ok(())
+                }
+            });
+            let handle = group.handle();
+            drop(group);
+            assert!(handle.spawn(async { Ok(()) }).is_err());
+            time::sleep(Duration::from_secs(5)).await;
+            assert!(!finished.get());
+
+            // Likewise dropping the join future, e.g. on a timeout.
+            let group: TaskGroup<()> = TaskGroup::new();
+            group.spawn({
+                let finished = finished.clone();
+                async move {
+                    time::sleep(Duration::from_secs(3)).await;
+                    finished.set(true);
+                    Ok(())
+                }
+            });
+            assert!(
+                time::timeout(Duration::from_secs(1), group.join())
+                    .await
+                    .is_err()
+            );
+            time::sleep(Duration::from_secs(5)).await;
+            assert!(!finished.get());
+        })
+        .unwrap();
+}
+
+#[test]
+fn spawning_into_a_cancelling_group_cancels_the_new_task_before_it_runs() {
+    Sim::new(1)
+        .run(async {
+            let ran = Rc::new(Cell::new(false));
+            let group: TaskGroup<(), &str> = TaskGroup::new();
+            group.spawn(async { Err("first") });
+            task::yield_now().await;
+            assert!(group.is_cancelling());
+            group.spawn({
+                let ran = ran.clone();
+                async move {
+                    ran.set(true);
+                    Ok(())
+                }
+            });
+            assert_eq!(group.await, Err(TaskError::Failed("first")));
+            assert!(!ran.get());
+        })
+        .unwrap();
+}
+
+#[test]
+fn wait_for_on_an_already_finished_future_returns_its_value_even_with_zero_timeout() {
+    Sim::new(1)
+        .run(async {
+            assert_eq!(time::wait_for(Duration::ZERO, async { 42 }).await, Ok(42));
+            let t = task::spawn(async { "done" });
+            task::yield_now().await;
+            assert!(t.is_finished());
+            let r = time::wait_for(Duration::ZERO, t).await;
+            assert_eq!(r.map(Result::unwrap), Ok("done"));
+            // A future that is not finished times out at once.
+            let slow = time::sleep(Duration::from_secs(1));
+            assert!(time::wait_for(Duration::ZERO, slow).await.is_err());
+            assert_eq!(now_ms(), 0);
+        })
+        .unwrap();
+}
+
+#[test]
+fn a_deadlock_report_names_the_combinator() {
+    let err = Sim::new(1)
+        .run(async {
+            let q: Queue<u8> = Queue::new().named("never");
+            let q2 = q.clone();
+            gather([async move { q2.get().await }]).await.unwrap()
+        })
+        .unwrap_err();
+    assert!(matches!(err, SimError::Deadlock { .. }));
+    let text = err.to_string();
+    assert!(
+        text.contains("\"main\" waits on gather on \"1 task(s)\""),
+        "{text}"
+    );
+    assert!(text.contains("waits on Queue::get on \"never\""), "{text}");
+}
+
+fn strategies() -> impl proptest::strategy::Strategy<Value = Strategy> {
+    prop_oneof![
+        Just(Strategy::Fifo),
+        Just(Strategy::Random),
+        (1u32..4).prop_map(|depth| Strategy::Pct { depth }),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+    /// as_completed yields each result no earlier than the previous one
+    /// finished, and gather keeps argument order, whatever the interleaving.
+    #[test]
+    fn as_completed_yields_in_non_decreasing_completion_time(
+        seed in any::<u64>(),
+        strategy in strategies(),
+        delays in proptest::collection::vec(0u64..5, 1..8),
+    ) {
+        let n = delays.len();
+        let (times, gathered) = Sim::builder().seed(seed).strategy(strategy).build().run(async move {
+            let work = |delays: Vec<u64>| delays.into_iter().enumerate().map(|(i, d)| async move {
+                for _ in 0..d {
+                    time::sleep(Duration::from_millis(simloop::rand::range(0..3u64))).await;
+                    task::yield_now().await;
+                }
+                (i, now_ms())
+            });
+            let mut stream = as_completed(work(delays.clone()));
+            let mut times = Vec::new();
+            while let Some(r) = stream.next().await {
+                let (_, finished_at) = r.unwrap();
+                // Yielded no earlier than it finished.
+                assert!(finished_at <= now_ms());
+                times.push(finished_at);
+            }
+            let gathered = gather(work(delays)).await.unwrap();
+            (times, gathered)
+        }).unwrap();
+        prop_assert_eq!(times.len(), n);
+        prop_assert!(times.windows(2).all(|w| w[0] <= w[1]));
+        let order: Vec<usize> = gathered.iter().map(|r| r.0).collect();
+        prop_assert_eq!(order, (0..n).collect::<Vec<_>>());
+    }
+
+    /// Whatever fails and when, no task of a group is alive once the group
+    /// has returned, and the group reports a failure iff one happened.
+    #[test]
+    fn a_task_group_leaves_no_task_running_after_it_returns(
+        seed in any::<u64>(),
+        strategy in strategies(),
+        plan in proptest::collection::vec((0u64..20, any::<bool>()), 1..6),
+    ) {
+        let (alive_after, err, any_failure) = Sim::builder().seed(seed).strategy(strategy).build().run(async move {
+            let alive = Rc::new(Cell::new(0usize));
+            struct Alive(Rc<Cell<usize>>);
+            impl Drop for Alive {
+                fn drop(&mut self) {
+                    self.0.set(self.0.get() - 1);
+                }
+            }
+            let group: TaskGroup<u64, u64> = TaskGroup::new();
+            let any_failure = plan.iter().any(|p| p.1);
+            for (i, &(ms, fails)) in plan.iter().enumerate() {
+                // Made before spawning, so that a task cancelled before it
+                // first runs drops it too.
+                alive.set(alive.get() + 1);
+                let token = Alive(alive.clone());
+                group.spawn(async move {
+                    let _token = token;
+                    time::sleep(Duration::from_millis(ms)).await;
+                    task::yield_now().await;
+                    if fails { Err(i as u64) } else { Ok(i as u64) }
+                });
+            }
+            let result = group.await;
+            (alive.get(), result.err(), any_failure)
+        }).unwrap();
+        prop_assert_eq!(alive_after, 0);
+        prop_assert_eq!(err.is_some(), any_failure);
+    }
+}

@@ -1,0 +1,302 @@
+//! `simloop::sync::Condition`: asyncio's semantics (notify, lock
+//! re-acquisition order), `wait_for`, and cancellation.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use simloop::sync::{Condition, Lock, Mutex};
+use simloop::{Sim, SimError, task, time};
+
+fn secs(n: u64) -> Duration {
+    Duration::from_secs(n)
+}
+
+fn now_ms() -> u64 {
+    time::now().since_start().as_millis() as u64
+}
+
+type Log = Rc<RefCell<Vec<String>>>;
+
+#[test]
+fn notified_waiters_retake_the_lock_one_at_a_time_as_in_asyncio() {
+    // CPython 3.11 (virtual clock) prints these lines for: four waiters;
+    // main notifies 2 while holding the lock for 1 s; later notifies all.
+    // Each woken waiter holds the lock for 1 s.
+    let lines = Sim::new(1)
+        .run(async {
+            let cond = Condition::new(());
+            let log: Log = Rc::default();
+            let ws: Vec<_> = (0..4)
+                .map(|i| {
+                    let (cond, log) = (cond.clone(), log.clone());
+                    task::spawn(async move {
+                        let g = cond.lock().await;
+                        log.borrow_mut().push(format!("w{i} waits {}", now_ms()));
+                        let g = cond.wait(g).await;
+                        log.borrow_mut().push(format!("w{i} woke {}", now_ms()));
+                        time::sleep(secs(1)).await;
+                        drop(g);
+                        log.borrow_mut().push(format!("w{i} released {}", now_ms()));
+                    })
+                })
+                .collect();
+            time::sleep(secs(1)).await;
+            {
+                let g = cond.lock().await;
+                assert_eq!(cond.notify(&g, 2), 2);
+                log.borrow_mut().push("main notified 2".into());
+                time::sleep(secs(1)).await;
+                log.borrow_mut().push(format!("main releases {}", now_ms()));
+            }
+            time::sleep(secs(5)).await;
+            {
+                let g = cond.lock().await;
+                assert_eq!(cond.notify_all(&g), 2);
+            }
+            for w in ws {
+                w.await.unwrap();
+            }
+            log.take()
+        })
+        .unwrap();
+    assert_eq!(
+        lines,
+        vec![
+            "w0 waits 0",
+            "w1 waits 0",
+            "w2 waits 0",
+            "w3 waits 0",
+            "main notified 2",
+            "main releases 2000",
+            "w0 woke 2000",
+            "w0 released 3000",
+            "w1 woke 3000",
+            "w1 released 4000",
+            "w2 woke 7000",
+            "w2 released 8000",
+            "w3 woke 8000",
+            "w3 released 9000",
+        ]
+    );
+}
+
+#[test]
+fn wait_for_rechecks_the_predicate_after_each_wake_up() {
+    let (value, at) = Sim::new(1)
+        .run(async {
+            let cond = Condition::new(0u32).named("counter");
+            let waiter = {
+                let cond = cond.clone();
+                task::spawn(async move {
+                    let g = cond.lock().await;
+                    let g = cond.wait_for(g, |n| *n >= 3).await;
+                    (*g, now_ms())
+                })
+            };
+            for _ in 0..5 {
+                time::sleep(secs(1)).await;
+                let mut g = cond.lock().await;
+                *g += 1;
+                cond.notify_all(&g);
+            }
+            waiter.await.unwrap()
+        })
+        .unwrap();
+    assert_eq!((value, at), (3, 3000));
+}
+
+#[test]
+fn wait_for_with_a_true_predicate_returns_at_once() {
+    Sim::new(1)
+        .run(async {
+            let cond = Condition::new(vec![1]);
+            let g = cond.lock().await;
+            let g = cond.wait_for(g, |v| !v.is_empty()).await;
+            assert_eq!(*g, vec![1]);
+            assert_eq!(now_ms(), 0);
+        })
+        .unwrap();
+}
+
+#[test]
+fn notify_with_nobody_waiting_is_lost_and_counts_zero() {
+    Sim::new(1)
+        .run(async {
+            let cond = Condition::new(());
+            let g = cond.lock().await;
+            assert_eq!(cond.notify(&g, 3), 0);
+            drop(g);
+            let waiter = {
+                let cond = cond.clone();
+                task::spawn(async move {
+                    let g = cond.lock().await;
+                    drop(cond.wait(g).await);
+                })
+            };
+            time::sleep(secs(1)).await;
+            assert!(!waiter.is_finished());
+            let g = cond.lock().await;
+            assert_eq!(cond.notify(&g, 3), 1);
+            drop(g);
+            waiter.await.unwrap();
+        })
+        .unwrap();
+}
+
+#[test]
+fn a_notified_waiter_that_is_cancelled_passes_the_notification_on() {
+    let woke = Sim::new(1)
+        .run(async {
+            let cond = Condition::new(());
+            let log: Log = Rc::default();
+            let ws: Vec<_> = ["a", "b", "c"]
+                .into_iter()
+                .map(|name| {
+                    let (cond, log) = (cond.clone(), log.clone());
+                    task::spawn(async move {
+                        let g = cond.lock().await;
+                        let _g = cond.wait(g).await;
+                        log.borrow_mut().push(format!("{name} {}", now_ms()));
+                    })
+                })
+                .collect();
+            time::sleep(secs(1)).await;
+            let g = cond.lock().await;
+            cond.notify(&g, 1); // a
+            ws[0].abort(); // a never runs again: its notification goes to b
+            drop(g);
+            time::sleep(secs(1)).await;
+            assert!(ws[1].is_finished());
+            assert!(!ws[2].is_finished());
+            let g = cond.lock().await;
+            cond.notify_all(&g);
+            drop(g);
+            for w in ws {
+                if let Err(e) = w.await {
+                    assert!(e.is_cancelled(), "{e}");
+                }
+            }
+            log.take()
+        })
+        .unwrap();
+    assert_eq!(woke, vec!["b 1000", "c 2000"]);
+}
+
+#[test]
+fn a_waiter_cancelled_while_retaking_the_lock_passes_the_notification_on() {
+    Sim::new(1)
+        .run(async {
+            let cond = Condition::new(0u32);
+            let waiter = |cond: &Condition<u32>| {
+                let cond = cond.clone();
+                task::spawn(async move {
+                    let g = cond.lock().await;
+                    let mut g = cond.wait(g).await;
+                    *g += 1;
+                })
+            };
+            let a = waiter(&cond);
+            let b = waiter(&cond);
+            task::yield_now().await;
+            let g = cond.lock().await;
+            cond.notify(&g, 1); // a
+            // a wakes and queues for the lock we hold...
+            task::yield_now().await;
+            task::yield_now().await;
+            assert!(!a.is_finished());
+            a.abort(); // ... and is cancelled there
+            assert!(a.await.unwrap_err().is_cancelled());
+            drop(g);
+            // b got a's notification and the lock.
+            b.await.unwrap();
+            assert_eq!(*cond.lock().await, 1);
+        })
+        .unwrap();
+}
+
+#[test]
+fn a_wait_cancelled_by_a_timeout_leaves_the_lock_free() {
+    Sim::new(1)
+        .run(async {
+            let cond = Condition::new(5);
+            let g = cond.lock().await;
+            // The wait released the lock; the timeout drops it without
+            // re-taking the lock.
+            assert!(time::timeout(secs(1), cond.wait(g)).await.is_err());
+            assert!(!cond.mutex().is_locked());
+            assert_eq!(*cond.lock().await, 5);
+        })
+        .unwrap();
+}
+
+#[test]
+fn a_condition_can_share_a_mutex_or_a_lock() {
+    Sim::new(1)
+        .run(async {
+            let m = Mutex::new(Vec::<u32>::new());
+            let not_empty = Condition::with_mutex(m.clone());
+            let other = Condition::with_mutex(m.clone());
+            let consumer = {
+                let not_empty = not_empty.clone();
+                task::spawn(async move {
+                    let g = not_empty.lock().await;
+                    let mut g = not_empty.wait_for(g, |v| !v.is_empty()).await;
+                    g.pop()
+                })
+            };
+            time::sleep(secs(1)).await;
+            let mut g = m.lock().await;
+            g.push(9);
+            assert_eq!(other.notify_all(&g), 0);
+            assert_eq!(not_empty.notify(&g, 1), 1);
+            drop(g);
+            assert_eq!(consumer.await.unwrap(), Some(9));
+
+            let lock = Lock::new();
+            let cond = Condition::with_mutex(lock.as_mutex().clone());
+            let g = lock.lock().await;
+            assert_eq!(cond.notify_all(&g), 0);
+        })
+        .unwrap();
+}
+
+#[test]
+fn notifying_with_the_guard_of_another_mutex_panics() {
+    let err = Sim::new(1)
+        .run(async {
+            let cond = Condition::new(());
+            let stranger = Mutex::new(());
+            let g = stranger.lock().await;
+            cond.notify(&g, 1);
+        })
+        .unwrap_err();
+    match err {
+        SimError::TaskPanicked { message, .. } => {
+            assert!(message.contains("guard of another mutex"), "{message}")
+        }
+        other => panic!("expected a panic, got {other}"),
+    }
+}
+
+#[test]
+fn a_deadlock_report_names_the_condition() {
+    let err = Sim::new(1)
+        .run(async {
+            let cond = Condition::new(()).named("not_empty");
+            let g = cond.lock().await;
+            drop(cond.wait(g).await);
+        })
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("\"main\" waits on Condition::wait on \"not_empty\""),
+        "{err}"
+    );
+}
+
+#[test]
+fn conditions_are_send_and_sync() {
+    fn check<T: Send + Sync + Clone>() {}
+    check::<Condition<Vec<u8>>>();
+}

@@ -1,0 +1,330 @@
+//! `simloop::sync::{Mutex, Lock}`: asyncio's `Lock` semantics, fairness,
+//! cancellation and mutual exclusion under every strategy.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use std::time::Duration;
+
+use futures::FutureExt;
+use proptest::prelude::*;
+use proptest::strategy::Strategy as _;
+use simloop::sync::{Lock, Mutex, TryLockError};
+use simloop::{Sim, SimError, Strategy, task, time};
+
+fn secs(n: u64) -> Duration {
+    Duration::from_secs(n)
+}
+
+fn now_ms() -> u64 {
+    time::now().since_start().as_millis() as u64
+}
+
+type Log = Rc<RefCell<Vec<String>>>;
+
+fn worker(lock: &Lock, log: &Log, name: &'static str, hold: u64) -> task::JoinHandle<()> {
+    let (lock, log) = (lock.clone(), log.clone());
+    task::spawn(async move {
+        let _g = lock.lock().await;
+        log.borrow_mut().push(format!("{name} in {}", now_ms()));
+        time::sleep(secs(hold)).await;
+        log.borrow_mut().push(format!("{name} out {}", now_ms()));
+    })
+}
+
+#[test]
+fn waiters_get_the_lock_first_come_first_served_as_in_asyncio() {
+    // The same program on CPython 3.11 (virtual clock) prints exactly these
+    // lines: a woken waiter keeps its turn, and a task asking for the lock
+    // right after a release queues behind everyone already waiting.
+    let lines = Sim::new(1)
+        .run(async {
+            let lock = Lock::new();
+            let log: Log = Rc::default();
+            let guard = lock.lock().await;
+            let ws: Vec<_> = (0..3)
+                .map(|i| worker(&lock, &log, ["w0", "w1", "w2"][i], 1))
+                .collect();
+            task::yield_now().await;
+            drop(guard); // wakes w0
+            log.borrow_mut()
+                .push(format!("main try {}", lock.is_locked()));
+            assert_eq!(lock.try_lock().unwrap_err(), TryLockError);
+            let late = worker(&lock, &log, "late", 1);
+            {
+                let _g = lock.lock().await;
+                log.borrow_mut().push(format!("main in {}", now_ms()));
+            }
+            for w in ws {
+                w.await.unwrap();
+            }
+            late.await.unwrap();
+            log.take()
+        })
+        .unwrap();
+    assert_eq!(
+        lines,
+        vec![
+            "main try false",
+            "w0 in 0",
+            "w0 out 1000",
+            "w1 in 1000",
+            "w1 out 2000",
+            "w2 in 2000",
+            "w2 out 3000",
+            "main in 3000",
+            "late in 3000",
+            "late out 4000",
+        ]
+    );
+}
+
+#[test]
+fn a_woken_waiter_that_is_cancelled_passes_the_lock_on() {
+    // CPython 3.11: ['b in 0', 'b out 1000'] and a.cancelled().
+    let (lines, a_cancelled) = Sim::new(1)
+        .run(async {
+            let lock = Lock::new();
+            let log: Log = Rc::default();
+            let guard = lock.lock().await;
+            let a = worker(&lock, &log, "a", 1);
+            let b = worker(&lock, &log, "b", 1);
+            task::yield_now().await;
+            drop(guard); // wakes a ...
+            a.abort(); // ... which is cancelled before it runs
+            b.await.unwrap();
+            let a_cancelled = a.await.unwrap_err().is_cancelled();
+            assert!(!lock.is_locked());
+            assert!(lock.try_lock().is_ok());
+            (log.take(), a_cancelled)
+        })
+        .unwrap();
+    assert_eq!(lines, vec!["b in 0", "b out 1000"]);
+    assert!(a_cancelled);
+}
+
+#[test]
+fn a_waiter_cancelled_by_a_timeout_leaves_the_lock_usable() {
+    Sim::new(1)
+        .run(async {
+            let lock = Lock::new().named("db");
+            let holder = {
+                let lock = lock.clone();
+                task::spawn(async move {
+                    let _g = lock.lock().await;
+                    time::sleep(secs(5)).await;
+                })
+            };
+            task::yield_now().await;
+            assert!(time::timeout(secs(1), lock.lock()).await.is_err());
+            assert_eq!(now_ms(), 1000);
+            // Waits again, now behind nobody: gets it when the holder leaves.
+            let _g = lock.lock().await;
+            assert_eq!(now_ms(), 5000);
+            holder.await.unwrap();
+        })
+        .unwrap();
+}
+
+#[test]
+fn mutex_protects_its_value_and_guards_move_between_tasks() {
+    let total = Sim::new(2)
+        .run(async {
+            let counter = Mutex::new(0u32);
+            let guard = counter.lock().await;
+            // The guard owns a handle: it can be released by another task.
+            let releaser = task::spawn(async move {
+                let mut g = guard;
+                time::sleep(secs(1)).await;
+                *g += 100;
+            });
+            let tasks: Vec<_> = (0..10)
+                .map(|_| {
+                    let counter = counter.clone();
+                    task::spawn(async move {
+                        let mut g = counter.lock().await;
+                        let read = *g;
+                        task::yield_now().await; // would lose updates without the lock
+                        *g = read + 1;
+                    })
+                })
+                .collect();
+            releaser.await.unwrap();
+            for t in tasks {
+                t.await.unwrap();
+            }
+            *counter.lock().await
+        })
+        .unwrap();
+    assert_eq!(total, 110);
+}
+
+#[test]
+fn lock_is_ready_at_once_when_free_and_unawaited() {
+    Sim::new(1)
+        .run(async {
+            let m = Mutex::new(String::from("x"));
+            let mut g = m.lock().now_or_never().expect("free lock: no yield");
+            g.push('y');
+            assert!(m.is_locked());
+            assert!(m.owns(&g));
+            assert!(!Mutex::new(String::new()).owns(&g));
+            assert!(m.lock().now_or_never().is_none());
+            drop(g);
+            assert_eq!(*m.try_lock().unwrap(), "xy");
+        })
+        .unwrap();
+}
+
+#[test]
+fn polling_a_completed_lock_future_is_refused_rather_than_locking_twice() {
+    let err = Sim::new(1)
+        .run(async {
+            let m = Mutex::new(0);
+            let mut acquiring = m.lock();
+            drop((&mut acquiring).now_or_never().unwrap());
+            let _ = (&mut acquiring).now_or_never();
+        })
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("MutexLock polled after it completed"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_deadlock_report_names_the_mutex() {
+    let err = Sim::new(4)
+        .run(async {
+            let m = Mutex::new(()).named("accounts");
+            let _g = m.lock().await;
+            task::spawn_named("transfer", {
+                let m = m.clone();
+                async move {
+                    let _g = m.lock().await;
+                }
+            })
+            .await
+            .unwrap();
+        })
+        .unwrap_err();
+    assert!(matches!(err, SimError::Deadlock { .. }));
+    assert!(
+        err.to_string()
+            .contains("\"transfer\" waits on Mutex::lock on \"accounts\""),
+        "{err}"
+    );
+}
+
+#[test]
+fn locks_are_send_and_sync() {
+    fn check<T: Send + Sync + Clone>() {}
+    check::<Lock>();
+    check::<Mutex<Vec<String>>>();
+    fn send<T: Send>() {}
+    send::<simloop::sync::MutexGuard<Vec<String>>>();
+}
+
+/// Counts a task in a critical section until dropped.
+struct Inside(Rc<Cell<usize>>);
+
+impl Inside {
+    fn enter(count: &Rc<Cell<usize>>) -> Inside {
+        count.set(count.get() + 1);
+        Inside(count.clone())
+    }
+}
+
+impl Drop for Inside {
+    fn drop(&mut self) {
+        self.0.set(self.0.get() - 1);
+    }
+}
+
+/// Tasks take the lock, sometimes under a timeout, while others are
+/// cancelled at arbitrary instants. Returns (the largest number of holders
+/// seen at once, entries into the critical section, whether the lock is free
+/// at the end).
+fn contend(seed: u64, strategy: Strategy, cancels: Vec<(usize, u64)>) -> (usize, usize, bool) {
+    Sim::builder()
+        .seed(seed)
+        .strategy(strategy)
+        .build()
+        .run(async move {
+            let lock = Mutex::new(0usize);
+            let inside = Rc::new(Cell::new(0usize));
+            let max_inside = Rc::new(Cell::new(0usize));
+            let entries = Rc::new(Cell::new(0usize));
+            let tasks: Vec<_> = (0..6)
+                .map(|i| {
+                    let (lock, inside, max_inside, entries) = (
+                        lock.clone(),
+                        inside.clone(),
+                        max_inside.clone(),
+                        entries.clone(),
+                    );
+                    task::spawn(async move {
+                        for _ in 0..4 {
+                            let patience = Duration::from_millis(simloop::rand::range(1..40u64));
+                            let guard = if i % 2 == 0 {
+                                lock.lock().await
+                            } else {
+                                match time::timeout(patience, lock.lock()).await {
+                                    Ok(g) => g,
+                                    Err(_) => continue,
+                                }
+                            };
+                            // Counted out on drop, even if the task is
+                            // cancelled inside the critical section.
+                            let token = Inside::enter(&inside);
+                            max_inside.set(max_inside.get().max(inside.get()));
+                            entries.set(entries.get() + 1);
+                            time::sleep(Duration::from_millis(simloop::rand::range(0..10u64)))
+                                .await;
+                            drop(token);
+                            drop(guard);
+                            task::yield_now().await;
+                        }
+                    })
+                })
+                .collect();
+            for (victim, at) in cancels {
+                time::sleep(Duration::from_millis(at)).await;
+                tasks[victim].abort();
+            }
+            for t in tasks {
+                if let Err(e) = t.await {
+                    assert!(e.is_cancelled(), "{e}");
+                }
+            }
+            let free = lock.try_lock().is_ok();
+            (max_inside.get(), entries.get(), free)
+        })
+        .unwrap()
+}
+
+fn strategies() -> impl proptest::strategy::Strategy<Value = Strategy> {
+    prop_oneof![
+        Just(Strategy::Fifo),
+        Just(Strategy::Random),
+        (1u32..4).prop_map(|depth| Strategy::Pct { depth }),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    /// At most one task holds the lock at any time, whatever the
+    /// interleaving, timeouts and cancellations; the lock ends free.
+    #[test]
+    fn a_lock_is_held_by_one_task_at_a_time(
+        seed in any::<u64>(),
+        strategy in strategies(),
+        cancels in proptest::collection::vec((0usize..6, 0u64..30), 0..4),
+    ) {
+        let (max_inside, entries, free) = contend(seed, strategy, cancels);
+        prop_assert!(max_inside <= 1);
+        prop_assert!(entries > 0);
+        prop_assert!(free);
+    }
+}
