@@ -28,15 +28,20 @@
 
 pub mod bugs;
 pub mod catalog;
+mod env;
 pub mod human;
 pub mod log;
+mod outcome;
 mod scenario;
+mod story;
+mod sweep;
 pub mod web;
 
-pub use scenario::{
-    Checked, Env, Failure, Kind, Outcome, Program, PropertyFailed, Ran, Scenario, Story, Violation,
-    checked, replay_command, simulate, violated_property,
-};
+pub use env::{Checked, Env, Program, Ran, simulate};
+pub use outcome::{Failure, Outcome, Violation, replay_command};
+pub use scenario::{Kind, Scenario, checked};
+pub use story::Story;
+pub use sweep::{PropertyFailed, Swept, describe_failure, violated_property};
 
 /// Every scenario: the seed programs with their variants, then the bugs.
 pub fn all() -> Vec<Scenario> {

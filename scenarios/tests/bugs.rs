@@ -6,8 +6,8 @@
 mod common;
 
 use simloop::harness::Sweep;
-use simloop::{Sim, Strategy};
-use simloop_scenarios::bugs::{cache_stampede, lost_update};
+use simloop::{Sim, SimError, Strategy};
+use simloop_scenarios::bugs::{cache_stampede, check_then_act, lock_order, lost_update};
 use simloop_scenarios::{Failure, Scenario, violated_property};
 
 /// Seeds within which Random and PCT must find each bug.
@@ -33,11 +33,19 @@ fn find_and_replay(scenario: &Scenario, strategy: &Strategy, property: &str) -> 
         );
     };
     let seed = found.seed;
-    let message = violated_property(&found.error).expect("a property failed");
-    assert!(
-        message.starts_with(&format!("property `{property}` violated")),
-        "{message}"
-    );
+    if property == "deadlock" {
+        assert!(
+            matches!(found.error, SimError::Deadlock { .. }),
+            "{}",
+            found.error
+        );
+    } else {
+        let message = violated_property(&found.error).expect("a property failed");
+        assert!(
+            message.starts_with(&format!("property `{property}` violated")),
+            "{message}"
+        );
+    }
 
     // The same seed and strategy fail the same way, bit for bit.
     let failure = scenario.check_seed(seed, strategy).unwrap_err();
@@ -49,16 +57,18 @@ fn find_and_replay(scenario: &Scenario, strategy: &Strategy, property: &str) -> 
             scenario.name
         )
     );
-    let Failure::Property { outcome, .. } = &failure else {
-        panic!("expected a property failure, got {failure}");
-    };
     let again = scenario.check_seed(seed, strategy).unwrap_err();
-    let Failure::Property { outcome: again, .. } = &again else {
-        panic!("the replay failed differently: {again}");
-    };
-    assert_eq!(again.report.fingerprint, outcome.report.fingerprint);
-    assert_eq!(again.log, outcome.log);
-    assert_eq!(again.verdict, outcome.verdict);
+    match (&failure, &again) {
+        (Failure::Property { outcome, .. }, Failure::Property { outcome: again, .. }) => {
+            assert_eq!(again.report.fingerprint, outcome.report.fingerprint);
+            assert_eq!(again.log, outcome.log);
+            assert_eq!(again.verdict, outcome.verdict);
+        }
+        (Failure::Sim { error, .. }, Failure::Sim { error: again, .. }) => {
+            assert_eq!(error, again);
+        }
+        _ => panic!("the replay failed differently: {failure} / {again}"),
+    }
 
     // The harness shrinks it to a single deviation from FIFO order, and
     // that schedule replays the failure.
@@ -68,11 +78,8 @@ fn find_and_replay(scenario: &Scenario, strategy: &Strategy, property: &str) -> 
         .seed(seed)
         .strategy(shrunk.strategy())
         .build();
-    let replayed = scenario.run(&replay).unwrap();
-    assert_eq!(
-        replayed.verdict.as_ref().map_err(|v| v.property),
-        Err(property)
-    );
+    let replayed = scenario.check(&replay).unwrap_err();
+    assert_eq!(replayed.what(), property);
     println!(
         "{} under {strategy}: found after {} seed(s), at seed {seed}; shrunk to {}",
         scenario.name, report.seeds_run, shrunk.schedule
@@ -92,6 +99,53 @@ fn cache_stampede_is_found_by_random_and_pct_and_replays() {
     for strategy in strategies() {
         find_and_replay(&cache_stampede::SCENARIO, &strategy, "single-load");
     }
+}
+
+#[test]
+fn check_then_act_is_found_by_random_and_pct_and_replays() {
+    for strategy in strategies() {
+        find_and_replay(&check_then_act::SCENARIO, &strategy, "claim-finds-a-job");
+    }
+}
+
+#[test]
+fn lock_order_deadlock_is_found_by_random_and_pct_and_replays() {
+    for strategy in strategies() {
+        find_and_replay(&lock_order::SCENARIO, &strategy, "deadlock");
+    }
+}
+
+#[test]
+fn lock_order_deadlock_names_each_task_and_the_lock_it_waits_on() {
+    let seed = find_and_replay(&lock_order::SCENARIO, &Strategy::Random, "deadlock");
+    let sim = Sim::builder().seed(seed).strategy(Strategy::Random).build();
+    let error = lock_order::simulate(&sim).unwrap_err();
+    let said = simloop_scenarios::describe_failure(&error);
+    assert_eq!(
+        said,
+        "deadlock: task 1 \"payment\" waits on Lock::lock on \"B\"; \
+         task 2 \"refund\" waits on Lock::lock on \"A\""
+    );
+}
+
+#[test]
+fn check_then_act_claims_the_one_job_twice() {
+    let seed = find_and_replay(
+        &check_then_act::SCENARIO,
+        &Strategy::Random,
+        "claim-finds-a-job",
+    );
+    let sim = Sim::builder().seed(seed).strategy(Strategy::Random).build();
+    let r = check_then_act::simulate(&sim).unwrap();
+    assert_eq!(r.value.value.handled, 1);
+    assert_eq!(r.value.value.empty, 1);
+    let claims = r
+        .value
+        .lines
+        .iter()
+        .filter(|l| l.text.contains("claiming it"))
+        .count();
+    assert_eq!(claims, 2, "both workers claimed the one job");
 }
 
 #[test]

@@ -6,10 +6,10 @@ mod common;
 use std::time::Duration;
 
 use common::{fifo, secs, texts, timed};
-use simloop::{Sim, Strategy};
+use simloop::Strategy;
 use simloop_scenarios::catalog::{
     async_gen, blocking_delay, chain, chess, chores, count, crawler, greetings, hello_world_loop,
-    makerandom, say_after, wait_for,
+    makerandom, producer_consumer, say_after, semaphore_http, tasks_and_futures, wait_for,
 };
 use simloop_scenarios::{Kind, all};
 
@@ -322,18 +322,91 @@ fn crawler_fetches_each_url_once_and_reports_errors_per_page() {
 }
 
 #[test]
-fn every_scenario_holds_under_fifo_for_a_thousand_seeds() {
+fn every_scenario_and_bug_holds_under_fifo_for_a_thousand_seeds() {
     for s in all() {
-        let failure = common::first_failure(&s, &Strategy::Fifo, common::SEEDS);
-        assert!(failure.is_none(), "{}", failure.unwrap());
+        common::assert_properties_hold_under(&s, &[Strategy::Fifo]);
+    }
+    assert_eq!(all().iter().filter(|s| s.kind == Kind::Bug).count(), 4);
+}
+
+#[test]
+fn producer_consumer_moves_every_item_once_then_cancels_the_consumers() {
+    for seed in 0..50 {
+        for (consumers, r) in [
+            (10, producer_consumer::simulate(&fifo(seed)).unwrap()),
+            (2, producer_consumer::simulate_two(&fifo(seed)).unwrap()),
+        ] {
+            let l = &r.value.value;
+            // Each producer says how many items it will make; they add up.
+            let announced: usize = r
+                .value
+                .lines
+                .iter()
+                .filter_map(|line| line.text.strip_suffix(" items."))
+                .filter_map(|t| t.rsplit(' ').next()?.parse::<usize>().ok())
+                .sum();
+            assert_eq!(l.produced.len(), announced);
+            assert_eq!(l.consumed.len(), announced);
+            assert_eq!(l.done_at_join, Some(announced));
+            assert_eq!((l.left_in_queue, l.unfinished), (0, 0));
+            assert_eq!(l.consumers_cancelled, vec![true; consumers]);
+            // The run ends when the last item is done (or at t = 0 if there
+            // was none): join returns at once, the cancellations take no time.
+            let last = l.consumed.iter().map(|t| t.got_at).max();
+            assert_eq!(
+                r.elapsed(),
+                last.map_or(Duration::ZERO, |t| t.since_start())
+            );
+            // Under FIFO, consumers are woken in the order they asked.
+            assert!(l.consumed.iter().all(|t| t.got_at >= t.item.put_at));
+        }
+        let outcome = producer_consumer::SCENARIO.run(&fifo(seed)).unwrap();
+        assert!(outcome.report.leaked.is_empty(), "no consumer leaked");
     }
 }
 
 #[test]
-fn bugs_stay_hidden_under_fifo() {
-    for s in all().into_iter().filter(|s| s.kind == Kind::Bug) {
-        for seed in 0..common::SEEDS {
-            s.check(&Sim::builder().seed(seed).build()).unwrap();
+fn tasks_and_futures_finish_at_two_seconds_and_the_future_is_cancelled() {
+    let r = tasks_and_futures::simulate(&fifo(0)).unwrap();
+    assert_eq!(
+        timed(&r.value.lines),
+        [
+            ("Started", 0.0),
+            ("Before Task 1", 0.0),
+            ("Before Task 2", 0.0),
+            ("After Task 1", 1.0),
+            ("After Task 2", 2.0),
+            ("Finished", 2.0),
+            ("false", 2.0),
+            ("false", 2.0),
+            ("true", 2.0),
+            ("true", 2.0)
+        ]
+        .map(|(t, s)| (t.to_owned(), s))
+        .to_vec()
+    );
+    assert_eq!(r.value.value, [(false, false), (true, true)]);
+    assert_eq!(r.elapsed(), secs(2));
+}
+
+#[test]
+fn semaphore_http_keeps_100_in_flight_and_ends_with_the_last_response() {
+    for seed in 0..5 {
+        let r = semaphore_http::simulate(&fifo(seed)).unwrap();
+        let f = &r.value.value;
+        assert_eq!((f.responses, f.errors), (1000, 0));
+        assert_eq!(f.most_in_flight, 100);
+        // Replay the latencies through a pool of 100 slots, in the order the
+        // requests started (FIFO: the order they queued on the semaphore).
+        let mut by_start = f.requests.clone();
+        by_start.sort_by_key(|q| q.start);
+        let mut free_at = vec![Duration::ZERO; 100];
+        for q in &by_start {
+            let slot = (0..100).min_by_key(|&i| free_at[i]).unwrap();
+            assert_eq!(q.start.since_start(), free_at[slot]);
+            free_at[slot] = q.end.since_start();
         }
+        assert_eq!(r.elapsed(), free_at.into_iter().max().unwrap());
+        assert!(r.elapsed() > ms(2000) && r.elapsed() < ms(4000));
     }
 }

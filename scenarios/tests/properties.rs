@@ -5,7 +5,7 @@ mod common;
 use common::assert_properties_hold;
 use simloop_scenarios::catalog::{
     async_gen, blocking_delay, chain, chess, chores, count, crawler, greetings, hello_world_loop,
-    makerandom, say_after, wait_for,
+    makerandom, producer_consumer, say_after, semaphore_http, tasks_and_futures, wait_for,
 };
 
 macro_rules! properties_hold {
@@ -23,6 +23,8 @@ properties_hold! {
     greetings => greetings::SCENARIO,
     makerandom => makerandom::SCENARIO,
     chain => chain::SCENARIO,
+    producer_consumer => producer_consumer::SCENARIO,
+    producer_consumer_two => producer_consumer::TWO_CONSUMERS,
     say_after => say_after::SCENARIO,
     say_after_sequential => say_after::SEQUENTIAL,
     say_after_unawaited => say_after::UNAWAITED,
@@ -32,6 +34,8 @@ properties_hold! {
     chores => chores::SCENARIO,
     chores_sync => chores::SYNC,
     hello_world_loop => hello_world_loop::SCENARIO,
+    tasks_and_futures => tasks_and_futures::SCENARIO,
+    semaphore_http => semaphore_http::SCENARIO,
     wait_for => wait_for::SCENARIO,
     async_gen => async_gen::SCENARIO,
     crawler => crawler::SCENARIO,

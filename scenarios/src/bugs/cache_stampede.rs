@@ -31,7 +31,7 @@ use simloop::{Report, Sim, SimError, task, time};
 
 use crate::ensure;
 use crate::log::Log;
-use crate::scenario::{Kind, Ran, Scenario, Violation};
+use crate::{Kind, Ran, Scenario, Violation};
 
 /// The scenario.
 pub const SCENARIO: Scenario = Scenario::new(
@@ -40,7 +40,8 @@ pub const SCENARIO: Scenario = Scenario::new(
     "",
     Kind::Bug,
     |env| Box::pin(env.checked(main, check, summary)),
-);
+)
+.with_story(story);
 
 /// How long the store takes to load a value.
 pub const LOAD: Duration = Duration::from_millis(50);
@@ -152,5 +153,13 @@ fn summary(r: &Ran<Loads>) -> String {
     format!(
         "two requests for one key: {} store load(s), {} cache fill(s)",
         r.value.loads, r.value.fills
+    )
+}
+
+fn story(seed: u64) -> Result<crate::Story, crate::Failure> {
+    super::hunt_story(
+        &SCENARIO,
+        seed,
+        "Two requests for one profile meet at the same instant in front of a read-through cache with no single-flight.",
     )
 }

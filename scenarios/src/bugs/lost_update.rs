@@ -26,7 +26,7 @@ use simloop::{Report, Sim, SimError, task};
 
 use crate::ensure;
 use crate::log::Log;
-use crate::scenario::{Kind, Ran, Scenario, Violation};
+use crate::{Kind, Ran, Scenario, Violation};
 
 /// The scenario.
 pub const SCENARIO: Scenario = Scenario::new(
@@ -35,7 +35,8 @@ pub const SCENARIO: Scenario = Scenario::new(
     "",
     Kind::Bug,
     |env| Box::pin(env.checked(main, check, summary)),
-);
+)
+.with_story(story);
 
 /// Alice's deposit.
 pub const ALICE: u64 = 100;
@@ -99,4 +100,12 @@ pub fn check(ran: &Ran<u64>) -> Result<(), Violation> {
 
 fn summary(r: &Ran<u64>) -> String {
     format!("deposits of {ALICE} and {BOB}: final balance {}", r.value)
+}
+
+fn story(seed: u64) -> Result<crate::Story, crate::Failure> {
+    super::hunt_story(
+        &SCENARIO,
+        seed,
+        "Alice (100) and Bob (50) deposit into one account: read the balance, await the ledger, write it back.",
+    )
 }

@@ -2,12 +2,118 @@
 //! other strategies have something to find. Each one's properties hold under
 //! FIFO for every seed and fail under some seeds of Random and PCT.
 
-use crate::Scenario;
+use simloop::Strategy;
+use simloop::harness::{Shrunk, Sweep};
+
+use crate::{Failure, Scenario, Story, describe_failure, human, replay_command};
 
 pub mod cache_stampede;
+pub mod check_then_act;
+pub mod lock_order;
 pub mod lost_update;
 
 /// The bug scenarios.
 pub fn all() -> Vec<Scenario> {
-    vec![lost_update::SCENARIO, cache_stampede::SCENARIO]
+    vec![
+        lost_update::SCENARIO,
+        check_then_act::SCENARIO,
+        cache_stampede::SCENARIO,
+        lock_order::SCENARIO,
+    ]
+}
+
+/// Seeds the tour's hunts try per strategy.
+pub const HUNT_SEEDS: u64 = 1000;
+
+/// What one strategy's hunt for a bug found.
+#[derive(Debug, Clone)]
+pub struct Hunt {
+    /// The strategy.
+    pub strategy: Strategy,
+    /// Seeds run (up to and including the first failing one).
+    pub seeds_run: u64,
+    /// The first failing seed, the failure in a few words, and its shrunk
+    /// schedule.
+    pub found: Option<(u64, String, Option<Shrunk>)>,
+}
+
+/// Runs seeds `first..first + HUNT_SEEDS` of `scenario` under `strategy`
+/// until one fails, and shrinks it; counts the runs in `story`.
+pub fn hunt(scenario: &Scenario, strategy: Strategy, first: u64, story: &mut Story) -> Hunt {
+    let sweep = Sweep::new()
+        .strategy(strategy.clone())
+        .seeds(first..first + HUNT_SEEDS)
+        .progress(false);
+    let swept = scenario.sweep_measured(&sweep, || {});
+    story.simulated += swept.simulated;
+    story.runs += swept.runs;
+    let found = swept
+        .report
+        .first_failure()
+        .map(|f| (f.seed, describe_failure(&f.error), f.shrunk().cloned()));
+    Hunt {
+        strategy,
+        seeds_run: swept.report.seeds_run,
+        found,
+    }
+}
+
+/// The tour's story of a bug: `intro`, then what FIFO, Random and PCT find
+/// from seed `first` on, and the shrunk schedule that replays it. A FIFO
+/// failure is a failure of the story (the bug must stay hidden there).
+pub fn hunt_story(scenario: &Scenario, first: u64, intro: &str) -> Result<Story, Failure> {
+    let mut story = Story::default();
+    let fifo = hunt(scenario, Strategy::Fifo, first, &mut story);
+    if let Some((seed, ..)) = fifo.found {
+        return scenario
+            .check_seed(seed, &Strategy::Fifo)
+            .map(|_| story.clone());
+    }
+    let random = hunt(scenario, Strategy::Random, first, &mut story);
+    let pct = hunt(scenario, Strategy::Pct { depth: 3 }, first, &mut story);
+    let said = |h: &Hunt| match &h.found {
+        Some((seed, ..)) => format!(
+            "{} finds it after {} seed(s) (seed {seed})",
+            name(&h.strategy),
+            h.seeds_run
+        ),
+        None => format!(
+            "{} does not find it in {} seeds",
+            name(&h.strategy),
+            human::count(h.seeds_run)
+        ),
+    };
+    let mut lines = vec![
+        intro.to_owned(),
+        format!(
+            "FIFO order: every property holds on all {} seeds. {}; {}.",
+            human::count(fifo.seeds_run),
+            said(&random),
+            said(&pct)
+        ),
+    ];
+    if let Some((seed, what, shrunk)) = random.found.as_ref().or(pct.found.as_ref()) {
+        let what = match what.strip_prefix("property `") {
+            Some(rest) => rest.replacen("` violated: ", "` breaks: ", 1),
+            None => what.clone(),
+        };
+        lines.push(format!("The failure: {what}."));
+        if let Some(shrunk) = shrunk {
+            lines.push(format!(
+                "Shrunk to {} deviation(s) from FIFO order: {}",
+                shrunk.deviations(),
+                replay_command(scenario.name, *seed, &shrunk.strategy().to_string())
+            ));
+        }
+    }
+    Ok(story.told(lines))
+}
+
+fn name(strategy: &Strategy) -> String {
+    match strategy {
+        Strategy::Fifo => "FIFO".to_owned(),
+        Strategy::Random => "Random".to_owned(),
+        Strategy::Pct { depth } => format!("PCT (depth {depth})"),
+        other => other.to_string(),
+    }
 }

@@ -24,7 +24,7 @@ use simloop::{Report, Sim, SimError, Strategy, task, time};
 use crate::ensure;
 use crate::human;
 use crate::log::Log;
-use crate::scenario::{Kind, Ran, Scenario, Story, Violation, checked};
+use crate::{Kind, Ran, Scenario, Story, Violation, checked};
 
 /// The scenario.
 pub const SCENARIO: Scenario = Scenario::new(

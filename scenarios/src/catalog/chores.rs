@@ -26,7 +26,7 @@ use simloop::{Report, Sim, SimError, task, time};
 use crate::ensure;
 use crate::human;
 use crate::log::Log;
-use crate::scenario::{Kind, Ran, Scenario, Story, Violation, checked};
+use crate::{Kind, Ran, Scenario, Story, Violation, checked};
 
 /// The concurrent version.
 pub const SCENARIO: Scenario = Scenario::new(

@@ -25,8 +25,8 @@ use simloop::{Report, Sim, SimError, task};
 use crate::ensure;
 use crate::human;
 use crate::log::Log;
-use crate::scenario::{Kind, Ran, Scenario, Story, Violation, checked};
 use crate::web::{MemFile, Request, Web, host_name, hrefs};
+use crate::{Kind, Ran, Scenario, Story, Violation, checked};
 
 /// The scenario.
 pub const SCENARIO: Scenario = Scenario::new(

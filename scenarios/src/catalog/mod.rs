@@ -12,7 +12,10 @@ pub mod crawler;
 pub mod greetings;
 pub mod hello_world_loop;
 pub mod makerandom;
+pub mod producer_consumer;
 pub mod say_after;
+pub mod semaphore_http;
+pub mod tasks_and_futures;
 pub mod wait_for;
 
 /// The seed programs and their variants, in catalog order.
@@ -23,6 +26,8 @@ pub fn all() -> Vec<Scenario> {
         greetings::SCENARIO,
         makerandom::SCENARIO,
         chain::SCENARIO,
+        producer_consumer::SCENARIO,
+        producer_consumer::TWO_CONSUMERS,
         say_after::SCENARIO,
         say_after::SEQUENTIAL,
         say_after::UNAWAITED,
@@ -32,6 +37,8 @@ pub fn all() -> Vec<Scenario> {
         chores::SCENARIO,
         chores::SYNC,
         hello_world_loop::SCENARIO,
+        tasks_and_futures::SCENARIO,
+        semaphore_http::SCENARIO,
         wait_for::SCENARIO,
         async_gen::SCENARIO,
         crawler::SCENARIO,

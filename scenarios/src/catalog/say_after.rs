@@ -25,7 +25,7 @@ use simloop::{Report, Sim, SimError, task, time};
 use crate::ensure;
 use crate::human;
 use crate::log::{Line, Log};
-use crate::scenario::{Kind, Ran, Scenario, Story, Violation, checked};
+use crate::{Kind, Ran, Scenario, Story, Violation, checked};
 
 /// Create both, then await both.
 pub const SCENARIO: Scenario = Scenario::new(

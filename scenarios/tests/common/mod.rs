@@ -6,22 +6,22 @@ use std::time::Duration;
 
 use simloop::harness::Sweep;
 use simloop::{Sim, Strategy};
+use simloop_scenarios::Scenario;
 use simloop_scenarios::log::Line;
-use simloop_scenarios::{Failure, Scenario};
 
 /// Seeds each property sweep runs, per strategy.
 pub const SEEDS: u64 = 1000;
 
-/// Runs `scenario` under every seed of `0..seeds` with `strategy` and returns
-/// the lowest failing seed's failure, if any.
-pub fn first_failure(scenario: &Scenario, strategy: &Strategy, seeds: u64) -> Option<Failure> {
-    (0..seeds).find_map(|seed| scenario.check_seed(seed, strategy).err())
-}
-
 /// Asserts that every property of `scenario` holds for seeds `0..SEEDS`
 /// under Random and under PCT (a parallel sweep each).
 pub fn assert_properties_hold(scenario: &Scenario) {
-    for strategy in [Strategy::Random, Strategy::Pct { depth: 3 }] {
+    assert_properties_hold_under(scenario, &[Strategy::Random, Strategy::Pct { depth: 3 }]);
+}
+
+/// Asserts that every property of `scenario` holds for seeds `0..SEEDS`
+/// under each of `strategies` (a parallel sweep each).
+pub fn assert_properties_hold_under(scenario: &Scenario, strategies: &[Strategy]) {
+    for strategy in strategies.iter().cloned() {
         let sweep = Sweep::new()
             .strategy(strategy.clone())
             .seeds(0..SEEDS)

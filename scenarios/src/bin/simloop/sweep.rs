@@ -1,14 +1,13 @@
 //! `simloop sweep`: many seeds of one or more scenarios, in parallel, with
 //! every property checked.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use simloop::harness::{SeedFailure, Sweep, SweepReport};
-use simloop::{Strategy, time};
-use simloop_scenarios::{Kind, Scenario, all, human, replay_command, violated_property};
+use simloop::Strategy;
+use simloop::harness::{Sweep, SweepReport};
+use simloop_scenarios::{Kind, Scenario, all, describe_failure, human, replay_command};
 
 use crate::{Status, names};
 
@@ -90,8 +89,7 @@ pub fn sweep(args: &SweepArgs) -> Status {
     Status::Failed
 }
 
-/// Sweeps one scenario, counting each seed's first run on the progress bar
-/// and in the virtual time simulated (the shrinker's replays are not).
+/// Sweeps one scenario, counting each seed on the progress bar.
 fn sweep_one(scenario: &Scenario, args: &SweepArgs, jobs: usize, bar: &ProgressBar) -> Row {
     let sweep = Sweep::new()
         .strategy(args.strategy.clone())
@@ -100,29 +98,11 @@ fn sweep_one(scenario: &Scenario, args: &SweepArgs, jobs: usize, bar: &ProgressB
         .stop_at_first_failure(false)
         .shrink(!args.no_shrink)
         .progress(false);
-    let seen: Vec<AtomicBool> = (0..args.seeds).map(|_| AtomicBool::new(false)).collect();
-    let simulated = AtomicU64::new(0);
-    let strategy = args.strategy.clone();
-    let report = sweep.run(|seed| {
-        let first = !seen[seed as usize].swap(true, Ordering::Relaxed);
-        if first {
-            bar.inc(1);
-        }
-        let run = scenario.checked_future(strategy.clone());
-        let simulated = &simulated;
-        async move {
-            let verdict = run.await;
-            if first {
-                let nanos = time::now().as_nanos();
-                simulated.fetch_add(nanos, Ordering::Relaxed);
-            }
-            verdict
-        }
-    });
+    let swept = scenario.sweep_measured(&sweep, || bar.inc(1));
     Row {
         scenario: *scenario,
-        report,
-        simulated: Duration::from_nanos(simulated.load(Ordering::Relaxed)),
+        report: swept.report,
+        simulated: swept.simulated,
     }
 }
 
@@ -186,20 +166,6 @@ fn print_table(rows: &[Row]) {
     }
 }
 
-fn describe(failure: &SeedFailure) -> String {
-    match violated_property(&failure.error) {
-        Some(p) => p.to_owned(),
-        None => {
-            let text = failure.error.to_string();
-            format!(
-                "{}: {}",
-                failure.error.kind(),
-                text.lines().next().unwrap_or_default()
-            )
-        }
-    }
-}
-
 fn print_failure(row: &Row, args: &SweepArgs) {
     let Some(first) = row.report.first_failure() else {
         return;
@@ -210,7 +176,7 @@ fn print_failure(row: &Row, args: &SweepArgs) {
         human::count(row.report.failures.len() as u64),
         human::count(row.report.seeds_run),
         first.seed,
-        describe(first)
+        describe_failure(&first.error)
     );
     println!(
         "    replay: {}",

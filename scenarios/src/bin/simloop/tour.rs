@@ -54,11 +54,19 @@ pub fn tour(args: &TourArgs) -> Status {
                 } else {
                     format!(" over {} runs", human::count(story.runs))
                 };
-                println!(
-                    "  ↳ simulated {}{runs_said} in {}",
-                    human::duration(story.simulated),
-                    human::duration(wall)
-                );
+                if story.simulated.is_zero() {
+                    println!(
+                        "  ↳ {} runs in {}, all at virtual time zero",
+                        human::count(story.runs),
+                        human::duration(wall)
+                    );
+                } else {
+                    println!(
+                        "  ↳ simulated {}{runs_said} in {}",
+                        human::duration(story.simulated),
+                        human::duration(wall)
+                    );
+                }
                 simulated += story.simulated;
                 runs += story.runs;
             }
