@@ -21,7 +21,7 @@ pub fn assert_properties_hold(scenario: &Scenario) {
 /// Asserts that every property of `scenario` holds for seeds `0..SEEDS`
 /// under each of `strategies` (a parallel sweep each).
 pub fn assert_properties_hold_under(scenario: &Scenario, strategies: &[Strategy]) {
-    for strategy in strategies.iter().cloned() {
+    for strategy in strategies {
         let sweep = Sweep::new()
             .strategy(strategy.clone())
             .seeds(0..SEEDS)
