@@ -34,8 +34,8 @@ fn run_prints_the_log_in_virtual_time_and_the_report() {
     let o = simloop(&["run", "count"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = stdout(&o);
-    assert!(out.contains("[      0.000s] count-1  One"), "{out}");
-    assert!(out.contains("[      1.000s] count-3  Two"), "{out}");
+    assert!(out.contains("[      0.000s] task-1  One"), "{out}");
+    assert!(out.contains("[      1.000s] task-3  Two"), "{out}");
     assert!(out.contains("virtual      1 s"), "{out}");
     assert!(out.contains("fingerprint  "), "{out}");
     assert!(out.contains("properties   all hold"), "{out}");
@@ -199,11 +199,11 @@ fn run_draws_a_timeline_and_a_chrome_trace() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let svg_text = std::fs::read_to_string(&svg).unwrap();
     assert!(svg_text.starts_with("<svg"));
-    for task in ["main", "count-1", "count-2", "count-3"] {
+    for task in ["main", "task-1", "task-2", "task-3"] {
         assert!(svg_text.contains(&format!(">{task}<")), "lane {task}");
     }
     let json_text = std::fs::read_to_string(&json).unwrap();
     assert!(json_text.contains("\"traceEvents\""));
-    assert!(json_text.contains("count-3"));
+    assert!(json_text.contains("task-3"));
     std::fs::remove_dir_all(&dir).unwrap();
 }

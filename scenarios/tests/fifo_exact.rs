@@ -30,9 +30,7 @@ fn count_gathered_prints_three_ones_then_three_twos_in_one_second() {
     let tasks: Vec<&str> = r.value.lines.iter().map(|l| l.task.as_str()).collect();
     assert_eq!(
         tasks,
-        [
-            "count-1", "count-2", "count-3", "count-1", "count-2", "count-3"
-        ]
+        ["task-1", "task-2", "task-3", "task-1", "task-2", "task-3"]
     );
     assert_eq!(r.elapsed(), secs(1));
 }

@@ -14,7 +14,8 @@
 
 use std::time::Duration;
 
-use simloop::{Report, Sim, SimError, rand, task, time};
+use simloop::combinators::gather;
+use simloop::{Report, Sim, SimError, rand, time};
 
 use crate::ensure;
 use crate::human;
@@ -78,16 +79,12 @@ pub async fn chain(log: Log, n: u32) -> ChainRecord {
     ChainRecord { n, i1, i2, took }
 }
 
-/// Chains 1, 2, 3 (tasks `chain-1` .. `chain-3`), gathered.
+/// Chains 1, 2, 3, gathered.
 pub async fn main(log: Log) -> Vec<ChainRecord> {
     let start = time::now();
-    let tasks: Vec<_> = (1..=3)
-        .map(|n| task::spawn_named(format!("chain-{n}"), chain(log.clone(), n)))
-        .collect();
-    let mut chains = Vec::new();
-    for t in tasks {
-        chains.push(t.await.expect("chain neither panics nor is cancelled"));
-    }
+    let chains = gather((1..=3).map(|n| chain(log.clone(), n)))
+        .await
+        .expect("chain neither panics nor is cancelled");
     log.say(format!(
         "Program finished in {:.2} seconds.",
         (time::now() - start).as_secs_f64()

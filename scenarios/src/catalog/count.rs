@@ -19,7 +19,8 @@
 
 use std::time::Duration;
 
-use simloop::{Report, Sim, SimError, task, time};
+use simloop::combinators::gather;
+use simloop::{Report, Sim, SimError, time};
 
 use crate::ensure;
 use crate::human;
@@ -54,14 +55,11 @@ pub async fn count(log: Log) {
     log.say("Two");
 }
 
-/// Three [`count`]s as tasks `count-1` .. `count-3`, gathered.
+/// Three [`count`]s, gathered (`asyncio.gather`: a task each).
 pub async fn main(log: Log) {
-    let tasks: Vec<_> = (1..=3)
-        .map(|i| task::spawn_named(format!("count-{i}"), count(log.clone())))
-        .collect();
-    for t in tasks {
-        t.await.expect("count neither panics nor is cancelled");
-    }
+    gather((0..3).map(|_| count(log.clone())))
+        .await
+        .expect("count neither panics nor is cancelled");
 }
 
 /// The synchronous version: three calls, each blocking the loop for a second.

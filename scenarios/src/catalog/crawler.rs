@@ -20,12 +20,13 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use simloop::{Report, Sim, SimError, task};
+use simloop::combinators::gather;
+use simloop::{Report, Sim, SimError};
 
 use crate::ensure;
 use crate::human;
 use crate::log::Log;
-use crate::web::{MemFile, Request, Web, host_name, hrefs};
+use crate::web::{MemFile, Request, Web, hrefs};
 use crate::{Kind, Ran, Scenario, Story, Violation, checked};
 
 /// The scenario.
@@ -129,21 +130,14 @@ pub async fn write_one(log: Log, web: Web, file: MemFile, url: &'static str) {
     log.say(format!("Wrote results for source URL: {url}"));
 }
 
-/// Crawls every URL concurrently (one task per URL, named after its host).
+/// Crawls every URL concurrently (gathered: one task per URL).
 pub async fn bulk_crawl_and_write(log: Log, web: Web, file: MemFile, urls: &[&'static str]) {
-    let tasks: Vec<_> = urls
-        .iter()
-        .map(|&url| {
-            task::spawn_named(
-                host_name(url).unwrap_or(url),
-                write_one(log.clone(), web.clone(), file.clone(), url),
-            )
-        })
-        .collect();
-    for t in tasks {
-        t.await
-            .expect("a crawl task neither panics nor is cancelled");
-    }
+    gather(
+        urls.iter()
+            .map(|&url| write_one(log.clone(), web.clone(), file.clone(), url)),
+    )
+    .await
+    .expect("a crawl task neither panics nor is cancelled");
 }
 
 /// What the crawl left behind.

@@ -13,7 +13,8 @@
 
 use std::time::Duration;
 
-use simloop::{Report, Sim, SimError, task, time};
+use simloop::combinators::gather;
+use simloop::{Report, Sim, SimError, time};
 
 use crate::ensure;
 use crate::human;
@@ -37,15 +38,12 @@ pub async fn greetings(log: Log) {
     log.say("Goodbye");
 }
 
-/// Two greeters (`greeter-1`, `greeter-2`) gathered, then the elapsed time.
+/// Two greeters, gathered, then the elapsed time.
 pub async fn main(log: Log) {
     let start = time::now();
-    let tasks: Vec<_> = (1..=2)
-        .map(|i| task::spawn_named(format!("greeter-{i}"), greetings(log.clone())))
-        .collect();
-    for t in tasks {
-        t.await.expect("greetings neither panics nor is cancelled");
-    }
+    gather([greetings(log.clone()), greetings(log.clone())])
+        .await
+        .expect("greetings neither panics nor is cancelled");
     let elapsed = time::now() - start;
     log.say(format!(
         "__main__ executed in {:.2} seconds.",

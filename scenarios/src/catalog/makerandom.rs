@@ -17,7 +17,8 @@
 
 use std::time::Duration;
 
-use simloop::{Report, Sim, SimError, rand, task, time};
+use simloop::combinators::gather;
+use simloop::{Report, Sim, SimError, rand, time};
 
 use crate::ensure;
 use crate::human;
@@ -53,20 +54,11 @@ pub async fn makerandom(log: Log, idx: u64, threshold: u64) -> u64 {
     i
 }
 
-/// Three `makerandom`s (tasks `makerandom-0` .. `makerandom-2`), gathered.
+/// Three `makerandom`s, gathered.
 pub async fn main(log: Log) -> Vec<u64> {
-    let tasks: Vec<_> = (0..3)
-        .map(|idx| {
-            task::spawn_named(
-                format!("makerandom-{idx}"),
-                makerandom(log.clone(), idx, threshold(idx)),
-            )
-        })
-        .collect();
-    let mut results = Vec::new();
-    for t in tasks {
-        results.push(t.await.expect("makerandom neither panics nor is cancelled"));
-    }
+    let results = gather((0..3).map(|idx| makerandom(log.clone(), idx, threshold(idx))))
+        .await
+        .expect("makerandom neither panics nor is cancelled");
     log.say(format!(
         "r1: {}, r2: {}, r3: {}",
         results[0], results[1], results[2]
