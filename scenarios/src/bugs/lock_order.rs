@@ -1,6 +1,6 @@
 //! # `lock_order` — a lock-order deadlock
 //!
-//! Two accounts, each behind a [`Lock`](simloop::sync::Lock). A transfer
+//! Two accounts, each behind a [`Lock`]. A transfer
 //! locks the paying account, reads its balance (one await), then locks the
 //! receiving account and moves the money. `payment` transfers from A to B;
 //! `refund` transfers from B to A, but first validates the refund (one more

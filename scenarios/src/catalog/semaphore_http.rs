@@ -3,7 +3,7 @@
 //! 1 000 GETs of one URL, with at most 100 in flight at once: each request
 //! holds a permit of an [`asyncio.Semaphore(100)`](simloop::sync::Semaphore)
 //! while it runs, and the responses are collected with
-//! [`as_completed`](simloop::combinators::as_completed). The server is
+//! [`as_completed`]. The server is
 //! [simulated](crate::web): each response takes a latency drawn from the
 //! seed's stream (50 to 500 ms). It teaches how a semaphore bounds
 //! concurrency without serialising the work.

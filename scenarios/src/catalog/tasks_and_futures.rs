@@ -3,7 +3,7 @@
 //! The awaitables of seed 001: two tasks created with `create_task` —
 //! `say_something(1, "Task 1")` and `say_something(2, "Task 2")`, each
 //! printing before and after its sleep — then awaited one after the other;
-//! and a bare future (here a [`promise`](simloop::sync::promise)) that
+//! and a bare future (here a [`promise`]) that
 //! nobody completes, asked whether it is done or cancelled before and after
 //! `cancel()`. It teaches that tasks start running as soon as they are
 //! created (awaiting the first does not delay the second), and that a future
