@@ -93,8 +93,8 @@ pub fn hunt_story(scenario: &Scenario, first: u64, intro: &str) -> Result<Story,
         ),
     ];
     if let Some((seed, what, shrunk)) = random.found.as_ref().or(pct.found.as_ref()) {
-        let what = match what.strip_prefix("property `") {
-            Some(rest) => rest.replacen("` violated: ", "` breaks: ", 1),
+        let what = match what.strip_prefix("property ") {
+            Some(rest) => rest.replacen(" violated: ", " breaks: ", 1),
             None => what.clone(),
         };
         lines.push(format!("The failure: {what}."));

@@ -280,18 +280,22 @@ fn story(seed: u64) -> Result<Story, crate::Failure> {
             .max()
             .unwrap_or_default()
     };
+    let waited = |l: &Ledger| match longest(l) {
+        d if d.is_zero() => "no item waits in the queue".to_owned(),
+        d => format!("items wait in the queue up to {}", human::duration(d)),
+    };
     Ok(story.told(vec![
         format!(
             "5 producers put {} items on a queue at random times; 10 consumers take each exactly once, \
-             join returns after the last task_done, then the consumers are cancelled: {}.",
+             join returns after the last task_done, then the consumers are cancelled: {} ({}).",
             ten.value.value.consumed.len(),
-            human::duration(ten.elapsed)
+            human::duration(ten.elapsed),
+            waited(&ten.value.value)
         ),
         format!(
-            "With 2 consumers (seed 004), {} items wait up to {} in the queue (up to {} with 10); done in {}.",
+            "With 2 consumers (seed 004): {} items, {}, done in {}.",
             two.value.value.consumed.len(),
-            human::duration(longest(&two.value.value)),
-            human::duration(longest(&ten.value.value)),
+            waited(&two.value.value),
             human::duration(two.elapsed)
         ),
     ]))
