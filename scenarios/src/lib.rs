@@ -43,6 +43,11 @@ pub use scenario::{Kind, Scenario, checked};
 pub use story::Story;
 pub use sweep::{PropertyFailed, Swept, describe_failure, violated_property};
 
+/// The guide's examples (`docs/scenarios.md`), run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/scenarios.md")]
+pub struct GuideExamples;
+
 /// Every scenario: the seed programs with their variants, then the bugs.
 pub fn all() -> Vec<Scenario> {
     let mut all = catalog::all();

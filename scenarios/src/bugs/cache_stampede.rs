@@ -19,6 +19,14 @@
 //! simultaneous timers at random) and PCT (which reorders the two woken
 //! tasks) find the double load within a few seeds; the failing seed replays.
 //!
+//! Measured over seeds 0 to 999 (`simloop sweep cache_stampede --strategy random`,
+//! and `--strategy pct`, show the same; `tests/bug_numbers.rs` checks
+//! that these lines still hold):
+//!
+//! - FIFO: no failure in 1,000 seeds.
+//! - Random: first failure at seed 1 (2 tried); 486 of 1,000 seeds fail; shrunk to `replay:0:1` (1 deviation(s) from FIFO order).
+//! - PCT (depth 3): first failure at seed 3 (4 tried); 495 of 1,000 seeds fail; shrunk to `replay:0:1` (1 deviation(s) from FIFO order).
+//!
 //! Property checked: `single-load` (the store is loaded once and the cache
 //! filled once).
 

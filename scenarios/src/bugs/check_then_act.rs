@@ -18,6 +18,14 @@
 //! claim that comes back empty within a few seeds; the failing seed
 //! replays, and the harness shrinks it to one deviation from FIFO order.
 //!
+//! Measured over seeds 0 to 999 (`simloop sweep check_then_act --strategy random`,
+//! and `--strategy pct`, show the same; `tests/bug_numbers.rs` checks
+//! that these lines still hold):
+//!
+//! - FIFO: no failure in 1,000 seeds.
+//! - Random: first failure at seed 0 (1 tried); 394 of 1,000 seeds fail; shrunk to `replay:0:1` (1 deviation(s) from FIFO order).
+//! - PCT (depth 3): first failure at seed 8 (9 tried); 39 of 1,000 seeds fail; shrunk to `replay:0:1` (1 deviation(s) from FIFO order).
+//!
 //! Property checked: `claim-finds-a-job` (every worker that saw a job gets
 //! one; the one job is handled exactly once).
 

@@ -18,6 +18,14 @@
 //! naming each blocked task and the lock it waits on; the seed replays it
 //! and the harness shrinks it to one deviation from FIFO order.
 //!
+//! Measured over seeds 0 to 999 (`simloop sweep lock_order --strategy random`,
+//! and `--strategy pct`, show the same; `tests/bug_numbers.rs` checks
+//! that these lines still hold):
+//!
+//! - FIFO: no failure in 1,000 seeds.
+//! - Random: first failure at seed 1 (2 tried); 373 of 1,000 seeds fail; shrunk to `replay:0:1` (1 deviation(s) from FIFO order).
+//! - PCT (depth 3): first failure at seed 8 (9 tried); 66 of 1,000 seeds fail; shrunk to `replay:0:1` (1 deviation(s) from FIFO order).
+//!
 //! Properties checked: the run completes (no `deadlock`), and `conserved`
 //! (the two balances still add up to 200).
 

@@ -109,6 +109,82 @@ pub fn hunt_story(scenario: &Scenario, first: u64, intro: &str) -> Result<Story,
     Ok(story.told(lines))
 }
 
+/// How a strategy fares against a bug over a number of seeds: how many
+/// fail, the first failing seed, and its shrunk schedule. Its `Display` is
+/// the sentence the bug's docs and `docs/scenarios.md` record (a test checks
+/// that they match a fresh measurement).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Measurement {
+    /// The strategy.
+    pub strategy: Strategy,
+    /// Seeds run, from 0.
+    pub seeds: u64,
+    /// Seeds whose run failed.
+    pub failing: u64,
+    /// The lowest failing seed.
+    pub first: Option<u64>,
+    /// The lowest failing seed's shrunk schedule, as a strategy
+    /// (`replay:...`), and its number of deviations from FIFO order.
+    pub shrunk: Option<(String, usize)>,
+}
+
+/// Runs seeds `0..seeds` of `scenario` under `strategy` (all of them) and
+/// shrinks the first failure.
+///
+/// ```
+/// use simloop::Strategy;
+/// use simloop_scenarios::bugs::{lost_update, measure};
+///
+/// let m = measure(&lost_update::SCENARIO, &Strategy::Fifo, 100);
+/// assert_eq!(m.failing, 0);
+/// assert_eq!(m.to_string(), "FIFO: no failure in 100 seeds.");
+/// ```
+pub fn measure(scenario: &Scenario, strategy: &Strategy, seeds: u64) -> Measurement {
+    let sweep = Sweep::new()
+        .strategy(strategy.clone())
+        .seeds(0..seeds)
+        .stop_at_first_failure(false)
+        .progress(false);
+    let report = scenario.sweep(&sweep);
+    let first = report.first_failure();
+    Measurement {
+        strategy: strategy.clone(),
+        seeds,
+        failing: report.failures.len() as u64,
+        first: first.map(|f| f.seed),
+        shrunk: first
+            .and_then(|f| f.shrunk())
+            .map(|s| (s.strategy().to_string(), s.deviations())),
+    }
+}
+
+impl std::fmt::Display for Measurement {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = name(&self.strategy);
+        let Some(first) = self.first else {
+            return write!(
+                f,
+                "{name}: no failure in {} seeds.",
+                human::count(self.seeds)
+            );
+        };
+        write!(
+            f,
+            "{name}: first failure at seed {first} ({} tried); {} of {} seeds fail",
+            human::count(first + 1),
+            human::count(self.failing),
+            human::count(self.seeds)
+        )?;
+        match &self.shrunk {
+            Some((schedule, deviations)) => write!(
+                f,
+                "; shrunk to `{schedule}` ({deviations} deviation(s) from FIFO order)."
+            ),
+            None => f.write_str("."),
+        }
+    }
+}
+
 fn name(strategy: &Strategy) -> String {
     match strategy {
         Strategy::Fifo => "FIFO".to_owned(),
