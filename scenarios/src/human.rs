@@ -9,6 +9,8 @@
 //! assert_eq!(human::duration(Duration::from_secs(5400)), "1 h 30 min");
 //! assert_eq!(human::duration(Duration::from_millis(200)), "200 ms");
 //! assert_eq!(human::duration(Duration::from_micros(2500)), "2.5 ms");
+//! assert_eq!(human::duration(Duration::from_secs(36 * 3600)), "36 h");
+//! assert_eq!(human::duration(Duration::from_secs(3 * 86_400 + 7260)), "3 days 2 h 1 min");
 //! ```
 
 use std::time::Duration;
@@ -23,8 +25,9 @@ fn trimmed(value: f64, decimals: usize) -> String {
     }
 }
 
-/// A duration as hours, minutes and seconds (zero parts left out), or as
-/// seconds, milliseconds or microseconds when it is short.
+/// A duration as hours, minutes and seconds (zero parts left out), as
+/// seconds, milliseconds or microseconds when it is short, and as days,
+/// hours and minutes from two days on.
 pub fn duration(d: Duration) -> String {
     let nanos = d.as_nanos();
     if nanos == 0 {
@@ -43,6 +46,18 @@ pub fn duration(d: Duration) -> String {
         return format!("{} s", trimmed(d.as_secs_f64(), 3));
     }
     let secs = d.as_secs();
+    if secs >= 2 * 86_400 {
+        // Long totals: days, hours and minutes are enough.
+        let (days, h, m) = (secs / 86_400, secs / 3600 % 24, secs / 60 % 60);
+        let mut parts = vec![format!("{days} days")];
+        if h > 0 {
+            parts.push(format!("{h} h"));
+        }
+        if m > 0 {
+            parts.push(format!("{m} min"));
+        }
+        return parts.join(" ");
+    }
     let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
     let frac = f64::from(d.subsec_nanos()) / 1e9;
     let mut parts = Vec::new();

@@ -77,9 +77,19 @@ pub fn sweep(args: &SweepArgs) -> Status {
         .collect();
     bar.finish_and_clear();
     print_table(&rows);
+    let runs: u64 = rows.iter().map(|r| r.report.seeds_run).sum();
+    let simulated: Duration = rows.iter().map(|r| r.simulated).sum();
+    let wall: Duration = rows.iter().map(|r| r.report.wall).sum();
+    println!(
+        "\n{} runs, {} of virtual time in {} of wall time ({} faster than real time).",
+        human::count(runs),
+        human::duration(simulated),
+        human::duration(wall),
+        human::speedup(simulated, wall)
+    );
     let failed: Vec<&Row> = rows.iter().filter(|r| !r.report.passed()).collect();
     if failed.is_empty() {
-        println!("\nEvery property held on every seed.");
+        println!("Every property held on every seed.");
         return Status::Ok;
     }
     println!("\nFailures:");
