@@ -138,22 +138,35 @@ impl Waiters {
 
 /// Wakers collected under a primitive's internal lock, to be woken in order
 /// after the lock is released (a waker may run arbitrary code).
+///
+/// The first waker is kept inline: most operations wake one waiter, and then
+/// nothing is allocated.
 #[derive(Debug, Default)]
 #[must_use = "collected wakers must be woken with wake_all"]
-pub(crate) struct WakeList(Vec<Waker>);
+pub(crate) struct WakeList {
+    first: Option<Waker>,
+    rest: Vec<Waker>,
+}
 
 impl WakeList {
     pub(crate) fn new() -> WakeList {
-        WakeList(Vec::new())
+        WakeList::default()
     }
 
     fn push(&mut self, waker: &Waker) {
-        self.0.push(waker.clone());
+        if self.first.is_none() {
+            self.first = Some(waker.clone());
+        } else {
+            self.rest.push(waker.clone());
+        }
     }
 
     /// Wakes every collected waker, in the order they were collected.
     pub(crate) fn wake_all(self) {
-        for waker in self.0 {
+        if let Some(first) = self.first {
+            first.wake();
+        }
+        for waker in self.rest {
             waker.wake();
         }
     }
