@@ -51,17 +51,17 @@
 //! }
 //! ```
 //!
-//! A deadlock is a result, not a hang:
+//! A deadlock is a result, not a hang, and it says who waits on what:
 //!
 //! ```
-//! use simloop::{Sim, SimError, task};
+//! use simloop::{Sim, SimError, sync::Queue, task};
 //!
 //! let err = Sim::new(9).run(async {
-//!     let (_tx, rx) = futures::channel::oneshot::channel::<()>();
-//!     task::spawn_named("waiter", async move { rx.await.ok(); }).await.unwrap();
+//!     let jobs = Queue::<u32>::new().named("jobs");
+//!     task::spawn_named("consumer", async move { jobs.get().await }).await.unwrap()
 //! }).unwrap_err();
 //! assert!(matches!(err, SimError::Deadlock { .. }));
-//! assert!(err.to_string().contains("\"waiter\""));
+//! assert!(err.to_string().contains(r#"task 1 "consumer" waits on Queue::get on "jobs""#));
 //! assert!(err.to_string().contains("SIMLOOP_SEED=9"));
 //! ```
 

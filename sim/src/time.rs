@@ -263,6 +263,12 @@ impl Elapsed {
 /// the inner future is dropped right there (cancelling it) and the result is
 /// `Err(Elapsed)`.
 ///
+/// Ties go to the deadline, as in asyncio: once the deadline has passed, the
+/// inner future is not polled again, even if it became ready at the same
+/// instant; and a zero (or past) timeout around a future that is not ready at
+/// its first poll fails at once. (Tokio polls the inner future first on every
+/// poll instead.)
+///
 /// # Cancel safety
 ///
 /// Dropping the `Timeout` drops the inner future; it is as cancel safe as the
@@ -287,6 +293,7 @@ pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
     Timeout {
         future: Some(future),
         sleep: sleep(duration),
+        polled: false,
     }
 }
 
@@ -299,6 +306,7 @@ pub fn timeout_at<F: Future>(deadline: Instant, future: F) -> Timeout<F> {
     Timeout {
         future: Some(future),
         sleep: sleep_until(deadline),
+        polled: false,
     }
 }
 
@@ -320,6 +328,7 @@ pin_project_lite::pin_project! {
         future: Option<F>,
         #[pin]
         sleep: Sleep,
+        polled: bool,
     }
 }
 
@@ -328,20 +337,25 @@ impl<F: Future> Future for Timeout<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut this = self.project();
-        let Some(future) = this.future.as_mut().as_pin_mut() else {
-            panic!("simloop::time::Timeout polled after it completed");
-        };
-        if let Poll::Ready(v) = future.poll(cx) {
-            this.future.set(None);
-            return Poll::Ready(Ok(v));
-        }
         let deadline = this.sleep.deadline;
-        match this.sleep.poll(cx) {
-            Poll::Ready(()) => {
-                // Cancel the inner future at the deadline, as asyncio does.
+        let expired = runtime::with("simloop::time::timeout", |rt| rt.now() >= deadline);
+        let first_poll = !std::mem::replace(this.polled, true);
+        if !expired || first_poll {
+            let Some(future) = this.future.as_mut().as_pin_mut() else {
+                panic!("simloop::time::Timeout polled after it completed");
+            };
+            if let Poll::Ready(v) = future.poll(cx) {
                 this.future.set(None);
-                Poll::Ready(Err(Elapsed { deadline }))
+                return Poll::Ready(Ok(v));
             }
+        }
+        if expired {
+            // Cancel the inner future at the deadline, as asyncio does.
+            this.future.set(None);
+            return Poll::Ready(Err(Elapsed { deadline }));
+        }
+        match this.sleep.poll(cx) {
+            Poll::Ready(()) => unreachable!("the deadline has not passed"),
             Poll::Pending => Poll::Pending,
         }
     }

@@ -3,26 +3,22 @@
 //! same programs (CPython 3.11 on a virtual clock gives the expected lines
 //! quoted in each test).
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::time::Duration;
 
 use futures::{FutureExt, StreamExt};
 use proptest::prelude::*;
-use proptest::strategy::Strategy as _;
 use simloop::combinators::{
     Either, ReturnWhen, TaskError, TaskGroup, as_completed, gather, join_all, race, select, shield,
     try_gather, try_join_all, try_wait, wait,
 };
 use simloop::sync::{Event, Queue};
-use simloop::{Sim, SimError, Strategy, task, time};
-
-fn now_ms() -> u64 {
-    time::now().since_start().as_millis() as u64
-}
-
-type Log = Rc<RefCell<Vec<String>>>;
+use simloop::{Sim, SimError, task, time};
+use simloop_tests::log::{Log, now_ms};
+use simloop_tests::occupancy::Occupancy;
+use simloop_tests::sims::sims;
 
 fn note(log: &Log, line: impl Into<String>) {
     log.borrow_mut().push(line.into());
@@ -767,14 +763,6 @@ fn a_deadlock_report_names_the_combinator() {
     assert!(text.contains("waits on Queue::get on \"never\""), "{text}");
 }
 
-fn strategies() -> impl proptest::strategy::Strategy<Value = Strategy> {
-    prop_oneof![
-        Just(Strategy::Fifo),
-        Just(Strategy::Random),
-        (1u32..4).prop_map(|depth| Strategy::Pct { depth }),
-    ]
-}
-
 proptest! {
     #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
 
@@ -782,12 +770,11 @@ proptest! {
     /// finished, and gather keeps argument order, whatever the interleaving.
     #[test]
     fn as_completed_yields_in_non_decreasing_completion_time(
-        seed in any::<u64>(),
-        strategy in strategies(),
+        sim in sims(),
         delays in proptest::collection::vec(0u64..5, 1..8),
     ) {
         let n = delays.len();
-        let (times, gathered) = Sim::builder().seed(seed).strategy(strategy).build().run(async move {
+        let (times, gathered) = sim.run(async move {
             let work = |delays: Vec<u64>| delays.into_iter().enumerate().map(|(i, d)| async move {
                 for _ in 0..d {
                     time::sleep(Duration::from_millis(simloop::rand::range(0..3u64))).await;
@@ -816,25 +803,17 @@ proptest! {
     /// has returned, and the group reports a failure iff one happened.
     #[test]
     fn a_task_group_leaves_no_task_running_after_it_returns(
-        seed in any::<u64>(),
-        strategy in strategies(),
+        sim in sims(),
         plan in proptest::collection::vec((0u64..20, any::<bool>()), 1..6),
     ) {
-        let (alive_after, err, any_failure) = Sim::builder().seed(seed).strategy(strategy).build().run(async move {
-            let alive = Rc::new(Cell::new(0usize));
-            struct Alive(Rc<Cell<usize>>);
-            impl Drop for Alive {
-                fn drop(&mut self) {
-                    self.0.set(self.0.get() - 1);
-                }
-            }
+        let (alive_after, err, any_failure) = sim.run(async move {
+            let alive = Occupancy::new();
             let group: TaskGroup<u64, u64> = TaskGroup::new();
             let any_failure = plan.iter().any(|p| p.1);
             for (i, &(ms, fails)) in plan.iter().enumerate() {
                 // Made before spawning, so that a task cancelled before it
                 // first runs drops it too.
-                alive.set(alive.get() + 1);
-                let token = Alive(alive.clone());
+                let token = alive.enter();
                 group.spawn(async move {
                     let _token = token;
                     time::sleep(Duration::from_millis(ms)).await;
@@ -843,7 +822,7 @@ proptest! {
                 });
             }
             let result = group.await;
-            (alive.get(), result.err(), any_failure)
+            (alive.inside(), result.err(), any_failure)
         }).unwrap();
         prop_assert_eq!(alive_after, 0);
         prop_assert_eq!(err.is_some(), any_failure);

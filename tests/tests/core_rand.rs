@@ -96,21 +96,15 @@ fn shuffle_choose_bool_and_f64_stay_in_range() {
 #[test]
 fn the_rng_handle_implements_rand_core() {
     use rand_core::Rng;
-    let (a, b) = Sim::new(9)
-        .run(async {
-            let mut r = rand::rng();
-            let mut bytes = [0u8; 8];
-            r.fill_bytes(&mut bytes);
-            (r.next_u32(), bytes)
-        })
-        .unwrap();
-    let (a2, b2) = Sim::new(9)
-        .run(async {
-            let mut r = rand::rng();
-            let mut bytes = [0u8; 8];
-            r.fill_bytes(&mut bytes);
-            (r.next_u32(), bytes)
-        })
-        .unwrap();
-    assert_eq!((a, b), (a2, b2));
+    let draw = || {
+        Sim::new(9)
+            .run(async {
+                let mut r = rand::rng();
+                let mut bytes = [0u8; 8];
+                r.fill_bytes(&mut bytes);
+                (r.next_u32(), bytes)
+            })
+            .unwrap()
+    };
+    assert_eq!(draw(), draw());
 }

@@ -6,26 +6,11 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use simloop::{Schedule, Sim, SimError, Strategy, task, time};
+use simloop_tests::programs::yielders;
 
 /// Four tasks that each log their letter and yield, three times.
 async fn four_yielders() -> String {
-    let log = Rc::new(RefCell::new(String::new()));
-    let hs: Vec<_> = ['a', 'b', 'c', 'd']
-        .into_iter()
-        .map(|c| {
-            let log = Rc::clone(&log);
-            task::spawn(async move {
-                for _ in 0..3 {
-                    log.borrow_mut().push(c);
-                    task::yield_now().await;
-                }
-            })
-        })
-        .collect();
-    for h in hs {
-        h.await.unwrap();
-    }
-    log.take()
+    yielders("abcd", 3).await
 }
 
 fn interleavings(strategy: Strategy, seeds: u64) -> BTreeSet<String> {
@@ -73,25 +58,7 @@ fn pct_with_depth_one_runs_the_highest_priority_task_to_completion_first() {
             .seed(seed)
             .strategy(Strategy::Pct { depth: 1 })
             .build()
-            .run(async {
-                let log = Rc::new(RefCell::new(String::new()));
-                let hs: Vec<_> = ['a', 'b', 'c']
-                    .into_iter()
-                    .map(|c| {
-                        let log = Rc::clone(&log);
-                        task::spawn(async move {
-                            for _ in 0..3 {
-                                log.borrow_mut().push(c);
-                                task::yield_now().await;
-                            }
-                        })
-                    })
-                    .collect();
-                for h in hs {
-                    h.await.unwrap();
-                }
-                log.take()
-            })
+            .run(yielders("abc", 3))
             .unwrap();
         let runs = log.as_bytes().chunk_by(|a, b| a == b).count();
         assert_eq!(runs, 3, "seed {seed}: {log}");

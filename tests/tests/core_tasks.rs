@@ -5,6 +5,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use simloop::{Sim, SimError, Strategy, task, time};
+use simloop_tests::programs::yielders;
 
 #[test]
 fn fifo_runs_tasks_in_spawn_then_wake_order() {
@@ -41,27 +42,7 @@ fn fifo_runs_tasks_in_spawn_then_wake_order() {
 
 #[test]
 fn fifo_interleaves_yielding_tasks_round_robin() {
-    let log = Sim::new(0)
-        .run(async {
-            let log = Rc::new(RefCell::new(String::new()));
-            let hs: Vec<_> = ['a', 'b', 'c']
-                .into_iter()
-                .map(|c| {
-                    let log = Rc::clone(&log);
-                    task::spawn(async move {
-                        for _ in 0..3 {
-                            log.borrow_mut().push(c);
-                            task::yield_now().await;
-                        }
-                    })
-                })
-                .collect();
-            for h in hs {
-                h.await.unwrap();
-            }
-            log.take()
-        })
-        .unwrap();
+    let log = Sim::new(0).run(yielders("abc", 3)).unwrap();
     assert_eq!(log, "abcabcabc");
 }
 

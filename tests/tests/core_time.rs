@@ -236,3 +236,35 @@ fn instants_do_arithmetic_and_display_virtual_time() {
 fn sleeping_outside_a_simulation_panics_with_a_helpful_message() {
     drop(time::sleep(Duration::from_secs(1)));
 }
+
+#[test]
+fn a_tie_between_the_deadline_and_the_inner_future_goes_to_the_deadline() {
+    // asyncio: `wait_for(sleep(1), timeout=1)` raises TimeoutError.
+    let r = Sim::new(0)
+        .run(async {
+            time::timeout(Duration::from_secs(1), async {
+                time::sleep(Duration::from_secs(1)).await;
+                "done"
+            })
+            .await
+        })
+        .unwrap();
+    assert!(r.is_err());
+}
+
+#[test]
+fn a_zero_timeout_fails_a_future_that_is_not_ready_at_once() {
+    // asyncio: `wait_for(coro_that_yields_once(), 0)` raises TimeoutError.
+    let (r, at) = Sim::new(0)
+        .run(async {
+            let r = time::wait_for(Duration::ZERO, async {
+                task::yield_now().await;
+                1
+            })
+            .await;
+            (r, time::now())
+        })
+        .unwrap();
+    assert!(r.is_err());
+    assert_eq!(at, time::Instant::ZERO);
+}

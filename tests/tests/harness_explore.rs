@@ -1,12 +1,12 @@
 //! Bounded exhaustive exploration of small scenarios.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
-use futures::lock::Mutex;
 use simloop::harness::{Explorer, Sweep};
 use simloop::{Sim, Strategy, task};
+use simloop_tests::programs::{self, locked_increments};
 
 /// Every way to interleave sequences of the given lengths, as sequences of
 /// (task, step) pairs.
@@ -125,32 +125,14 @@ fn the_run_budget_stops_the_search() {
     assert!(!e.complete);
 }
 
-/// Increments a counter across a yield, the second worker a step late.
+/// Increments a counter across a yield, the second worker a step late;
+/// `locked` holds a lock from each read to its write.
 async fn lost_update(locked: bool) {
-    let counter = Rc::new(Cell::new(0));
-    let lock = Rc::new(Mutex::new(()));
-    let tasks: Vec<_> = (0..2)
-        .map(|lead| {
-            let (counter, lock) = (counter.clone(), lock.clone());
-            task::spawn(async move {
-                for _ in 0..lead {
-                    task::yield_now().await;
-                }
-                let _guard = if locked {
-                    Some(lock.lock().await)
-                } else {
-                    None
-                };
-                let read = counter.get();
-                task::yield_now().await;
-                counter.set(read + 1);
-            })
-        })
-        .collect();
-    for t in tasks {
-        t.await.unwrap();
+    if locked {
+        assert_eq!(locked_increments([0, 1]).await, 2, "lost update");
+    } else {
+        programs::lost_update([0, 1]).await;
     }
-    assert_eq!(counter.get(), 2, "lost update");
 }
 
 #[test]

@@ -1,39 +1,21 @@
 //! `try_run_test`, the runner behind `#[simloop::test]`: environment
 //! overrides, the regressions file, shrinking and the replay command.
 
-use std::cell::Cell;
 use std::collections::BTreeMap;
-use std::rc::Rc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use simloop::Strategy;
 use simloop::harness::{
     EnvConfig, FailedTest, FoundBy, RegressionEntry, Regressions, TestFailure, TestSpec,
     try_run_test,
 };
-use simloop::{Strategy, task};
+use simloop_tests::programs;
 
 /// Worker 1 yields once before its read-yield-write: FIFO order passes, one
 /// deviation loses an update.
 async fn lost_update() {
-    let counter = Rc::new(Cell::new(0));
-    let tasks: Vec<_> = (0..2)
-        .map(|lead| {
-            let counter = counter.clone();
-            task::spawn(async move {
-                for _ in 0..lead {
-                    task::yield_now().await;
-                }
-                let read = counter.get();
-                task::yield_now().await;
-                counter.set(read + 1);
-            })
-        })
-        .collect();
-    for t in tasks {
-        t.await.unwrap();
-    }
-    assert_eq!(counter.get(), 2, "lost update");
+    programs::lost_update([0, 1]).await;
 }
 
 fn env(vars: &[(&str, &str)]) -> EnvConfig {

@@ -1,38 +1,12 @@
 //! Shrinking failing interleavings of small buggy programs to their minimal
 //! deviations from FIFO order.
 
-use std::cell::Cell;
 use std::rc::Rc;
 
 use futures::lock::Mutex;
 use simloop::harness::{Shrinker, Sweep, same_failure};
 use simloop::{Schedule, Sim, Strategy, task};
-
-/// Increments a shared counter non-atomically: read, yield, write back.
-/// Worker `i` first yields `lead[i]` times. Under FIFO order the staggered
-/// starts keep every read-modify-write apart; an update is lost when another
-/// worker runs between one worker's read and its write.
-async fn lost_update(lead: &'static [usize]) {
-    let counter = Rc::new(Cell::new(0));
-    let tasks: Vec<_> = lead
-        .iter()
-        .map(|&yields| {
-            let counter = counter.clone();
-            task::spawn(async move {
-                for _ in 0..yields {
-                    task::yield_now().await;
-                }
-                let read = counter.get();
-                task::yield_now().await;
-                counter.set(read + 1);
-            })
-        })
-        .collect();
-    for t in tasks {
-        t.await.unwrap();
-    }
-    assert_eq!(counter.get(), lead.len(), "lost update");
-}
+use simloop_tests::programs::lost_update;
 
 /// Two tasks take two locks in opposite orders, the second one a step later:
 /// FIFO order lets the first finish before the second starts, other orders
@@ -114,8 +88,8 @@ where
 
 #[test]
 fn a_lost_update_shrinks_to_one_deviation() {
-    fifo_passes(lost_update(&[0, 1]));
-    for (seed, before, after) in sweep_and_shrink(|| lost_update(&[0, 1]), 64, "panic") {
+    fifo_passes(lost_update([0, 1]));
+    for (seed, before, after) in sweep_and_shrink(|| lost_update([0, 1]), 64, "panic") {
         assert_eq!(
             after, 1,
             "seed {seed}: {before} deviations shrank to {after}"
@@ -125,8 +99,8 @@ fn a_lost_update_shrinks_to_one_deviation() {
 
 #[test]
 fn a_lost_update_among_many_workers_shrinks_to_one_deviation() {
-    fifo_passes(lost_update(&[0, 1, 2, 3, 4, 5]));
-    let shrunk = sweep_and_shrink(|| lost_update(&[0, 1, 2, 3, 4, 5]), 64, "panic");
+    fifo_passes(lost_update([0, 1, 2, 3, 4, 5]));
+    let shrunk = sweep_and_shrink(|| lost_update([0, 1, 2, 3, 4, 5]), 64, "panic");
     assert!(
         shrunk.iter().any(|&(_, before, _)| before > 5),
         "random runs deviate often: {shrunk:?}"
@@ -143,8 +117,8 @@ fn a_lost_update_among_many_workers_shrinks_to_one_deviation() {
 fn a_bug_that_needs_two_deviations_keeps_exactly_two() {
     // The second worker must run twice in a row, twice, to read before the
     // first one writes.
-    fifo_passes(lost_update(&[0, 2]));
-    for (seed, before, after) in sweep_and_shrink(|| lost_update(&[0, 2]), 64, "panic") {
+    fifo_passes(lost_update([0, 2]));
+    for (seed, before, after) in sweep_and_shrink(|| lost_update([0, 2]), 64, "panic") {
         assert_eq!(
             after, 2,
             "seed {seed}: {before} deviations shrank to {after}"
@@ -167,11 +141,11 @@ fn a_lock_order_deadlock_shrinks_to_one_deviation() {
 fn a_failure_under_fifo_order_shrinks_to_no_deviation() {
     // Without the stagger, FIFO order itself loses the update.
     let sim = Sim::builder().seed(3).strategy(Strategy::Random).build();
-    let failed = sim.run_recorded(lost_update(&[0, 0, 0])).unwrap_err();
+    let failed = sim.run_recorded(lost_update([0, 0, 0])).unwrap_err();
     assert!(failed.schedule.deviations() > 0);
     let shrunk = Shrinker::new()
         .shrink(&sim, &failed.error, &failed.schedule, |_| {
-            lost_update(&[0, 0, 0])
+            lost_update([0, 0, 0])
         })
         .unwrap();
     assert_eq!(shrunk.deviations(), 0);
@@ -184,7 +158,7 @@ fn a_failure_under_fifo_order_shrinks_to_no_deviation() {
 
 #[test]
 fn the_shrink_budget_bounds_the_replays() {
-    let scenario = || lost_update(&[0, 1, 2, 3, 4, 5]);
+    let scenario = || lost_update([0, 1, 2, 3, 4, 5]);
     let (sim, failed) = (0..64)
         .map(|seed| Sim::builder().seed(seed).strategy(Strategy::Random).build())
         .find_map(|sim| {

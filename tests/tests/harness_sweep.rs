@@ -1,35 +1,16 @@
 //! Sweeps: parallel runs across seeds, merged into a report that does not
 //! depend on the number of threads.
 
-use std::cell::Cell;
-use std::rc::Rc;
 use std::time::Duration;
 
 use simloop::harness::{Shard, Sweep, SweepReport};
 use simloop::{Sim, Strategy, rand, task, time};
+use simloop_tests::programs::lost_update;
 
 /// Three workers increment a counter across a yield after a random number of
 /// leading yields (drawn from the seed): some seeds lose an update.
 async fn racy_counter() {
-    let counter = Rc::new(Cell::new(0));
-    let tasks: Vec<_> = (0..3)
-        .map(|_| {
-            let lead = rand::range(0..3u32);
-            let counter = counter.clone();
-            task::spawn(async move {
-                for _ in 0..lead {
-                    task::yield_now().await;
-                }
-                let read = counter.get();
-                task::yield_now().await;
-                counter.set(read + 1);
-            })
-        })
-        .collect();
-    for t in tasks {
-        t.await.unwrap();
-    }
-    assert_eq!(counter.get(), 3, "lost update");
+    lost_update((0..3).map(|_| rand::range(0..3u32) as usize)).await;
 }
 
 /// The seeds among `seeds` that fail when run one by one.

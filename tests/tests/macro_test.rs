@@ -1,10 +1,9 @@
 //! `#[simloop::test]` on passing and failing scenarios.
 
-use std::cell::Cell;
-use std::rc::Rc;
 use std::time::Duration;
 
 use simloop::{rand, task, time};
+use simloop_tests::programs;
 
 #[simloop::test(seeds = 20)]
 async fn concurrent_sleeps_take_the_longest_one() {
@@ -42,24 +41,7 @@ async fn an_err_fails_the_test() -> Result<(), &'static str> {
 /// Worker 1 yields once before its read-yield-write, so FIFO order passes
 /// and one deviation loses an update.
 async fn lost_update() {
-    let counter = Rc::new(Cell::new(0));
-    let tasks: Vec<_> = (0..2)
-        .map(|lead| {
-            let counter = counter.clone();
-            task::spawn(async move {
-                for _ in 0..lead {
-                    task::yield_now().await;
-                }
-                let read = counter.get();
-                task::yield_now().await;
-                counter.set(read + 1);
-            })
-        })
-        .collect();
-    for t in tasks {
-        t.await.unwrap();
-    }
-    assert_eq!(counter.get(), 2, "lost update");
+    programs::lost_update([0, 1]).await;
 }
 
 #[simloop::test(seeds = 64, regressions = false)]

@@ -1,62 +1,16 @@
 //! proptest over interleavings: a lost update is found and shrunk to a
 //! schedule of one or two deviations from FIFO order; with a lock, the
 //! property holds under every generated schedule.
-
-use std::cell::Cell;
-use std::rc::Rc;
+//!
+//! The programs stagger their tasks (task `i` first yields `i` times, leads
+//! `0..n`), so that FIFO order passes and only other interleavings lose
+//! updates.
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed, TestError, TestRunner};
 use simloop::proptest::{replaying, run_with_schedule, schedules, seeds, sim_with};
 use simloop::{Schedule, Sim, Strategy as Interleaving, task};
-
-/// `n` tasks each read a shared counter, yield, and write back the value
-/// read plus one. Task `i` first yields `i` times, which staggers the tasks
-/// so that in FIFO order each reads after the previous one wrote: FIFO
-/// passes, and only other interleavings lose updates.
-async fn racy_increments(n: usize) -> usize {
-    let counter = Rc::new(Cell::new(0));
-    let tasks: Vec<_> = (0..n)
-        .map(|i| {
-            let counter = Rc::clone(&counter);
-            task::spawn(async move {
-                for _ in 0..i {
-                    task::yield_now().await;
-                }
-                let read = counter.get();
-                task::yield_now().await;
-                counter.set(read + 1);
-            })
-        })
-        .collect();
-    for t in tasks {
-        t.await.unwrap();
-    }
-    counter.get()
-}
-
-/// The same tasks, holding a lock from the read to the write.
-async fn locked_increments(n: usize) -> usize {
-    let counter = Rc::new(futures::lock::Mutex::new(0));
-    let tasks: Vec<_> = (0..n)
-        .map(|i| {
-            let counter = Rc::clone(&counter);
-            task::spawn(async move {
-                for _ in 0..i {
-                    task::yield_now().await;
-                }
-                let mut guard = counter.lock().await;
-                let read = *guard;
-                task::yield_now().await;
-                *guard = read + 1;
-            })
-        })
-        .collect();
-    for t in tasks {
-        t.await.unwrap();
-    }
-    *counter.lock().await
-}
+use simloop_tests::programs::{locked_increments, racy_increments};
 
 /// A runner with a fixed seed and no regression files, so the test does the
 /// same thing on every run.
@@ -72,14 +26,14 @@ fn runner(cases: u32) -> TestRunner {
 #[test]
 fn fifo_order_does_not_lose_the_update() {
     for n in 2..6 {
-        assert_eq!(Sim::new(0).run(racy_increments(n)).unwrap(), n);
+        assert_eq!(Sim::new(0).run(racy_increments(0..n)).unwrap(), n);
     }
 }
 
 #[test]
 fn proptest_finds_the_lost_update_and_shrinks_it_to_few_deviations() {
     let result = runner(64).run(&schedules(24), |schedule| {
-        let counter = run_with_schedule(schedule, racy_increments(2)).unwrap();
+        let counter = run_with_schedule(schedule, racy_increments(0..2)).unwrap();
         prop_assert_eq!(counter, 2);
         Ok(())
     });
@@ -98,11 +52,11 @@ fn proptest_finds_the_lost_update_and_shrinks_it_to_few_deviations() {
     // The shrunk schedule reproduces the failure, and so does its text form
     // (what a user copies from the failure message).
     assert_eq!(
-        run_with_schedule(schedule.clone(), racy_increments(2)).unwrap(),
+        run_with_schedule(schedule.clone(), racy_increments(0..2)).unwrap(),
         1
     );
     let text: Schedule = schedule.to_string().parse().unwrap();
-    assert_eq!(run_with_schedule(text, racy_increments(2)).unwrap(), 1);
+    assert_eq!(run_with_schedule(text, racy_increments(0..2)).unwrap(), 1);
 }
 
 #[test]
@@ -112,7 +66,7 @@ fn parameters_and_schedule_shrink_together() {
     // then the schedule shrinks for the final `n`.
     let strategy = (2..6usize, schedules(24));
     let result = runner(64).run(&strategy, |(n, schedule)| {
-        let counter = run_with_schedule(schedule, racy_increments(n)).unwrap();
+        let counter = run_with_schedule(schedule, racy_increments(0..n)).unwrap();
         prop_assert_eq!(counter, n);
         Ok(())
     });
@@ -125,7 +79,7 @@ fn parameters_and_schedule_shrink_together() {
         (1..=2).contains(&deviations),
         "n = {n}: shrunk schedule {schedule} has {deviations} deviation(s)"
     );
-    assert!(run_with_schedule(schedule, racy_increments(n)).unwrap() < n);
+    assert!(run_with_schedule(schedule, racy_increments(0..n)).unwrap() < n);
 }
 
 #[test]
@@ -161,7 +115,7 @@ proptest! {
 
     #[test]
     fn a_lock_keeps_every_update(schedule in schedules(32), n in 2..6usize) {
-        let counter = run_with_schedule(schedule, locked_increments(n)).unwrap();
+        let counter = run_with_schedule(schedule, locked_increments(0..n)).unwrap();
         prop_assert_eq!(counter, n);
     }
 
@@ -170,7 +124,7 @@ proptest! {
         let Interleaving::Replay(schedule) = sim.strategy().clone() else {
             panic!("sim_with must replay its schedule");
         };
-        let report = sim.run_report(racy_increments(2)).unwrap();
+        let report = sim.run_report(racy_increments(0..2)).unwrap();
         // The run followed the generated schedule as far as it offered
         // choices (indices wrap around the number of options).
         for (made, asked) in report.schedule.choices().iter().zip(schedule.choices()) {
@@ -181,7 +135,7 @@ proptest! {
     #[test]
     fn seeds_vary_the_random_strategy_not_the_outcome(seed in seeds()) {
         let sim = Sim::builder().seed(seed).strategy(Interleaving::Random).build();
-        let counter = sim.run(locked_increments(3)).unwrap();
+        let counter = sim.run(locked_increments(0..3)).unwrap();
         prop_assert_eq!(counter, 3);
     }
 }

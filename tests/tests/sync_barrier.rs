@@ -1,19 +1,13 @@
 //! `simloop::sync::Barrier`: asyncio's `Barrier` (3.11) rounds, indices,
 //! cancellation, abort and reset.
 
-use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
 use futures::FutureExt;
 use simloop::sync::{Barrier, BrokenBarrier};
 use simloop::{Sim, task, time};
-
-fn now_ms() -> u64 {
-    time::now().since_start().as_millis() as u64
-}
-
-type Log = Rc<RefCell<Vec<String>>>;
+use simloop_tests::log::{Log, now_ms};
 
 fn party(b: &Barrier, log: &Log, name: String, delay_ms: u64) -> task::JoinHandle<()> {
     let (b, log) = (b.clone(), log.clone());

@@ -5,13 +5,10 @@ use std::time::Duration;
 
 use futures::FutureExt;
 use proptest::prelude::*;
-use proptest::strategy::Strategy as _;
 use simloop::sync::{SendError, TryRecvError, TrySendError, channel, unbounded_channel};
-use simloop::{Sim, Strategy, task, time};
-
-fn now_ms() -> u64 {
-    time::now().since_start().as_millis() as u64
-}
+use simloop::{Sim, task, time};
+use simloop_tests::log::now_ms;
+use simloop_tests::sims::sims;
 
 #[test]
 fn a_bounded_channel_makes_senders_wait_for_room() {
@@ -156,14 +153,6 @@ fn channel_ends_are_send() {
     check::<simloop::sync::Receiver<String>>();
 }
 
-fn strategies() -> impl proptest::strategy::Strategy<Value = Strategy> {
-    prop_oneof![
-        Just(Strategy::Fifo),
-        Just(Strategy::Random),
-        (1u32..4).prop_map(|depth| Strategy::Pct { depth }),
-    ]
-}
-
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
@@ -172,12 +161,11 @@ proptest! {
     /// in each sender's order, and the channel ends closed.
     #[test]
     fn every_sent_message_arrives_once_in_order(
-        seed in any::<u64>(),
-        strategy in strategies(),
+        sim in sims(),
         capacity in 1usize..3,
         cancel_at in proptest::option::of(0u64..40),
     ) {
-        let (sent, received) = Sim::builder().seed(seed).strategy(strategy).build().run(async move {
+        let (sent, received) = sim.run(async move {
             let (tx, rx) = channel(capacity);
             let sent = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
             let senders: Vec<_> = (0..3u32).map(|s| {

@@ -1,22 +1,16 @@
 //! `simloop::sync::Condition`: asyncio's semantics (notify, lock
 //! re-acquisition order), `wait_for`, and cancellation.
 
-use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
 use simloop::sync::{Condition, Lock, Mutex};
 use simloop::{Sim, SimError, task, time};
+use simloop_tests::log::{Log, now_ms};
 
 fn secs(n: u64) -> Duration {
     Duration::from_secs(n)
 }
-
-fn now_ms() -> u64 {
-    time::now().since_start().as_millis() as u64
-}
-
-type Log = Rc<RefCell<Vec<String>>>;
 
 #[test]
 fn notified_waiters_retake_the_lock_one_at_a_time_as_in_asyncio() {

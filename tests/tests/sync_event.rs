@@ -7,10 +7,7 @@ use std::time::Duration;
 use futures::FutureExt;
 use simloop::sync::Event;
 use simloop::{Sim, task, time};
-
-fn now_ms() -> u64 {
-    time::now().since_start().as_millis() as u64
-}
+use simloop_tests::log::now_ms;
 
 #[test]
 fn set_wakes_every_waiter_even_if_cleared_before_they_run() {

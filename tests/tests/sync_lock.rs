@@ -1,25 +1,21 @@
 //! `simloop::sync::{Mutex, Lock}`: asyncio's `Lock` semantics, fairness,
 //! cancellation and mutual exclusion under every strategy.
 
-use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::Duration;
 
 use futures::FutureExt;
 use proptest::prelude::*;
-use proptest::strategy::Strategy as _;
 use simloop::sync::{Lock, Mutex, TryLockError};
-use simloop::{Sim, SimError, Strategy, task, time};
+use simloop::{Sim, SimError, task, time};
+use simloop_tests::cancel::abort_then_join;
+use simloop_tests::log::{Log, now_ms};
+use simloop_tests::occupancy::Occupancy;
+use simloop_tests::sims::sims;
 
 fn secs(n: u64) -> Duration {
     Duration::from_secs(n)
 }
-
-fn now_ms() -> u64 {
-    time::now().since_start().as_millis() as u64
-}
-
-type Log = Rc<RefCell<Vec<String>>>;
 
 fn worker(lock: &Lock, log: &Log, name: &'static str, hold: u64) -> task::JoinHandle<()> {
     let (lock, log) = (lock.clone(), log.clone());
@@ -225,90 +221,44 @@ fn locks_are_send_and_sync() {
     send::<simloop::sync::MutexGuard<Vec<String>>>();
 }
 
-/// Counts a task in a critical section until dropped.
-struct Inside(Rc<Cell<usize>>);
-
-impl Inside {
-    fn enter(count: &Rc<Cell<usize>>) -> Inside {
-        count.set(count.get() + 1);
-        Inside(count.clone())
-    }
-}
-
-impl Drop for Inside {
-    fn drop(&mut self) {
-        self.0.set(self.0.get() - 1);
-    }
-}
-
 /// Tasks take the lock, sometimes under a timeout, while others are
 /// cancelled at arbitrary instants. Returns (the largest number of holders
 /// seen at once, entries into the critical section, whether the lock is free
 /// at the end).
-fn contend(seed: u64, strategy: Strategy, cancels: Vec<(usize, u64)>) -> (usize, usize, bool) {
-    Sim::builder()
-        .seed(seed)
-        .strategy(strategy)
-        .build()
-        .run(async move {
-            let lock = Mutex::new(0usize);
-            let inside = Rc::new(Cell::new(0usize));
-            let max_inside = Rc::new(Cell::new(0usize));
-            let entries = Rc::new(Cell::new(0usize));
-            let tasks: Vec<_> = (0..6)
-                .map(|i| {
-                    let (lock, inside, max_inside, entries) = (
-                        lock.clone(),
-                        inside.clone(),
-                        max_inside.clone(),
-                        entries.clone(),
-                    );
-                    task::spawn(async move {
-                        for _ in 0..4 {
-                            let patience = Duration::from_millis(simloop::rand::range(1..40u64));
-                            let guard = if i % 2 == 0 {
-                                lock.lock().await
-                            } else {
-                                match time::timeout(patience, lock.lock()).await {
-                                    Ok(g) => g,
-                                    Err(_) => continue,
-                                }
-                            };
-                            // Counted out on drop, even if the task is
-                            // cancelled inside the critical section.
-                            let token = Inside::enter(&inside);
-                            max_inside.set(max_inside.get().max(inside.get()));
-                            entries.set(entries.get() + 1);
-                            time::sleep(Duration::from_millis(simloop::rand::range(0..10u64)))
-                                .await;
-                            drop(token);
-                            drop(guard);
-                            task::yield_now().await;
-                        }
-                    })
+fn contend(sim: Sim, cancels: Vec<(usize, u64)>) -> (usize, usize, bool) {
+    sim.run(async move {
+        let lock = Mutex::new(0usize);
+        let section = Occupancy::new();
+        let tasks: Vec<_> = (0..6)
+            .map(|i| {
+                let (lock, section) = (lock.clone(), section.clone());
+                task::spawn(async move {
+                    for _ in 0..4 {
+                        let patience = Duration::from_millis(simloop::rand::range(1..40u64));
+                        let guard = if i % 2 == 0 {
+                            lock.lock().await
+                        } else {
+                            match time::timeout(patience, lock.lock()).await {
+                                Ok(g) => g,
+                                Err(_) => continue,
+                            }
+                        };
+                        // Counted out on drop, even if the task is
+                        // cancelled inside the critical section.
+                        let token = section.enter();
+                        time::sleep(Duration::from_millis(simloop::rand::range(0..10u64))).await;
+                        drop(token);
+                        drop(guard);
+                        task::yield_now().await;
+                    }
                 })
-                .collect();
-            for (victim, at) in cancels {
-                time::sleep(Duration::from_millis(at)).await;
-                tasks[victim].abort();
-            }
-            for t in tasks {
-                if let Err(e) = t.await {
-                    assert!(e.is_cancelled(), "{e}");
-                }
-            }
-            let free = lock.try_lock().is_ok();
-            (max_inside.get(), entries.get(), free)
-        })
-        .unwrap()
-}
-
-fn strategies() -> impl proptest::strategy::Strategy<Value = Strategy> {
-    prop_oneof![
-        Just(Strategy::Fifo),
-        Just(Strategy::Random),
-        (1u32..4).prop_map(|depth| Strategy::Pct { depth }),
-    ]
+            })
+            .collect();
+        abort_then_join(tasks, cancels).await;
+        let free = lock.try_lock().is_ok();
+        (section.most(), section.entries(), free)
+    })
+    .unwrap()
 }
 
 proptest! {
@@ -318,11 +268,10 @@ proptest! {
     /// interleaving, timeouts and cancellations; the lock ends free.
     #[test]
     fn a_lock_is_held_by_one_task_at_a_time(
-        seed in any::<u64>(),
-        strategy in strategies(),
+        sim in sims(),
         cancels in proptest::collection::vec((0usize..6, 0u64..30), 0..4),
     ) {
-        let (max_inside, entries, free) = contend(seed, strategy, cancels);
+        let (max_inside, entries, free) = contend(sim, cancels);
         prop_assert!(max_inside <= 1);
         prop_assert!(entries > 0);
         prop_assert!(free);

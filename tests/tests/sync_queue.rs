@@ -7,20 +7,15 @@ use std::time::Duration;
 
 use futures::FutureExt;
 use proptest::prelude::*;
-use proptest::strategy::Strategy as _;
 use simloop::sync::queue::{PutError, ShutDown, TaskDoneError, TryGetError, TryPutError};
 use simloop::sync::{LifoQueue, PriorityQueue, Queue};
-use simloop::{Sim, SimError, Strategy, task, time};
+use simloop::{Sim, SimError, task, time};
+use simloop_tests::log::{Log, now_ms};
+use simloop_tests::sims::sims;
 
 fn secs(n: u64) -> Duration {
     Duration::from_secs(n)
 }
-
-fn now_ms() -> u64 {
-    time::now().since_start().as_millis() as u64
-}
-
-type Log = Rc<RefCell<Vec<String>>>;
 
 fn log(log: &Log, line: impl Into<String>) {
     log.borrow_mut().push(line.into());
@@ -623,13 +618,7 @@ fn queues_are_send_and_sync() {
 /// (possibly after being woken for an item they have not taken yet).
 /// Returns (items put, items handled, items left in the queue, whether join
 /// returned before the last task_done).
-fn pipeline(
-    seed: u64,
-    strategy: Strategy,
-    maxsize: usize,
-    cancel: Vec<u64>,
-) -> (Vec<u32>, Vec<u32>, usize, bool) {
-    let sim = Sim::builder().seed(seed).strategy(strategy).build();
+fn pipeline(sim: Sim, maxsize: usize, cancel: Vec<u64>) -> (Vec<u32>, Vec<u32>, usize, bool) {
     sim.run(async move {
         let q = Queue::with_capacity(maxsize);
         let handled: Rc<RefCell<Vec<u32>>> = Rc::default();
@@ -702,64 +691,51 @@ fn pipeline(
 /// was cancelled, items left in the queue once the instant settled), and
 /// the totals put, received and left.
 fn wake_ups(
-    seed: u64,
-    strategy: Strategy,
+    sim: Sim,
     cancels: Vec<Option<u8>>,
 ) -> (Vec<(usize, bool, usize)>, usize, usize, usize) {
-    Sim::builder()
-        .seed(seed)
-        .strategy(strategy)
-        .build()
-        .run(async move {
-            let q = Queue::new();
-            let getters: Vec<_> = (0..6)
-                .map(|_| {
-                    let q = q.clone();
-                    task::spawn(async move { q.get().await.unwrap() })
-                })
+    sim.run(async move {
+        let q = Queue::new();
+        let getters: Vec<_> = (0..6)
+            .map(|_| {
+                let q = q.clone();
+                task::spawn(async move { q.get().await.unwrap() })
+            })
+            .collect();
+        let mut cancelled = vec![false; getters.len()];
+        time::sleep(Duration::from_millis(1)).await;
+        let mut rounds = Vec::new();
+        let mut put = 0;
+        for (round, cancel) in cancels.into_iter().enumerate() {
+            let waiting: Vec<usize> = (0..getters.len())
+                .filter(|&i| !cancelled[i] && !getters[i].is_finished())
                 .collect();
-            let mut cancelled = vec![false; getters.len()];
+            q.try_put(round).unwrap();
+            put += 1;
+            let victim = cancel.filter(|_| !waiting.is_empty()).map(|pick| {
+                // The first waiter is the one the put woke.
+                waiting[usize::from(pick) % waiting.len()]
+            });
+            if let Some(v) = victim {
+                getters[v].abort();
+                cancelled[v] = true;
+            }
             time::sleep(Duration::from_millis(1)).await;
-            let mut rounds = Vec::new();
-            let mut put = 0;
-            for (round, cancel) in cancels.into_iter().enumerate() {
-                let waiting: Vec<usize> = (0..getters.len())
-                    .filter(|&i| !cancelled[i] && !getters[i].is_finished())
-                    .collect();
-                q.try_put(round).unwrap();
-                put += 1;
-                let victim = cancel.filter(|_| !waiting.is_empty()).map(|pick| {
-                    // The first waiter is the one the put woke.
-                    waiting[usize::from(pick) % waiting.len()]
-                });
-                if let Some(v) = victim {
-                    getters[v].abort();
-                    cancelled[v] = true;
-                }
-                time::sleep(Duration::from_millis(1)).await;
-                rounds.push((waiting.len(), victim.is_some(), q.len()));
+            rounds.push((waiting.len(), victim.is_some(), q.len()));
+        }
+        let mut received = 0;
+        for g in getters {
+            // The getters still waiting (and the cancelled ones) end
+            // cancelled; the others received an item.
+            g.abort();
+            match g.await {
+                Ok(_) => received += 1,
+                Err(e) => assert!(e.is_cancelled(), "{e}"),
             }
-            let mut received = 0;
-            for g in getters {
-                // The getters still waiting (and the cancelled ones) end
-                // cancelled; the others received an item.
-                g.abort();
-                match g.await {
-                    Ok(_) => received += 1,
-                    Err(e) => assert!(e.is_cancelled(), "{e}"),
-                }
-            }
-            (rounds, put, received, q.len())
-        })
-        .unwrap()
-}
-
-fn strategies() -> impl proptest::strategy::Strategy<Value = Strategy> {
-    prop_oneof![
-        Just(Strategy::Fifo),
-        Just(Strategy::Random),
-        (1u32..4).prop_map(|depth| Strategy::Pct { depth }),
-    ]
+        }
+        (rounds, put, received, q.len())
+    })
+    .unwrap()
 }
 
 proptest! {
@@ -769,12 +745,11 @@ proptest! {
     /// returns only once every item is marked done.
     #[test]
     fn queue_conserves_items_and_join_waits_for_the_last_task_done(
-        seed in any::<u64>(),
-        strategy in strategies(),
+        sim in sims(),
         maxsize in 0usize..4,
         cancel in proptest::collection::vec(0u64..60, 2),
     ) {
-        let (put, handled, left, early) = pipeline(seed, strategy, maxsize, cancel);
+        let (put, handled, left, early) = pipeline(sim, maxsize, cancel);
         prop_assert_eq!(put.len(), 15);
         prop_assert_eq!(&handled, &put);
         prop_assert_eq!(left, 0);
@@ -791,11 +766,10 @@ proptest! {
     /// lost or duplicated.
     #[test]
     fn a_cancelled_getter_never_strands_an_item(
-        seed in any::<u64>(),
-        strategy in strategies(),
+        sim in sims(),
         cancels in proptest::collection::vec(proptest::option::of(0u8..6), 1..8),
     ) {
-        let (rounds, put, received, left) = wake_ups(seed, strategy, cancels);
+        let (rounds, put, received, left) = wake_ups(sim, cancels);
         let mut stranded = 0;
         for (waiting, cancelled_one, len) in rounds {
             let live = waiting - usize::from(cancelled_one);

@@ -1,25 +1,21 @@
 //! `simloop::sync::{Semaphore, BoundedSemaphore}`: asyncio's semantics,
 //! hand-off fairness, cancellation and the permit invariant.
 
-use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::Duration;
 
 use futures::FutureExt;
 use proptest::prelude::*;
-use proptest::strategy::Strategy as _;
 use simloop::sync::{BoundedSemaphore, OverRelease, Semaphore, TryAcquireError};
-use simloop::{Sim, SimError, Strategy, task, time};
+use simloop::{Sim, SimError, task, time};
+use simloop_tests::cancel::abort_then_join;
+use simloop_tests::log::{Log, now_ms};
+use simloop_tests::occupancy::Occupancy;
+use simloop_tests::sims::sims;
 
 fn secs(n: u64) -> Duration {
     Duration::from_secs(n)
 }
-
-fn now_ms() -> u64 {
-    time::now().since_start().as_millis() as u64
-}
-
-type Log = Rc<RefCell<Vec<String>>>;
 
 fn worker(sem: &Semaphore, log: &Log, name: String, hold: u64) -> task::JoinHandle<()> {
     let (sem, log) = (sem.clone(), log.clone());
@@ -277,83 +273,41 @@ fn semaphores_are_send_and_sync() {
 /// Many tasks take permits (some under timeouts) while some are cancelled.
 /// Returns (permits, the largest number of holders seen, the free permits
 /// at the end, entries).
-fn contend(
-    seed: u64,
-    strategy: Strategy,
-    permits: usize,
-    cancels: Vec<(usize, u64)>,
-) -> (usize, usize, usize, usize) {
-    Sim::builder()
-        .seed(seed)
-        .strategy(strategy)
-        .build()
-        .run(async move {
-            let sem = Semaphore::new(permits);
-            let holders = Rc::new(Cell::new(0usize));
-            let max = Rc::new(Cell::new(0usize));
-            let entries = Rc::new(Cell::new(0usize));
-            let tasks: Vec<_> = (0..8)
-                .map(|i| {
-                    let (sem, holders, max, entries) =
-                        (sem.clone(), holders.clone(), max.clone(), entries.clone());
-                    task::spawn(async move {
-                        for _ in 0..3 {
-                            let patience = Duration::from_millis(simloop::rand::range(1..30u64));
-                            let permit = if i % 3 == 0 {
-                                match time::timeout(patience, sem.acquire()).await {
-                                    Ok(p) => p,
-                                    Err(_) => continue,
-                                }
-                            } else {
-                                sem.acquire().await
-                            };
-                            let token = Holder::enter(&holders);
-                            max.set(max.get().max(holders.get()));
-                            entries.set(entries.get() + 1);
-                            time::sleep(Duration::from_millis(simloop::rand::range(0..10u64)))
-                                .await;
-                            drop(token);
-                            drop(permit);
-                        }
-                    })
+fn contend(sim: Sim, permits: usize, cancels: Vec<(usize, u64)>) -> (usize, usize, usize, usize) {
+    sim.run(async move {
+        let sem = Semaphore::new(permits);
+        let holders = Occupancy::new();
+        let tasks: Vec<_> = (0..8)
+            .map(|i| {
+                let (sem, holders) = (sem.clone(), holders.clone());
+                task::spawn(async move {
+                    for _ in 0..3 {
+                        let patience = Duration::from_millis(simloop::rand::range(1..30u64));
+                        let permit = if i % 3 == 0 {
+                            match time::timeout(patience, sem.acquire()).await {
+                                Ok(p) => p,
+                                Err(_) => continue,
+                            }
+                        } else {
+                            sem.acquire().await
+                        };
+                        let token = holders.enter();
+                        time::sleep(Duration::from_millis(simloop::rand::range(0..10u64))).await;
+                        drop(token);
+                        drop(permit);
+                    }
                 })
-                .collect();
-            for (victim, at) in cancels {
-                time::sleep(Duration::from_millis(at)).await;
-                tasks[victim].abort();
-            }
-            for t in tasks {
-                if let Err(e) = t.await {
-                    assert!(e.is_cancelled(), "{e}");
-                }
-            }
-            (permits, max.get(), sem.available_permits(), entries.get())
-        })
-        .unwrap()
-}
-
-/// Counts a permit holder until dropped (also when its task is cancelled).
-struct Holder(Rc<Cell<usize>>);
-
-impl Holder {
-    fn enter(count: &Rc<Cell<usize>>) -> Holder {
-        count.set(count.get() + 1);
-        Holder(count.clone())
-    }
-}
-
-impl Drop for Holder {
-    fn drop(&mut self) {
-        self.0.set(self.0.get() - 1);
-    }
-}
-
-fn strategies() -> impl proptest::strategy::Strategy<Value = Strategy> {
-    prop_oneof![
-        Just(Strategy::Fifo),
-        Just(Strategy::Random),
-        (1u32..4).prop_map(|depth| Strategy::Pct { depth }),
-    ]
+            })
+            .collect();
+        abort_then_join(tasks, cancels).await;
+        (
+            permits,
+            holders.most(),
+            sem.available_permits(),
+            holders.entries(),
+        )
+    })
+    .unwrap()
 }
 
 proptest! {
@@ -362,12 +316,11 @@ proptest! {
     /// Never more holders than permits; every permit comes back.
     #[test]
     fn a_semaphore_never_grants_more_than_its_permits(
-        seed in any::<u64>(),
-        strategy in strategies(),
+        sim in sims(),
         permits in 1usize..4,
         cancels in proptest::collection::vec((0usize..8, 0u64..25), 0..4),
     ) {
-        let (permits, max, free, entries) = contend(seed, strategy, permits, cancels);
+        let (permits, max, free, entries) = contend(sim, permits, cancels);
         prop_assert!(max <= permits);
         prop_assert!(entries > 0);
         prop_assert_eq!(free, permits);

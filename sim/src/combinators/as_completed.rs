@@ -9,7 +9,7 @@ use futures::Stream;
 
 use super::hop::Hop;
 use super::set::TaskSet;
-use crate::task::{self, JoinError, WaitReason};
+use crate::task::JoinError;
 
 /// Runs every future as its own task and yields their outputs in the order
 /// the tasks finish: asyncio's `as_completed`.
@@ -105,9 +105,7 @@ impl<T: 'static> AsCompleted<T> {
             Poll::Ready(item) => self.hop.deliver(item.map(|(_, result)| result), cx),
             Poll::Pending => {
                 self.hop.suspend();
-                task::wait_on(
-                    WaitReason::new("as_completed").on(format!("{} task(s)", self.set.remaining())),
-                );
+                self.set.wait_on("as_completed");
                 Poll::Pending
             }
         }

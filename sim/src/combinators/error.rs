@@ -47,6 +47,15 @@ impl<E> TaskError<E> {
     }
 }
 
+impl<E> TaskError<E> {
+    /// A task's ending as its value, or as the failure it counts as.
+    pub(crate) fn from_ending<T>(
+        ending: Result<Result<T, E>, JoinError>,
+    ) -> Result<T, TaskError<E>> {
+        ending.map_err(TaskError::Join)?.map_err(TaskError::Failed)
+    }
+}
+
 impl<E> From<JoinError> for TaskError<E> {
     fn from(e: JoinError) -> Self {
         TaskError::Join(e)

@@ -16,22 +16,99 @@ use std::task::{Context, Poll};
 use super::error::TaskError;
 use super::hop::Hop;
 use super::set::TaskSet;
-use crate::task::{self, JoinError, WaitReason};
+use super::slots::Slots;
+use crate::task::JoinError;
 
-fn spawn_all<T: 'static, I>(futures: I) -> TaskSet<T>
-where
-    I: IntoIterator,
-    I::Item: Future<Output = T> + 'static,
-{
-    let set = TaskSet::new();
-    for future in futures {
-        set.spawn(None, future);
-    }
-    set
+/// What [`Gather`], [`TryGather`] and [`JoinAll`] share: their tasks, the
+/// outcomes kept in argument order, and the output, delivered one
+/// scheduling point late if they waited for it (see [`Hop`]). Dropped
+/// before it has its output, it aborts every task still running.
+///
+/// `T` is the tasks' output, `R` an outcome kept, `O` the output.
+struct Collect<T: 'static, R, O> {
+    /// The combinator's name in wait reasons.
+    operation: &'static str,
+    set: TaskSet<T>,
+    kept: Slots<R>,
+    finished: bool,
+    hop: Hop<O>,
 }
 
-fn park<T: 'static>(operation: &'static str, set: &TaskSet<T>) {
-    task::wait_on(WaitReason::new(operation).on(format!("{} task(s)", set.remaining())));
+// Outcomes are never pinned.
+impl<T: 'static, R, O> Unpin for Collect<T, R, O> {}
+
+impl<T: 'static, R, O> Collect<T, R, O> {
+    /// Spawns every future as a task; they first run at the next scheduling
+    /// point, in argument order.
+    fn spawn<I>(operation: &'static str, futures: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: Future<Output = T> + 'static,
+    {
+        let set = TaskSet::new();
+        for future in futures {
+            set.spawn(None, future);
+        }
+        Collect {
+            operation,
+            set,
+            kept: Slots::new(),
+            finished: false,
+            hop: Hop::new(),
+        }
+    }
+
+    /// Takes the tasks' endings in completion order. `sort` turns each into
+    /// an outcome to keep, or into the output at once (`Err`), which leaves
+    /// the other tasks running, detached. Once every task has ended,
+    /// `complete` makes the output from the outcomes in argument order.
+    fn poll_collect(
+        &mut self,
+        cx: &mut Context<'_>,
+        mut sort: impl FnMut(Result<T, JoinError>) -> Result<R, O>,
+        complete: impl FnOnce(Vec<R>) -> O,
+    ) -> Poll<O> {
+        if let Some(output) = self.hop.take() {
+            return Poll::Ready(output);
+        }
+        loop {
+            let output = match self.set.poll_next(cx) {
+                Poll::Ready(Some((i, ending))) => match sort(ending) {
+                    Ok(outcome) => {
+                        self.kept.put(i, outcome);
+                        continue;
+                    }
+                    Err(output) => {
+                        self.set.detach();
+                        output
+                    }
+                },
+                Poll::Ready(None) => complete(self.kept.take_all()),
+                Poll::Pending => {
+                    self.hop.suspend();
+                    self.set.wait_on(self.operation);
+                    return Poll::Pending;
+                }
+            };
+            self.finished = true;
+            return self.hop.deliver(output, cx);
+        }
+    }
+
+    fn debug(&self, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct(name)
+            .field("tasks", &self.set.len())
+            .field("remaining", &self.set.remaining())
+            .finish()
+    }
+}
+
+impl<T: 'static, R, O> Drop for Collect<T, R, O> {
+    fn drop(&mut self) {
+        if !self.finished {
+            self.set.abort_all();
+        }
+    }
 }
 
 /// Runs every future as its own task and returns their outputs in argument
@@ -89,79 +166,31 @@ where
     I: IntoIterator,
     I::Item: Future + 'static,
 {
-    let set = spawn_all(futures);
     Gather {
-        results: (0..set.len()).map(|_| None).collect(),
-        set,
-        finished: false,
-        hop: Hop::new(),
+        inner: Collect::spawn("gather", futures),
     }
 }
 
 /// The future returned by [`gather`].
 #[must_use = "the tasks run anyway; await the Gather to get their results"]
 pub struct Gather<T: 'static> {
-    set: TaskSet<T>,
-    results: Vec<Option<T>>,
-    finished: bool,
-    hop: Hop<Result<Vec<T>, JoinError>>,
+    inner: Collect<T, T, Result<Vec<T>, JoinError>>,
 }
-
-// Results are never pinned.
-impl<T: 'static> Unpin for Gather<T> {}
 
 impl<T: 'static> Future for Gather<T> {
     type Output = Result<Vec<T>, JoinError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = &mut *self;
-        if let Some(output) = this.hop.take() {
-            return Poll::Ready(output);
-        }
-        loop {
-            match this.set.poll_next(cx) {
-                Poll::Ready(Some((i, Ok(value)))) => this.results[i] = Some(value),
-                Poll::Ready(Some((_, Err(error)))) => {
-                    this.finished = true;
-                    this.set.detach();
-                    return this.hop.deliver(Err(error), cx);
-                }
-                Poll::Ready(None) => {
-                    this.finished = true;
-                    return this.hop.deliver(Ok(take_all(&mut this.results)), cx);
-                }
-                Poll::Pending => {
-                    this.hop.suspend();
-                    park("gather", &this.set);
-                    return Poll::Pending;
-                }
-            }
-        }
-    }
-}
-
-impl<T: 'static> Drop for Gather<T> {
-    fn drop(&mut self) {
-        if !self.finished {
-            self.set.abort_all();
-        }
+        // A panic or cancellation is the output at once.
+        self.inner
+            .poll_collect(cx, |ending| ending.map_err(Err), Ok)
     }
 }
 
 impl<T: 'static> fmt::Debug for Gather<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Gather")
-            .field("tasks", &self.set.len())
-            .field("remaining", &self.set.remaining())
-            .finish()
+        self.inner.debug("Gather", f)
     }
-}
-
-fn take_all<T>(results: &mut Vec<Option<T>>) -> Vec<T> {
-    std::mem::take(results)
-        .into_iter()
-        .map(|r| r.expect("every task's result was collected"))
-        .collect()
 }
 
 /// [`gather`] for futures returning `Result`: the first failure in
@@ -197,73 +226,33 @@ where
     T: 'static,
     E: 'static,
 {
-    let set = spawn_all(futures);
     TryGather {
-        results: (0..set.len()).map(|_| None).collect(),
-        set,
-        finished: false,
-        hop: Hop::new(),
+        inner: Collect::spawn("try_gather", futures),
     }
 }
 
 /// The future returned by [`try_gather`].
 #[must_use = "the tasks run anyway; await the TryGather to get their results"]
 pub struct TryGather<T: 'static, E: 'static> {
-    set: TaskSet<Result<T, E>>,
-    results: Vec<Option<T>>,
-    finished: bool,
-    hop: Hop<Result<Vec<T>, TaskError<E>>>,
+    inner: Collect<Result<T, E>, T, TryGatherOutput<T, E>>,
 }
 
-impl<T: 'static, E: 'static> Unpin for TryGather<T, E> {}
+/// What a [`TryGather`] delivers.
+type TryGatherOutput<T, E> = Result<Vec<T>, TaskError<E>>;
 
 impl<T: 'static, E: 'static> Future for TryGather<T, E> {
     type Output = Result<Vec<T>, TaskError<E>>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = &mut *self;
-        if let Some(output) = this.hop.take() {
-            return Poll::Ready(output);
-        }
-        loop {
-            let error = match this.set.poll_next(cx) {
-                Poll::Ready(Some((i, Ok(Ok(value))))) => {
-                    this.results[i] = Some(value);
-                    continue;
-                }
-                Poll::Ready(Some((_, Ok(Err(e))))) => TaskError::Failed(e),
-                Poll::Ready(Some((_, Err(e)))) => TaskError::Join(e),
-                Poll::Ready(None) => {
-                    this.finished = true;
-                    return this.hop.deliver(Ok(take_all(&mut this.results)), cx);
-                }
-                Poll::Pending => {
-                    this.hop.suspend();
-                    park("try_gather", &this.set);
-                    return Poll::Pending;
-                }
-            };
-            this.finished = true;
-            this.set.detach();
-            return this.hop.deliver(Err(error), cx);
-        }
-    }
-}
-
-impl<T: 'static, E: 'static> Drop for TryGather<T, E> {
-    fn drop(&mut self) {
-        if !self.finished {
-            self.set.abort_all();
-        }
+        // An `Err`, a panic or a cancellation is the output at once.
+        self.inner
+            .poll_collect(cx, |ending| TaskError::from_ending(ending).map_err(Err), Ok)
     }
 }
 
 impl<T: 'static, E: 'static> fmt::Debug for TryGather<T, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TryGather")
-            .field("tasks", &self.set.len())
-            .field("remaining", &self.set.remaining())
-            .finish()
+        self.inner.debug("TryGather", f)
     }
 }
 
@@ -297,64 +286,28 @@ where
     I: IntoIterator,
     I::Item: Future + 'static,
 {
-    let set = spawn_all(futures);
     JoinAll {
-        results: (0..set.len()).map(|_| None).collect(),
-        set,
-        finished: false,
-        hop: Hop::new(),
+        inner: Collect::spawn("join_all", futures),
     }
 }
 
 /// The future returned by [`join_all`].
 #[must_use = "the tasks run anyway; await the JoinAll to get their results"]
 pub struct JoinAll<T: 'static> {
-    set: TaskSet<T>,
-    results: Vec<Option<Result<T, JoinError>>>,
-    finished: bool,
-    hop: Hop<Vec<Result<T, JoinError>>>,
+    inner: Collect<T, Result<T, JoinError>, Vec<Result<T, JoinError>>>,
 }
-
-impl<T: 'static> Unpin for JoinAll<T> {}
 
 impl<T: 'static> Future for JoinAll<T> {
     type Output = Vec<Result<T, JoinError>>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = &mut *self;
-        if let Some(output) = this.hop.take() {
-            return Poll::Ready(output);
-        }
-        loop {
-            match this.set.poll_next(cx) {
-                Poll::Ready(Some((i, outcome))) => this.results[i] = Some(outcome),
-                Poll::Ready(None) => {
-                    this.finished = true;
-                    return this.hop.deliver(take_all(&mut this.results), cx);
-                }
-                Poll::Pending => {
-                    this.hop.suspend();
-                    park("join_all", &this.set);
-                    return Poll::Pending;
-                }
-            }
-        }
-    }
-}
-
-impl<T: 'static> Drop for JoinAll<T> {
-    fn drop(&mut self) {
-        if !self.finished {
-            self.set.abort_all();
-        }
+        // Every ending is kept.
+        self.inner.poll_collect(cx, Ok, std::convert::identity)
     }
 }
 
 impl<T: 'static> fmt::Debug for JoinAll<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("JoinAll")
-            .field("tasks", &self.set.len())
-            .field("remaining", &self.set.remaining())
-            .finish()
+        self.inner.debug("JoinAll", f)
     }
 }

@@ -50,6 +50,7 @@ mod hop;
 mod select;
 mod set;
 mod shield;
+mod slots;
 mod task_group;
 mod wait;
 

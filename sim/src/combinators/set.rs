@@ -15,7 +15,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
-use crate::task::{self, JoinError, JoinHandle, TaskId};
+use crate::task::{self, JoinError, JoinHandle, TaskId, WaitReason};
 
 /// How a task of the set ended.
 enum Ending<T> {
@@ -105,6 +105,13 @@ impl<T: 'static> TaskSet<T> {
     /// task to stop.
     pub(crate) fn is_cancelling(&self) -> bool {
         self.shared.borrow().cancelling
+    }
+
+    /// Tells the simulation that the current task is about to wait on the
+    /// set's remaining tasks in `operation`: deadlock reports then say e.g.
+    /// `gather on "2 task(s)"`.
+    pub(crate) fn wait_on(&self, operation: &'static str) {
+        task::wait_on(WaitReason::new(operation).on(format!("{} task(s)", self.remaining())));
     }
 
     /// The next ending, in completion order, with the task's spawn index;

@@ -11,7 +11,8 @@ use std::task::{Context, Poll};
 use super::error::TaskError;
 use super::hop::Hop;
 use super::set::{TaskSet, WeakTaskSet};
-use crate::task::{self, TaskId, WaitReason};
+use super::slots::Slots;
+use crate::task::TaskId;
 
 /// A set of tasks that live and die together: asyncio's `TaskGroup`, or a
 /// join set.
@@ -146,7 +147,7 @@ impl<T: 'static, E: 'static> TaskGroup<T, E> {
     fn join_as(self, operation: &'static str) -> TaskGroupJoin<T, E> {
         TaskGroupJoin {
             group: self,
-            results: Vec::new(),
+            results: Slots::new(),
             error: None,
             operation,
             hop: Hop::new(),
@@ -238,7 +239,7 @@ impl<T: 'static, E: 'static> fmt::Debug for TaskGroupHandle<T, E> {
 #[must_use = "dropping the join cancels every task of the group"]
 pub struct TaskGroupJoin<T: 'static, E: 'static> {
     group: TaskGroup<T, E>,
-    results: Vec<Option<T>>,
+    results: Slots<T>,
     error: Option<TaskError<E>>,
     operation: &'static str,
     hop: Hop<Result<Vec<T>, TaskError<E>>>,
@@ -258,31 +259,24 @@ impl<T: 'static, E: 'static> Future for TaskGroupJoin<T, E> {
         let set = &this.group.set;
         loop {
             let failure = match set.poll_next(cx) {
-                Poll::Ready(Some((i, Ok(Ok(value))))) => {
-                    if this.results.len() <= i {
-                        this.results.resize_with(i + 1, || None);
+                Poll::Ready(Some((i, ending))) => match TaskError::from_ending(ending) {
+                    Ok(value) => {
+                        this.results.put(i, value);
+                        continue;
                     }
-                    this.results[i] = Some(value);
-                    continue;
-                }
-                Poll::Ready(Some((_, Ok(Err(e))))) => TaskError::Failed(e),
-                Poll::Ready(Some((_, Err(e)))) => TaskError::Join(e),
+                    Err(failure) => failure,
+                },
                 Poll::Ready(None) => {
                     set.close();
                     let output = match this.error.take() {
                         Some(error) => Err(error),
-                        None => Ok(std::mem::take(&mut this.results)
-                            .into_iter()
-                            .map(|r| r.expect("a group without failure has every result"))
-                            .collect()),
+                        None => Ok(this.results.take_all()),
                     };
                     return this.hop.deliver(output, cx);
                 }
                 Poll::Pending => {
                     this.hop.suspend();
-                    task::wait_on(
-                        WaitReason::new(this.operation).on(format!("{} task(s)", set.remaining())),
-                    );
+                    set.wait_on(this.operation);
                     return Poll::Pending;
                 }
             };

@@ -6,7 +6,7 @@ use std::future::Future;
 use std::pin::{Pin, pin};
 use std::rc::Rc;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use super::tasks::{Exit, State, TaskRef};
@@ -271,23 +271,29 @@ impl Runtime {
         }
     }
 
-    /// Marks `task` as running and returns its waker.
-    fn begin_poll(&self, task: TaskRef) -> Option<(std::task::Waker, Option<super::TaskFuture>)> {
+    /// Marks `task` as running and lends out its waker and future (moved,
+    /// not cloned: no reference count changes hands on the hot path); the
+    /// caller hands them back when the poll returns pending.
+    fn begin_poll(&self, task: TaskRef) -> Option<(Waker, Option<super::TaskFuture>)> {
         let mut tasks = self.tasks.borrow_mut();
         let slot = tasks.get_mut(task)?;
         slot.state = State::Running;
         slot.wait = None;
-        let out = (slot.waker.clone(), slot.future.take());
+        let out = (
+            std::mem::replace(&mut slot.waker, Waker::noop().clone()),
+            slot.future.take(),
+        );
         drop(tasks);
         self.record(task.id, EventKind::Poll);
         self.current.set(Some(task));
         Some(out)
     }
 
-    fn end_poll(&self, task: TaskRef) {
+    fn end_poll(&self, task: TaskRef, waker: Waker) {
         self.current.set(None);
         if let Some(slot) = self.tasks.borrow_mut().get_mut(task) {
             slot.state = State::Idle;
+            slot.waker = waker;
         }
     }
 
@@ -301,6 +307,7 @@ impl Runtime {
             Poll::Pending => {
                 if let Some(slot) = self.tasks.borrow_mut().get_mut(task) {
                     slot.future = Some(future);
+                    slot.waker = waker;
                     slot.state = State::Idle;
                 }
             }
@@ -346,7 +353,7 @@ impl Runtime {
             .as_pin_mut()
             .expect("root future present while running");
         let poll = crate::panic::catch(|| future.poll(&mut Context::from_waker(&waker)));
-        self.end_poll(root);
+        self.end_poll(root, waker);
         match poll {
             Ok(Poll::Pending) => Ok(None),
             Ok(Poll::Ready(value)) => {

@@ -82,6 +82,16 @@ impl Waiters {
         self.entries.remove(pos).map(|e| e.notified)
     }
 
+    /// Removes a waiter whose future is being dropped. If it had been
+    /// notified and `pass_on` holds (what it was woken for is still there),
+    /// notifies the next waiter in its place, as a cancelled asyncio waiter
+    /// calls `_wakeup_next`.
+    pub(crate) fn withdraw(&mut self, id: WaiterId, pass_on: bool, wakes: &mut WakeList) {
+        if self.remove(id) == Some(true) && pass_on {
+            self.notify_next(wakes);
+        }
+    }
+
     /// Notifies the first waiter not yet notified (asyncio's `_wakeup_next`).
     /// Returns whether there was one.
     pub(crate) fn notify_next(&mut self, wakes: &mut WakeList) -> bool {
@@ -138,22 +148,35 @@ impl Waiters {
 
 /// Wakers collected under a primitive's internal lock, to be woken in order
 /// after the lock is released (a waker may run arbitrary code).
+///
+/// The first waker is kept inline: most operations wake one waiter, and then
+/// nothing is allocated.
 #[derive(Debug, Default)]
 #[must_use = "collected wakers must be woken with wake_all"]
-pub(crate) struct WakeList(Vec<Waker>);
+pub(crate) struct WakeList {
+    first: Option<Waker>,
+    rest: Vec<Waker>,
+}
 
 impl WakeList {
     pub(crate) fn new() -> WakeList {
-        WakeList(Vec::new())
+        WakeList::default()
     }
 
     fn push(&mut self, waker: &Waker) {
-        self.0.push(waker.clone());
+        if self.first.is_none() {
+            self.first = Some(waker.clone());
+        } else {
+            self.rest.push(waker.clone());
+        }
     }
 
     /// Wakes every collected waker, in the order they were collected.
     pub(crate) fn wake_all(self) {
-        for waker in self.0 {
+        if let Some(first) = self.first {
+            first.wake();
+        }
+        for waker in self.rest {
             waker.wake();
         }
     }
@@ -220,6 +243,31 @@ mod tests {
         assert_eq!(list.remove(a), Some(true));
         assert_eq!(list.remove(a), None);
         assert_eq!(list.len(), 1);
+    }
+
+    #[test]
+    fn a_withdrawn_waiter_passes_its_wake_up_on_only_if_told_to() {
+        let (_c, w) = counter();
+        let mut list = Waiters::default();
+        let mut wakes = WakeList::new();
+        // Not notified: nothing to pass on.
+        let a = list.push(&w);
+        let b = list.push(&w);
+        list.withdraw(a, true, &mut wakes);
+        assert!(!list.take_notified(b, &w));
+        // Notified, but what it was woken for is gone: the next one sleeps on.
+        let c = list.push(&w);
+        assert!(list.notify_next(&mut wakes));
+        list.withdraw(b, false, &mut wakes);
+        assert!(!list.take_notified(c, &w));
+        // Notified, and what it was woken for is still there: the next one
+        // is notified in its place.
+        let d = list.push(&w);
+        assert!(list.notify_next(&mut wakes));
+        list.withdraw(c, true, &mut wakes);
+        assert!(list.take_notified(d, &w));
+        assert!(list.is_empty());
+        wakes.wake_all();
     }
 
     #[test]

@@ -232,6 +232,15 @@ impl<T, S: Storage<T>> GenericQueue<T, S> {
         }
     }
 
+    /// Runs `f` on the queue's state under its lock, then wakes the tasks
+    /// `f` notified, once the lock is released.
+    fn update<R>(&self, f: impl FnOnce(&mut State<T, S>, &mut WakeList) -> R) -> R {
+        let mut wakes = WakeList::new();
+        let result = f(&mut self.inner.state.lock(), &mut wakes);
+        wakes.wake_all();
+        result
+    }
+
     /// Names the queue: deadlock reports then say what a task waits on, e.g.
     /// `Queue::get on "jobs"`.
     pub fn named(self, name: impl Into<Arc<str>>) -> Self {
@@ -273,19 +282,13 @@ impl<T, S: Storage<T>> GenericQueue<T, S> {
     /// Puts `item` without waiting (asyncio's `put_nowait`), or gives it back
     /// in the error if the queue is full or shut down.
     pub fn try_put(&self, item: T) -> Result<(), TryPutError<T>> {
-        let mut wakes = WakeList::new();
-        let result = self.inner.state.lock().put_now(item, &mut wakes);
-        wakes.wake_all();
-        result
+        self.update(|st, wakes| st.put_now(item, wakes))
     }
 
     /// Removes and returns the next item without waiting (asyncio's
     /// `get_nowait`).
     pub fn try_get(&self) -> Result<T, TryGetError> {
-        let mut wakes = WakeList::new();
-        let result = self.inner.state.lock().get_now(&mut wakes);
-        wakes.wake_all();
-        result
+        self.update(State::get_now)
     }
 
     /// Number of items in the queue (asyncio's `qsize`).
@@ -316,18 +319,16 @@ impl<T, S: Storage<T>> GenericQueue<T, S> {
     ///
     /// Fails with [`TaskDoneError`] if called more times than items were put.
     pub fn task_done(&self) -> Result<(), TaskDoneError> {
-        let mut wakes = WakeList::new();
-        let mut st = self.inner.state.lock();
-        if st.unfinished == 0 {
-            return Err(TaskDoneError);
-        }
-        st.unfinished -= 1;
-        if st.unfinished == 0 {
-            st.joiners.notify_all(&mut wakes);
-        }
-        drop(st);
-        wakes.wake_all();
-        Ok(())
+        self.update(|st, wakes| {
+            if st.unfinished == 0 {
+                return Err(TaskDoneError);
+            }
+            st.unfinished -= 1;
+            if st.unfinished == 0 {
+                st.joiners.notify_all(wakes);
+            }
+            Ok(())
+        })
     }
 
     /// Number of items put and not yet marked with
@@ -353,23 +354,22 @@ impl<T, S: Storage<T>> GenericQueue<T, S> {
     /// `immediate`, the queued items are dropped at once and counted as done
     /// (which may release [`join`](GenericQueue::join)), so `get` fails at once too.
     pub fn shutdown(&self, immediate: bool) {
-        let mut wakes = WakeList::new();
-        let mut dropped = Vec::new();
-        let mut st = self.inner.state.lock();
-        st.shutdown = true;
-        if immediate {
-            while let Some(item) = st.items.pop() {
-                dropped.push(item);
-                st.unfinished = st.unfinished.saturating_sub(1);
+        let dropped = self.update(|st, wakes| {
+            let mut dropped = Vec::new();
+            st.shutdown = true;
+            if immediate {
+                while let Some(item) = st.items.pop() {
+                    dropped.push(item);
+                    st.unfinished = st.unfinished.saturating_sub(1);
+                }
+                if st.unfinished == 0 {
+                    st.joiners.notify_all(wakes);
+                }
             }
-            if st.unfinished == 0 {
-                st.joiners.notify_all(&mut wakes);
-            }
-        }
-        st.getters.notify_all(&mut wakes);
-        st.putters.notify_all(&mut wakes);
-        drop(st);
-        wakes.wake_all();
+            st.getters.notify_all(wakes);
+            st.putters.notify_all(wakes);
+            dropped
+        });
         // Item destructors run outside the queue's lock.
         drop(dropped);
     }
@@ -447,14 +447,11 @@ impl<T, S: Storage<T>> Future for Get<'_, T, S> {
 impl<T, S: Storage<T>> Drop for Get<'_, T, S> {
     fn drop(&mut self) {
         let Some(id) = self.waiter.take() else { return };
-        let mut wakes = WakeList::new();
-        let mut st = self.queue.inner.state.lock();
         // Woken for an item we will not take: wake the next getter instead.
-        if st.getters.remove(id) == Some(true) && st.items.len() > 0 {
-            st.getters.notify_next(&mut wakes);
-        }
-        drop(st);
-        wakes.wake_all();
+        self.queue.update(|st, wakes| {
+            let item_left = !st.items.is_empty();
+            st.getters.withdraw(id, item_left, wakes);
+        });
     }
 }
 
@@ -515,14 +512,11 @@ impl<T, S: Storage<T>> Future for Put<'_, T, S> {
 impl<T, S: Storage<T>> Drop for Put<'_, T, S> {
     fn drop(&mut self) {
         let Some(id) = self.waiter.take() else { return };
-        let mut wakes = WakeList::new();
-        let mut st = self.queue.inner.state.lock();
         // Woken for a free slot we will not fill: wake the next putter.
-        if st.putters.remove(id) == Some(true) && !st.is_full() {
-            st.putters.notify_next(&mut wakes);
-        }
-        drop(st);
-        wakes.wake_all();
+        self.queue.update(|st, wakes| {
+            let slot_left = !st.is_full();
+            st.putters.withdraw(id, slot_left, wakes);
+        });
     }
 }
 
