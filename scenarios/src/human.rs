@@ -114,3 +114,18 @@ pub fn speedup(simulated: Duration, wall: Duration) -> String {
         format!("{}×", trimmed(x, 1))
     }
 }
+
+/// `n` and `word`, with an `s` unless `n` is 1: `1 seed`, `3 seeds`.
+///
+/// ```
+/// use simloop_scenarios::human::plural;
+/// assert_eq!(plural(1, "seed"), "1 seed");
+/// assert_eq!(plural(1000, "seed"), "1,000 seeds");
+/// ```
+pub fn plural(n: u64, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{} {word}s", count(n))
+    }
+}

@@ -24,8 +24,8 @@
 //! that these lines still hold):
 //!
 //! - FIFO: no failure in 1,000 seeds.
-//! - Random: first failure at seed 1 (2 tried); 486 of 1,000 seeds fail; shrunk to `replay:0:1` (1 deviation(s) from FIFO order).
-//! - PCT (depth 3): first failure at seed 3 (4 tried); 495 of 1,000 seeds fail; shrunk to `replay:0:1` (1 deviation(s) from FIFO order).
+//! - Random: first failure at seed 1 (2 tried); 486 of 1,000 seeds fail; shrunk to `replay:0:1` (1 deviation from FIFO order).
+//! - PCT (depth 3): first failure at seed 3 (4 tried); 495 of 1,000 seeds fail; shrunk to `replay:0:1` (1 deviation from FIFO order).
 //!
 //! Property checked: `single-load` (the store is loaded once and the cache
 //! filled once).

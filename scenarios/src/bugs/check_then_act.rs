@@ -23,8 +23,8 @@
 //! that these lines still hold):
 //!
 //! - FIFO: no failure in 1,000 seeds.
-//! - Random: first failure at seed 0 (1 tried); 394 of 1,000 seeds fail; shrunk to `replay:0:1` (1 deviation(s) from FIFO order).
-//! - PCT (depth 3): first failure at seed 8 (9 tried); 39 of 1,000 seeds fail; shrunk to `replay:0:1` (1 deviation(s) from FIFO order).
+//! - Random: first failure at seed 0 (1 tried); 394 of 1,000 seeds fail; shrunk to `replay:0:1` (1 deviation from FIFO order).
+//! - PCT (depth 3): first failure at seed 8 (9 tried); 39 of 1,000 seeds fail; shrunk to `replay:0:1` (1 deviation from FIFO order).
 //!
 //! Property checked: `claim-finds-a-job` (every worker that saw a job gets
 //! one; the one job is handled exactly once).
@@ -133,8 +133,8 @@ pub fn check(ran: &Ran<Claims>) -> Result<(), Violation> {
     ensure!(
         c.empty == 0 && c.handled == 1,
         "claim-finds-a-job",
-        "{} claim(s) found the queue empty; {} job(s) handled of 1",
-        c.empty,
+        "{} found the queue empty; jobs handled: {} of 1",
+        crate::human::plural(u64::from(c.empty), "claim"),
         c.handled
     );
     Ok(())
@@ -142,8 +142,9 @@ pub fn check(ran: &Ran<Claims>) -> Result<(), Violation> {
 
 fn summary(r: &Ran<Claims>) -> String {
     format!(
-        "{} job handled, {} claim(s) came back empty",
-        r.value.handled, r.value.empty
+        "{} handled, {} came back empty",
+        crate::human::plural(u64::from(r.value.handled), "job"),
+        crate::human::plural(u64::from(r.value.empty), "claim")
     )
 }
 

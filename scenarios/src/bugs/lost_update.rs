@@ -22,8 +22,8 @@
 //! that these lines still hold):
 //!
 //! - FIFO: no failure in 1,000 seeds.
-//! - Random: first failure at seed 1 (2 tried); 373 of 1,000 seeds fail; shrunk to `replay:0:1` (1 deviation(s) from FIFO order).
-//! - PCT (depth 3): first failure at seed 8 (9 tried); 66 of 1,000 seeds fail; shrunk to `replay:0:1` (1 deviation(s) from FIFO order).
+//! - Random: first failure at seed 1 (2 tried); 373 of 1,000 seeds fail; shrunk to `replay:0:1` (1 deviation from FIFO order).
+//! - PCT (depth 3): first failure at seed 8 (9 tried); 66 of 1,000 seeds fail; shrunk to `replay:0:1` (1 deviation from FIFO order).
 //!
 //! Property checked: `no-lost-update` (the final balance is the sum of the
 //! deposits).

@@ -73,9 +73,9 @@ pub fn hunt_story(scenario: &Scenario, first: u64, intro: &str) -> Result<Story,
     let pct = hunt(scenario, Strategy::Pct { depth: 3 }, first, &mut story);
     let said = |h: &Hunt| match &h.found {
         Some((seed, ..)) => format!(
-            "{} finds it after {} seed(s) (seed {seed})",
+            "{} finds it after {} (seed {seed})",
             name(&h.strategy),
-            h.seeds_run
+            human::plural(h.seeds_run, "seed")
         ),
         None => format!(
             "{} does not find it in {} seeds",
@@ -100,8 +100,11 @@ pub fn hunt_story(scenario: &Scenario, first: u64, intro: &str) -> Result<Story,
         lines.push(format!("The failure: {what}."));
         if let Some(shrunk) = shrunk {
             lines.push(format!(
-                "Shrunk to {} deviation(s) from FIFO order: {}",
-                shrunk.deviations(),
+                "Shrunk to {} from FIFO order; to replay it:",
+                human::plural(shrunk.deviations() as u64, "deviation")
+            ));
+            lines.push(format!(
+                "$ {}",
                 replay_command(scenario.name, *seed, &shrunk.strategy().to_string())
             ));
         }
@@ -178,7 +181,8 @@ impl std::fmt::Display for Measurement {
         match &self.shrunk {
             Some((schedule, deviations)) => write!(
                 f,
-                "; shrunk to `{schedule}` ({deviations} deviation(s) from FIFO order)."
+                "; shrunk to `{schedule}` ({} from FIFO order).",
+                human::plural(*deviations as u64, "deviation")
             ),
             None => f.write_str("."),
         }

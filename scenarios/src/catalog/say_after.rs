@@ -182,9 +182,9 @@ fn summary_sequential(r: &Ran<()>) -> String {
 
 fn summary_unawaited(r: &Ran<Vec<bool>>) -> String {
     format!(
-        "main ended at {} with {} task(s) never awaited and still pending",
+        "main ended at {} with {} never awaited and still pending",
         human::duration(r.elapsed),
-        r.value.iter().filter(|&&p| p).count()
+        human::plural(r.value.iter().filter(|&&p| p).count() as u64, "task")
     )
 }
 

@@ -59,10 +59,11 @@ pub fn sweep(args: &SweepArgs) -> Status {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     });
     println!(
-        "simloop sweep: {} seed(s) x {} scenario(s), strategy {}, {jobs} job(s)",
-        human::count(args.seeds),
-        scenarios.len(),
-        args.strategy
+        "simloop sweep: {} x {}, strategy {}, {} in parallel",
+        human::plural(args.seeds, "seed"),
+        human::plural(scenarios.len() as u64, "scenario"),
+        args.strategy,
+        jobs
     );
     let bar = ProgressBar::new(args.seeds * scenarios.len() as u64).with_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} seeds  {msg}")
@@ -196,10 +197,10 @@ fn print_failure(row: &Row, args: &SweepArgs) {
         Some(Ok(shrunk)) => {
             let strategy = shrunk.strategy().to_string();
             println!(
-                "    shrunk to {} deviation(s) from FIFO order (from {}, in {} replays): {}",
-                shrunk.deviations(),
+                "    shrunk to {} from FIFO order (from {}, in {}): {}",
+                human::plural(shrunk.deviations() as u64, "deviation"),
                 shrunk.original_deviations,
-                shrunk.runs,
+                human::plural(shrunk.runs as u64, "replay"),
                 replay_command(name, shrunk.seed, &strategy)
             );
         }

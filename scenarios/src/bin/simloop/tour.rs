@@ -16,6 +16,40 @@ pub struct TourArgs {
     seed: u64,
 }
 
+/// Story lines are wrapped to this many columns.
+const WIDTH: usize = 100;
+
+/// Units that stay on the line of the number before them.
+const UNITS: [&str; 7] = ["s", "s,", "s.", "ms", "µs", "h", "min"];
+
+/// `text` in lines of at most `width` characters, broken at spaces but not
+/// between a number and its unit (a longer word stays whole).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    for word in text.split(' ') {
+        match words.last_mut() {
+            Some(last) if UNITS.contains(&word) && last.ends_with(|c: char| c.is_ascii_digit()) => {
+                last.push(' ');
+                last.push_str(word);
+            }
+            _ => words.push(word.to_owned()),
+        }
+    }
+    let mut lines = vec![String::new()];
+    for word in &words {
+        let line = lines.last_mut().expect("never empty");
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(word.to_owned());
+        } else {
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+    }
+    lines
+}
+
 /// Tells every scenario's story.
 pub fn tour(args: &TourArgs) -> Status {
     let scenarios = all();
@@ -47,7 +81,15 @@ pub fn tour(args: &TourArgs) -> Status {
         match story {
             Ok(story) => {
                 for line in &story.lines {
-                    println!("  {line}");
+                    if line.starts_with("$ ") {
+                        // A command: never broken, so it can be copied.
+                        println!("    {line}");
+                        continue;
+                    }
+                    for (i, part) in wrap(line, WIDTH - 4).iter().enumerate() {
+                        let indent = if i == 0 { "  " } else { "    " };
+                        println!("{indent}{part}");
+                    }
                 }
                 let runs_said = if story.runs == 1 {
                     String::new()
@@ -87,4 +129,17 @@ pub fn tour(args: &TourArgs) -> Status {
     );
     println!("See one run in full: simloop run chess. All the seeds: simloop sweep --all.");
     status
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn wrap_breaks_at_spaces_within_the_width() {
+        assert_eq!(wrap("aa bb cc dd", 5), ["aa bb", "cc dd"]);
+        assert_eq!(wrap("a verylongword b", 4), ["a", "verylongword", "b"]);
+        assert_eq!(wrap("short", 80), ["short"]);
+        assert_eq!(wrap("took 4 min 27 s", 8), ["took", "4 min", "27 s"]);
+    }
 }
