@@ -4,9 +4,10 @@
 use std::fmt;
 
 use futures::future::LocalBoxFuture;
-use simloop::{Report, Sim, SimError, Strategy};
+use simloop::{FailedRun, Report, Sim, SimError, Strategy};
 
 use crate::env::{Checked, Env, Program, Ran};
+use crate::log::Line;
 use crate::outcome::{Failure, Outcome, Violation};
 use crate::story::Story;
 
@@ -97,20 +98,39 @@ impl Scenario {
     /// checks every property. A property that does not hold is in
     /// [`Outcome::verdict`]; a failing simulation is the error.
     pub fn run(&self, sim: &Sim) -> Result<Outcome, SimError> {
+        self.run_keeping_log(sim)
+            .map_err(|(failed, _)| failed.error)
+    }
+
+    /// Like [`run`](Scenario::run), but a failed simulation also gives back
+    /// what the scenario printed before it failed, and the run's schedule,
+    /// fingerprint and (if the simulation traces) trace up to the failure.
+    ///
+    /// ```
+    /// use simloop::{Sim, SimError, Strategy};
+    /// use simloop_scenarios::find;
+    ///
+    /// let sim = Sim::builder().seed(1).strategy(Strategy::Random).build();
+    /// let (failed, log) = find("lock_order").unwrap().run_keeping_log(&sim).unwrap_err();
+    /// assert!(matches!(failed.error, SimError::Deadlock { .. }));
+    /// assert!(log.iter().any(|l| l.text == "locked A"));
+    /// ```
+    pub fn run_keeping_log(&self, sim: &Sim) -> Result<Outcome, (FailedRun, Vec<Line>)> {
         let env = Env::new(sim.strategy().clone());
         let log = env.log().clone();
         let program = self.program(env);
-        let report = sim.run_report(async move {
-            let checked = program.await;
-            (checked, log.lines())
-        })?;
-        let ((checked, log), report) = split(report);
-        Ok(Outcome {
-            log,
-            report,
-            verdict: checked.verdict,
-            summary: checked.summary,
-        })
+        match sim.run_recorded(program) {
+            Ok(report) => {
+                let (checked, report) = split(report);
+                Ok(Outcome {
+                    log: log.lines(),
+                    report,
+                    verdict: checked.verdict,
+                    summary: checked.summary,
+                })
+            }
+            Err(failed) => Err((*failed, log.lines())),
+        }
     }
 
     /// Like [`run`](Scenario::run), with every failure as an error.

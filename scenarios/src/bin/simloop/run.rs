@@ -1,10 +1,10 @@
 //! `simloop run` and `simloop replay`.
 
 use std::path::PathBuf;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use clap::Args;
-use simloop::timeline::Timeline;
+use simloop::timeline::{Timeline, TimelineError};
 use simloop::{Sim, Strategy};
 use simloop_scenarios::{Outcome, Scenario, replay_command};
 
@@ -59,20 +59,39 @@ fn header(scenario: &Scenario, seed: u64, strategy: &Strategy) {
     println!();
 }
 
-/// Runs once; prints the failure and returns `None` if the simulation
-/// failed.
-fn run_once(scenario: &Scenario, sim: &Sim) -> Option<(Outcome, std::time::Duration)> {
+/// Runs once. If the simulation failed, prints what the scenario printed
+/// and the failure, draws the pictures asked for, and returns `None`.
+fn run_once(scenario: &Scenario, sim: &Sim, args: &RunArgs) -> Option<(Outcome, Duration)> {
     let start = Instant::now();
-    let result = scenario.run(sim);
+    let result = scenario.run_keeping_log(sim);
     let wall = start.elapsed();
     match result {
         Ok(outcome) => Some((outcome, wall)),
-        Err(error) => {
-            println!("the run failed: {error}");
+        Err((failed, log)) => {
+            if !args.quiet {
+                show::log(&log);
+                println!();
+            }
+            println!("the run failed: {}", failed.error);
+            println!("fingerprint  {} (up to the failure)", failed.fingerprint);
+            println!(
+                "schedule     {} choices, {} away from FIFO order",
+                failed.schedule.len(),
+                failed.schedule.deviations()
+            );
             println!(
                 "replay       {}",
-                replay_command(scenario.name, error.seed(), &error.context().strategy)
+                replay_command(
+                    scenario.name,
+                    failed.error.seed(),
+                    &failed.error.context().strategy
+                )
             );
+            if let Some(trace) = &failed.trace
+                && let Err(e) = draw(scenario, args, Timeline::from_trace(trace))
+            {
+                eprintln!("error: {e}");
+            }
             None
         }
     }
@@ -88,7 +107,7 @@ pub fn run(args: &RunArgs) -> Status {
         .trace(pictures)
         .build();
     header(&scenario, args.seed, &args.strategy);
-    let Some((outcome, wall)) = run_once(&scenario, &sim) else {
+    let Some((outcome, wall)) = run_once(&scenario, &sim, args) else {
         return Status::Failed;
     };
     if !args.quiet {
@@ -100,20 +119,21 @@ pub fn run(args: &RunArgs) -> Status {
     } else {
         Status::Failed
     };
-    if pictures && let Err(e) = draw(&scenario, args, &outcome) {
-        eprintln!("error: {e}");
-        status = Status::Failed;
+    if pictures {
+        let drawn = Timeline::from_report(&outcome.report)
+            .map_err(Into::into)
+            .and_then(|t| draw(&scenario, args, t));
+        if let Err(e) = drawn {
+            eprintln!("error: {e}");
+            status = Status::Failed;
+        }
     }
     status
 }
 
 /// Writes the pictures asked for.
-fn draw(
-    scenario: &Scenario,
-    args: &RunArgs,
-    outcome: &Outcome,
-) -> Result<(), simloop::timeline::TimelineError> {
-    let timeline = Timeline::from_report(&outcome.report)?.with_title(format!(
+fn draw(scenario: &Scenario, args: &RunArgs, timeline: Timeline) -> Result<(), TimelineError> {
+    let timeline = timeline.with_title(format!(
         "{} (seed {}, {})",
         scenario.name, args.seed, args.strategy
     ));
