@@ -38,7 +38,7 @@ mod sweep;
 pub mod web;
 
 pub use env::{Checked, Env, Program, Ran, simulate};
-pub use outcome::{Failure, Outcome, Violation, replay_command};
+pub use outcome::{Broken, Failure, Outcome, Violation, replay_command};
 pub use scenario::{Kind, Scenario, checked};
 pub use story::Story;
 pub use sweep::{PropertyFailed, Swept, describe_failure, violated_property};

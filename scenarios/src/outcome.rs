@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use simloop::{Report, SimError};
+use simloop::{FailedRun, Report, SimError};
 
 use crate::log::Line;
 
@@ -63,6 +63,16 @@ impl Outcome {
     pub fn elapsed(&self) -> Duration {
         self.report.elapsed
     }
+}
+
+/// A run whose simulation failed (deadlock, panic, limit), with what the
+/// scenario printed before it failed.
+#[derive(Debug, Clone)]
+pub struct Broken {
+    /// The error, and the schedule, fingerprint and trace up to it.
+    pub failed: FailedRun,
+    /// What the scenario printed before the failure.
+    pub log: Vec<Line>,
 }
 
 /// How checking one run of a scenario failed.

@@ -4,11 +4,10 @@
 use std::fmt;
 
 use futures::future::LocalBoxFuture;
-use simloop::{FailedRun, Report, Sim, SimError, Strategy};
+use simloop::{Report, Sim, SimError, Strategy};
 
 use crate::env::{Checked, Env, Program, Ran};
-use crate::log::Line;
-use crate::outcome::{Failure, Outcome, Violation};
+use crate::outcome::{Broken, Failure, Outcome, Violation};
 use crate::story::Story;
 
 /// What kind of catalog entry a scenario is.
@@ -99,7 +98,7 @@ impl Scenario {
     /// [`Outcome::verdict`]; a failing simulation is the error.
     pub fn run(&self, sim: &Sim) -> Result<Outcome, SimError> {
         self.run_keeping_log(sim)
-            .map_err(|(failed, _)| failed.error)
+            .map_err(|broken| broken.failed.error)
     }
 
     /// Like [`run`](Scenario::run), but a failed simulation also gives back
@@ -111,11 +110,11 @@ impl Scenario {
     /// use simloop_scenarios::find;
     ///
     /// let sim = Sim::builder().seed(1).strategy(Strategy::Random).build();
-    /// let (failed, log) = find("lock_order").unwrap().run_keeping_log(&sim).unwrap_err();
-    /// assert!(matches!(failed.error, SimError::Deadlock { .. }));
-    /// assert!(log.iter().any(|l| l.text == "locked A"));
+    /// let broken = find("lock_order").unwrap().run_keeping_log(&sim).unwrap_err();
+    /// assert!(matches!(broken.failed.error, SimError::Deadlock { .. }));
+    /// assert!(broken.log.iter().any(|l| l.text == "locked A"));
     /// ```
-    pub fn run_keeping_log(&self, sim: &Sim) -> Result<Outcome, (FailedRun, Vec<Line>)> {
+    pub fn run_keeping_log(&self, sim: &Sim) -> Result<Outcome, Box<Broken>> {
         let env = Env::new(sim.strategy().clone());
         let log = env.log().clone();
         let program = self.program(env);
@@ -129,7 +128,10 @@ impl Scenario {
                     summary: checked.summary,
                 })
             }
-            Err(failed) => Err((*failed, log.lines())),
+            Err(failed) => Err(Box::new(Broken {
+                failed: *failed,
+                log: log.lines(),
+            })),
         }
     }
 

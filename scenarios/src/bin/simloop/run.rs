@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use clap::Args;
 use simloop::timeline::{Timeline, TimelineError};
 use simloop::{Sim, Strategy};
-use simloop_scenarios::{Outcome, Scenario, replay_command};
+use simloop_scenarios::{Broken, Outcome, Scenario, replay_command};
 
 use crate::{Status, names, show};
 
@@ -67,7 +67,8 @@ fn run_once(scenario: &Scenario, sim: &Sim, args: &RunArgs) -> Option<(Outcome, 
     let wall = start.elapsed();
     match result {
         Ok(outcome) => Some((outcome, wall)),
-        Err((failed, log)) => {
+        Err(broken) => {
+            let Broken { failed, log } = *broken;
             if !args.quiet {
                 show::log(&log);
                 println!();
@@ -120,9 +121,7 @@ pub fn run(args: &RunArgs) -> Status {
         Status::Failed
     };
     if pictures {
-        let drawn = Timeline::from_report(&outcome.report)
-            .map_err(Into::into)
-            .and_then(|t| draw(&scenario, args, t));
+        let drawn = Timeline::from_report(&outcome.report).and_then(|t| draw(&scenario, args, t));
         if let Err(e) = drawn {
             eprintln!("error: {e}");
             status = Status::Failed;
