@@ -207,3 +207,17 @@ fn run_draws_a_timeline_and_a_chrome_trace() {
     assert!(json_text.contains("task-3"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_deadlocked_run_prints_its_log_and_who_waits_on_what() {
+    let o = simloop(&["run", "lock_order", "--seed", "1", "--strategy", "random"]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(out.contains("payment  locked A"), "{out}");
+    assert!(out.contains("the run failed: deadlock"), "{out}");
+    assert!(
+        out.contains("task 1 \"payment\" waits on Lock::lock on \"B\""),
+        "{out}"
+    );
+    assert!(out.contains("replay       simloop replay lock_order --seed 1 --strategy random"));
+}
