@@ -126,15 +126,49 @@ fn busy_delays_timers_that_came_due() {
                     Rc::try_unwrap(log).unwrap().into_inner()
                 })
                 .unwrap();
+            // Both late, and in deadline order under every strategy: the
+            // task due at 2 s never overtakes the one due at 1 s.
             let at = Duration::from_millis(3100);
-            if strategy == Strategy::Fifo {
-                assert_eq!(woke, vec![("hello", at), ("world", at)]);
-            } else {
-                assert_eq!(woke.len(), 2);
-                assert!(woke.iter().all(|(_, t)| *t == at), "{woke:?}");
-            }
+            assert_eq!(woke, vec![("hello", at), ("world", at)], "{strategy}");
         }
     }
+}
+
+#[test]
+fn overdue_timers_keep_deadline_order_but_tasks_due_together_are_still_shuffled() {
+    // a and b are due at 1 s, c at 2 s; the loop is blocked until 5 s.
+    let orders: std::collections::BTreeSet<String> = (0..200)
+        .map(|seed| {
+            Sim::builder()
+                .seed(seed)
+                .strategy(Strategy::Random)
+                .build()
+                .run(async {
+                    let log = Rc::new(RefCell::new(String::new()));
+                    let hs: Vec<_> = [('a', 1), ('b', 1), ('c', 2)]
+                        .into_iter()
+                        .map(|(name, secs)| {
+                            let log = Rc::clone(&log);
+                            task::spawn(async move {
+                                time::sleep(Duration::from_secs(secs)).await;
+                                log.borrow_mut().push(name);
+                            })
+                        })
+                        .collect();
+                    // Let every task arm its timer, then block the loop.
+                    time::sleep(Duration::from_millis(100)).await;
+                    time::busy(Duration::from_secs(5));
+                    for h in hs {
+                        h.await.unwrap();
+                    }
+                    log.take()
+                })
+                .unwrap()
+        })
+        .collect();
+    let expected: std::collections::BTreeSet<String> =
+        ["abc", "bac"].into_iter().map(String::from).collect();
+    assert_eq!(orders, expected);
 }
 
 #[test]

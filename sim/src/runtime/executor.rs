@@ -14,7 +14,7 @@ use super::{Runtime, context, new_runtime};
 use crate::config::Config;
 use crate::error::SimError;
 use crate::schedule::{Choice, ChoiceKind, Schedule};
-use crate::strategy::{Divergence, Ready};
+use crate::strategy::Divergence;
 use crate::task::TaskInfo;
 use crate::time::Instant;
 use crate::trace::{EventKind, Fingerprint, Trace};
@@ -138,7 +138,7 @@ impl Runtime {
             .config
             .time_limit
             .map_or(Instant::from_nanos(u64::MAX), |l| Instant::ZERO + l);
-        if self.fire_next_group(limit)? {
+        if self.fire_next_group(limit, 0)? {
             return Ok(());
         }
         if self.timers.borrow().live() > 0 {
@@ -167,15 +167,18 @@ impl Runtime {
     /// decides.
     fn next_task(&self) -> Result<Option<TaskRef>, SimError> {
         let mut ready = self.ready.borrow_mut();
-        let options = ready.len();
+        if ready.len() == 0 {
+            return Ok(None);
+        }
+        let candidates = ready.candidates();
+        let options = candidates.len();
         let index = match options {
-            0 => return Ok(None),
             1 => 0,
             _ => {
                 let index = self
                     .scheduler
                     .borrow_mut()
-                    .pick_task(Ready(&ready))
+                    .pick_task(&candidates)
                     .map_err(|d| self.diverged(d))?;
                 self.schedule.borrow_mut().push(Choice {
                     kind: ChoiceKind::Task,
@@ -185,26 +188,34 @@ impl Runtime {
                 index
             }
         };
-        Ok(ready.swap_remove_front(index))
+        Ok(Some(ready.take(index)))
     }
 
     /// Fires every timer that came due while the clock was pushed forward by
-    /// `busy`, earliest deadline first. (Timers are armed only for deadlines
-    /// after the current time, so none can be due unless the clock moved.)
+    /// `busy`, earliest deadline first, each deadline's wake-ups behind their
+    /// own catch-up gate (see [`ReadySet`](super::ready)). Timers are armed
+    /// only for deadlines after the current time, so none can be due unless
+    /// the clock moved.
     fn fire_due_timers(&self) -> Result<(), SimError> {
         let now = self.now();
         if now.as_nanos() <= self.timers_fired_to.get() {
             return Ok(());
         }
         self.timers_fired_to.set(now.as_nanos());
-        while self.fire_next_group(now)? {}
-        Ok(())
+        loop {
+            let gate = self.next_gate.get();
+            if !self.fire_next_group(now, gate)? {
+                return Ok(());
+            }
+            self.next_gate.set(gate + 1);
+        }
     }
 
     /// Fires the timers due at the earliest deadline, if it is at or before
     /// `limit`, moving the clock there; timers due at the same instant fire
-    /// in the order the strategy picks. Returns whether any fired.
-    fn fire_next_group(&self, limit: Instant) -> Result<bool, SimError> {
+    /// in the order the strategy picks, and the tasks they wake join the
+    /// ready set behind `gate` (0 for none). Returns whether any fired.
+    fn fire_next_group(&self, limit: Instant, gate: u64) -> Result<bool, SimError> {
         let mut due = std::mem::take(&mut *self.timer_buf.borrow_mut());
         let Some(deadline) = self.timers.borrow_mut().pop_due_group(limit, &mut due) else {
             *self.timer_buf.borrow_mut() = due;
@@ -229,7 +240,7 @@ impl Runtime {
         }
         due.clear();
         *self.timer_buf.borrow_mut() = due;
-        self.drain_wakes();
+        self.drain_wakes_behind(gate);
         result
     }
 
@@ -253,6 +264,12 @@ impl Runtime {
 
     /// Moves wake-ups into the ready set, in the order they happened.
     fn drain_wakes(&self) {
+        self.drain_wakes_behind(0);
+    }
+
+    /// Like [`drain_wakes`](Self::drain_wakes), the tasks joining behind a
+    /// catch-up gate.
+    fn drain_wakes_behind(&self, gate: u64) {
         let mut woken = self.wake_buf.borrow_mut();
         self.wakes.drain_into(&mut woken);
         if woken.is_empty() {
@@ -265,7 +282,7 @@ impl Runtime {
                 && slot.state == State::Idle
             {
                 slot.state = State::Queued;
-                ready.push_back(task);
+                ready.push(task, gate);
                 self.record(task.id, EventKind::Wake);
             }
         }
@@ -402,7 +419,7 @@ impl Runtime {
                 continue;
             };
             if slot.state == State::Queued {
-                self.ready.borrow_mut().retain(|t| *t != task);
+                self.ready.borrow_mut().remove(task);
             }
             self.record(task.id, EventKind::Abort);
             // Runs the task's destructors and resolves its handle as cancelled.

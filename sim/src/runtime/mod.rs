@@ -6,7 +6,6 @@
 //! runtime (spawn, sleep, read the clock) at any time.
 
 use std::cell::{Cell, RefCell, RefMut};
-use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
 use std::sync::Arc;
 use std::task::Waker;
@@ -27,15 +26,18 @@ mod executor;
 #[cfg(feature = "tracing")]
 mod log;
 mod radix;
+mod ready;
 mod tasks;
 mod timers;
 mod waker;
 
 pub(crate) use context::{try_with, with};
 pub(crate) use executor::run;
+pub(crate) use ready::Candidates;
 pub(crate) use tasks::{Exit, TaskRef};
 pub(crate) use timers::TimerKey;
 
+use ready::ReadySet;
 use tasks::{State, TaskFuture, TaskTable};
 use timers::Timers;
 use waker::WakeQueue;
@@ -50,8 +52,9 @@ pub(crate) struct Runtime {
     steps: Cell<u64>,
     current: Cell<Option<TaskRef>>,
     tasks: RefCell<TaskTable>,
-    /// Ready tasks in wake order.
-    ready: RefCell<VecDeque<TaskRef>>,
+    ready: RefCell<ReadySet>,
+    /// Next catch-up gate (see [`ready`]).
+    next_gate: Cell<u64>,
     timers: RefCell<Timers>,
     wakes: Arc<WakeQueue>,
     wake_buf: RefCell<Vec<TaskRef>>,
@@ -86,6 +89,7 @@ impl Runtime {
             current: Cell::new(None),
             tasks: RefCell::default(),
             ready: RefCell::default(),
+            next_gate: Cell::new(1),
             timers: RefCell::default(),
             wakes: Arc::default(),
             wake_buf: RefCell::default(),
@@ -172,7 +176,7 @@ impl Runtime {
         let parent = self.current.get().map(|t| t.id);
         self.scheduler.borrow_mut().task_spawned(task.id);
         self.record(task.id, EventKind::Spawn { parent });
-        self.ready.borrow_mut().push_back(task);
+        self.ready.borrow_mut().push(task, 0);
         task
     }
 

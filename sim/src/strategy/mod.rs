@@ -5,11 +5,9 @@
 //! its own file. All of them draw from the simulation's scheduling stream, so
 //! one seed fixes one interleaving.
 
-use std::collections::VecDeque;
 use std::fmt;
 use std::str::FromStr;
 
-use crate::runtime::TaskRef;
 use crate::schedule::{Choice, ChoiceKind, Schedule};
 use crate::task::TaskId;
 
@@ -123,18 +121,8 @@ impl Strategy {
     }
 }
 
-/// The ready tasks in wake order, as a scheduler sees them.
-pub(crate) struct Ready<'a>(pub(crate) &'a VecDeque<TaskRef>);
-
-impl Ready<'_> {
-    pub(crate) fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    pub(crate) fn id(&self, index: usize) -> TaskId {
-        self.0[index].id
-    }
-}
+/// The ready tasks a scheduler may choose among, in wake order.
+pub(crate) use crate::runtime::Candidates as Ready;
 
 /// A replayed choice that does not fit the run being replayed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -157,7 +145,7 @@ pub(crate) trait Scheduler {
     fn task_spawned(&mut self, _task: TaskId) {}
 
     /// Index into `ready` of the task to poll next.
-    fn pick_task(&mut self, ready: Ready<'_>) -> Result<usize, Divergence>;
+    fn pick_task(&mut self, ready: &Ready<'_>) -> Result<usize, Divergence>;
 
     /// Index of the timer to fire next among `due` timers due at the same
     /// instant, listed in the order they were armed.

@@ -69,9 +69,9 @@ impl Scheduler for Pct {
         self.priorities[index] = (self.rng.next_u64() >> 1) | (1 << 62);
     }
 
-    fn pick_task(&mut self, ready: Ready<'_>) -> Result<usize, Divergence> {
+    fn pick_task(&mut self, ready: &Ready<'_>) -> Result<usize, Divergence> {
         self.decisions += 1;
-        let mut best = highest(&self.priorities, &ready);
+        let mut best = highest(&self.priorities, ready);
         let mut changed = false;
         for &(at, low) in &self.change_points {
             if at == self.decisions {
@@ -80,7 +80,7 @@ impl Scheduler for Pct {
             }
         }
         if changed {
-            best = highest(&self.priorities, &ready);
+            best = highest(&self.priorities, ready);
         }
         Ok(best)
     }

@@ -37,7 +37,7 @@ impl Replay {
 }
 
 impl Scheduler for Replay {
-    fn pick_task(&mut self, ready: Ready<'_>) -> Result<usize, Divergence> {
+    fn pick_task(&mut self, ready: &Ready<'_>) -> Result<usize, Divergence> {
         self.next(ChoiceKind::Task, ready.len())
     }
 

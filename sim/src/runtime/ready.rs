@@ -1,0 +1,132 @@
+//! The ready set: tasks waiting to be polled, in wake order.
+//!
+//! It also keeps the *catch-up gates*. When `busy` stalls the loop past the
+//! deadlines of several timers, they all fire together once it yields, in
+//! deadline order. Each deadline's wake-ups get a gate, and a task behind a
+//! gate cannot be chosen while a task behind an earlier gate is still ready.
+//! So a strategy may reorder tasks woken at the same virtual instant, but a
+//! task whose timer was due at 2 s never overtakes one whose timer was due
+//! at 1 s just because the loop noticed both late. FIFO order is unaffected
+//! (it already takes them in wake order), and so matches asyncio exactly.
+
+use std::collections::VecDeque;
+
+use super::tasks::TaskRef;
+use crate::task::TaskId;
+
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    task: TaskRef,
+    /// 0 for an ordinary wake-up.
+    gate: u64,
+}
+
+#[derive(Default)]
+pub(crate) struct ReadySet {
+    queue: VecDeque<Entry>,
+    /// Gates that still have tasks in the queue, lowest first, with how many.
+    gates: VecDeque<(u64, usize)>,
+    /// Scratch: queue positions a strategy may choose while a gate is shut.
+    eligible: Vec<usize>,
+}
+
+/// The ready tasks a strategy may choose among, in wake order.
+pub(crate) struct Candidates<'a> {
+    queue: &'a VecDeque<Entry>,
+    /// Queue positions of the candidates; `None` when every ready task is one.
+    positions: Option<&'a [usize]>,
+}
+
+impl Candidates<'_> {
+    pub(crate) fn len(&self) -> usize {
+        self.positions.map_or(self.queue.len(), <[usize]>::len)
+    }
+
+    pub(crate) fn id(&self, index: usize) -> TaskId {
+        let position = self.positions.map_or(index, |p| p[index]);
+        self.queue[position].task.id
+    }
+}
+
+impl ReadySet {
+    /// Adds a woken task. Gates must be pushed in non-decreasing order.
+    pub(crate) fn push(&mut self, task: TaskRef, gate: u64) {
+        if gate != 0 {
+            match self.gates.back_mut() {
+                Some((g, count)) if *g == gate => *count += 1,
+                _ => self.gates.push_back((gate, 1)),
+            }
+        }
+        self.queue.push_back(Entry { task, gate });
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// The tasks a strategy may choose among.
+    pub(crate) fn candidates(&mut self) -> Candidates<'_> {
+        let open = match self.gates.front() {
+            Some(&(gate, _)) if self.gates.len() > 1 => gate,
+            _ => {
+                return Candidates {
+                    queue: &self.queue,
+                    positions: None,
+                };
+            }
+        };
+        self.eligible.clear();
+        self.eligible.extend(
+            (0..self.queue.len())
+                .filter(|&i| matches!(self.queue[i].gate, 0) || self.queue[i].gate == open),
+        );
+        Candidates {
+            queue: &self.queue,
+            positions: Some(&self.eligible),
+        }
+    }
+
+    /// Removes the candidate at `index` (of the last [`candidates`]) and
+    /// returns it. The FIFO candidate, index 0, keeps the rest in order.
+    ///
+    /// [`candidates`]: ReadySet::candidates
+    pub(crate) fn take(&mut self, index: usize) -> TaskRef {
+        let position = if self.gates.len() > 1 {
+            self.eligible[index]
+        } else {
+            index
+        };
+        let entry = self
+            .queue
+            .swap_remove_front(position)
+            .expect("candidate index within the ready set");
+        self.release_gate(entry.gate);
+        entry.task
+    }
+
+    /// Removes a task that is being aborted.
+    pub(crate) fn remove(&mut self, task: TaskRef) {
+        if let Some(position) = self.queue.iter().position(|e| e.task == task)
+            && let Some(entry) = self.queue.remove(position)
+        {
+            self.release_gate(entry.gate);
+        }
+    }
+
+    fn release_gate(&mut self, gate: u64) {
+        if gate == 0 {
+            return;
+        }
+        if let Some(slot) = self.gates.iter_mut().find(|(g, _)| *g == gate) {
+            slot.1 -= 1;
+        }
+        while matches!(self.gates.front(), Some((_, 0))) {
+            self.gates.pop_front();
+        }
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.queue.clear();
+        self.gates.clear();
+    }
+}
