@@ -184,6 +184,20 @@ impl Runtime {
         self.aborts.borrow_mut().push(task);
     }
 
+    /// Whether an abort of `task` was requested and its future not dropped
+    /// yet. Such a task never runs again: until the next scheduling point
+    /// drops its future, synchronisation primitives treat its waits as
+    /// cancelled, as asyncio's `Task.cancel` cancels the awaited future at
+    /// once.
+    pub(crate) fn abort_pending(&self, task: TaskId) -> bool {
+        self.aborts.borrow().iter().any(|t| t.id == task)
+    }
+
+    /// The id of the task being polled, if any.
+    pub(crate) fn current_task_id(&self) -> Option<TaskId> {
+        self.current.get().map(|t| t.id)
+    }
+
     pub(crate) fn current_task(&self) -> TaskInfo {
         // Between polls the table is not consulted: the executor may hold it
         // while it records (and logs) a decision.
