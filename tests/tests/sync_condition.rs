@@ -178,6 +178,54 @@ fn a_notified_waiter_that_is_cancelled_passes_the_notification_on() {
 }
 
 #[test]
+fn notify_passes_over_a_waiter_cancelled_before_it_as_in_asyncio() {
+    // CPython (virtual clock):
+    //   three tasks do `async with cond: await cond.wait(); log(f'{n} woke')`
+    //   await sleep(0); ts[0].cancel()
+    //   async with cond: log('notify'); cond.notify(2)
+    //   await sleep(0); log('main 1'); await sleep(0); log('main 2')
+    // prints ['notify', 'b woke', 'c woke', 'main 1', 'main 2']: notify(2)
+    // counts only the waiters that are not cancelled.
+    let lines = Sim::new(1)
+        .run(async {
+            let cond = Condition::new(());
+            let log: Log = Rc::default();
+            let ws: Vec<_> = ["a", "b", "c"]
+                .into_iter()
+                .map(|name| {
+                    let (cond, log) = (cond.clone(), log.clone());
+                    task::spawn(async move {
+                        let g = cond.lock().await;
+                        let _g = cond.wait(g).await;
+                        log.borrow_mut().push(format!("{name} woke"));
+                    })
+                })
+                .collect();
+            task::yield_now().await;
+            ws[0].abort();
+            let g = cond.lock().await;
+            log.borrow_mut().push("notify".into());
+            assert_eq!(cond.notify(&g, 2), 2);
+            drop(g);
+            task::yield_now().await;
+            log.borrow_mut().push("main 1".into());
+            task::yield_now().await;
+            log.borrow_mut().push("main 2".into());
+            for w in ws {
+                if let Err(e) = w.await {
+                    assert!(e.is_cancelled(), "{e}");
+                }
+            }
+            log.take()
+        })
+        .unwrap();
+    assert_eq!(
+        lines,
+        vec!["notify", "b woke", "c woke", "main 1", "main 2"]
+    );
+}
+
+#[test]
 fn a_waiter_cancelled_while_retaking_the_lock_passes_the_notification_on() {
     Sim::new(1)
         .run(async {

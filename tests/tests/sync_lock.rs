@@ -99,6 +99,65 @@ fn a_woken_waiter_that_is_cancelled_passes_the_lock_on() {
 }
 
 #[test]
+fn waiters_cancelled_before_a_release_as_in_asyncio() {
+    // CPython (virtual clock), w(n) = `async with lock: log(f'{n} in')`:
+    //   await lock.acquire(); a, b = task(w('a')), task(w('b'))
+    //   await sleep(0); a.cancel(); lock.release()
+    //   log('main 1'); await sleep(0); log('main 2'); await sleep(0)
+    //   log('main 3'); await sleep(0)
+    //   await lock.acquire(); c, d = task(w('c')), task(w('d'))
+    //   await sleep(0); c.cancel(); d.cancel(); lock.release()
+    //   await lock.acquire(); log(f'main in, locked {lock.locked()}')
+    // prints ['main 1', 'main 2', 'b in', 'main 3', 'main in, locked True']:
+    // release leaves a cancelled first waiter to wake the next one as it
+    // leaves, and a lock whose waiters are all cancelled is taken at once.
+    let lines = Sim::new(1)
+        .run(async {
+            let lock = Lock::new();
+            let log: Log = Rc::default();
+            let note = |line: String| log.borrow_mut().push(line);
+            let w = |name: &'static str| {
+                let (lock, log) = (lock.clone(), log.clone());
+                task::spawn(async move {
+                    let _g = lock.lock().await;
+                    log.borrow_mut().push(format!("{name} in"));
+                })
+            };
+            let guard = lock.lock().await;
+            let (a, b) = (w("a"), w("b"));
+            task::yield_now().await;
+            a.abort();
+            drop(guard);
+            note("main 1".into());
+            task::yield_now().await;
+            note("main 2".into());
+            task::yield_now().await;
+            note("main 3".into());
+            task::yield_now().await;
+            assert!(a.await.unwrap_err().is_cancelled());
+            b.await.unwrap();
+
+            let guard = lock.lock().await;
+            let (c, d) = (w("c"), w("d"));
+            task::yield_now().await;
+            c.abort();
+            d.abort();
+            drop(guard);
+            let guard = lock.lock().now_or_never().expect("taken at once");
+            note(format!("main in, locked {}", lock.is_locked()));
+            drop(guard);
+            assert!(c.await.unwrap_err().is_cancelled());
+            assert!(d.await.unwrap_err().is_cancelled());
+            log.take()
+        })
+        .unwrap();
+    assert_eq!(
+        lines,
+        vec!["main 1", "main 2", "b in", "main 3", "main in, locked true"]
+    );
+}
+
+#[test]
 fn a_waiter_cancelled_by_a_timeout_leaves_the_lock_usable() {
     Sim::new(1)
         .run(async {

@@ -270,6 +270,71 @@ fn a_woken_putter_that_is_cancelled_passes_the_slot_to_the_next() {
 }
 
 #[test]
+fn waiters_cancelled_before_an_item_or_a_slot_appears_are_passed_over_as_in_asyncio() {
+    // CPython (virtual clock):
+    //   q = Queue(); a, b = task(g('a')), task(g('b')); await sleep(0)
+    //   a.cancel(); q.put_nowait(1); await sleep(0); log('main 1')
+    //   await sleep(0); log('main 2')
+    // prints ['b got 1', 'main 1', 'main 2']: put_nowait skips the
+    // cancelled getter and wakes b at once. Likewise for putters:
+    //   q = Queue(1); q.put_nowait(0); a, b = task(p('a', 1)), task(p('b', 2))
+    //   await sleep(0); a.cancel(); log(f'got {q.get_nowait()}')
+    //   await sleep(0); log('main 1'); await sleep(0)
+    //   log(f'main 2 {q.get_nowait()}')
+    // prints ['got 0', 'b put 2', 'main 1', 'main 2 2'].
+    let lines = Sim::new(1)
+        .run(async {
+            let lines: Log = Rc::default();
+            let q = Queue::new();
+            let getter = |name: &'static str| {
+                let (q, lines) = (q.clone(), lines.clone());
+                task::spawn(async move {
+                    let x = q.get().await.unwrap();
+                    log(&lines, format!("{name} got {x}"));
+                })
+            };
+            let (a, b) = (getter("a"), getter("b"));
+            task::yield_now().await;
+            a.abort();
+            q.try_put(1).unwrap();
+            task::yield_now().await;
+            log(&lines, "main 1");
+            task::yield_now().await;
+            log(&lines, "main 2");
+            assert!(a.await.unwrap_err().is_cancelled());
+            b.await.unwrap();
+
+            let q = Queue::with_capacity(1);
+            q.try_put(0).unwrap();
+            let putter = |name: &'static str, x: u32| {
+                let (q, lines) = (q.clone(), lines.clone());
+                task::spawn(async move {
+                    q.put(x).await.unwrap();
+                    log(&lines, format!("{name} put {x}"));
+                })
+            };
+            let (a, b) = (putter("a", 1), putter("b", 2));
+            task::yield_now().await;
+            a.abort();
+            log(&lines, format!("got {}", q.try_get().unwrap()));
+            task::yield_now().await;
+            log(&lines, "main 1");
+            task::yield_now().await;
+            log(&lines, format!("main 2 {}", q.try_get().unwrap()));
+            assert!(a.await.unwrap_err().is_cancelled());
+            b.await.unwrap();
+            lines.take()
+        })
+        .unwrap();
+    assert_eq!(
+        lines,
+        vec![
+            "b got 1", "main 1", "main 2", "got 0", "b put 2", "main 1", "main 2 2"
+        ]
+    );
+}
+
+#[test]
 fn a_getter_cancelled_by_a_timeout_loses_nothing() {
     Sim::new(1)
         .run(async {

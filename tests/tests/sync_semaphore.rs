@@ -125,6 +125,81 @@ fn a_cancelled_woken_waiter_with_nobody_behind_returns_the_permit() {
         .unwrap();
 }
 
+/// A task awaiting `sem.acquire()` that logs `"{name} in"` once it has the
+/// permit and then gives it back.
+fn logging_waiter(sem: &Semaphore, log: &Log, name: &'static str) -> task::JoinHandle<()> {
+    let (sem, log) = (sem.clone(), log.clone());
+    task::spawn(async move {
+        let _permit = sem.acquire().await;
+        log.borrow_mut().push(format!("{name} in"));
+    })
+}
+
+#[test]
+fn a_waiter_cancelled_before_a_release_is_passed_over_as_in_asyncio() {
+    // CPython (virtual clock):
+    //   sem = Semaphore(0); a, b = task(w('a')), task(w('b')); await sleep(0)
+    //   a.cancel(); log(f'locked {sem.locked()}'); sem.release()
+    //   log(f'value {sem._value}'); await sleep(0); log('main 1')
+    //   await sleep(0); log('main 2')
+    // prints ['locked True', 'value 0', 'b in', 'main 1', 'main 2']: the
+    // release skips the cancelled waiter and wakes b at once.
+    //
+    // With only a cancelled waiter, the permit is free at once:
+    //   sem = Semaphore(0); c = task(w('c')); await sleep(0); c.cancel()
+    //   log(f'locked {sem.locked()}'); sem.release()
+    //   log(f'locked {sem.locked()}'); await sem.acquire(); log('main in')
+    // prints ['locked True', 'locked False', 'main in'].
+    let lines = Sim::new(1)
+        .run(async {
+            let log: Log = Rc::default();
+            let note = |line: String| log.borrow_mut().push(line);
+            let sem = Semaphore::new(0);
+            let a = logging_waiter(&sem, &log, "a");
+            let b = logging_waiter(&sem, &log, "b");
+            task::yield_now().await;
+            a.abort();
+            note(format!("locked {}", sem.is_locked()));
+            sem.release();
+            note(format!("value {}", sem.available_permits()));
+            task::yield_now().await;
+            note("main 1".into());
+            task::yield_now().await;
+            note("main 2".into());
+            assert!(a.await.unwrap_err().is_cancelled());
+            b.await.unwrap();
+
+            let sem = Semaphore::new(0);
+            let c = logging_waiter(&sem, &log, "c");
+            task::yield_now().await;
+            c.abort();
+            note(format!("locked {}", sem.is_locked()));
+            sem.release();
+            note(format!("locked {}", sem.is_locked()));
+            // Taken without waiting: the only waiter is being cancelled.
+            let permit = sem.acquire().now_or_never().expect("a free permit");
+            note("main in".into());
+            drop(permit);
+            assert!(c.await.unwrap_err().is_cancelled());
+            assert_eq!(sem.available_permits(), 1);
+            log.take()
+        })
+        .unwrap();
+    assert_eq!(
+        lines,
+        vec![
+            "locked true",
+            "value 0",
+            "b in",
+            "main 1",
+            "main 2",
+            "locked true",
+            "locked false",
+            "main in"
+        ]
+    );
+}
+
 #[test]
 fn no_barging_while_others_wait_even_with_free_permits() {
     Sim::new(1)

@@ -253,7 +253,7 @@ impl Future for BarrierWait<'_> {
         let this = &mut *self;
         let mut wakes = WakeList::new();
         let mut st = this.barrier.inner.lock();
-        if let Some(id) = this.waiter {
+        if let Some(id) = this.waiter.as_mut() {
             if !st.waiters.take_notified(id, cx.waker()) {
                 park("Barrier::wait", st.name.as_ref());
                 return Poll::Pending;

@@ -259,7 +259,7 @@ impl<T> Future for ConditionWait<'_, T> {
                 }
                 Stage::Waiting(id) => {
                     let mut st = condition.inner.lock();
-                    if !st.waiters.take_notified(*id, cx.waker()) {
+                    if !st.waiters.take_notified(id, cx.waker()) {
                         park("Condition::wait", st.name.as_ref());
                         return Poll::Pending;
                     }

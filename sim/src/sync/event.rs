@@ -146,13 +146,17 @@ impl Future for Wait<'_> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = &mut *self;
         let mut st = this.event.inner.lock();
-        match this.waiter {
-            Some(id) if st.waiters.take_notified(id, cx.waker()) => {
+        let notified = this
+            .waiter
+            .as_mut()
+            .map(|id| st.waiters.take_notified(id, cx.waker()));
+        match notified {
+            Some(true) => {
                 this.waiter = None;
                 Poll::Ready(())
             }
             None if st.set => Poll::Ready(()),
-            Some(_) => {
+            Some(false) => {
                 park("Event::wait", st.name.as_ref());
                 Poll::Pending
             }

@@ -41,9 +41,11 @@ use super::waiters::{WaiterId, Waiters, WakeList, park};
 /// # Fairness
 ///
 /// First come, first served, as asyncio's `Lock` (3.11+): `lock` only takes
-/// the free lock at once if nobody waits; releasing wakes the first waiter,
-/// which then holds the lock when it runs even if another task asks for it
-/// meanwhile.
+/// the free lock at once if nobody waits (or only cancelled tasks do);
+/// releasing wakes the first waiter, which then holds the lock when it runs
+/// even if another task asks for it meanwhile. If the first waiter's task is
+/// being cancelled, releasing wakes nobody and the cancelled waiter wakes
+/// the next one as it leaves, as in asyncio.
 ///
 /// # Cancel safety
 ///
@@ -117,7 +119,7 @@ impl<T> Mutex<T> {
 
     /// Waits until the lock is free, takes it and returns the guard (asyncio's
     /// `acquire`). Returns at once, without yielding, if the lock is free and
-    /// nobody waits for it.
+    /// nobody (but tasks being cancelled) waits for it.
     pub fn lock(&self) -> MutexLock<'_, T> {
         MutexLock {
             mutex: self,
@@ -129,7 +131,7 @@ impl<T> Mutex<T> {
     /// Takes the lock if it is free and nobody waits for it.
     pub fn try_lock(&self) -> Result<MutexGuard<T>, TryLockError> {
         let mut st = self.inner.state.lock();
-        if st.locked || !st.waiters.is_empty() {
+        if st.locked || !st.waiters.all_cancelled() {
             return Err(TryLockError);
         }
         Ok(self.take(&mut st))
@@ -206,19 +208,24 @@ impl<T> Future for MutexLock<'_, T> {
         );
         let mutex = this.mutex;
         let mut st = mutex.inner.state.lock();
-        match this.waiter {
-            Some(id) if st.waiters.take_notified(id, cx.waker()) => {
+        let notified = this
+            .waiter
+            .as_mut()
+            .map(|id| st.waiters.take_notified(id, cx.waker()));
+        match notified {
+            Some(true) => {
                 // Released to us: nobody else could take it meanwhile.
                 this.waiter = None;
                 debug_assert!(!st.locked, "a woken waiter finds the lock free");
                 this.finished = true;
                 Poll::Ready(mutex.take(&mut st))
             }
-            Some(_) => {
+            Some(false) => {
                 park(mutex.inner.op, st.name.as_ref());
                 Poll::Pending
             }
-            None if !st.locked && st.waiters.is_empty() => {
+            // asyncio takes a free lock at once if every waiter is cancelled.
+            None if !st.locked && st.waiters.all_cancelled() => {
                 this.finished = true;
                 Poll::Ready(mutex.take(&mut st))
             }

@@ -38,10 +38,10 @@ use super::waiters::{WaiterId, Waiters, WakeList, park};
 ///
 /// # Fairness
 ///
-/// First come, first served, as asyncio's `Semaphore` (3.11.1+): `acquire`
-/// only takes a free permit at once if nobody waits; a released permit is
-/// handed to the first waiter at release time, so no later arrival can take
-/// it first.
+/// First come, first served, as asyncio's `Semaphore` (3.12): `acquire`
+/// only takes a free permit at once if nobody (but tasks being cancelled)
+/// waits; a released permit is handed to the first waiter not being
+/// cancelled at release time, so no later arrival can take it first.
 ///
 /// # Cancel safety
 ///
@@ -133,7 +133,7 @@ struct State {
 impl State {
     /// asyncio's `locked()`: no permit, or someone is first in line.
     fn is_locked(&self) -> bool {
-        self.value == 0 || !self.waiters.is_empty()
+        self.value == 0 || !self.waiters.all_cancelled()
     }
 
     /// asyncio's `_wake_up_next`: hands a permit to the first waiter not yet
@@ -378,8 +378,12 @@ impl Future for Acquire<'_> {
         );
         let core = this.core;
         let mut st = core.inner.state.lock();
-        match this.waiter {
-            Some(id) if st.waiters.take_notified(id, cx.waker()) => {
+        let notified = this
+            .waiter
+            .as_mut()
+            .map(|id| st.waiters.take_notified(id, cx.waker()));
+        match notified {
+            Some(true) => {
                 // The permit was counted out for us when we were woken.
                 this.waiter = None;
                 let mut wakes = WakeList::new();
@@ -389,7 +393,7 @@ impl Future for Acquire<'_> {
                 this.finished = true;
                 Poll::Ready(core.permit())
             }
-            Some(_) => {
+            Some(false) => {
                 park(core.inner.op, st.name.as_ref());
                 Poll::Pending
             }

@@ -11,22 +11,57 @@
 //!
 //! This mirrors asyncio, where each waiter is a future in a deque and a
 //! cancelled waiter that had already been woken wakes the next one.
+//!
+//! A waiter whose task has been aborted, but not dropped yet (that happens
+//! at the next scheduling point), counts as *cancelled*, as asyncio's
+//! `Task.cancel` cancels the awaited future at once: notifying passes over
+//! it (marking it *passed*, so that it is not considered again) and the
+//! primitives' "is anybody waiting" checks ignore it.
+//!
+//! Notified and passed entries always form a prefix of the list (entries
+//! are appended at the back and marked front to back), so finding the next
+//! entry to notify is O(1).
 
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::task::Waker;
 
-use crate::task::{self, WaitReason};
+use crate::runtime;
+use crate::task::{self, TaskId, WaitReason};
 
 /// A waiter's place in a [`Waiters`] list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct WaiterId(u64);
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mark {
+    Waiting,
+    Notified,
+    /// Passed over by a notification because its task was being aborted.
+    Passed,
+}
+
 #[derive(Debug)]
 struct Entry {
     id: u64,
     waker: Waker,
-    notified: bool,
+    /// The simulated task that waits (none outside a simulation).
+    task: Option<TaskId>,
+    mark: Mark,
+}
+
+impl Entry {
+    /// Whether the entry's task is being aborted (asyncio: the waiter
+    /// future is cancelled).
+    fn cancelled(&self) -> bool {
+        self.task
+            .is_some_and(|t| runtime::try_with(|rt| rt.abort_pending(t)).unwrap_or(false))
+    }
+}
+
+/// The task being polled, if any.
+fn current_task() -> Option<TaskId> {
+    runtime::try_with(|rt| rt.current_task_id()).flatten()
 }
 
 /// Blocked waiters in arrival order.
@@ -34,6 +69,10 @@ struct Entry {
 pub(crate) struct Waiters {
     /// Sorted by id: ids only grow and entries are only appended.
     entries: VecDeque<Entry>,
+    /// Length of the prefix of notified or passed entries.
+    marked: usize,
+    /// How many entries of that prefix were passed over.
+    passed: usize,
     next_id: u64,
 }
 
@@ -45,7 +84,8 @@ impl Waiters {
         self.entries.push_back(Entry {
             id,
             waker: waker.clone(),
-            notified: false,
+            task: current_task(),
+            mark: Mark::Waiting,
         });
         WaiterId(id)
     }
@@ -54,32 +94,55 @@ impl Waiters {
         self.entries.binary_search_by_key(&id.0, |e| e.id).ok()
     }
 
+    fn remove_at(&mut self, pos: usize) -> Option<Entry> {
+        let entry = self.entries.remove(pos)?;
+        if pos < self.marked {
+            self.marked -= 1;
+            if entry.mark == Mark::Passed {
+                self.passed -= 1;
+            }
+        }
+        Some(entry)
+    }
+
     /// If the waiter has been notified, removes it and returns `true`;
     /// otherwise refreshes its waker (the future may have moved to another
     /// task or combinator) and returns `false`.
     ///
     /// A waiter missing from the list counts as notified, so that its owner
-    /// re-checks the primitive's state rather than sleeping forever.
-    pub(crate) fn take_notified(&mut self, id: WaiterId, waker: &Waker) -> bool {
-        let Some(pos) = self.position(id) else {
+    /// re-checks the primitive's state rather than sleeping forever. A
+    /// waiter that was passed over (its task was being aborted) yet is
+    /// polled again, from another task, waits again at the back.
+    pub(crate) fn take_notified(&mut self, id: &mut WaiterId, waker: &Waker) -> bool {
+        let Some(pos) = self.position(*id) else {
             return true;
         };
-        let entry = &mut self.entries[pos];
-        if entry.notified {
-            self.entries.remove(pos);
-            return true;
+        match self.entries[pos].mark {
+            Mark::Notified => {
+                self.remove_at(pos);
+                true
+            }
+            Mark::Passed => {
+                self.remove_at(pos);
+                *id = self.push(waker);
+                false
+            }
+            Mark::Waiting => {
+                let entry = &mut self.entries[pos];
+                if !entry.waker.will_wake(waker) {
+                    entry.waker = waker.clone();
+                }
+                entry.task = current_task();
+                false
+            }
         }
-        if !entry.waker.will_wake(waker) {
-            entry.waker = waker.clone();
-        }
-        false
     }
 
     /// Removes a waiter whose future is being dropped. Returns whether it had
     /// been notified (`None` if it was not in the list).
     pub(crate) fn remove(&mut self, id: WaiterId) -> Option<bool> {
         let pos = self.position(id)?;
-        self.entries.remove(pos).map(|e| e.notified)
+        self.remove_at(pos).map(|e| e.mark == Mark::Notified)
     }
 
     /// Removes a waiter whose future is being dropped. If it had been
@@ -92,39 +155,50 @@ impl Waiters {
         }
     }
 
-    /// Notifies the first waiter not yet notified (asyncio's `_wakeup_next`).
-    /// Returns whether there was one.
+    /// Notifies the first waiter not yet notified, passing over cancelled
+    /// ones (asyncio's `_wakeup_next`). Returns whether there was one.
     pub(crate) fn notify_next(&mut self, wakes: &mut WakeList) -> bool {
-        match self.entries.iter_mut().find(|e| !e.notified) {
-            Some(entry) => {
-                entry.notified = true;
-                wakes.push(&entry.waker);
-                true
+        while let Some(entry) = self.entries.get_mut(self.marked) {
+            self.marked += 1;
+            if entry.cancelled() {
+                entry.mark = Mark::Passed;
+                self.passed += 1;
+                continue;
             }
-            None => false,
+            entry.mark = Mark::Notified;
+            wakes.push(&entry.waker);
+            return true;
         }
+        false
     }
 
     /// Notifies the waiter at the head of the list, unless it is already
-    /// notified (asyncio's `Lock._wake_up_first`). Returns whether it did.
+    /// notified or cancelled (asyncio's `Lock._wake_up_first`, which leaves
+    /// a cancelled first waiter to wake the next one as it leaves). Returns
+    /// whether it did.
     pub(crate) fn notify_head(&mut self, wakes: &mut WakeList) -> bool {
-        match self.entries.front_mut() {
-            Some(entry) if !entry.notified => {
-                entry.notified = true;
-                wakes.push(&entry.waker);
-                true
-            }
-            _ => false,
+        if self.marked > 0 {
+            return false;
         }
+        let Some(entry) = self.entries.front_mut() else {
+            return false;
+        };
+        self.marked = 1;
+        if entry.cancelled() {
+            entry.mark = Mark::Passed;
+            self.passed += 1;
+            return false;
+        }
+        entry.mark = Mark::Notified;
+        wakes.push(&entry.waker);
+        true
     }
 
-    /// Notifies up to `n` waiters not yet notified, in arrival order.
-    /// Returns how many it notified.
+    /// Notifies up to `n` waiters not yet notified, in arrival order,
+    /// passing over cancelled ones. Returns how many it notified.
     pub(crate) fn notify(&mut self, n: usize, wakes: &mut WakeList) -> usize {
         let mut count = 0;
-        for entry in self.entries.iter_mut().filter(|e| !e.notified).take(n) {
-            entry.notified = true;
-            wakes.push(&entry.waker);
+        while count < n && self.notify_next(wakes) {
             count += 1;
         }
         count
@@ -135,9 +209,11 @@ impl Waiters {
         self.notify(usize::MAX, wakes)
     }
 
-    /// Whether no waiter is in the list (notified or not).
-    pub(crate) fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+    /// Whether every waiter in the list is cancelled (true if there is
+    /// none): asyncio's `all(w.cancelled() for w in waiters)`. A waiter that
+    /// was notified counts as live until it leaves the list.
+    pub(crate) fn all_cancelled(&self) -> bool {
+        self.passed == self.marked && self.entries.iter().skip(self.marked).all(Entry::cancelled)
     }
 
     /// Number of waiters in the list (notified or not).
@@ -215,7 +291,7 @@ mod tests {
         let (c1, w1) = counter();
         let (c2, w2) = counter();
         let mut list = Waiters::default();
-        let a = list.push(&w1);
+        let mut a = list.push(&w1);
         let b = list.push(&w2);
         let mut wakes = WakeList::new();
         assert!(list.notify_next(&mut wakes));
@@ -224,9 +300,9 @@ mod tests {
         wakes.wake_all();
         assert_eq!(c1.0.load(Ordering::SeqCst), 1);
         assert_eq!(c2.0.load(Ordering::SeqCst), 1);
-        assert!(list.take_notified(a, &w1));
+        assert!(list.take_notified(&mut a, &w1));
         assert_eq!(list.remove(b), Some(true));
-        assert!(list.is_empty());
+        assert_eq!(list.len(), 0);
     }
 
     #[test]
@@ -234,12 +310,12 @@ mod tests {
         let (_c, w) = counter();
         let mut list = Waiters::default();
         let a = list.push(&w);
-        let b = list.push(&w);
+        let mut b = list.push(&w);
         let mut wakes = WakeList::new();
         assert!(list.notify_head(&mut wakes));
         assert!(!list.notify_head(&mut wakes));
         wakes.wake_all();
-        assert!(!list.take_notified(b, &w));
+        assert!(!list.take_notified(&mut b, &w));
         assert_eq!(list.remove(a), Some(true));
         assert_eq!(list.remove(a), None);
         assert_eq!(list.len(), 1);
@@ -252,21 +328,21 @@ mod tests {
         let mut wakes = WakeList::new();
         // Not notified: nothing to pass on.
         let a = list.push(&w);
-        let b = list.push(&w);
+        let mut b = list.push(&w);
         list.withdraw(a, true, &mut wakes);
-        assert!(!list.take_notified(b, &w));
+        assert!(!list.take_notified(&mut b, &w));
         // Notified, but what it was woken for is gone: the next one sleeps on.
-        let c = list.push(&w);
+        let mut c = list.push(&w);
         assert!(list.notify_next(&mut wakes));
         list.withdraw(b, false, &mut wakes);
-        assert!(!list.take_notified(c, &w));
+        assert!(!list.take_notified(&mut c, &w));
         // Notified, and what it was woken for is still there: the next one
         // is notified in its place.
-        let d = list.push(&w);
+        let mut d = list.push(&w);
         assert!(list.notify_next(&mut wakes));
         list.withdraw(c, true, &mut wakes);
-        assert!(list.take_notified(d, &w));
-        assert!(list.is_empty());
+        assert!(list.take_notified(&mut d, &w));
+        assert_eq!(list.len(), 0);
         wakes.wake_all();
     }
 
@@ -282,5 +358,71 @@ mod tests {
         assert_eq!(list.notify_all(&mut wakes), 2);
         assert_eq!(list.notify_all(&mut wakes), 0);
         wakes.wake_all();
+    }
+
+    #[test]
+    fn removing_entries_keeps_the_notified_prefix_consistent() {
+        let (_c, w) = counter();
+        let mut list = Waiters::default();
+        let ids: Vec<_> = (0..5).map(|_| list.push(&w)).collect();
+        let mut wakes = WakeList::new();
+        assert_eq!(list.notify(2, &mut wakes), 2);
+        // A notified entry and a waiting one leave.
+        assert_eq!(list.remove(ids[0]), Some(true));
+        assert_eq!(list.remove(ids[3]), Some(false));
+        // Next in line: ids[2], then ids[4].
+        assert!(list.notify_next(&mut wakes));
+        let mut third = ids[2];
+        assert!(list.take_notified(&mut third, &w));
+        let mut last = ids[4];
+        assert!(!list.take_notified(&mut last, &w));
+        assert!(list.notify_next(&mut wakes));
+        assert!(list.take_notified(&mut last, &w));
+        assert!(!list.notify_next(&mut wakes));
+        assert_eq!(list.len(), 1);
+        wakes.wake_all();
+    }
+
+    #[test]
+    fn waiters_of_tasks_being_aborted_are_passed_over() {
+        use std::cell::RefCell;
+        use std::rc::Rc;
+
+        crate::Sim::new(1)
+            .run(async {
+                let list = Rc::new(RefCell::new(Waiters::default()));
+                // A task that registers as a waiter, then sleeps for ever.
+                let waiter = |list: &Rc<RefCell<Waiters>>| {
+                    let list = Rc::clone(list);
+                    crate::task::spawn(std::future::poll_fn(move |cx| {
+                        list.borrow_mut().push(cx.waker());
+                        std::task::Poll::<()>::Pending
+                    }))
+                };
+                let (a, b) = (waiter(&list), waiter(&list));
+                crate::task::yield_now().await;
+                let mut wakes = WakeList::new();
+                {
+                    let mut list = list.borrow_mut();
+                    assert!(!list.all_cancelled());
+                    a.abort();
+                    assert!(!list.all_cancelled(), "b is still live");
+                    // The head is being aborted: the lock's hand-off waits
+                    // for it to leave.
+                    assert!(!list.notify_head(&mut wakes));
+                    assert!(list.notify_next(&mut wakes), "b is notified");
+                    assert!(!list.all_cancelled(), "b was notified");
+                }
+                let c = waiter(&list);
+                crate::task::yield_now().await;
+                c.abort();
+                let mut list = list.borrow_mut();
+                assert_eq!(list.notify_all(&mut wakes), 0);
+                // Only a's (passed over), b's (notified) and c's remain.
+                assert_eq!(list.len(), 3);
+                drop(b);
+                wakes.wake_all();
+            })
+            .unwrap();
     }
 }

@@ -420,7 +420,7 @@ impl<T, S: Storage<T>> Future for Get<'_, T, S> {
         );
         let inner = &this.queue.inner;
         let mut st = inner.state.lock();
-        if let Some(id) = this.waiter {
+        if let Some(id) = this.waiter.as_mut() {
             if !st.getters.take_notified(id, cx.waker()) {
                 park(inner.ops.get, st.name.as_ref());
                 return Poll::Pending;
@@ -481,7 +481,7 @@ impl<T, S: Storage<T>> Future for Put<'_, T, S> {
         let this = &mut *self;
         let inner = &this.queue.inner;
         let mut st = inner.state.lock();
-        if let Some(id) = this.waiter {
+        if let Some(id) = this.waiter.as_mut() {
             if !st.putters.take_notified(id, cx.waker()) {
                 park(inner.ops.put, st.name.as_ref());
                 return Poll::Pending;
@@ -542,14 +542,18 @@ impl<T, S: Storage<T>> Future for Join<'_, T, S> {
         let this = &mut *self;
         let inner = &this.queue.inner;
         let mut st = inner.state.lock();
-        match this.waiter {
+        let notified = this
+            .waiter
+            .as_mut()
+            .map(|id| st.joiners.take_notified(id, cx.waker()));
+        match notified {
             // Like asyncio's `_finished` event: once woken, done, even if
             // new items were put since.
-            Some(id) if st.joiners.take_notified(id, cx.waker()) => {
+            Some(true) => {
                 this.waiter = None;
                 Poll::Ready(())
             }
-            Some(_) => {
+            Some(false) => {
                 park(inner.ops.join, st.name.as_ref());
                 Poll::Pending
             }
