@@ -141,6 +141,165 @@ fn awaiting_tasks_resume_at_the_same_point_as_in_asyncio() {
     }
 }
 
+/// A task that sleeps 1 s, then logs `"{prefix}{i}"` and yields, `n` times.
+fn ticker_at_1s(log: &Log, prefix: &'static str, n: usize) -> task::JoinHandle<()> {
+    let log = log.clone();
+    task::spawn(async move {
+        time::sleep(Duration::from_secs(1)).await;
+        for i in 0..n {
+            note(&log, format!("{prefix}{i}"));
+            task::yield_now().await;
+        }
+    })
+}
+
+#[test]
+fn results_that_arrive_before_the_awaiter_looks_come_after_their_done_callbacks() {
+    // A child finishes at 1 s just before the awaiting task wakes from its
+    // own 1 s sleep; asyncio delivers the result through the child's done
+    // callback, which runs after the tasks already ready. CPython (virtual
+    // clock), child(n) = `await sleep(1); log(f'{n} done'); return n`,
+    // other() = `await sleep(1)` then logs o0..o3 yielding in between:
+    //   it = as_completed([child('x')]); o = task(other())
+    //   await sleep(0); await sleep(0); await sleep(1); log('main awake')
+    //   for f in it: log(f'main got {await f}')
+    // gives ['x done', 'o0', 'main awake', 'o1', 'main got x', 'o2', 'o3']
+    // (CPython 3.13, whose as_completed registers its callbacks when
+    // called); with `g = gather(child('y'))` ... `await g`:
+    // ['y done', 'o0', 'main awake', 'o1', "main got ['y']", 'o2', 'o3'];
+    // with `o = task(other()); async with TaskGroup() as tg:
+    // tg.create_task(child('z')); <the sleeps>; log('main awake')` then
+    // log('tg done'):
+    // ['o0', 'z done', 'main awake', 'o1', 'o2', 'tg done', 'o3'].
+    let runs = Sim::new(1)
+        .run(async {
+            let log: Log = Rc::default();
+            let mut runs = Vec::new();
+            let child = |log: &Log, name: &'static str| {
+                let log = log.clone();
+                async move {
+                    time::sleep(Duration::from_secs(1)).await;
+                    note(&log, format!("{name} done"));
+                    name
+                }
+            };
+            let settle = || async {
+                task::yield_now().await;
+                task::yield_now().await;
+                time::sleep(Duration::from_secs(1)).await;
+            };
+
+            let mut it = as_completed([child(&log, "x")]);
+            let o = ticker_at_1s(&log, "o", 4);
+            settle().await;
+            note(&log, "main awake");
+            while let Some(r) = it.next().await {
+                note(&log, format!("main got {}", r.unwrap()));
+            }
+            o.await.unwrap();
+            runs.push(log.take());
+
+            let g = gather([child(&log, "y")]);
+            let o = ticker_at_1s(&log, "o", 4);
+            settle().await;
+            note(&log, "main awake");
+            let got = g.await.unwrap();
+            note(&log, format!("main got {got:?}"));
+            o.await.unwrap();
+            runs.push(log.take());
+
+            let o = ticker_at_1s(&log, "o", 4);
+            let group: TaskGroup<&str> = TaskGroup::new();
+            let z = child(&log, "z");
+            group.spawn(async move { Ok(z.await) });
+            settle().await;
+            note(&log, "main awake");
+            group.await.unwrap();
+            note(&log, "tg done");
+            o.await.unwrap();
+            runs.push(log.take());
+            runs
+        })
+        .unwrap();
+    assert_eq!(
+        runs,
+        vec![
+            vec!["x done", "o0", "main awake", "o1", "main got x", "o2", "o3"],
+            vec![
+                "y done",
+                "o0",
+                "main awake",
+                "o1",
+                "main got [\"y\"]",
+                "o2",
+                "o3"
+            ],
+            vec!["o0", "z done", "main awake", "o1", "o2", "tg done", "o3"],
+        ]
+    );
+}
+
+#[test]
+fn a_failure_cancels_the_siblings_from_its_done_callback_as_in_asyncio() {
+    // CPython (virtual clock): bad() sleeps 1 s then raises; good(n, s)
+    // sleeps s seconds then logs its end, or logs its cancellation.
+    //   async with TaskGroup() as tg:
+    //       tg.create_task(bad()); tg.create_task(good('g1', 1))
+    //       tg.create_task(good('g2', 2))
+    // gives ['bad fails 1000', 'g1 ends 1000', 'g2 cancelled 1000',
+    // 'tg error 1000']: g1, ready at the same instant, runs before the
+    // group learns of the failure (in bad's done callback).
+    for panics in [false, true] {
+        let sim = Sim::builder().fail_on_unobserved_panic(false).build();
+        let lines = sim
+            .run(async move {
+                let log: Log = Rc::default();
+                let group: TaskGroup<&str, &str> = TaskGroup::new();
+                let bad = {
+                    let log = log.clone();
+                    async move {
+                        time::sleep(Duration::from_secs(1)).await;
+                        note(&log, format!("bad fails {}", now_ms()));
+                        assert!(!panics, "bad");
+                        Err("bad")
+                    }
+                };
+                group.spawn(bad);
+                for (name, secs) in [("g1", 1), ("g2", 2)] {
+                    let log = log.clone();
+                    group.spawn(async move {
+                        struct OnCancel(Log, &'static str);
+                        impl Drop for OnCancel {
+                            fn drop(&mut self) {
+                                note(&self.0, format!("{} cancelled {}", self.1, now_ms()));
+                            }
+                        }
+                        let on_cancel = OnCancel(log.clone(), name);
+                        time::sleep(Duration::from_secs(secs)).await;
+                        std::mem::forget(on_cancel);
+                        note(&log, format!("{name} ends {}", now_ms()));
+                        Ok(name)
+                    });
+                }
+                let err = group.await.unwrap_err();
+                assert_eq!(err.is_panic(), panics);
+                note(&log, format!("tg error {}", now_ms()));
+                log.take()
+            })
+            .unwrap();
+        assert_eq!(
+            lines,
+            vec![
+                "bad fails 1000",
+                "g1 ends 1000",
+                "g2 cancelled 1000",
+                "tg error 1000"
+            ],
+            "panics: {panics}"
+        );
+    }
+}
+
 #[test]
 fn gather_returns_results_in_argument_order() {
     let (out, at) = Sim::new(2)
@@ -712,6 +871,10 @@ fn spawning_into_a_cancelling_group_cancels_the_new_task_before_it_runs() {
             let ran = Rc::new(Cell::new(false));
             let group: TaskGroup<(), &str> = TaskGroup::new();
             group.spawn(async { Err("first") });
+            // The task fails at the first step; the group learns of it at
+            // the next, where asyncio runs the task's done callback.
+            task::yield_now().await;
+            assert!(!group.is_cancelling());
             task::yield_now().await;
             assert!(group.is_cancelling());
             group.spawn({

@@ -16,9 +16,11 @@ use crate::task::JoinError;
 ///
 /// The result is a [`Stream`]; [`AsCompleted::next`] saves importing
 /// `StreamExt`. Tasks finishing at the same virtual instant come out in the
-/// order they actually finished, which the scheduling strategy decides (with
-/// [`Strategy::Fifo`](crate::Strategy::Fifo), timers due together fire in
-/// the order they were armed, as in asyncio).
+/// order their endings reach the stream, one scheduling point after each
+/// (where asyncio's done callbacks run), which the scheduling strategy
+/// decides; with [`Strategy::Fifo`](crate::Strategy::Fifo) that is the
+/// order they finished, and timers due together fire in the order they were
+/// armed, as in asyncio.
 ///
 /// ```
 /// use std::time::Duration;
@@ -102,7 +104,12 @@ impl<T: 'static> AsCompleted<T> {
             return Poll::Ready(item);
         }
         match self.set.poll_next(cx) {
-            Poll::Ready(item) => self.hop.deliver(item.map(|(_, result)| result), cx),
+            Poll::Ready(item) => {
+                if let Some(ended) = &item {
+                    self.hop.saw(ended.from_callback);
+                }
+                self.hop.deliver(item.map(|ended| ended.result), cx)
+            }
             Poll::Pending => {
                 self.hop.suspend();
                 self.set.wait_on("as_completed");

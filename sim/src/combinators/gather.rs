@@ -73,16 +73,19 @@ impl<T: 'static, R, O> Collect<T, R, O> {
         }
         loop {
             let output = match self.set.poll_next(cx) {
-                Poll::Ready(Some((i, ending))) => match sort(ending) {
-                    Ok(outcome) => {
-                        self.kept.put(i, outcome);
-                        continue;
+                Poll::Ready(Some(ended)) => {
+                    self.hop.saw(ended.from_callback);
+                    match sort(ended.result) {
+                        Ok(outcome) => {
+                            self.kept.put(ended.index, outcome);
+                            continue;
+                        }
+                        Err(output) => {
+                            self.set.detach();
+                            output
+                        }
                     }
-                    Err(output) => {
-                        self.set.detach();
-                        output
-                    }
-                },
+                }
                 Poll::Ready(None) => complete(self.kept.take_all()),
                 Poll::Pending => {
                     self.hop.suspend();

@@ -3,9 +3,19 @@
 //!
 //! Each future runs as its own task (so the scheduler interleaves them),
 //! wrapped in [`Tracked`], which writes the task's ending (its output, a
-//! panic, or a cancellation) into the set's shared state at the moment it
-//! happens and wakes the set's owner. A fail-fast set also aborts every other
-//! task the moment one fails, like asyncio's `TaskGroup._on_task_done`.
+//! panic, or a cancellation) into the set's shared state and wakes the set's
+//! owner. A fail-fast set also aborts every other task when one fails, like
+//! asyncio's `TaskGroup._on_task_done`.
+//!
+//! asyncio learns that a task ended in the task's *done callback*, which
+//! runs one loop iteration later, after the tasks that were already ready:
+//! only then does `gather`, `as_completed` or a `TaskGroup` see the result,
+//! wake its awaiter, or cancel the siblings of a failed task. A task that
+//! returns (or panics) therefore reports its ending one scheduling point
+//! late: it wakes itself and reports on its next poll, where the callback
+//! would run. A task that is cancelled reports when its future is dropped;
+//! such an ending is marked as not coming from a callback, and the owner
+//! makes up the missing step ([`Hop`](super::hop::Hop)).
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -27,12 +37,30 @@ enum Ending<T> {
     Cancelled,
 }
 
+/// An ending as reported to the set.
+struct Report<T> {
+    index: usize,
+    ending: Ending<T>,
+    /// Reported where asyncio's done callback runs (see the module docs).
+    from_callback: bool,
+}
+
+/// A task's ending, as [`TaskSet::poll_next`] gives it.
+pub(crate) struct Ended<T> {
+    /// The task's spawn index.
+    pub(crate) index: usize,
+    pub(crate) result: Result<T, JoinError>,
+    /// Whether it was reported where asyncio's done callback runs (after a
+    /// return or a panic) rather than at the ending itself (a cancellation).
+    pub(crate) from_callback: bool,
+}
+
 struct Shared<T> {
     /// One per spawned task, by spawn index; `None` once its ending has been
     /// taken or the set was detached.
     handles: Vec<Option<JoinHandle<()>>>,
-    /// Endings not yet taken, in the order they happened.
-    ended: VecDeque<(usize, Ending<T>)>,
+    /// Endings not yet taken, in the order they were reported.
+    ended: VecDeque<Report<T>>,
     /// Endings taken by `poll_next`.
     taken: usize,
     waker: Option<Waker>,
@@ -43,6 +71,8 @@ struct Shared<T> {
     cancelling: bool,
     /// No task may be added any more.
     closed: bool,
+    /// The last wait reason given, for that many remaining tasks.
+    reason: Option<(usize, WaitReason)>,
 }
 
 /// Spawned tasks whose endings are collected in completion order.
@@ -77,6 +107,7 @@ impl<T: 'static> TaskSet<T> {
                 fail_fast,
                 cancelling: false,
                 closed: false,
+                reason: None,
             })),
         }
     }
@@ -111,17 +142,33 @@ impl<T: 'static> TaskSet<T> {
     /// set's remaining tasks in `operation`: deadlock reports then say e.g.
     /// `gather on "2 task(s)"`.
     pub(crate) fn wait_on(&self, operation: &'static str) {
-        task::wait_on(WaitReason::new(operation).on(format!("{} task(s)", self.remaining())));
+        let mut sh = self.shared.borrow_mut();
+        let remaining = sh.handles.len() - sh.taken;
+        // The text is only formatted when the count changes.
+        let reason = match &sh.reason {
+            Some((n, reason)) if *n == remaining && reason.operation() == operation => {
+                reason.clone()
+            }
+            _ => {
+                let reason = WaitReason::new(operation).on(format!("{remaining} task(s)"));
+                sh.reason = Some((remaining, reason.clone()));
+                reason
+            }
+        };
+        drop(sh);
+        task::wait_on(reason);
     }
 
-    /// The next ending, in completion order, with the task's spawn index;
-    /// `None` once every task's ending has been taken.
-    pub(crate) fn poll_next(
-        &self,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<(usize, Result<T, JoinError>)>> {
+    /// The next ending, in the order they were reported; `None` once every
+    /// task's ending has been taken.
+    pub(crate) fn poll_next(&self, cx: &mut Context<'_>) -> Poll<Option<Ended<T>>> {
         let mut sh = self.shared.borrow_mut();
-        let Some((index, ending)) = sh.ended.pop_front() else {
+        let Some(Report {
+            index,
+            ending,
+            from_callback,
+        }) = sh.ended.pop_front()
+        else {
             if sh.taken == sh.handles.len() {
                 return Poll::Ready(None);
             }
@@ -146,14 +193,22 @@ impl<T: 'static> TaskSet<T> {
                     }
                     Poll::Pending => {
                         sh.handles[index] = Some(handle);
-                        sh.ended.push_front((index, abnormal));
+                        sh.ended.push_front(Report {
+                            index,
+                            ending: abnormal,
+                            from_callback,
+                        });
                         return Poll::Pending;
                     }
                 }
             }
         };
         sh.taken += 1;
-        Poll::Ready(Some((index, output)))
+        Poll::Ready(Some(Ended {
+            index,
+            result: output,
+            from_callback,
+        }))
     }
 
     /// Aborts every task still running, and every task spawned later.
@@ -231,7 +286,8 @@ where
         inner: future,
         index,
         shared: Rc::clone(shared),
-        ended: false,
+        held: None,
+        reported: false,
     };
     let builder = match name {
         Some(name) => task::Builder::new().name(name),
@@ -249,14 +305,18 @@ where
 
 /// Records how task `index` ended and wakes the set's owner; in a fail-fast
 /// set, a failure aborts every other task.
-fn record<T>(shared: &RefCell<Shared<T>>, index: usize, ending: Ending<T>) {
+fn record<T>(shared: &RefCell<Shared<T>>, index: usize, ending: Ending<T>, from_callback: bool) {
     let mut sh = shared.borrow_mut();
     let failed = match (&ending, sh.fail_fast) {
         (Ending::Output(value), Some(is_failure)) => is_failure(value),
         (Ending::Panicked, Some(_)) => true,
         _ => false,
     };
-    sh.ended.push_back((index, ending));
+    sh.ended.push_back(Report {
+        index,
+        ending,
+        from_callback,
+    });
     if failed && !sh.cancelling {
         sh.cancelling = true;
         for (i, handle) in sh.handles.iter().enumerate() {
@@ -272,6 +332,14 @@ fn record<T>(shared: &RefCell<Shared<T>>, index: usize, ending: Ending<T>) {
     }
 }
 
+/// An ending held back for one scheduling point, to be reported where
+/// asyncio's done callback runs.
+enum Held<T> {
+    Output(T),
+    /// The panic's message, to be raised again once reported.
+    Panic(String),
+}
+
 pin_project_lite::pin_project! {
     /// A task's future, reporting its ending to the set.
     struct Tracked<F: Future> {
@@ -279,31 +347,26 @@ pin_project_lite::pin_project! {
         inner: F,
         index: usize,
         shared: Rc<RefCell<Shared<F::Output>>>,
-        // Whether the ending was recorded (or is being recorded by a panic).
-        ended: bool,
+        // The inner future's ending, until it is reported.
+        held: Option<Held<F::Output>>,
+        // Whether the ending was reported.
+        reported: bool,
     }
 
     impl<F: Future> PinnedDrop for Tracked<F> {
         fn drop(this: Pin<&mut Self>) {
             let this = this.project();
-            if !*this.ended {
-                record(this.shared, *this.index, Ending::Cancelled);
+            if *this.reported {
+                return;
             }
-        }
-    }
-}
-
-/// Records a panic if the inner future unwinds through `Tracked::poll`.
-struct PanicGuard<'a, T> {
-    shared: &'a RefCell<Shared<T>>,
-    index: usize,
-    armed: bool,
-}
-
-impl<T> Drop for PanicGuard<'_, T> {
-    fn drop(&mut self) {
-        if self.armed {
-            record(self.shared, self.index, Ending::Panicked);
+            // Dropped before it could report: cancelled, unless it had
+            // already returned (a panic not raised yet is lost, like the
+            // exception of a task whose result nobody looks at).
+            let ending = match this.held.take() {
+                Some(Held::Output(value)) => Ending::Output(value),
+                Some(Held::Panic(_)) | None => Ending::Cancelled,
+            };
+            record(this.shared, *this.index, ending, false);
         }
     }
 }
@@ -313,24 +376,29 @@ impl<F: Future> Future for Tracked<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.project();
-        // Stays set if the inner future panics: the guard records it.
-        *this.ended = true;
-        let mut guard = PanicGuard {
-            shared: this.shared,
-            index: *this.index,
-            armed: true,
-        };
-        let poll = this.inner.poll(cx);
-        guard.armed = false;
-        match poll {
-            Poll::Ready(value) => {
-                record(this.shared, *this.index, Ending::Output(value));
-                Poll::Ready(())
-            }
-            Poll::Pending => {
-                *this.ended = false;
-                Poll::Pending
+        // The step after the ending: report it, as the done callback would.
+        if let Some(held) = this.held.take() {
+            *this.reported = true;
+            match held {
+                Held::Output(value) => {
+                    record(this.shared, *this.index, Ending::Output(value), true);
+                    return Poll::Ready(());
+                }
+                Held::Panic(message) => {
+                    record(this.shared, *this.index, Ending::Panicked, true);
+                    // The task fails now, with the same message.
+                    std::panic::resume_unwind(Box::new(message));
+                }
             }
         }
+        let inner = this.inner;
+        let held = match crate::panic::catch(|| inner.poll(cx)) {
+            Ok(Poll::Pending) => return Poll::Pending,
+            Ok(Poll::Ready(value)) => Held::Output(value),
+            Err(message) => Held::Panic(message),
+        };
+        *this.held = Some(held);
+        cx.waker().wake_by_ref();
+        Poll::Pending
     }
 }

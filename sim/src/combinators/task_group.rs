@@ -20,7 +20,9 @@ use crate::task::TaskId;
 /// [`spawn`](TaskGroup::spawn) starts a task in the group. Awaiting the
 /// group (or [`join`](TaskGroup::join)) waits for every task and returns
 /// their outputs in spawn order. The first task to fail (return `Err`,
-/// panic, or be cancelled) makes the group cancel all the others at once;
+/// panic, or be cancelled) makes the group cancel all the others, at the
+/// next scheduling point as asyncio's done callback does (tasks ready at
+/// that instant still run their step first);
 /// the join then waits until they are gone and returns that failure.
 /// Dropping the group, or its join future, cancels every task still running
 /// in it: no task outlives its group.
@@ -58,11 +60,11 @@ use crate::task::TaskId;
 /// # Differences from asyncio
 ///
 /// - The group returns the first failure, not an `ExceptionGroup` of all of
-///   them. Siblings are aborted before they can run again, so no second
-///   failure can happen in a simulation anyway.
+///   them (another task may fail in the step between the first failure
+///   and the cancellation; its failure is dropped).
 /// - A failure cannot cancel the code that owns the group (asyncio cancels
 ///   the `async with` body): the owner sees the error when it joins. The
-///   siblings are cancelled at once all the same.
+///   siblings are cancelled all the same.
 /// - A task cancelled on its own (not by the group) counts as a failure,
 ///   since only the group can cancel its tasks.
 /// - Spawning into a group that is cancelling after a failure cancels the
@@ -259,13 +261,16 @@ impl<T: 'static, E: 'static> Future for TaskGroupJoin<T, E> {
         let set = &this.group.set;
         loop {
             let failure = match set.poll_next(cx) {
-                Poll::Ready(Some((i, ending))) => match TaskError::from_ending(ending) {
-                    Ok(value) => {
-                        this.results.put(i, value);
-                        continue;
+                Poll::Ready(Some(ended)) => {
+                    this.hop.saw(ended.from_callback);
+                    match TaskError::from_ending(ended.result) {
+                        Ok(value) => {
+                            this.results.put(ended.index, value);
+                            continue;
+                        }
+                        Err(failure) => failure,
                     }
-                    Err(failure) => failure,
-                },
+                }
                 Poll::Ready(None) => {
                     set.close();
                     let output = match this.error.take() {
