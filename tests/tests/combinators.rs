@@ -301,6 +301,64 @@ fn a_failure_cancels_the_siblings_from_its_done_callback_as_in_asyncio() {
 }
 
 #[test]
+fn wait_returns_at_its_timeout_where_asyncio_resumes() {
+    // CPython (virtual clock): a task sleeps 1 s then logs c0..c5, yielding
+    // in between; main calls `await asyncio.wait([slow], timeout=1)` and
+    // logs. If main's timer was armed first: ['main wait timeout 1000',
+    // 'c0', 'c1', ...]; after `await sleep(0)` (the ticker's timer first):
+    // ['c0', 'main wait timeout 2000', 'c1', ...]. The timeout wakes the
+    // waiter like a sleep does. A zero timeout, `c = ticker()` then
+    // `await asyncio.wait([slow], timeout=0)`, gives ['c0', 'c1',
+    // 'main wait timeout 2000', 'c2', ...] (the timer fires at the next
+    // iteration, then the waiter resumes).
+    let runs = Sim::new(1)
+        .run(async {
+            let log: Log = Rc::default();
+            let mut runs = Vec::new();
+            let slow = task::spawn(time::sleep(Duration::from_secs(10)));
+            let c = ticker_at_1s(&log, "c", 6);
+            let w = wait(
+                [slow],
+                ReturnWhen::AllCompleted,
+                Some(Duration::from_secs(1)),
+            )
+            .await;
+            note(&log, format!("main wait timeout {}", now_ms()));
+            c.await.unwrap();
+            runs.push(log.take());
+
+            let c = ticker_at_1s(&log, "c", 6);
+            task::yield_now().await;
+            let w = wait(
+                w.pending,
+                ReturnWhen::AllCompleted,
+                Some(Duration::from_secs(1)),
+            )
+            .await;
+            note(&log, format!("main wait timeout {}", now_ms()));
+            c.await.unwrap();
+            runs.push(log.take());
+
+            let c = ticker(&log);
+            let w = wait(w.pending, ReturnWhen::AllCompleted, Some(Duration::ZERO)).await;
+            note(&log, format!("main wait timeout {}", now_ms()));
+            c.await.unwrap();
+            runs.push(log.take());
+            assert_eq!(w.pending.len(), 1);
+            runs
+        })
+        .unwrap();
+    assert_eq!(
+        runs,
+        vec![
+            vec!["main wait timeout 1000", "c0", "c1", "c2", "c3", "c4", "c5"],
+            vec!["c0", "main wait timeout 2000", "c1", "c2", "c3", "c4", "c5"],
+            vec!["c0", "c1", "main wait timeout 2000", "c2", "c3", "c4", "c5"],
+        ]
+    );
+}
+
+#[test]
 fn gather_returns_results_in_argument_order() {
     let (out, at) = Sim::new(2)
         .run(async {

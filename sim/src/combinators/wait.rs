@@ -182,8 +182,13 @@ impl Wake for Relay {
 #[must_use = "futures do nothing unless awaited"]
 pub struct Wait<T> {
     slots: Vec<Slot<T>>,
+    /// How many slots are still running.
+    running: usize,
     return_when: ReturnWhen,
     timer: Option<Pin<Box<Sleep>>>,
+    /// Whether the timeout was already due when first polled (zero), so
+    /// that no timer fires: the timer only yields once.
+    due_at_once: bool,
     is_failure: fn(&Result<T, JoinError>) -> bool,
     /// Whether it has waited for a task or the timer.
     suspended: bool,
@@ -193,6 +198,8 @@ pub struct Wait<T> {
     releasing: Option<u8>,
     relay: Arc<Relay>,
     relay_waker: Waker,
+    /// What the deadlock report says it waits on, for `running` tasks.
+    reason: Option<(usize, WaitReason)>,
 }
 
 // Results are never pinned; the timer is boxed.
@@ -209,31 +216,45 @@ impl<T> Wait<T> {
         I: IntoIterator<Item = JoinHandle<T>>,
     {
         let relay = Arc::new(Relay::default());
+        let slots: Vec<_> = tasks.into_iter().map(Slot::Running).collect();
         Wait {
-            slots: tasks.into_iter().map(Slot::Running).collect(),
+            running: slots.len(),
+            slots,
             return_when,
             timer: timeout.map(|d| Box::pin(time::sleep(d))),
+            due_at_once: false,
             is_failure,
             suspended: false,
             failed: false,
             releasing: None,
             relay_waker: Waker::from(Arc::clone(&relay)),
             relay,
+            reason: None,
         }
     }
 
     fn satisfied(&self) -> bool {
-        let running = self
-            .slots
-            .iter()
-            .filter(|s| matches!(s, Slot::Running(_)))
-            .count();
         match self.return_when {
-            _ if running == 0 => true,
-            ReturnWhen::FirstCompleted => running < self.slots.len(),
+            _ if self.running == 0 => true,
+            ReturnWhen::FirstCompleted => self.running < self.slots.len(),
             ReturnWhen::FirstException => self.failed,
             ReturnWhen::AllCompleted => false,
         }
+    }
+
+    /// Tells the simulation what the task waits on, e.g. `wait on "2
+    /// task(s)"`, formatting the text only when the count changes.
+    fn park(&mut self) {
+        let running = self.running;
+        let reason = match &self.reason {
+            Some((n, reason)) if *n == running => reason.clone(),
+            _ => {
+                let reason = WaitReason::new("wait").on(format!("{running} task(s)"));
+                self.reason = Some((running, reason.clone()));
+                reason
+            }
+        };
+        task::wait_on(reason);
     }
 }
 
@@ -249,13 +270,19 @@ impl<T> Future for Wait<T> {
                 && let Poll::Ready(result) = Pin::new(&mut *handle).poll(&mut relayed)
             {
                 this.failed |= (this.is_failure)(&result);
+                this.running -= 1;
                 *slot = Slot::Done(handle.id(), result);
             }
         }
-        let timed_out = this
-            .timer
-            .as_mut()
-            .is_some_and(|t| t.as_mut().poll(cx).is_ready());
+        let timed_out = match this.timer.as_mut() {
+            Some(timer) => {
+                if !this.suspended && this.releasing.is_none() {
+                    this.due_at_once = timer.is_elapsed();
+                }
+                timer.as_mut().poll(cx).is_ready()
+            }
+            None => false,
+        };
         if this.slots.is_empty() {
             return Poll::Ready(Waited {
                 done: Vec::new(),
@@ -263,11 +290,20 @@ impl<T> Future for Wait<T> {
             });
         }
         if this.releasing.is_none() && (this.satisfied() || timed_out) {
-            // asyncio resumes the waiter two loop iterations after the event
-            // (a done or timer callback, then the wake-up). A task finishing
-            // or the timer firing woke us directly, standing for the first;
-            // when the condition already held at the call, both are to come.
-            this.releasing = Some(if this.suspended { 1 } else { 2 });
+            // asyncio resumes the waiter one loop iteration after its
+            // `waiter` future is set: by a task's done callback, itself a
+            // step after the task finished, or by the timeout's timer
+            // callback. A task finishing woke us where the done callback
+            // runs: one more step. The timer woke us as a timer wakes a
+            // sleeping task: none (unless the timeout was zero, where the
+            // timer's yield stood for its callback). When the condition
+            // already held at the call, both steps are to come.
+            let timer_fired = timed_out && !this.due_at_once;
+            this.releasing = Some(match (this.suspended, timer_fired) {
+                (false, _) => 2,
+                (true, false) => 1,
+                (true, true) => 0,
+            });
         }
         match this.releasing {
             Some(0) => {
@@ -291,12 +327,7 @@ impl<T> Future for Wait<T> {
             }
             None => {
                 this.suspended = true;
-                let running = this
-                    .slots
-                    .iter()
-                    .filter(|s| matches!(s, Slot::Running(_)))
-                    .count();
-                task::wait_on(WaitReason::new("wait").on(format!("{running} task(s)")));
+                this.park();
                 Poll::Pending
             }
         }
