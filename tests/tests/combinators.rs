@@ -359,6 +359,35 @@ fn wait_returns_at_its_timeout_where_asyncio_resumes() {
 }
 
 #[test]
+fn shield_resumes_where_asyncio_resumes() {
+    // CPython (virtual clock): ['c0', 'a', 'c1', 'c2', 'main shield', 'c3',
+    // 'c4', 'c5'] for `c = ticker(); await asyncio.shield(a())` (the shield's
+    // outer future is set by a done callback on the inner task), where
+    // `await task(a())` resumes one step earlier, after c1.
+    let lines = Sim::new(1)
+        .run(async {
+            let log: Log = Rc::default();
+            let c = ticker(&log);
+            let a = {
+                let log = log.clone();
+                async move {
+                    note(&log, "a");
+                    1
+                }
+            };
+            assert_eq!(shield(a).await.unwrap(), 1);
+            note(&log, "main shield");
+            c.await.unwrap();
+            log.take()
+        })
+        .unwrap();
+    assert_eq!(
+        lines,
+        vec!["c0", "a", "c1", "c2", "main shield", "c3", "c4", "c5"]
+    );
+}
+
+#[test]
 fn gather_returns_results_in_argument_order() {
     let (out, at) = Sim::new(2)
         .run(async {
