@@ -117,6 +117,8 @@ fn a_deadlock_report_names_the_channel() {
         .run(async {
             let (tx, rx) = channel::<u8>(1);
             let rx = rx.named("results");
+            assert_eq!(tx.name().as_deref(), Some("results"));
+            assert_eq!(rx.name().as_deref(), Some("results"));
             let _keep = tx;
             rx.recv().await
         })

@@ -273,6 +273,34 @@ fn a_wait_cancelled_by_a_timeout_leaves_the_lock_free() {
 }
 
 #[test]
+fn a_named_condition_names_its_own_mutex_for_deadlock_reports() {
+    let err = Sim::new(1)
+        .run(async {
+            let cond = Condition::new(0u32).named("items");
+            assert_eq!(cond.mutex().name().as_deref(), Some("items"));
+            // A mutex that already has a name keeps it.
+            let m = Mutex::new(()).named("state");
+            let shared = Condition::with_mutex(m.clone()).named("ready");
+            assert_eq!(m.name().as_deref(), Some("state"));
+            assert_eq!(shared.name().as_deref(), Some("ready"));
+            let _held = cond.lock().await;
+            let t = task::spawn_named("t", {
+                let cond = cond.clone();
+                async move {
+                    drop(cond.lock().await);
+                }
+            });
+            t.await.unwrap();
+        })
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("\"t\" waits on Mutex::lock on \"items\""),
+        "{err}"
+    );
+}
+
+#[test]
 fn a_condition_can_share_a_mutex_or_a_lock() {
     Sim::new(1)
         .run(async {

@@ -129,7 +129,10 @@ fn a_deadlock_report_names_the_promise() {
     let err = Sim::new(1)
         .run(async {
             let (_tx, rx) = promise::<u8, ()>();
-            rx.named("reply").await
+            let rx = rx.named("reply");
+            assert_eq!(_tx.name().as_deref(), Some("reply"));
+            assert_eq!(rx.name().as_deref(), Some("reply"));
+            rx.await
         })
         .unwrap_err();
     assert!(

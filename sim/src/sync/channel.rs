@@ -197,6 +197,11 @@ impl<T> Sender<T> {
         let _ = self.queue.clone().named(name);
         self
     }
+
+    /// The channel's name, if it was given one (by either end).
+    pub fn name(&self) -> Option<Arc<str>> {
+        self.queue.name()
+    }
 }
 
 impl<T> Clone for Sender<T> {
@@ -263,6 +268,11 @@ impl<T> Receiver<T> {
         // Names the shared queue through a second handle.
         let _ = self.queue.clone().named(name);
         self
+    }
+
+    /// The channel's name, if it was given one (by either end).
+    pub fn name(&self) -> Option<Arc<str>> {
+        self.queue.name()
     }
 }
 

@@ -104,9 +104,13 @@ impl<T> Condition<T> {
     }
 
     /// Names the condition: deadlock reports then say e.g.
-    /// `Condition::wait on "items"`.
+    /// `Condition::wait on "items"`. A mutex that has no name yet (the
+    /// condition's own, from [`new`](Condition::new)) gets the same name, so
+    /// that waits for the lock say `Mutex::lock on "items"`.
     pub fn named(self, name: impl Into<Arc<str>>) -> Condition<T> {
-        self.inner.lock().name = Some(name.into());
+        let name = name.into();
+        self.mutex.name_if_unnamed(&name);
+        self.inner.lock().name = Some(name);
         self
     }
 

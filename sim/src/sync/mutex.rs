@@ -117,6 +117,14 @@ impl<T> Mutex<T> {
         self.inner.state.lock().name.clone()
     }
 
+    pub(crate) fn name_if_unnamed(&self, name: &Arc<str>) {
+        self.inner
+            .state
+            .lock()
+            .name
+            .get_or_insert_with(|| Arc::clone(name));
+    }
+
     /// Waits until the lock is free, takes it and returns the guard (asyncio's
     /// `acquire`). Returns at once, without yielding, if the lock is free and
     /// nobody (but tasks being cancelled) waits for it.

@@ -166,6 +166,11 @@ impl<T, E> Promise<T, E> {
         self
     }
 
+    /// The promise's name, if it was given one (by either side).
+    pub fn name(&self) -> Option<Arc<str>> {
+        self.shared.lock().name.clone()
+    }
+
     /// Settles the promise with `value` (asyncio's `set_result`); fails if it
     /// is already done or cancelled.
     pub fn set_result(&self, value: T) -> Result<(), InvalidState<T>> {
@@ -277,6 +282,11 @@ impl<T, E> PromiseFuture<T, E> {
     pub fn named(self, name: impl Into<Arc<str>>) -> PromiseFuture<T, E> {
         self.shared.lock().name = Some(name.into());
         self
+    }
+
+    /// The promise's name, if it was given one (by either side).
+    pub fn name(&self) -> Option<Arc<str>> {
+        self.shared.lock().name.clone()
     }
 
     /// Whether the promise is settled or cancelled.
