@@ -27,7 +27,9 @@ use std::fmt;
 use std::future::Future;
 use std::ops::{Add, AddAssign, Sub};
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
 use crate::runtime::{self, TimerKey};
@@ -294,6 +296,7 @@ pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
         future: Some(future),
         sleep: sleep(duration),
         polled: false,
+        scope: None,
     }
 }
 
@@ -307,6 +310,7 @@ pub fn timeout_at<F: Future>(deadline: Instant, future: F) -> Timeout<F> {
         future: Some(future),
         sleep: sleep_until(deadline),
         polled: false,
+        scope: None,
     }
 }
 
@@ -329,6 +333,80 @@ pin_project_lite::pin_project! {
         #[pin]
         sleep: Sleep,
         polled: bool,
+        // Created at the first poll.
+        scope: Option<Arc<CancelScope>>,
+    }
+}
+
+/// What a [`Timeout`] cancels when its deadline passes, as seen from the
+/// waits inside it.
+///
+/// asyncio's `timeout` cancels the task the moment its timer fires, which
+/// cancels the future the task awaits there and then; simloop drops the
+/// inner future only when the task next runs. The scope is marked expired
+/// by the timer itself (it is the waker the timer wakes), so that in between
+/// the synchronisation primitives can treat the waits registered inside the
+/// timeout as cancelled, as asyncio does.
+pub(crate) struct CancelScope {
+    expired: AtomicBool,
+    /// The enclosing timeout, whose expiry cancels this one's waits too.
+    parent: Option<Arc<CancelScope>>,
+    /// The task's waker, woken after marking the scope.
+    target: parking_lot::Mutex<Option<Waker>>,
+}
+
+impl CancelScope {
+    /// Whether this timeout, or one around it, has expired.
+    pub(crate) fn is_cancelled(&self) -> bool {
+        self.expired.load(Ordering::SeqCst)
+            || self.parent.as_ref().is_some_and(|p| p.is_cancelled())
+    }
+
+    fn point_to(&self, waker: &Waker) {
+        let mut target = self.target.lock();
+        match &*target {
+            Some(w) if w.will_wake(waker) => {}
+            _ => *target = Some(waker.clone()),
+        }
+    }
+}
+
+impl fmt::Debug for CancelScope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CancelScope")
+            .field("cancelled", &self.is_cancelled())
+            .finish()
+    }
+}
+
+impl Wake for CancelScope {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.expired.store(true, Ordering::SeqCst);
+        let target = self.target.lock().clone();
+        if let Some(waker) = target {
+            waker.wake();
+        }
+    }
+}
+
+/// The innermost timeout being polled, if any (see [`CancelScope`]).
+pub(crate) fn current_scope() -> Option<Arc<CancelScope>> {
+    runtime::try_with(|rt| rt.current_scope()).flatten()
+}
+
+/// Puts the previous scope back when the inner future's poll ends, even
+/// by a panic.
+struct ScopeGuard(Option<Option<Arc<CancelScope>>>);
+
+impl Drop for ScopeGuard {
+    fn drop(&mut self) {
+        if let Some(previous) = self.0.take() {
+            runtime::try_with(|rt| rt.exit_scope(previous));
+        }
     }
 }
 
@@ -340,11 +418,22 @@ impl<F: Future> Future for Timeout<F> {
         let deadline = this.sleep.deadline;
         let expired = runtime::with("simloop::time::timeout", |rt| rt.now() >= deadline);
         let first_poll = !std::mem::replace(this.polled, true);
+        let scope = this.scope.get_or_insert_with(|| {
+            Arc::new(CancelScope {
+                expired: AtomicBool::new(false),
+                parent: current_scope(),
+                target: parking_lot::Mutex::new(None),
+            })
+        });
+        scope.point_to(cx.waker());
         if !expired || first_poll {
             let Some(future) = this.future.as_mut().as_pin_mut() else {
                 panic!("simloop::time::Timeout polled after it completed");
             };
-            if let Poll::Ready(v) = future.poll(cx) {
+            let guard = ScopeGuard(runtime::try_with(|rt| rt.enter_scope(Arc::clone(scope))));
+            let poll = future.poll(cx);
+            drop(guard);
+            if let Poll::Ready(v) = poll {
                 this.future.set(None);
                 return Poll::Ready(Ok(v));
             }
@@ -354,7 +443,9 @@ impl<F: Future> Future for Timeout<F> {
             this.future.set(None);
             return Poll::Ready(Err(Elapsed { deadline }));
         }
-        match this.sleep.poll(cx) {
+        // The timer wakes the scope, which marks it expired, then the task.
+        let scope_waker = Waker::from(Arc::clone(scope));
+        match this.sleep.poll(&mut Context::from_waker(&scope_waker)) {
             Poll::Ready(()) => unreachable!("the deadline has not passed"),
             Poll::Pending => Poll::Pending,
         }

@@ -18,7 +18,7 @@ use crate::error::{BlockedTask, FailureContext, SimError};
 use crate::schedule::Schedule;
 use crate::strategy::Scheduler;
 use crate::task::{TaskId, TaskInfo, WaitReason};
-use crate::time::{Instant, duration_to_nanos};
+use crate::time::{CancelScope, Instant, duration_to_nanos};
 use crate::trace::{EventKind, Recorder};
 
 mod context;
@@ -68,6 +68,8 @@ pub(crate) struct Runtime {
     #[cfg(feature = "tracing")]
     log_events: bool,
     aborts: RefCell<Vec<TaskRef>>,
+    /// The innermost timeout whose inner future is being polled.
+    cancel_scope: RefCell<Option<Arc<CancelScope>>>,
     /// A failure raised from inside user code (an unobserved panic), acted on
     /// at the next scheduling point.
     failure: RefCell<Option<SimError>>,
@@ -96,6 +98,7 @@ impl Runtime {
             timer_buf: RefCell::default(),
             schedule: RefCell::default(),
             aborts: RefCell::default(),
+            cancel_scope: RefCell::default(),
             failure: RefCell::default(),
         }
     }
@@ -196,6 +199,21 @@ impl Runtime {
     /// The id of the task being polled, if any.
     pub(crate) fn current_task_id(&self) -> Option<TaskId> {
         self.current.get().map(|t| t.id)
+    }
+
+    /// Makes `scope` the innermost timeout being polled; returns the one it
+    /// replaces, to be put back with [`Runtime::exit_scope`].
+    pub(crate) fn enter_scope(&self, scope: Arc<CancelScope>) -> Option<Arc<CancelScope>> {
+        self.cancel_scope.replace(Some(scope))
+    }
+
+    pub(crate) fn exit_scope(&self, previous: Option<Arc<CancelScope>>) {
+        *self.cancel_scope.borrow_mut() = previous;
+    }
+
+    /// The innermost timeout being polled, if any.
+    pub(crate) fn current_scope(&self) -> Option<Arc<CancelScope>> {
+        self.cancel_scope.borrow().clone()
     }
 
     pub(crate) fn current_task(&self) -> TaskInfo {
