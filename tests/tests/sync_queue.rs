@@ -335,6 +335,46 @@ fn waiters_cancelled_before_an_item_or_a_slot_appears_are_passed_over_as_in_asyn
 }
 
 #[test]
+fn a_getter_whose_timeout_fired_is_passed_over_as_in_asyncio() {
+    // CPython (virtual clock), 3.12's wait_for being `async with timeout`:
+    //   producer() = `await sleep(1); q.put_nowait('x'); log('put');
+    //                 await sleep(0); log('p1')`
+    //   c(n, t) = `async with timeout(t): x = await q.get()` then logs
+    //             f'{n} got {x}', or f'{n} timeout'
+    //   task(producer()); task(c('a', 1)); task(c('b', 10)); await sleep(2)
+    // prints ['put', 'a timeout', 'b got x', 'p1'].
+    let lines = Sim::new(1)
+        .run(async {
+            let lines: Log = Rc::default();
+            let q = Queue::new();
+            let _producer = {
+                let (q, lines) = (q.clone(), lines.clone());
+                task::spawn(async move {
+                    time::sleep(secs(1)).await;
+                    q.try_put("x").unwrap();
+                    log(&lines, "put");
+                    task::yield_now().await;
+                    log(&lines, "p1");
+                })
+            };
+            let consumer = |name: &'static str, t: u64| {
+                let (q, lines) = (q.clone(), lines.clone());
+                task::spawn(async move {
+                    match time::wait_for(secs(t), q.get()).await {
+                        Ok(x) => log(&lines, format!("{name} got {}", x.unwrap())),
+                        Err(_) => log(&lines, format!("{name} timeout")),
+                    }
+                })
+            };
+            let (_a, _b) = (consumer("a", 1), consumer("b", 10));
+            time::sleep(secs(2)).await;
+            lines.take()
+        })
+        .unwrap();
+    assert_eq!(lines, vec!["put", "a timeout", "b got x", "p1"]);
+}
+
+#[test]
 fn a_getter_cancelled_by_a_timeout_loses_nothing() {
     Sim::new(1)
         .run(async {

@@ -201,6 +201,49 @@ fn a_waiter_cancelled_before_a_release_is_passed_over_as_in_asyncio() {
 }
 
 #[test]
+fn a_waiter_whose_timeout_fired_is_passed_over_as_in_asyncio() {
+    // CPython (virtual clock):
+    //   releaser() = `await sleep(1); sem.release(); log('released');
+    //                 await sleep(0); log('r1')`
+    //   w(n, t) = `async with timeout(t): await sem.acquire()` then logs
+    //             f'{n} in', or f'{n} timeout' on TimeoutError
+    //   task(releaser()); task(w('a', 1)); task(w('b', 10)); await sleep(2)
+    // prints ['released', 'a timeout', 'b in', 'r1']: a's timeout fires at
+    // 1 s, after the releaser's timer, and cancels a's wait at once, so the
+    // release goes straight to b.
+    let lines = Sim::new(1)
+        .run(async {
+            let log: Log = Rc::default();
+            let sem = Semaphore::new(0);
+            let _releaser = {
+                let (sem, log) = (sem.clone(), log.clone());
+                task::spawn(async move {
+                    time::sleep(secs(1)).await;
+                    sem.release();
+                    log.borrow_mut().push("released".into());
+                    task::yield_now().await;
+                    log.borrow_mut().push("r1".into());
+                })
+            };
+            let w = |name: &'static str, t: u64| {
+                let (sem, log) = (sem.clone(), log.clone());
+                task::spawn(async move {
+                    let line = match time::timeout(secs(t), sem.acquire()).await {
+                        Ok(_permit) => format!("{name} in"),
+                        Err(_) => format!("{name} timeout"),
+                    };
+                    log.borrow_mut().push(line);
+                })
+            };
+            let (_a, _b) = (w("a", 1), w("b", 10));
+            time::sleep(secs(2)).await;
+            log.take()
+        })
+        .unwrap();
+    assert_eq!(lines, vec!["released", "a timeout", "b in", "r1"]);
+}
+
+#[test]
 fn no_barging_while_others_wait_even_with_free_permits() {
     Sim::new(1)
         .run(async {

@@ -30,7 +30,9 @@
 //! the task's future, the primitives already treat its waits as cancelled,
 //! as asyncio's `Task.cancel` cancels the awaited future at once: a release,
 //! a `put` or a `notify` passes over that task, and "is anybody waiting"
-//! checks ignore it.
+//! checks ignore it. Likewise for the waits inside a
+//! [`timeout`](crate::time::timeout) whose timer has fired, until the task
+//! runs and drops them.
 //!
 //! **Deadlock reports.** Every blocking wait tells the simulation what it
 //! waits on, and primitives can be named, so a deadlock reads like

@@ -14,9 +14,11 @@
 //!
 //! A waiter whose task has been aborted, but not dropped yet (that happens
 //! at the next scheduling point), counts as *cancelled*, as asyncio's
-//! `Task.cancel` cancels the awaited future at once: notifying passes over
-//! it (marking it *passed*, so that it is not considered again) and the
-//! primitives' "is anybody waiting" checks ignore it.
+//! `Task.cancel` cancels the awaited future at once; so does a waiter inside
+//! a [`timeout`](crate::time::timeout) whose timer has fired, before the
+//! task gets to drop it. Notifying passes over a cancelled waiter (marking
+//! it *passed*, so that it is not considered again) and the primitives' "is
+//! anybody waiting" checks ignore it.
 //!
 //! Notified and passed entries always form a prefix of the list (entries
 //! are appended at the back and marked front to back), so finding the next
@@ -28,6 +30,7 @@ use std::task::Waker;
 
 use crate::runtime;
 use crate::task::{self, TaskId, WaitReason};
+use crate::time::{CancelScope, current_scope};
 
 /// A waiter's place in a [`Waiters`] list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,15 +50,19 @@ struct Entry {
     waker: Waker,
     /// The simulated task that waits (none outside a simulation).
     task: Option<TaskId>,
+    /// The innermost timeout around the wait, if any.
+    scope: Option<Arc<CancelScope>>,
     mark: Mark,
 }
 
 impl Entry {
-    /// Whether the entry's task is being aborted (asyncio: the waiter
-    /// future is cancelled).
+    /// Whether the wait is cancelled: its timeout has fired or its task is
+    /// being aborted (asyncio: the waiter future is cancelled).
     fn cancelled(&self) -> bool {
-        self.task
-            .is_some_and(|t| runtime::try_with(|rt| rt.abort_pending(t)).unwrap_or(false))
+        self.scope.as_ref().is_some_and(|s| s.is_cancelled())
+            || self
+                .task
+                .is_some_and(|t| runtime::try_with(|rt| rt.abort_pending(t)).unwrap_or(false))
     }
 }
 
@@ -85,6 +92,7 @@ impl Waiters {
             id,
             waker: waker.clone(),
             task: current_task(),
+            scope: current_scope(),
             mark: Mark::Waiting,
         });
         WaiterId(id)
@@ -133,6 +141,7 @@ impl Waiters {
                     entry.waker = waker.clone();
                 }
                 entry.task = current_task();
+                entry.scope = current_scope();
                 false
             }
         }
