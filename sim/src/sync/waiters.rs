@@ -30,7 +30,7 @@ use std::task::Waker;
 
 use crate::runtime;
 use crate::task::{self, TaskId, WaitReason};
-use crate::time::{CancelScope, current_scope};
+use crate::time::CancelScope;
 
 /// A waiter's place in a [`Waiters`] list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,9 +66,9 @@ impl Entry {
     }
 }
 
-/// The task being polled, if any.
-fn current_task() -> Option<TaskId> {
-    runtime::try_with(|rt| rt.current_task_id()).flatten()
+/// The task being polled and the innermost timeout around the poll, if any.
+fn context() -> (Option<TaskId>, Option<Arc<CancelScope>>) {
+    runtime::try_with(|rt| (rt.current_task_id(), rt.current_scope())).unwrap_or_default()
 }
 
 /// Blocked waiters in arrival order.
@@ -88,11 +88,12 @@ impl Waiters {
     pub(crate) fn push(&mut self, waker: &Waker) -> WaiterId {
         let id = self.next_id;
         self.next_id += 1;
+        let (task, scope) = context();
         self.entries.push_back(Entry {
             id,
             waker: waker.clone(),
-            task: current_task(),
-            scope: current_scope(),
+            task,
+            scope,
             mark: Mark::Waiting,
         });
         WaiterId(id)
@@ -140,8 +141,7 @@ impl Waiters {
                 if !entry.waker.will_wake(waker) {
                     entry.waker = waker.clone();
                 }
-                entry.task = current_task();
-                entry.scope = current_scope();
+                (entry.task, entry.scope) = context();
                 false
             }
         }
