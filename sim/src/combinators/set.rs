@@ -1,5 +1,5 @@
 //! [`TaskSet`]: the spawned tasks behind `gather`, `as_completed` and
-//! `TaskGroup`, with their endings recorded in exact completion order.
+//! `TaskGroup`, with their endings recorded in the order they are reported.
 //!
 //! Each future runs as its own task (so the scheduler interleaves them),
 //! wrapped in [`Tracked`], which writes the task's ending (its output, a

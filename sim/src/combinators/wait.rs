@@ -144,34 +144,58 @@ enum Slot<T> {
     Done(TaskId, Result<T, JoinError>),
 }
 
-/// The waker given to the handles: it forwards to whoever polls the `Wait`,
-/// and to nobody once the `Wait` is over, so that the handles returned in
-/// `pending` do not wake the caller later (asyncio removes its done
-/// callbacks likewise).
+/// Where the handles' wake-ups go: which tasks finished, and the waker of
+/// whoever polls the `Wait`, which is woken with them. Once the `Wait` is
+/// over it points to nobody, so that the handles returned in `pending` do
+/// not wake the caller later (asyncio removes its done callbacks likewise).
 #[derive(Default)]
-struct Relay(parking_lot::Mutex<Option<Waker>>);
+struct Relay(parking_lot::Mutex<RelayState>);
+
+#[derive(Default)]
+struct RelayState {
+    target: Option<Waker>,
+    /// Indices of the tasks whose handles woke, not yet polled.
+    finished: Vec<usize>,
+}
 
 impl Relay {
     fn point_to(&self, waker: &Waker) {
-        let mut target = self.0.lock();
-        match &*target {
+        let mut st = self.0.lock();
+        match &st.target {
             Some(w) if w.will_wake(waker) => {}
-            _ => *target = Some(waker.clone()),
+            _ => st.target = Some(waker.clone()),
         }
     }
 
     fn disconnect(&self) {
-        self.0.lock().take();
+        self.0.lock().target = None;
+    }
+
+    /// Moves the indices of the tasks that woke into `out`.
+    fn take_finished(&self, out: &mut Vec<usize>) {
+        out.clear();
+        std::mem::swap(&mut self.0.lock().finished, out);
     }
 }
 
-impl Wake for Relay {
+/// The waker given to the handle of task `index`, so that a wake-up says
+/// which task to poll: the `Wait` does not poll every handle each time.
+struct SlotWaker {
+    index: usize,
+    relay: Arc<Relay>,
+}
+
+impl Wake for SlotWaker {
     fn wake(self: Arc<Self>) {
         self.wake_by_ref();
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
-        let target = self.0.lock().clone();
+        let target = {
+            let mut st = self.relay.0.lock();
+            st.finished.push(self.index);
+            st.target.clone()
+        };
         if let Some(waker) = target {
             waker.wake();
         }
@@ -197,7 +221,13 @@ pub struct Wait<T> {
     /// condition holds (see below).
     releasing: Option<u8>,
     relay: Arc<Relay>,
-    relay_waker: Waker,
+    /// One waker per task, telling the relay which one woke.
+    wakers: Vec<Waker>,
+    /// Whether every handle has been polled once (later polls only poll
+    /// the handles that woke).
+    started: bool,
+    /// Scratch for the indices of the handles that woke.
+    woken: Vec<usize>,
     /// What the deadlock report says it waits on, for `running` tasks.
     reason: Option<(usize, WaitReason)>,
 }
@@ -217,6 +247,14 @@ impl<T> Wait<T> {
     {
         let relay = Arc::new(Relay::default());
         let slots: Vec<_> = tasks.into_iter().map(Slot::Running).collect();
+        let wakers = (0..slots.len())
+            .map(|index| {
+                Waker::from(Arc::new(SlotWaker {
+                    index,
+                    relay: Arc::clone(&relay),
+                }))
+            })
+            .collect();
         Wait {
             running: slots.len(),
             slots,
@@ -227,8 +265,10 @@ impl<T> Wait<T> {
             suspended: false,
             failed: false,
             releasing: None,
-            relay_waker: Waker::from(Arc::clone(&relay)),
             relay,
+            wakers,
+            started: false,
+            woken: Vec::new(),
             reason: None,
         }
     }
@@ -264,14 +304,21 @@ impl<T> Future for Wait<T> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Waited<T>> {
         let this = &mut *self;
         this.relay.point_to(cx.waker());
-        let mut relayed = Context::from_waker(&this.relay_waker);
-        for slot in &mut this.slots {
-            if let Slot::Running(handle) = slot
-                && let Poll::Ready(result) = Pin::new(&mut *handle).poll(&mut relayed)
+        if this.started {
+            this.relay.take_finished(&mut this.woken);
+        } else {
+            this.started = true;
+            this.woken.clear();
+            this.woken.extend(0..this.slots.len());
+        }
+        for &index in &this.woken {
+            if let Slot::Running(handle) = &mut this.slots[index]
+                && let Poll::Ready(result) =
+                    Pin::new(&mut *handle).poll(&mut Context::from_waker(&this.wakers[index]))
             {
                 this.failed |= (this.is_failure)(&result);
                 this.running -= 1;
-                *slot = Slot::Done(handle.id(), result);
+                this.slots[index] = Slot::Done(handle.id(), result);
             }
         }
         let timed_out = match this.timer.as_mut() {

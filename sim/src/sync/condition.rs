@@ -254,11 +254,12 @@ impl<T> Future for ConditionWait<'_, T> {
         loop {
             match &mut this.stage {
                 Stage::Start(_) => {
-                    let id = condition.inner.lock().waiters.push(cx.waker());
+                    let mut st = condition.inner.lock();
+                    let id = st.waiters.push(cx.waker());
+                    park("Condition::wait", st.name.as_ref());
+                    drop(st);
                     // Releases the lock, waking the first task waiting for it.
                     this.stage = Stage::Waiting(id);
-                    let st = condition.inner.lock();
-                    park("Condition::wait", st.name.as_ref());
                     return Poll::Pending;
                 }
                 Stage::Waiting(id) => {
