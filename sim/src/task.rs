@@ -420,11 +420,13 @@ impl<T> JoinHandle<T> {
         state.taken || state.result.is_some()
     }
 
-    /// Cancels the task: its future is dropped at the next scheduling point
-    /// (running its destructors), and awaiting this handle then gives a
-    /// [`JoinError`] for which [`is_cancelled`](JoinError::is_cancelled) is
-    /// true. Does nothing if the task has already finished or its simulation
-    /// is over.
+    /// Cancels the task: like asyncio's `Task.cancel`, the task is scheduled
+    /// at once (behind the tasks already ready, unless it already is), and
+    /// when its turn comes its future is dropped instead of polled (running
+    /// its destructors, where asyncio's task would run its `finally` blocks).
+    /// Awaiting this handle then gives a [`JoinError`] for which
+    /// [`is_cancelled`](JoinError::is_cancelled) is true. Does nothing if the
+    /// task has already finished or its simulation is over.
     pub fn abort(&self) {
         if let Some(rt) = self.runtime.upgrade() {
             rt.request_abort(self.task);

@@ -132,6 +132,80 @@ fn abort_cancels_at_the_next_scheduling_point() {
 }
 
 #[test]
+fn an_aborted_task_is_dropped_where_asyncio_runs_its_cancellation() {
+    // asyncio's Task.cancel schedules the task to receive CancelledError
+    // behind the tasks already ready; its clean-up (a `finally`, here a
+    // destructor) runs there. CPython (virtual clock):
+    //   holder() = `try: async with lock: log('holder in'); await sleep(10)
+    //               finally: log('holder out')`
+    //   other() = `async with lock: log('other in')`; ticker logs c0..c3
+    //   h = task(holder()); await sleep(0); o = task(other())
+    //   c = task(ticker()); await sleep(0); h.cancel()
+    //   await sleep(0); log('main x'); await c
+    // prints ['holder in', 'c0', 'c1', 'holder out', 'main x', 'c2',
+    // 'other in', 'c3'].
+    let lines = Sim::new(0)
+        .run(async {
+            let log = Rc::new(RefCell::new(Vec::<String>::new()));
+            let lock = simloop::sync::Lock::new();
+            struct Out(Rc<RefCell<Vec<String>>>);
+            impl Drop for Out {
+                fn drop(&mut self) {
+                    self.0.borrow_mut().push("holder out".into());
+                }
+            }
+            let h = task::spawn({
+                let (lock, log) = (lock.clone(), Rc::clone(&log));
+                async move {
+                    let _out = Out(Rc::clone(&log));
+                    let _g = lock.lock().await;
+                    log.borrow_mut().push("holder in".into());
+                    time::sleep(Duration::from_secs(10)).await;
+                }
+            });
+            task::yield_now().await;
+            let o = task::spawn({
+                let (lock, log) = (lock.clone(), Rc::clone(&log));
+                async move {
+                    let _g = lock.lock().await;
+                    log.borrow_mut().push("other in".into());
+                }
+            });
+            let c = task::spawn({
+                let log = Rc::clone(&log);
+                async move {
+                    for i in 0..4 {
+                        log.borrow_mut().push(format!("c{i}"));
+                        task::yield_now().await;
+                    }
+                }
+            });
+            task::yield_now().await;
+            h.abort();
+            task::yield_now().await;
+            log.borrow_mut().push("main x".into());
+            c.await.unwrap();
+            o.await.unwrap();
+            assert!(h.await.unwrap_err().is_cancelled());
+            log.take()
+        })
+        .unwrap();
+    assert_eq!(
+        lines,
+        vec![
+            "holder in",
+            "c0",
+            "c1",
+            "holder out",
+            "main x",
+            "c2",
+            "other in",
+            "c3"
+        ]
+    );
+}
+
+#[test]
 fn abort_of_a_ready_task_stops_it_before_it_runs() {
     let ran = Rc::new(RefCell::new(false));
     let r = Rc::clone(&ran);

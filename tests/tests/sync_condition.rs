@@ -226,6 +226,43 @@ fn notify_passes_over_a_waiter_cancelled_before_it_as_in_asyncio() {
 }
 
 #[test]
+fn a_cancelled_wait_notifies_a_waiter_that_arrived_before_its_cancellation_ran() {
+    // CPython 3.13 (virtual clock), waiter(n) = `async with cond: await
+    // cond.wait()` then log(f'{n} woke'):
+    //   a = task(waiter('a')); await sleep(0); b = task(waiter('b'))
+    //   a.cancel(); then three times `await sleep(0); log(f'main {i}')`
+    // prints ['main 0', 'b woke', 'main 1', 'main 2']: b starts waiting
+    // before a's cancellation runs, and a's cancelled wait notifies one
+    // waiter (gh-112202), so b wakes.
+    let lines = Sim::new(1)
+        .run(async {
+            let cond = Condition::new(());
+            let log: Log = Rc::default();
+            let waiter = |name: &'static str| {
+                let (cond, log) = (cond.clone(), log.clone());
+                task::spawn(async move {
+                    let g = cond.lock().await;
+                    drop(cond.wait(g).await);
+                    log.borrow_mut().push(format!("{name} woke"));
+                })
+            };
+            let a = waiter("a");
+            task::yield_now().await;
+            let b = waiter("b");
+            a.abort();
+            for i in 0..3 {
+                task::yield_now().await;
+                log.borrow_mut().push(format!("main {i}"));
+            }
+            assert!(a.await.unwrap_err().is_cancelled());
+            b.await.unwrap();
+            log.take()
+        })
+        .unwrap();
+    assert_eq!(lines, vec!["main 0", "b woke", "main 1", "main 2"]);
+}
+
+#[test]
 fn a_waiter_cancelled_while_retaking_the_lock_passes_the_notification_on() {
     Sim::new(1)
         .run(async {

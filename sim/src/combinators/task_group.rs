@@ -54,7 +54,7 @@ use crate::task::TaskId;
 /// # Cancel safety
 ///
 /// Dropping the group or the [`TaskGroupJoin`] aborts every task still
-/// running in it; each is dropped at the next scheduling point, running its
+/// running in it; each is dropped at its turn to run, running its
 /// destructors.
 ///
 /// # Differences from asyncio

@@ -92,7 +92,6 @@ impl Runtime {
     ) -> Result<F::Output, SimError> {
         let max_steps = self.config.max_steps.unwrap_or(u64::MAX);
         loop {
-            self.apply_aborts();
             if let Some(failure) = self.failure.borrow_mut().take() {
                 return Err(failure);
             }
@@ -108,7 +107,9 @@ impl Runtime {
                 });
             }
             self.steps.set(self.steps.get() + 1);
-            if task == root {
+            if self.take_abort(task) {
+                self.drop_aborted(task);
+            } else if task == root {
                 if let Some(value) = self.poll_root(root, root_future.as_mut())? {
                     return Ok(value);
                 }
@@ -330,6 +331,8 @@ impl Runtime {
             }
             Poll::Ready(exit) => {
                 let info = self.tasks.borrow_mut().remove(task).map(|slot| slot.info);
+                // It finished in the poll that asked for its own abort.
+                self.take_abort(task);
                 match exit {
                     Exit::Done => self.record(task.id, EventKind::Finish),
                     Exit::Panicked { message, observed } => {
@@ -408,24 +411,27 @@ impl Runtime {
         }
     }
 
-    /// Drops the futures of tasks whose handles asked for an abort.
-    fn apply_aborts(&self) {
-        if self.aborts.borrow().is_empty() {
-            return;
-        }
-        let aborts = std::mem::take(&mut *self.aborts.borrow_mut());
-        for task in aborts {
-            let Some(slot) = self.tasks.borrow_mut().remove(task) else {
-                continue;
-            };
-            if slot.state == State::Queued {
-                self.ready.borrow_mut().remove(task);
+    /// Whether `task`'s handle asked for an abort (forgetting the request).
+    fn take_abort(&self, task: TaskRef) -> bool {
+        let mut aborts = self.aborts.borrow_mut();
+        match aborts.iter().position(|&t| t == task) {
+            Some(i) => {
+                aborts.swap_remove(i);
+                true
             }
-            self.record(task.id, EventKind::Abort);
-            // Runs the task's destructors and resolves its handle as cancelled.
-            drop(slot);
+            None => false,
         }
-        self.drain_wakes();
+    }
+
+    /// Drops the future of an aborted task where it comes up to run, as
+    /// asyncio's cancelled task receives `CancelledError` at its turn.
+    fn drop_aborted(&self, task: TaskRef) {
+        let Some(slot) = self.tasks.borrow_mut().remove(task) else {
+            return;
+        };
+        self.record(task.id, EventKind::Abort);
+        // Runs the task's destructors and resolves its handle as cancelled.
+        drop(slot);
     }
 
     /// Ends the run: lists the tasks still pending (other than the root) and

@@ -67,6 +67,8 @@ pub(crate) struct Runtime {
     /// run started.
     #[cfg(feature = "tracing")]
     log_events: bool,
+    /// Tasks whose handles asked for an abort: each is dropped instead of
+    /// polled when it next comes up.
     aborts: RefCell<Vec<TaskRef>>,
     /// The innermost timeout whose inner future is being polled.
     cancel_scope: RefCell<Option<Arc<CancelScope>>>,
@@ -183,15 +185,24 @@ impl Runtime {
         task
     }
 
+    /// Cancels `task`: like asyncio's `Task.cancel`, it is scheduled at
+    /// once, behind the tasks already ready, and its future is dropped when
+    /// it comes up instead of being polled.
     pub(crate) fn request_abort(&self, task: TaskRef) {
-        self.aborts.borrow_mut().push(task);
+        let live = self.tasks.borrow().get(task).is_some();
+        let mut aborts = self.aborts.borrow_mut();
+        if !live || aborts.contains(&task) {
+            return;
+        }
+        aborts.push(task);
+        drop(aborts);
+        self.wakes.push(task);
     }
 
     /// Whether an abort of `task` was requested and its future not dropped
-    /// yet. Such a task never runs again: until the next scheduling point
-    /// drops its future, synchronisation primitives treat its waits as
-    /// cancelled, as asyncio's `Task.cancel` cancels the awaited future at
-    /// once.
+    /// yet. Such a task never runs again: until its future is dropped,
+    /// synchronisation primitives treat its waits as cancelled, as asyncio's
+    /// `Task.cancel` cancels the awaited future at once.
     pub(crate) fn abort_pending(&self, task: TaskId) -> bool {
         self.aborts.borrow().iter().any(|t| t.id == task)
     }

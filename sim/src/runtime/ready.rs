@@ -104,15 +104,6 @@ impl ReadySet {
         entry.task
     }
 
-    /// Removes a task that is being aborted.
-    pub(crate) fn remove(&mut self, task: TaskRef) {
-        if let Some(position) = self.queue.iter().position(|e| e.task == task)
-            && let Some(entry) = self.queue.remove(position)
-        {
-            self.release_gate(entry.gate);
-        }
-    }
-
     fn release_gate(&mut self, gate: u64) {
         if gate == 0 {
             return;

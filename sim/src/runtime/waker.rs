@@ -20,6 +20,11 @@ pub(crate) struct WakeQueue {
 impl WakeQueue {
     /// Moves the pending wake-ups into `out` (which is cleared first),
     /// keeping both buffers' capacity.
+    /// Records a wake-up of `task`.
+    pub(crate) fn push(&self, task: TaskRef) {
+        self.pending.lock().push(task);
+    }
+
     pub(crate) fn drain_into(&self, out: &mut Vec<TaskRef>) {
         out.clear();
         std::mem::swap(&mut *self.pending.lock(), out);
@@ -37,7 +42,7 @@ impl Wake for TaskWaker {
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
-        self.queue.pending.lock().push(self.task);
+        self.queue.push(self.task);
     }
 }
 

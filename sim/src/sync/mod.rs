@@ -26,8 +26,8 @@
 //! or a [`timeout`](crate::time::timeout)) never loses an item, a permit, the
 //! lock or a wake-up: whatever had been handed to it passes to the next
 //! waiter. Each type documents its `# Cancel safety`. Between
-//! [`abort`](crate::JoinHandle::abort) and the scheduling point that drops
-//! the task's future, the primitives already treat its waits as cancelled,
+//! [`abort`](crate::JoinHandle::abort) and the task's turn to run, where
+//! its future is dropped, the primitives already treat its waits as cancelled,
 //! as asyncio's `Task.cancel` cancels the awaited future at once: a release,
 //! a `put` or a `notify` passes over that task, and "is anybody waiting"
 //! checks ignore it. Likewise for the waits inside a

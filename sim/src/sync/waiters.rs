@@ -13,7 +13,7 @@
 //! cancelled waiter that had already been woken wakes the next one.
 //!
 //! A waiter whose task has been aborted, but not dropped yet (that happens
-//! at the next scheduling point), counts as *cancelled*, as asyncio's
+//! when the task's turn to run comes), counts as *cancelled*, as asyncio's
 //! `Task.cancel` cancels the awaited future at once; so does a waiter inside
 //! a [`timeout`](crate::time::timeout) whose timer has fired, before the
 //! task gets to drop it. Notifying passes over a cancelled waiter (marking
