@@ -132,6 +132,41 @@ fn abort_cancels_at_the_next_scheduling_point() {
 }
 
 #[test]
+fn wake_ups_and_spawns_of_one_step_run_in_the_order_they_happened() {
+    // asyncio schedules both a woken task and a new task with call_soon, in
+    // call order. CPython (virtual clock):
+    //   ta = task(a()) where a() = `await ev.wait(); log('a')`
+    //   await sleep(0); ev.set(); tb = task(b()) where b() = `log('b')`
+    //   await sleep(0); log('main')
+    // prints ['a', 'b', 'main'].
+    let lines = Sim::new(0)
+        .run(async {
+            let log = Rc::new(RefCell::new(Vec::<&str>::new()));
+            let ev = simloop::sync::Event::new();
+            let a = task::spawn({
+                let (ev, log) = (ev.clone(), Rc::clone(&log));
+                async move {
+                    ev.wait().await;
+                    log.borrow_mut().push("a");
+                }
+            });
+            task::yield_now().await;
+            ev.set();
+            let b = task::spawn({
+                let log = Rc::clone(&log);
+                async move { log.borrow_mut().push("b") }
+            });
+            task::yield_now().await;
+            log.borrow_mut().push("main");
+            a.await.unwrap();
+            b.await.unwrap();
+            log.take()
+        })
+        .unwrap();
+    assert_eq!(lines, vec!["a", "b", "main"]);
+}
+
+#[test]
 fn an_aborted_task_is_dropped_where_asyncio_runs_its_cancellation() {
     // asyncio's Task.cancel schedules the task to receive CancelledError
     // behind the tasks already ready; its clean-up (a `finally`, here a

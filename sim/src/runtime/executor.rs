@@ -56,6 +56,7 @@ pub(crate) fn run<F: Future>(
     };
     let _enter = context::enter(Rc::clone(&rt));
     let root = rt.spawn_slot(Some(Arc::from("main")), None);
+    rt.drain_wakes();
     let mut root_future = pin!(Some(future));
 
     let result = rt.drive(root, root_future.as_mut());
@@ -279,12 +280,21 @@ impl Runtime {
         let mut tasks = self.tasks.borrow_mut();
         let mut ready = self.ready.borrow_mut();
         for &task in woken.iter() {
-            if let Some(slot) = tasks.get_mut(task)
-                && slot.state == State::Idle
-            {
-                slot.state = State::Queued;
-                ready.push(task, gate);
-                self.record(task.id, EventKind::Wake);
+            let Some(slot) = tasks.get_mut(task) else {
+                continue;
+            };
+            match slot.state {
+                State::Idle => {
+                    slot.state = State::Queued;
+                    ready.push(task, gate);
+                    self.record(task.id, EventKind::Wake);
+                }
+                // Spawned (already recorded as such): first runs now.
+                State::New => {
+                    slot.state = State::Queued;
+                    ready.push(task, gate);
+                }
+                State::Queued | State::Running => {}
             }
         }
     }

@@ -174,14 +174,15 @@ impl Runtime {
             let mut tasks = self.tasks.borrow_mut();
             let task = tasks.insert(name, future, &self.wakes);
             let slot = tasks.get_mut(task).expect("just inserted");
-            slot.state = State::Queued;
+            slot.state = State::New;
             self.recorder.borrow_mut().task_created(&slot.info);
             task
         };
         let parent = self.current.get().map(|t| t.id);
         self.scheduler.borrow_mut().task_spawned(task.id);
         self.record(task.id, EventKind::Spawn { parent });
-        self.ready.borrow_mut().push(task, 0);
+        // Queued with the step's wake-ups, in call order.
+        self.wakes.push(task);
         task
     }
 

@@ -31,6 +31,9 @@ pub(crate) type TaskFuture = Pin<Box<dyn Future<Output = Exit>>>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum State {
+    /// Just spawned: joins the ready set with the wake-ups of the same step,
+    /// in call order (asyncio schedules both with `call_soon`).
+    New,
     /// Waiting for a wake-up.
     Idle,
     /// In the ready set.
