@@ -240,6 +240,115 @@ fn results_that_arrive_before_the_awaiter_looks_come_after_their_done_callbacks(
 }
 
 #[test]
+fn a_child_ending_wakes_the_awaiter_only_when_asyncio_would() {
+    // gather and a TaskGroup resume their awaiter when the last child's
+    // done callback runs, not at every child's. CPython (virtual clock),
+    // noop(n) = `return n`, yielder(n) = `await sleep(0); return n`:
+    //   t1: `for f in as_completed([task(noop('x0')), task(noop('x1')),
+    //        task(yielder('x2'))]): log(f'got {await f}')`
+    //   t2: `async with TaskGroup() as tg: tg.create_task(yielder('y0'));
+    //        tg.create_task(noop('y1'))` then log('tg done')
+    //   t3: `log(f"gather {await gather(yielder('z0'), noop('z1'))}")`
+    //   started in that order:
+    // ['got x0', 'got x1', 'got x2', 'tg done', "gather ['z0', 'z1']"].
+    let lines = Sim::new(1)
+        .run(async {
+            let log: Log = Rc::default();
+            let noop = |n: &'static str| -> BoxFut<&'static str> { Box::pin(async move { n }) };
+            let yielder = |n: &'static str| -> BoxFut<&'static str> {
+                Box::pin(async move {
+                    task::yield_now().await;
+                    n
+                })
+            };
+            let t1 = task::spawn({
+                let log = log.clone();
+                async move {
+                    let mut s = as_completed([noop("x0"), noop("x1"), yielder("x2")]);
+                    while let Some(r) = s.next().await {
+                        note(&log, format!("got {}", r.unwrap()));
+                    }
+                }
+            });
+            let t2 = task::spawn({
+                let log = log.clone();
+                async move {
+                    let group: TaskGroup<&str> = TaskGroup::new();
+                    for f in [yielder("y0"), noop("y1")] {
+                        group.spawn(async move { Ok(f.await) });
+                    }
+                    group.await.unwrap();
+                    note(&log, "tg done");
+                }
+            });
+            let t3 = task::spawn({
+                let log = log.clone();
+                async move {
+                    let r = gather([yielder("z0"), noop("z1")]).await.unwrap();
+                    note(&log, format!("gather {r:?}"));
+                }
+            });
+            for t in [t1, t2, t3] {
+                t.await.unwrap();
+            }
+            log.take()
+        })
+        .unwrap();
+    assert_eq!(
+        lines,
+        vec![
+            "got x0",
+            "got x1",
+            "got x2",
+            "tg done",
+            "gather [\"z0\", \"z1\"]"
+        ]
+    );
+}
+
+#[test]
+fn a_task_group_resumes_after_its_cancelled_members_done_callbacks() {
+    // CPython (virtual clock): tick1() sleeps 1 s then logs c0..c7 yielding
+    // in between; bad() sleeps 1 s, logs and raises; slow() sleeps 10 s.
+    //   c = task(tick1())
+    //   async with TaskGroup() as tg: tg.create_task(bad()); tg.create_task(slow())
+    //   (except* ValueError: log('tg error'))
+    // gives ['c0', 'bad', 'c1', 'c2', 'c3', 'c4', 'tg error', 'c5', 'c6',
+    // 'c7']: bad's done callback cancels slow and the awaiting task; the
+    // latter finds slow still in the group and waits again; slow's own done
+    // callback, a step after its cancellation, releases it.
+    let lines = Sim::new(1)
+        .run(async {
+            let log: Log = Rc::default();
+            let c = ticker_at_1s(&log, "c", 8);
+            let group: TaskGroup<(), ()> = TaskGroup::new();
+            group.spawn({
+                let log = log.clone();
+                async move {
+                    time::sleep(Duration::from_secs(1)).await;
+                    note(&log, "bad");
+                    Err(())
+                }
+            });
+            group.spawn(async {
+                time::sleep(Duration::from_secs(10)).await;
+                Ok(())
+            });
+            assert!(group.await.is_err());
+            note(&log, "tg error");
+            c.await.unwrap();
+            log.take()
+        })
+        .unwrap();
+    assert_eq!(
+        lines,
+        vec![
+            "c0", "bad", "c1", "c2", "c3", "c4", "tg error", "c5", "c6", "c7"
+        ]
+    );
+}
+
+#[test]
 fn a_failure_cancels_the_siblings_from_its_done_callback_as_in_asyncio() {
     // CPython (virtual clock): bad() sleeps 1 s then raises; good(n, s)
     // sleeps s seconds then logs its end, or logs its cancellation.

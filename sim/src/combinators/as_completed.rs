@@ -8,7 +8,7 @@ use std::task::{Context, Poll};
 use futures::Stream;
 
 use super::hop::Hop;
-use super::set::TaskSet;
+use super::set::{TaskSet, WakeOn};
 use crate::task::JoinError;
 
 /// Runs every future as its own task and yields their outputs in the order
@@ -62,7 +62,7 @@ where
     I: IntoIterator,
     I::Item: Future + 'static,
 {
-    let set = TaskSet::new();
+    let set = TaskSet::new(WakeOn::Each);
     for future in futures {
         set.spawn(None, future);
     }

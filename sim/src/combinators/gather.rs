@@ -15,7 +15,7 @@ use std::task::{Context, Poll};
 
 use super::error::TaskError;
 use super::hop::Hop;
-use super::set::TaskSet;
+use super::set::{TaskSet, WakeOn};
 use super::slots::Slots;
 use crate::task::JoinError;
 
@@ -40,12 +40,12 @@ impl<T: 'static, R, O> Unpin for Collect<T, R, O> {}
 impl<T: 'static, R, O> Collect<T, R, O> {
     /// Spawns every future as a task; they first run at the next scheduling
     /// point, in argument order.
-    fn spawn<I>(operation: &'static str, futures: I) -> Self
+    fn spawn<I>(operation: &'static str, wake_on: WakeOn<T>, futures: I) -> Self
     where
         I: IntoIterator,
         I::Item: Future<Output = T> + 'static,
     {
-        let set = TaskSet::new();
+        let set = TaskSet::new(wake_on);
         for future in futures {
             set.spawn(None, future);
         }
@@ -170,7 +170,8 @@ where
     I::Item: Future + 'static,
 {
     Gather {
-        inner: Collect::spawn("gather", futures),
+        // A panic or a cancellation is the output at once.
+        inner: Collect::spawn("gather", WakeOn::LastOrFailure(|_| false), futures),
     }
 }
 
@@ -230,7 +231,7 @@ where
     E: 'static,
 {
     TryGather {
-        inner: Collect::spawn("try_gather", futures),
+        inner: Collect::spawn("try_gather", WakeOn::LastOrFailure(Result::is_err), futures),
     }
 }
 
@@ -290,7 +291,7 @@ where
     I::Item: Future + 'static,
 {
     JoinAll {
-        inner: Collect::spawn("join_all", futures),
+        inner: Collect::spawn("join_all", WakeOn::Last, futures),
     }
 }
 

@@ -13,9 +13,11 @@
 //! wake its awaiter, or cancel the siblings of a failed task. A task that
 //! returns (or panics) therefore reports its ending one scheduling point
 //! late: it wakes itself and reports on its next poll, where the callback
-//! would run. A task that is cancelled reports when its future is dropped;
-//! such an ending is marked as not coming from a callback, and the owner
-//! makes up the missing step ([`Hop`](super::hop::Hop)).
+//! would run. A task that is cancelled reports when its future is dropped,
+//! a step early: its ending stays out of the owner's sight until the step
+//! where its callback would run (after the tasks that were ready then; an
+//! owner that looks earlier waits again), and the owner makes up the
+//! wake-up step ([`Hop`](super::hop::Hop)).
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -25,7 +27,13 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
+use crate::runtime;
 use crate::task::{self, JoinError, JoinHandle, TaskId, WaitReason};
+
+/// The number of the step being taken (0 outside a simulation).
+fn current_step() -> u64 {
+    runtime::try_with(|rt| rt.step_and_backlog().0).unwrap_or(0)
+}
 
 /// How a task of the set ended.
 enum Ending<T> {
@@ -43,6 +51,9 @@ struct Report<T> {
     ending: Ending<T>,
     /// Reported where asyncio's done callback runs (see the module docs).
     from_callback: bool,
+    /// The step from which the owner may see it: where the done callback of
+    /// a task reported on its cancellation would run.
+    visible_at: u64,
 }
 
 /// A task's ending, as [`TaskSet::poll_next`] gives it.
@@ -55,6 +66,18 @@ pub(crate) struct Ended<T> {
     pub(crate) from_callback: bool,
 }
 
+/// Which reported endings wake the set's owner: those after which asyncio
+/// would wake the combinator's awaiter, so that it resumes at the same turn.
+pub(crate) enum WakeOn<T> {
+    /// Every one (`as_completed` queues each result for its awaiter).
+    Each,
+    /// The last one (a `TaskGroup`, `gather(return_exceptions=True)`).
+    Last,
+    /// The last one, or a failure: a panic, a cancellation, or an output
+    /// for which the function holds (`gather`).
+    LastOrFailure(fn(&T) -> bool),
+}
+
 struct Shared<T> {
     /// One per spawned task, by spawn index; `None` once its ending has been
     /// taken or the set was detached.
@@ -64,6 +87,7 @@ struct Shared<T> {
     /// Endings taken by `poll_next`.
     taken: usize,
     waker: Option<Waker>,
+    wake_on: WakeOn<T>,
     /// For a fail-fast set: which outputs count as failures (panics always
     /// do).
     fail_fast: Option<fn(&T) -> bool>,
@@ -86,24 +110,28 @@ pub(crate) struct WeakTaskSet<T> {
 }
 
 impl<T: 'static> TaskSet<T> {
-    /// A set whose tasks run independently.
-    pub(crate) fn new() -> TaskSet<T> {
-        TaskSet::with(None)
+    /// A set whose tasks run independently; `wake_on` says which endings
+    /// wake its owner.
+    pub(crate) fn new(wake_on: WakeOn<T>) -> TaskSet<T> {
+        TaskSet::with(wake_on, None)
     }
 
     /// A set that aborts every other task as soon as one panics or returns
-    /// an output for which `is_failure` holds.
+    /// an output for which `is_failure` holds. Its owner is woken by the
+    /// last ending, and by the failure (asyncio's `TaskGroup` cancels the
+    /// task awaiting it, which wakes it).
     pub(crate) fn fail_fast(is_failure: fn(&T) -> bool) -> TaskSet<T> {
-        TaskSet::with(Some(is_failure))
+        TaskSet::with(WakeOn::LastOrFailure(is_failure), Some(is_failure))
     }
 
-    fn with(fail_fast: Option<fn(&T) -> bool>) -> TaskSet<T> {
+    fn with(wake_on: WakeOn<T>, fail_fast: Option<fn(&T) -> bool>) -> TaskSet<T> {
         TaskSet {
             shared: Rc::new(RefCell::new(Shared {
                 handles: Vec::new(),
                 ended: VecDeque::new(),
                 taken: 0,
                 waker: None,
+                wake_on,
                 fail_fast,
                 cancelling: false,
                 closed: false,
@@ -163,10 +191,18 @@ impl<T: 'static> TaskSet<T> {
     /// task's ending has been taken.
     pub(crate) fn poll_next(&self, cx: &mut Context<'_>) -> Poll<Option<Ended<T>>> {
         let mut sh = self.shared.borrow_mut();
+        if let Some(report) = sh.ended.front()
+            && report.visible_at > current_step()
+        {
+            // Its done callback has not run yet: look again later.
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
         let Some(Report {
             index,
             ending,
             from_callback,
+            visible_at,
         }) = sh.ended.pop_front()
         else {
             if sh.taken == sh.handles.len() {
@@ -197,6 +233,7 @@ impl<T: 'static> TaskSet<T> {
                             index,
                             ending: abnormal,
                             from_callback,
+                            visible_at,
                         });
                         return Poll::Pending;
                     }
@@ -303,8 +340,8 @@ where
     id
 }
 
-/// Records how task `index` ended and wakes the set's owner; in a fail-fast
-/// set, a failure aborts every other task.
+/// Records how task `index` ended and wakes the set's owner if it should
+/// be ([`WakeOn`]); in a fail-fast set, a failure aborts every other task.
 fn record<T>(shared: &RefCell<Shared<T>>, index: usize, ending: Ending<T>, from_callback: bool) {
     let mut sh = shared.borrow_mut();
     let failed = match (&ending, sh.fail_fast) {
@@ -312,11 +349,30 @@ fn record<T>(shared: &RefCell<Shared<T>>, index: usize, ending: Ending<T>, from_
         (Ending::Panicked, Some(_)) => true,
         _ => false,
     };
+    let wakes_on_failure = match (&sh.wake_on, &ending) {
+        (WakeOn::LastOrFailure(is_failure), Ending::Output(value)) => is_failure(value),
+        (WakeOn::LastOrFailure(_), _) => true,
+        _ => false,
+    };
+    // Reported as the task ended: its done callback would run after the
+    // tasks ready now.
+    let visible_at = if from_callback {
+        0
+    } else {
+        runtime::try_with(|rt| {
+            let (step, backlog) = rt.step_and_backlog();
+            step + backlog as u64 + 1
+        })
+        .unwrap_or(0)
+    };
     sh.ended.push_back(Report {
         index,
         ending,
         from_callback,
+        visible_at,
     });
+    let last = sh.taken + sh.ended.len() == sh.handles.len();
+    let wake = matches!(sh.wake_on, WakeOn::Each) || last || wakes_on_failure;
     if failed && !sh.cancelling {
         sh.cancelling = true;
         for (i, handle) in sh.handles.iter().enumerate() {
@@ -325,7 +381,7 @@ fn record<T>(shared: &RefCell<Shared<T>>, index: usize, ending: Ending<T>, from_
             }
         }
     }
-    let waker = sh.waker.take();
+    let waker = if wake { sh.waker.take() } else { None };
     drop(sh);
     if let Some(waker) = waker {
         waker.wake();
@@ -361,12 +417,15 @@ pin_project_lite::pin_project! {
             }
             // Dropped before it could report: cancelled, unless it had
             // already returned (a panic not raised yet is lost, like the
-            // exception of a task whose result nobody looks at).
-            let ending = match this.held.take() {
-                Some(Held::Output(value)) => Ending::Output(value),
-                Some(Held::Panic(_)) | None => Ending::Cancelled,
+            // exception of a task whose result nobody looks at). A task
+            // holding its ending was dropped at its turn to report it (it
+            // had woken itself), where the done callback runs.
+            let (ending, from_callback) = match this.held.take() {
+                Some(Held::Output(value)) => (Ending::Output(value), true),
+                Some(Held::Panic(_)) => (Ending::Cancelled, true),
+                None => (Ending::Cancelled, false),
             };
-            record(this.shared, *this.index, ending, false);
+            record(this.shared, *this.index, ending, from_callback);
         }
     }
 }
