@@ -386,6 +386,8 @@ impl Wake for CancelScope {
 
     fn wake_by_ref(self: &Arc<Self>) {
         self.expired.store(true, Ordering::SeqCst);
+        // What asyncio cancels at once with the task (a gather's children).
+        runtime::try_with(|rt| rt.fire_expired_scopes());
         let target = self.target.lock().clone();
         if let Some(waker) = target {
             waker.wake();

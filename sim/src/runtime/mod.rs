@@ -42,6 +42,28 @@ use tasks::{State, TaskFuture, TaskTable};
 use timers::Timers;
 use waker::WakeQueue;
 
+/// Something a task awaits that asyncio cancels the moment the task is
+/// cancelled (the future in its `_fut_waiter`), rather than when the task
+/// next runs: `gather` cancels its children there and then.
+pub(crate) trait CancelHook {
+    /// The awaiting task was cancelled, or the timeout around the wait
+    /// expired.
+    fn cancel(&self);
+}
+
+/// A registered [`CancelHook`]: fired when `task` is aborted or `scope`
+/// (or a timeout around it) expires.
+struct HookEntry {
+    key: u64,
+    task: Option<TaskId>,
+    scope: Option<Arc<CancelScope>>,
+    hook: Weak<dyn CancelHook>,
+}
+
+/// Names a registered [`CancelHook`], to remove it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct HookKey(u64);
+
 /// One simulated world.
 pub(crate) struct Runtime {
     config: Config,
@@ -72,6 +94,9 @@ pub(crate) struct Runtime {
     aborts: RefCell<Vec<TaskRef>>,
     /// The innermost timeout whose inner future is being polled.
     cancel_scope: RefCell<Option<Arc<CancelScope>>>,
+    /// What must hear at once that a task is cancelled or a timeout expired.
+    cancel_hooks: RefCell<Vec<HookEntry>>,
+    next_hook: Cell<u64>,
     /// A failure raised from inside user code (an unobserved panic), acted on
     /// at the next scheduling point.
     failure: RefCell<Option<SimError>>,
@@ -101,6 +126,8 @@ impl Runtime {
             schedule: RefCell::default(),
             aborts: RefCell::default(),
             cancel_scope: RefCell::default(),
+            cancel_hooks: RefCell::default(),
+            next_hook: Cell::new(0),
             failure: RefCell::default(),
         }
     }
@@ -197,7 +224,59 @@ impl Runtime {
         }
         aborts.push(task);
         drop(aborts);
+        // What the task awaits is cancelled first (a gather's children are
+        // queued for their cancellation ahead of the task itself).
+        self.fire_hooks(|entry| entry.task == Some(task.id));
         self.wakes.push(task);
+    }
+
+    /// Registers `hook`, to fire when the current task is aborted or the
+    /// innermost timeout around the current poll expires.
+    pub(crate) fn on_cancel(&self, hook: Weak<dyn CancelHook>) -> HookKey {
+        let key = self.next_hook.get();
+        self.next_hook.set(key + 1);
+        self.cancel_hooks.borrow_mut().push(HookEntry {
+            key,
+            task: self.current_task_id(),
+            scope: self.current_scope(),
+            hook,
+        });
+        HookKey(key)
+    }
+
+    /// Unregisters a hook (a no-op if it already fired).
+    pub(crate) fn remove_hook(&self, key: HookKey) {
+        self.cancel_hooks.borrow_mut().retain(|e| e.key != key.0);
+    }
+
+    /// Fires (and unregisters) the hooks of waits inside an expired timeout.
+    pub(crate) fn fire_expired_scopes(&self) {
+        self.fire_hooks(|entry| entry.scope.as_ref().is_some_and(|s| s.is_cancelled()));
+    }
+
+    fn fire_hooks(&self, matches: impl Fn(&HookEntry) -> bool) {
+        let fired: Vec<Weak<dyn CancelHook>> = {
+            let mut hooks = self.cancel_hooks.borrow_mut();
+            if hooks.is_empty() {
+                return;
+            }
+            let mut fired = Vec::new();
+            hooks.retain(|entry| {
+                if matches(entry) {
+                    fired.push(entry.hook.clone());
+                    false
+                } else {
+                    true
+                }
+            });
+            fired
+        };
+        // Outside the borrow: a hook aborts tasks, which may fire others.
+        for hook in fired {
+            if let Some(hook) = hook.upgrade() {
+                hook.cancel();
+            }
+        }
     }
 
     /// Whether an abort of `task` was requested and its future not dropped
