@@ -609,6 +609,100 @@ fn gather_reports_a_panic_and_join_all_collects_every_outcome() {
     );
 }
 
+/// Logs `"{what} cancelled {ms}"` if dropped before it is disarmed: a
+/// task's `except CancelledError` clause.
+struct OnCancel(Log, String);
+
+impl OnCancel {
+    fn disarm(self) {
+        std::mem::forget(self);
+    }
+}
+
+impl Drop for OnCancel {
+    fn drop(&mut self) {
+        note(&self.0, format!("{} cancelled {}", self.1, now_ms()));
+    }
+}
+
+#[test]
+fn cancelling_the_task_awaiting_gather_cancels_the_children_first_as_in_asyncio() {
+    // asyncio's Task.cancel cancels the gather the task awaits, and so its
+    // children, at once; the task itself gets CancelledError once they are
+    // done. CPython (virtual clock):
+    //   child(i) = log(f'child {i} start'); await sleep(10) (logging
+    //              f'child {i} cancelled' on CancelledError)
+    //   parent() = await gather(child(1), child(2)) (logging 'parent
+    //              cancelled' on CancelledError)
+    //   t = task(parent()); await sleep(1); t.cancel(); await t
+    // gives ['child 1 start', 'child 2 start', 'child 1 cancelled 1000',
+    // 'child 2 cancelled 1000', 'parent cancelled 1000', 'main saw cancel
+    // 1000'] (times added). A timeout around a gather cancels its children
+    // the same way: `async with timeout(1.5): await gather(quick(1),
+    // quick(2), quick(3))`, quick(i) sleeping i seconds, started at 1 s,
+    // gives ['quick 1 done', 'quick 2 cancelled 2500', 'quick 3 cancelled
+    // 2500', 'timed out 2500'].
+    let lines = Sim::new(1)
+        .run(async {
+            let log: Log = Rc::default();
+            let child = |i: u32| {
+                let log = log.clone();
+                async move {
+                    note(&log, format!("child {i} start"));
+                    let guard = OnCancel(log.clone(), format!("child {i}"));
+                    time::sleep(Duration::from_secs(10)).await;
+                    guard.disarm();
+                }
+            };
+            let parent = task::spawn({
+                let (log, children) = (log.clone(), [child(1), child(2)]);
+                async move {
+                    let guard = OnCancel(log, "parent".into());
+                    gather(children).await.unwrap();
+                    guard.disarm();
+                }
+            });
+            time::sleep(Duration::from_secs(1)).await;
+            parent.abort();
+            assert!(parent.await.unwrap_err().is_cancelled());
+            note(&log, format!("main saw cancel {}", now_ms()));
+
+            let quick = |i: u64| {
+                let log = log.clone();
+                async move {
+                    let guard = OnCancel(log.clone(), format!("quick {i}"));
+                    time::sleep(Duration::from_secs(i)).await;
+                    guard.disarm();
+                    note(&log, format!("quick {i} done"));
+                }
+            };
+            let all = gather([quick(1), quick(2), quick(3)]);
+            assert!(
+                time::timeout(Duration::from_millis(1500), all)
+                    .await
+                    .is_err()
+            );
+            note(&log, format!("timed out {}", now_ms()));
+            log.take()
+        })
+        .unwrap();
+    assert_eq!(
+        lines,
+        vec![
+            "child 1 start",
+            "child 2 start",
+            "child 1 cancelled 1000",
+            "child 2 cancelled 1000",
+            "parent cancelled 1000",
+            "main saw cancel 1000",
+            "quick 1 done",
+            "quick 2 cancelled 2500",
+            "quick 3 cancelled 2500",
+            "timed out 2500"
+        ]
+    );
+}
+
 #[test]
 fn dropping_a_gather_cancels_its_tasks() {
     Sim::new(1)

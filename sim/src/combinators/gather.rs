@@ -17,6 +17,7 @@ use super::error::TaskError;
 use super::hop::Hop;
 use super::set::{TaskSet, WakeOn};
 use super::slots::Slots;
+use crate::runtime;
 use crate::task::JoinError;
 
 /// What [`Gather`], [`TryGather`] and [`JoinAll`] share: their tasks, the
@@ -32,6 +33,8 @@ struct Collect<T: 'static, R, O> {
     kept: Slots<R>,
     finished: bool,
     hop: Hop<O>,
+    /// Aborts the tasks when the awaiting task is cancelled.
+    hook: Option<runtime::HookKey>,
 }
 
 // Outcomes are never pinned.
@@ -55,6 +58,7 @@ impl<T: 'static, R, O> Collect<T, R, O> {
             kept: Slots::new(),
             finished: false,
             hop: Hop::new(),
+            hook: None,
         }
     }
 
@@ -90,10 +94,16 @@ impl<T: 'static, R, O> Collect<T, R, O> {
                 Poll::Pending => {
                     self.hop.suspend();
                     self.set.wait_on(self.operation);
+                    if self.hook.is_none() {
+                        // asyncio cancels the children the moment the task
+                        // awaiting the gather is cancelled.
+                        self.hook = self.set.cancel_with_awaiter();
+                    }
                     return Poll::Pending;
                 }
             };
             self.finished = true;
+            self.unhook();
             return self.hop.deliver(output, cx);
         }
     }
@@ -106,8 +116,17 @@ impl<T: 'static, R, O> Collect<T, R, O> {
     }
 }
 
+impl<T: 'static, R, O> Collect<T, R, O> {
+    fn unhook(&mut self) {
+        if let Some(key) = self.hook.take() {
+            runtime::try_with(|rt| rt.remove_hook(key));
+        }
+    }
+}
+
 impl<T: 'static, R, O> Drop for Collect<T, R, O> {
     fn drop(&mut self) {
+        self.unhook();
         if !self.finished {
             self.set.abort_all();
         }

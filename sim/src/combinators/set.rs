@@ -250,11 +250,18 @@ impl<T: 'static> TaskSet<T> {
 
     /// Aborts every task still running, and every task spawned later.
     pub(crate) fn abort_all(&self) {
-        let mut sh = self.shared.borrow_mut();
-        sh.cancelling = true;
-        for handle in sh.handles.iter().flatten() {
-            handle.abort();
-        }
+        self.shared.abort_all();
+    }
+
+    /// Makes the set abort its tasks the moment the current task is
+    /// aborted or the timeout around the current poll expires (asyncio's
+    /// gather cancels its children when the task awaiting it is cancelled).
+    /// Unregister with [`runtime::Runtime::remove_hook`] once it no longer
+    /// applies.
+    pub(crate) fn cancel_with_awaiter(&self) -> Option<runtime::HookKey> {
+        let hook: Rc<dyn runtime::CancelHook> = self.shared.clone();
+        let weak = Rc::downgrade(&hook);
+        runtime::try_with(|rt| rt.on_cancel(weak))
     }
 
     /// Lets the tasks still running go on without the set: their handles
@@ -338,6 +345,27 @@ where
     }
     sh.handles[index] = Some(handle);
     id
+}
+
+impl<T> runtime::CancelHook for RefCell<Shared<T>> {
+    fn cancel(&self) {
+        self.abort_all();
+    }
+}
+
+trait AbortAll {
+    fn abort_all(&self);
+}
+
+impl<T> AbortAll for RefCell<Shared<T>> {
+    /// Aborts every task still running, and every task spawned later.
+    fn abort_all(&self) {
+        let mut sh = self.borrow_mut();
+        sh.cancelling = true;
+        for handle in sh.handles.iter().flatten() {
+            handle.abort();
+        }
+    }
 }
 
 /// Records how task `index` ended and wakes the set's owner if it should
