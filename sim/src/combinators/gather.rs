@@ -168,6 +168,9 @@ impl<T: 'static, R, O> Drop for Collect<T, R, O> {
 ///
 /// Dropping the [`Gather`] before it completes cancels (aborts) every task
 /// still running, as cancelling an asyncio `gather` cancels its children.
+/// As in asyncio, aborting the task that awaits it (or a
+/// [`timeout`](crate::time::timeout) around it expiring) aborts the
+/// children at once, so that they are dropped before that task is.
 ///
 /// # Differences from asyncio
 ///
