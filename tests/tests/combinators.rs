@@ -410,6 +410,40 @@ fn a_failure_cancels_the_siblings_from_its_done_callback_as_in_asyncio() {
 }
 
 #[test]
+fn wait_counts_a_task_as_done_once_its_done_callback_has_run() {
+    // CPython (virtual clock), noop() returns, yielder() yields once:
+    //   t0() = `c = task(noop()); await wait([c], return_when=FIRST_COMPLETED);
+    //           log('t0 wait')`
+    //   a = task(t0()); m = [task(yielder()), task(noop())]
+    //   await wait(m, return_when=FIRST_EXCEPTION); log('main wait')
+    // gives ['t0 wait', 'main wait']: main's wait is complete only when
+    // yielder's done callback has run, after the callback that releases t0.
+    let lines = Sim::new(1)
+        .run(async {
+            let log: Log = Rc::default();
+            let a = task::spawn({
+                let log = log.clone();
+                async move {
+                    let c = task::spawn(async {});
+                    wait([c], ReturnWhen::FirstCompleted, None).await;
+                    note(&log, "t0 wait");
+                }
+            });
+            let m = vec![
+                task::spawn(async { task::yield_now().await }),
+                task::spawn(async {}),
+            ];
+            let w = wait(m, ReturnWhen::FirstException, None).await;
+            assert_eq!(w.done.len(), 2);
+            note(&log, "main wait");
+            a.await.unwrap();
+            log.take()
+        })
+        .unwrap();
+    assert_eq!(lines, vec!["t0 wait", "main wait"]);
+}
+
+#[test]
 fn wait_returns_at_its_timeout_where_asyncio_resumes() {
     // CPython (virtual clock): a task sleeps 1 s then logs c0..c5, yielding
     // in between; main calls `await asyncio.wait([slow], timeout=1)` and

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
+use crate::runtime;
 use crate::task::{self, JoinError, JoinHandle, TaskId, WaitReason};
 use crate::time::{self, Sleep};
 
@@ -154,8 +155,9 @@ struct Relay(parking_lot::Mutex<RelayState>);
 #[derive(Default)]
 struct RelayState {
     target: Option<Waker>,
-    /// Indices of the tasks whose handles woke, not yet polled.
-    finished: Vec<usize>,
+    /// Indices of the tasks whose handles woke, not yet polled, each with
+    /// the step from which the `Wait` may see it (see [`SlotWaker`]).
+    finished: Vec<(usize, u64)>,
 }
 
 impl Relay {
@@ -171,15 +173,24 @@ impl Relay {
         self.0.lock().target = None;
     }
 
-    /// Moves the indices of the tasks that woke into `out`.
-    fn take_finished(&self, out: &mut Vec<usize>) {
-        out.clear();
-        std::mem::swap(&mut self.0.lock().finished, out);
+    /// Moves the tasks that woke into `out`.
+    fn take_finished(&self, out: &mut Vec<(usize, u64)>) {
+        out.append(&mut self.0.lock().finished);
     }
+}
+
+/// The step being taken (0 outside a simulation).
+fn current_step() -> u64 {
+    runtime::try_with(|rt| rt.step_and_backlog().0).unwrap_or(0)
 }
 
 /// The waker given to the handle of task `index`, so that a wake-up says
 /// which task to poll: the `Wait` does not poll every handle each time.
+///
+/// asyncio's `wait` learns that a task finished in the task's done
+/// callback, which runs after the tasks ready when it finished; the wake-up
+/// comes as the task finishes, so it carries the step from which the
+/// finished task counts (an earlier look waits again).
 struct SlotWaker {
     index: usize,
     relay: Arc<Relay>,
@@ -191,9 +202,14 @@ impl Wake for SlotWaker {
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
+        let visible_at = runtime::try_with(|rt| {
+            let (step, backlog) = rt.step_and_backlog();
+            step + backlog as u64 + 1
+        })
+        .unwrap_or(0);
         let target = {
             let mut st = self.relay.0.lock();
-            st.finished.push(self.index);
+            st.finished.push((self.index, visible_at));
             st.target.clone()
         };
         if let Some(waker) = target {
@@ -226,8 +242,9 @@ pub struct Wait<T> {
     /// Whether every handle has been polled once (later polls only poll
     /// the handles that woke).
     started: bool,
-    /// Scratch for the indices of the handles that woke.
-    woken: Vec<usize>,
+    /// The handles that woke and have not been looked at, with the step
+    /// from which they count.
+    woken: Vec<(usize, u64)>,
     /// What the deadlock report says it waits on, for `running` tasks.
     reason: Option<(usize, WaitReason)>,
 }
@@ -282,6 +299,18 @@ impl<T> Wait<T> {
         }
     }
 
+    /// Takes the output of task `index` if it has finished.
+    fn poll_slot(&mut self, index: usize) {
+        if let Slot::Running(handle) = &mut self.slots[index]
+            && let Poll::Ready(result) =
+                Pin::new(&mut *handle).poll(&mut Context::from_waker(&self.wakers[index]))
+        {
+            self.failed |= (self.is_failure)(&result);
+            self.running -= 1;
+            self.slots[index] = Slot::Done(handle.id(), result);
+        }
+    }
+
     /// Tells the simulation what the task waits on, e.g. `wait on "2
     /// task(s)"`, formatting the text only when the count changes.
     fn park(&mut self) {
@@ -308,18 +337,22 @@ impl<T> Future for Wait<T> {
             this.relay.take_finished(&mut this.woken);
         } else {
             this.started = true;
-            this.woken.clear();
-            this.woken.extend(0..this.slots.len());
+            this.woken.extend((0..this.slots.len()).map(|i| (i, 0)));
         }
-        for &index in &this.woken {
-            if let Slot::Running(handle) = &mut this.slots[index]
-                && let Poll::Ready(result) =
-                    Pin::new(&mut *handle).poll(&mut Context::from_waker(&this.wakers[index]))
-            {
-                this.failed |= (this.is_failure)(&result);
-                this.running -= 1;
-                this.slots[index] = Slot::Done(handle.id(), result);
+        let now = current_step();
+        let mut i = 0;
+        while i < this.woken.len() {
+            let (index, visible_at) = this.woken[i];
+            if visible_at > now {
+                i += 1;
+                continue;
             }
+            this.woken.swap_remove(i);
+            this.poll_slot(index);
+        }
+        if !this.woken.is_empty() {
+            // A task finished whose done callback has not run yet.
+            cx.waker().wake_by_ref();
         }
         let timed_out = match this.timer.as_mut() {
             Some(timer) => {
@@ -354,6 +387,10 @@ impl<T> Future for Wait<T> {
         }
         match this.releasing {
             Some(0) => {
+                // asyncio sorts the tasks by `done()` when it resumes.
+                for index in 0..this.slots.len() {
+                    this.poll_slot(index);
+                }
                 let mut waited = Waited {
                     done: Vec::new(),
                     pending: Vec::new(),
