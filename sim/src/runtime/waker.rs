@@ -18,13 +18,13 @@ pub(crate) struct WakeQueue {
 }
 
 impl WakeQueue {
-    /// Moves the pending wake-ups into `out` (which is cleared first),
-    /// keeping both buffers' capacity.
     /// Records a wake-up of `task`.
     pub(crate) fn push(&self, task: TaskRef) {
         self.pending.lock().push(task);
     }
 
+    /// Moves the pending wake-ups into `out` (which is cleared first),
+    /// keeping both buffers' capacity.
     pub(crate) fn drain_into(&self, out: &mut Vec<TaskRef>) {
         out.clear();
         std::mem::swap(&mut *self.pending.lock(), out);
