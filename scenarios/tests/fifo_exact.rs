@@ -394,15 +394,20 @@ fn semaphore_http_keeps_100_in_flight_and_ends_with_the_last_response() {
         let f = &r.value.value;
         assert_eq!((f.responses, f.errors), (1000, 0));
         assert_eq!(f.most_in_flight, 100);
-        // Replay the latencies through a pool of 100 slots, in the order the
-        // requests started (FIFO: the order they queued on the semaphore).
+        assert_eq!(texts(&r.value.lines), ["1000"], "the seed prints len(responses)");
+        // Replay the drawn latencies through a pool of 100 slots, in the
+        // order the requests were sent (FIFO: the order they queued on the
+        // semaphore): only the latencies go in, the run's times are what is
+        // compared.
         let mut by_start = f.requests.clone();
         by_start.sort_by_key(|q| q.start);
         let mut free_at = vec![Duration::ZERO; 100];
         for q in &by_start {
+            assert!(q.latency >= ms(50) && q.latency <= ms(500));
             let slot = (0..100).min_by_key(|&i| free_at[i]).unwrap();
             assert_eq!(q.start.since_start(), free_at[slot]);
-            free_at[slot] = q.end.since_start();
+            assert_eq!(q.end.since_start(), free_at[slot] + q.latency);
+            free_at[slot] += q.latency;
         }
         assert_eq!(r.elapsed(), free_at.into_iter().max().unwrap());
         assert!(r.elapsed() > ms(2000) && r.elapsed() < ms(4000));
