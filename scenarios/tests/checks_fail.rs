@@ -5,7 +5,7 @@
 mod common;
 
 use common::fifo;
-use simloop_scenarios::catalog::semaphore_http;
+use simloop_scenarios::catalog::{crawler, semaphore_http};
 use simloop_scenarios::{Ran, Violation};
 
 /// The name of the property `check` finds violated in `ran`.
@@ -36,4 +36,32 @@ fn semaphore_http_schedule_comes_from_the_drawn_latencies() {
     let mut over = ran;
     over.value.most_in_flight = 101;
     assert_eq!(violated(semaphore_http::check, &over), "in-flight-limit");
+}
+
+#[test]
+fn crawler_ends_with_the_slowest_drawn_latency() {
+    let ran = crawler::simulate(&fifo(0)).unwrap().value;
+    crawler::check(&ran).unwrap();
+    // Requests that took longer than the latency drawn for them.
+    let mut slow = ran.clone();
+    for q in &mut slow.value.requests {
+        q.latency /= 2;
+    }
+    assert_eq!(violated(crawler::check, &slow), "elapsed");
+    let mut twice = ran.clone();
+    let again = twice.value.requests[0].clone();
+    twice.value.requests.push(again);
+    assert_eq!(violated(crawler::check, &twice), "fetched-once");
+    let mut foreign = ran.clone();
+    foreign
+        .value
+        .file
+        .push(format!("{}\thttps://example.org/not-on-the-page", crawler::URLS[0]));
+    assert_eq!(violated(crawler::check, &foreign), "links-from-source");
+    let mut lost = ran.clone();
+    lost.value.file.pop();
+    assert_eq!(violated(crawler::check, &lost), "every-link-written");
+    let mut silent = ran;
+    silent.lines.retain(|l| !l.text.starts_with("aioHTTP error"));
+    assert_eq!(violated(crawler::check, &silent), "errors-per-page");
 }
