@@ -5,7 +5,7 @@
 mod common;
 
 use common::fifo;
-use simloop_scenarios::catalog::{crawler, semaphore_http};
+use simloop_scenarios::catalog::{crawler, producer_consumer, semaphore_http};
 use simloop_scenarios::{Ran, Violation};
 
 /// The name of the property `check` finds violated in `ran`.
@@ -64,4 +64,30 @@ fn crawler_ends_with_the_slowest_drawn_latency() {
     let mut silent = ran;
     silent.lines.retain(|l| !l.text.starts_with("aioHTTP error"));
     assert_eq!(violated(crawler::check, &silent), "errors-per-page");
+}
+
+#[test]
+fn producer_consumer_checks_each_promise() {
+    let ran = producer_consumer::simulate(&fifo(0)).unwrap().value;
+    producer_consumer::check(&ran).unwrap();
+    assert!(ran.value.consumed.len() > 1);
+    let broken = |f: &dyn Fn(&mut producer_consumer::Ledger)| {
+        let mut r = ran.clone();
+        f(&mut r.value);
+        violated(producer_consumer::check, &r)
+    };
+    let each = "each-item-once";
+    assert_eq!(broken(&|l| l.consumed[1] = l.consumed[0].clone()), each);
+    assert_eq!(broken(&|l| l.planned[0] += 1), each);
+    assert_eq!(broken(&|l| l.left_in_queue = 1), "queue-empty");
+    assert_eq!(broken(&|l| l.unfinished = 1), "queue-empty");
+    let join = "join-after-last-task-done";
+    assert_eq!(broken(&|l| l.done_at_join = l.done_at_join.map(|d| d - 1)), join);
+    assert_eq!(broken(&|l| l.consumers_cancelled[3] = false), "consumers-cancelled");
+    let early = |l: &mut producer_consumer::Ledger| {
+        let t = &mut l.consumed[0];
+        t.got_at = simloop::time::Instant::ZERO;
+        t.item.put_at = simloop::time::Instant::ZERO + std::time::Duration::from_secs(1);
+    };
+    assert_eq!(broken(&early), "wait-non-negative");
 }

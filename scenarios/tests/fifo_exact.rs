@@ -329,6 +329,39 @@ fn every_scenario_and_bug_holds_under_fifo_for_a_thousand_seeds() {
     assert_eq!(all().iter().filter(|s| s.kind == Kind::Bug).count(), 4);
 }
 
+/// Whether `text` is one of the lines seed 000's producer/consumer program
+/// prints.
+fn seed_line_of_producer_consumer(text: &str) -> bool {
+    let number = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let seconds = |s: &str| {
+        s.split_once('.')
+            .is_some_and(|(a, b)| number(a) && b.len() == 5 && number(b))
+    };
+    let item = |s: &str| s.len() == 10 && s.bytes().all(|b| b.is_ascii_hexdigit());
+    let sleeping = |who: &str| {
+        text.strip_prefix(who)
+            .and_then(|t| t.strip_suffix(" seconds."))
+            .and_then(|t| t.split_once(" sleeping for "))
+            .is_some_and(|(n, i)| number(n) && number(i))
+    };
+    let added = text
+        .strip_prefix("Producer ")
+        .and_then(|t| t.strip_suffix("> to queue."))
+        .and_then(|t| t.split_once(" added <"))
+        .is_some_and(|(n, i)| number(n) && item(i));
+    let got = text
+        .strip_prefix("Consumer ")
+        .and_then(|t| t.strip_suffix(" seconds."))
+        .and_then(|t| t.split_once(" got element <"))
+        .and_then(|(n, rest)| Some((n, rest.split_once("> in ")?)))
+        .is_some_and(|(n, (i, s))| number(n) && item(i) && seconds(s));
+    let completed = text
+        .strip_prefix("Program completed in ")
+        .and_then(|t| t.strip_suffix(" seconds."))
+        .is_some_and(seconds);
+    sleeping("Producer ") || sleeping("Consumer ") || added || got || completed
+}
+
 #[test]
 fn producer_consumer_moves_every_item_once_then_cancels_the_consumers() {
     for seed in 0..50 {
@@ -337,14 +370,27 @@ fn producer_consumer_moves_every_item_once_then_cancels_the_consumers() {
             (2, producer_consumer::simulate_two(&fifo(seed)).unwrap()),
         ] {
             let l = &r.value.value;
-            // Each producer says how many items it will make; they add up.
-            let announced: usize = r
-                .value
-                .lines
-                .iter()
-                .filter_map(|line| line.text.strip_suffix(" items."))
-                .filter_map(|t| t.rsplit(' ').next()?.parse::<usize>().ok())
-                .sum();
+            // Each producer drew how many items it makes; they add up.
+            assert_eq!(l.planned.len(), 5);
+            assert!(l.planned.iter().all(|&n| n <= 10));
+            let announced = l.planned.iter().sum::<u64>() as usize;
+            // Only the seed's lines, and one `added` / `got` line per item.
+            for line in &r.value.lines {
+                assert!(
+                    seed_line_of_producer_consumer(&line.text),
+                    "seed {seed}: not a line of the seed program: {:?}",
+                    line.text
+                );
+            }
+            let count = |word: &str| {
+                r.value
+                    .lines
+                    .iter()
+                    .filter(|line| line.text.contains(word))
+                    .count()
+            };
+            assert_eq!(count("> to queue."), announced);
+            assert_eq!(count(" got element <"), announced);
             assert_eq!(l.produced.len(), announced);
             assert_eq!(l.consumed.len(), announced);
             assert_eq!(l.done_at_join, Some(announced));
@@ -357,7 +403,6 @@ fn producer_consumer_moves_every_item_once_then_cancels_the_consumers() {
                 r.elapsed(),
                 last.map_or(Duration::ZERO, |t| t.since_start())
             );
-            // Under FIFO, consumers are woken in the order they asked.
             assert!(l.consumed.iter().all(|t| t.got_at >= t.item.put_at));
         }
         let outcome = producer_consumer::SCENARIO.run(&fifo(seed)).unwrap();
