@@ -5,7 +5,9 @@
 mod common;
 
 use common::fifo;
-use simloop_scenarios::catalog::{crawler, producer_consumer, semaphore_http};
+use simloop_scenarios::catalog::{
+    blocking_delay, crawler, producer_consumer, semaphore_http,
+};
 use simloop_scenarios::{Ran, Violation};
 
 /// The name of the property `check` finds violated in `ran`.
@@ -90,4 +92,22 @@ fn producer_consumer_checks_each_promise() {
         t.item.put_at = simloop::time::Instant::ZERO + std::time::Duration::from_secs(1);
     };
     assert_eq!(broken(&early), "wait-non-negative");
+}
+
+#[test]
+fn blocking_delay_tasks_must_start_before_the_loop_blocks() {
+    let ran = blocking_delay::simulate(&fifo(0)).unwrap().value;
+    blocking_delay::check(&ran).unwrap();
+    let mut late = ran.clone();
+    let start = late
+        .lines
+        .iter()
+        .position(|l| l.text == "Start say_after(2, world)")
+        .unwrap();
+    late.lines[start].time = late.lines.last().unwrap().time;
+    assert_eq!(violated(blocking_delay::check, &late), "tasks-start-at-once");
+    let mut swapped = ran;
+    let hello = swapped.lines.iter().position(|l| l.text == "hello").unwrap();
+    swapped.lines.swap(hello, hello + 1);
+    assert_eq!(violated(blocking_delay::check, &swapped), "hello-first");
 }
