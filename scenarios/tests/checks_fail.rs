@@ -6,7 +6,7 @@ mod common;
 
 use common::fifo;
 use simloop_scenarios::catalog::{
-    blocking_delay, crawler, producer_consumer, semaphore_http,
+    blocking_delay, crawler, producer_consumer, semaphore_http, wait_for,
 };
 use simloop_scenarios::{Ran, Violation};
 
@@ -110,4 +110,21 @@ fn blocking_delay_tasks_must_start_before_the_loop_blocks() {
     let hello = swapped.lines.iter().position(|l| l.text == "hello").unwrap();
     swapped.lines.swap(hello, hello + 1);
     assert_eq!(violated(blocking_delay::check, &swapped), "hello-first");
+}
+
+#[test]
+fn wait_for_needs_the_timeout_error_and_the_cancellation() {
+    let ran = wait_for::simulate(&fifo(0)).unwrap().value;
+    wait_for::check(&ran).unwrap();
+    let mut finished = ran.clone();
+    finished.value.result = Ok(());
+    assert_eq!(violated(wait_for::check, &finished), "timed-out-at-1s");
+    let mut not_cancelled = ran.clone();
+    not_cancelled.value.cancelled_at = None;
+    assert_eq!(violated(wait_for::check, &not_cancelled), "cancelled");
+    let mut completed = ran;
+    let mut line = completed.lines[0].clone();
+    line.text = "Completed.".to_owned();
+    completed.lines.push(line);
+    assert_eq!(violated(wait_for::check, &completed), "never-completes");
 }
