@@ -299,6 +299,18 @@ fn async_gen_powers_of_two_filtered_by_the_seed_rule_in_four_seconds() {
     let p = &r.value.value;
     assert_eq!(p.g, [1, 2, 4, 8, 16, 32, 64, 128, 256, 512]);
     assert_eq!(p.f, [1, 2, 16, 32, 256, 512]);
+    // Python's `j // 3 % 5` is `(j // 3) % 5`; the rule keeps j when it is 0.
+    let rule: Vec<u64> = p.g.iter().copied().filter(|j| (j / 3) % 5 == 0).collect();
+    assert_eq!(p.f, rule);
+    let mut want = vec![""];
+    want.extend(["."; 10]);
+    want.push("");
+    want.extend(["+"; 10]);
+    want.extend([
+        "g = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512]",
+        "f = [1, 2, 16, 32, 256, 512]",
+    ]);
+    assert_eq!(texts(&r.value.lines), want);
     assert_eq!(p.arrivals[0].since_start(), ms(200));
     assert_eq!(p.arrivals[9].since_start(), secs(2));
     assert_eq!(p.arrivals[19].since_start(), secs(4));
