@@ -55,16 +55,18 @@ fn crawler_ends_with_the_slowest_drawn_latency() {
     twice.value.requests.push(again);
     assert_eq!(violated(crawler::check, &twice), "fetched-once");
     let mut foreign = ran.clone();
-    foreign
-        .value
-        .file
-        .push(format!("{}\thttps://example.org/not-on-the-page", crawler::URLS[0]));
+    foreign.value.file.push(format!(
+        "{}\thttps://example.org/not-on-the-page",
+        crawler::URLS[0]
+    ));
     assert_eq!(violated(crawler::check, &foreign), "links-from-source");
     let mut lost = ran.clone();
     lost.value.file.pop();
     assert_eq!(violated(crawler::check, &lost), "every-link-written");
     let mut silent = ran;
-    silent.lines.retain(|l| !l.text.starts_with("aioHTTP error"));
+    silent
+        .lines
+        .retain(|l| !l.text.starts_with("aioHTTP error"));
     assert_eq!(violated(crawler::check, &silent), "errors-per-page");
 }
 
@@ -84,8 +86,14 @@ fn producer_consumer_checks_each_promise() {
     assert_eq!(broken(&|l| l.left_in_queue = 1), "queue-empty");
     assert_eq!(broken(&|l| l.unfinished = 1), "queue-empty");
     let join = "join-after-last-task-done";
-    assert_eq!(broken(&|l| l.done_at_join = l.done_at_join.map(|d| d - 1)), join);
-    assert_eq!(broken(&|l| l.consumers_cancelled[3] = false), "consumers-cancelled");
+    assert_eq!(
+        broken(&|l| l.done_at_join = l.done_at_join.map(|d| d - 1)),
+        join
+    );
+    assert_eq!(
+        broken(&|l| l.consumers_cancelled[3] = false),
+        "consumers-cancelled"
+    );
     let early = |l: &mut producer_consumer::Ledger| {
         let t = &mut l.consumed[0];
         t.got_at = simloop::time::Instant::ZERO;
@@ -105,9 +113,16 @@ fn blocking_delay_tasks_must_start_before_the_loop_blocks() {
         .position(|l| l.text == "Start say_after(2, world)")
         .unwrap();
     late.lines[start].time = late.lines.last().unwrap().time;
-    assert_eq!(violated(blocking_delay::check, &late), "tasks-start-at-once");
+    assert_eq!(
+        violated(blocking_delay::check, &late),
+        "tasks-start-at-once"
+    );
     let mut swapped = ran;
-    let hello = swapped.lines.iter().position(|l| l.text == "hello").unwrap();
+    let hello = swapped
+        .lines
+        .iter()
+        .position(|l| l.text == "hello")
+        .unwrap();
     swapped.lines.swap(hello, hello + 1);
     assert_eq!(violated(blocking_delay::check, &swapped), "hello-first");
 }

@@ -464,7 +464,11 @@ fn semaphore_http_keeps_100_in_flight_and_ends_with_the_last_response() {
         let f = &r.value.value;
         assert_eq!((f.responses, f.errors), (1000, 0));
         assert_eq!(f.most_in_flight, 100);
-        assert_eq!(texts(&r.value.lines), ["1000"], "the seed prints len(responses)");
+        assert_eq!(
+            texts(&r.value.lines),
+            ["1000"],
+            "the seed prints len(responses)"
+        );
         // Replay the drawn latencies through a pool of 100 slots, in the
         // order the requests were sent (FIFO: the order they queued on the
         // semaphore): only the latencies go in, the run's times are what is

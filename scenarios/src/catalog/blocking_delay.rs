@@ -23,10 +23,10 @@ use std::time::Duration;
 
 use simloop::{Report, Sim, SimError, task, time};
 
+use crate::catalog::say_after;
 use crate::ensure;
 use crate::human;
 use crate::log::Log;
-use crate::catalog::say_after;
 use crate::{Kind, Ran, Scenario, Story, Violation, checked};
 
 /// The scenario.
