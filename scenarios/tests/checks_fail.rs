@@ -5,8 +5,12 @@
 mod common;
 
 use common::fifo;
+use std::time::Duration;
+
+use simloop::{Sim, Strategy};
 use simloop_scenarios::catalog::{
-    blocking_delay, crawler, producer_consumer, semaphore_http, wait_for,
+    async_gen, blocking_delay, chain, chess, chores, count, crawler, makerandom, producer_consumer,
+    semaphore_http, wait_for,
 };
 use simloop_scenarios::{Ran, Violation};
 
@@ -33,7 +37,7 @@ fn semaphore_http_schedule_comes_from_the_drawn_latencies() {
         "schedule-implied-by-latencies"
     );
     let mut early = ran.clone();
-    early.elapsed -= std::time::Duration::from_millis(1);
+    early.elapsed -= Duration::from_millis(1);
     assert_eq!(violated(semaphore_http::check, &early), "elapsed");
     let mut over = ran;
     over.value.most_in_flight = 101;
@@ -97,7 +101,7 @@ fn producer_consumer_checks_each_promise() {
     let early = |l: &mut producer_consumer::Ledger| {
         let t = &mut l.consumed[0];
         t.got_at = simloop::time::Instant::ZERO;
-        t.item.put_at = simloop::time::Instant::ZERO + std::time::Duration::from_secs(1);
+        t.item.put_at = simloop::time::Instant::ZERO + Duration::from_secs(1);
     };
     assert_eq!(broken(&early), "wait-non-negative");
 }
@@ -142,4 +146,112 @@ fn wait_for_needs_the_timeout_error_and_the_cancellation() {
     line.text = "Completed.".to_owned();
     completed.lines.push(line);
     assert_eq!(violated(wait_for::check, &completed), "never-completes");
+}
+
+#[test]
+fn chess_checks_the_master_the_opponents_and_the_clock() {
+    let ran = chess::simulate(&fifo(0)).unwrap().value;
+    chess::check(&ran).unwrap();
+    let mut quick = ran.clone();
+    quick.elapsed -= Duration::from_secs(1);
+    assert_eq!(violated(chess::check, &quick), "elapsed");
+    // 3 656 s is allowed under other strategies, not under FIFO.
+    let mut slow = ran.clone();
+    slow.elapsed += Duration::from_secs(1);
+    assert_eq!(violated(chess::check, &slow), "elapsed");
+    slow.strategy = Strategy::Random;
+    chess::check(&slow).unwrap();
+    let mut missing = ran.clone();
+    missing.value.pop();
+    assert_eq!(violated(chess::check, &missing), "moves");
+    let mut hasty = ran.clone();
+    // Board 1's second move (index 24) 54 s after its first one ended.
+    let first = hasty.value[0];
+    hasty.value[24].start = first.end + Duration::from_secs(54);
+    hasty.value[24].end = hasty.value[24].start + Duration::from_secs(5);
+    assert_eq!(violated(chess::check, &hasty), "opponent-thinks");
+    let mut long = ran;
+    long.value[100].end += Duration::from_secs(1);
+    assert_eq!(violated(chess::check, &long), "master-busy");
+    let sync = chess::simulate_sync(&fifo(0)).unwrap().value;
+    chess::check_sync(&sync).unwrap();
+    let mut short = sync;
+    short.elapsed -= Duration::from_secs(1);
+    assert_eq!(violated(chess::check_sync, &short), "elapsed");
+}
+
+#[test]
+fn chores_checks_the_overlaps_and_the_one_pair_of_hands() {
+    let ran = chores::simulate(&fifo(0)).unwrap().value;
+    chores::check(&ran).unwrap();
+    let mut both_hands = ran.clone();
+    both_hands.value[3].start = both_hands.value[1].start;
+    both_hands.value[3].end = both_hands.value[1].start + Duration::from_secs(1800);
+    assert_eq!(violated(chores::check, &both_hands), "one-pair-of-hands");
+    let mut late = ran.clone();
+    late.value[2].start = late.value[3].end;
+    late.value[2].end = late.value[2].start + Duration::from_secs(1800);
+    assert_eq!(violated(chores::check, &late), "overlap");
+    let sync = chores::simulate_sync(&fifo(0)).unwrap().value;
+    chores::check_sync(&sync).unwrap();
+    // The async run is not a valid sync run.
+    let mut overlapped = ran;
+    overlapped.elapsed = sync.elapsed;
+    assert_eq!(violated(chores::check_sync, &overlapped), "overlap");
+}
+
+#[test]
+fn count_checks_the_order_and_the_times() {
+    let ran = count::simulate(&fifo(0)).unwrap().value;
+    count::check(&ran).unwrap();
+    let mut interleaved = ran.clone();
+    interleaved.lines.swap(2, 3);
+    assert_eq!(violated(count::check, &interleaved), "ones-first");
+    let mut late = ran;
+    late.lines[5].time += Duration::from_millis(1);
+    assert_eq!(violated(count::check, &late), "two-at-1s");
+}
+
+#[test]
+fn makerandom_and_chain_tie_their_times_to_their_draws() {
+    let ran = makerandom::simulate(&fifo(0)).unwrap().value;
+    makerandom::check(&ran).unwrap();
+    let mut low = ran.clone();
+    low.value[0] = makerandom::threshold(0);
+    assert_eq!(violated(makerandom::check, &low), "above-threshold");
+    let mut fewer = ran.clone();
+    let retry = fewer
+        .lines
+        .iter()
+        .position(|l| l.text.ends_with("too low; retrying."))
+        .expect("seed 0 retries at least once");
+    fewer.lines.remove(retry);
+    assert_eq!(violated(makerandom::check, &fewer), "finish-time");
+
+    let ran = chain::simulate(&fifo(0)).unwrap().value;
+    chain::check(&ran).unwrap();
+    let mut longer = ran.clone();
+    longer.value[1].i2 += 1;
+    assert_eq!(violated(chain::check, &longer), "chain-time");
+    let mut gap = ran;
+    let part2 = gap
+        .lines
+        .iter()
+        .position(|l| l.text.starts_with("part2(1, "))
+        .unwrap();
+    gap.lines[part2].time += Duration::from_secs(1);
+    assert_eq!(violated(chain::check, &gap), "part2-follows-part1");
+}
+
+#[test]
+fn async_gen_checks_the_items_the_filter_and_the_pace() {
+    let sim = Sim::new(0);
+    let ran = async_gen::simulate(&sim).unwrap().value;
+    async_gen::check(&ran).unwrap();
+    let mut unfiltered = ran.clone();
+    unfiltered.value.f = unfiltered.value.g.clone();
+    assert_eq!(violated(async_gen::check, &unfiltered), "filtered");
+    let mut hurried = ran;
+    hurried.value.arrivals[3] = hurried.value.arrivals[2];
+    assert_eq!(violated(async_gen::check, &hurried), "pace");
 }
