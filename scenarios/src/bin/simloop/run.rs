@@ -8,7 +8,7 @@ use simloop::timeline::{Timeline, TimelineError};
 use simloop::{Sim, Strategy};
 use simloop_scenarios::{Broken, Outcome, Scenario, replay_command};
 
-use crate::{Status, names, show};
+use crate::{Status, args, names, show};
 
 /// Options of `simloop run`.
 #[derive(Debug, Args)]
@@ -28,11 +28,11 @@ pub struct RunArgs {
     quiet: bool,
     /// Write a picture of the tasks over virtual time to this SVG file (a
     /// lane per task: when it ran, was ready, waited).
-    #[arg(long, value_name = "FILE.svg")]
+    #[arg(long, value_name = "FILE.svg", value_parser = args::output_file)]
     timeline: Option<PathBuf>,
     /// Write a Chrome trace of the run to this JSON file (open it in
     /// Perfetto or chrome://tracing).
-    #[arg(long, value_name = "FILE.json")]
+    #[arg(long, value_name = "FILE.json", value_parser = args::output_file)]
     chrome_trace: Option<PathBuf>,
 }
 
@@ -56,7 +56,6 @@ pub struct ReplayArgs {
 fn header(scenario: &Scenario, seed: u64, strategy: &Strategy) {
     println!("{} — {}", scenario.name, scenario.summary);
     println!("seed {seed}, strategy {strategy}");
-    println!();
 }
 
 /// Runs once. If the simulation failed, prints what the scenario printed
@@ -71,8 +70,8 @@ fn run_once(scenario: &Scenario, sim: &Sim, args: &RunArgs) -> Option<(Outcome, 
             let Broken { failed, log } = *broken;
             if !args.quiet {
                 show::log(&log);
-                println!();
             }
+            println!();
             println!("the run failed: {}", failed.error);
             println!("fingerprint  {} (up to the failure)", failed.fingerprint);
             println!(

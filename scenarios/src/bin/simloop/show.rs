@@ -6,8 +6,13 @@ use std::time::Duration;
 use simloop_scenarios::log::Line;
 use simloop_scenarios::{Outcome, Scenario, human, replay_command};
 
-/// Prints the log, the task names padded to the longest one.
+/// Prints the log after a blank line (nothing if it is empty), the task
+/// names padded to the longest one.
 pub fn log(lines: &[Line]) {
+    if lines.is_empty() {
+        return;
+    }
+    println!();
     let width = lines
         .iter()
         .map(|l| l.task.len())
@@ -45,7 +50,7 @@ pub fn outcome(scenario: &Scenario, outcome: &Outcome, wall: Duration) {
             human::speedup(r.elapsed, wall)
         );
     }
-    println!("steps        {} polls", human::count(r.steps));
+    println!("steps        {}", human::plural(r.steps, "poll"));
     println!("fingerprint  {}", r.fingerprint);
     println!(
         "schedule     {} choices, {} away from FIFO order",

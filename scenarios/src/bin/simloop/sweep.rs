@@ -9,7 +9,7 @@ use simloop::Strategy;
 use simloop::harness::{Sweep, SweepReport};
 use simloop_scenarios::{Kind, Scenario, all, describe_failure, human, replay_command};
 
-use crate::{Status, names};
+use crate::{Status, args, names};
 
 /// Options of `simloop sweep`.
 #[derive(Debug, Args)]
@@ -24,14 +24,14 @@ pub struct SweepArgs {
     /// Sweep the bug scenarios (Random and PCT are expected to find them).
     #[arg(long)]
     bugs: bool,
-    /// How many seeds, from 0.
-    #[arg(long, default_value_t = 1000)]
+    /// How many seeds, from 0 (at least 1).
+    #[arg(long, default_value_t = 1000, value_parser = args::seeds)]
     seeds: u64,
     /// fifo, random, pct, pct:DEPTH.
     #[arg(long, default_value = "random")]
     strategy: Strategy,
-    /// Simulations run in parallel (default: one per core).
-    #[arg(long)]
+    /// Simulations run in parallel (default: one per core; at least 1).
+    #[arg(long, value_parser = args::jobs)]
     jobs: Option<usize>,
     /// Do not shrink the first failing seed's schedule.
     #[arg(long)]
