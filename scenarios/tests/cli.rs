@@ -266,3 +266,20 @@ fn quiet_run_prints_one_blank_line_and_counts_in_the_singular() {
     assert!(!out.contains("\n\n\n"), "{out}");
     assert!(out.contains("steps        1 poll\n"), "{out}");
 }
+
+#[test]
+fn a_closed_stdout_ends_the_command_quietly() {
+    // `simloop tour | head -1`: the reader is gone before the command writes.
+    for args in [&["tour"][..], &["list"], &["run", "chess"]] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let o = Command::new(env!("CARGO_BIN_EXE_simloop"))
+            .args(args)
+            .stdout(writer)
+            .output()
+            .unwrap();
+        let err = stderr(&o);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {err}");
+    }
+}

@@ -54,8 +54,8 @@ pub struct ReplayArgs {
 }
 
 fn header(scenario: &Scenario, seed: u64, strategy: &Strategy) {
-    println!("{} — {}", scenario.name, scenario.summary);
-    println!("seed {seed}, strategy {strategy}");
+    out!("{} — {}", scenario.name, scenario.summary);
+    out!("seed {seed}, strategy {strategy}");
 }
 
 /// Runs once. If the simulation failed, prints what the scenario printed
@@ -71,15 +71,15 @@ fn run_once(scenario: &Scenario, sim: &Sim, args: &RunArgs) -> Option<(Outcome, 
             if !args.quiet {
                 show::log(&log);
             }
-            println!();
-            println!("the run failed: {}", failed.error);
-            println!("fingerprint  {} (up to the failure)", failed.fingerprint);
-            println!(
+            out!();
+            out!("the run failed: {}", failed.error);
+            out!("fingerprint  {} (up to the failure)", failed.fingerprint);
+            out!(
                 "schedule     {} choices, {} away from FIFO order",
                 failed.schedule.len(),
                 failed.schedule.deviations()
             );
-            println!(
+            out!(
                 "replay       {}",
                 replay_command(
                     scenario.name,
@@ -137,11 +137,11 @@ fn draw(scenario: &Scenario, args: &RunArgs, timeline: Timeline) -> Result<(), T
     ));
     if let Some(path) = &args.timeline {
         timeline.write_svg(path)?;
-        println!("timeline     {}", path.display());
+        out!("timeline     {}", path.display());
     }
     if let Some(path) = &args.chrome_trace {
         timeline.write_chrome_trace(path)?;
-        println!("chrome trace {} (open it in Perfetto)", path.display());
+        out!("chrome trace {} (open it in Perfetto)", path.display());
     }
     Ok(())
 }
@@ -175,12 +175,10 @@ pub fn replay(args: &ReplayArgs) -> Status {
         _ => false,
     };
     if same {
-        println!(
-            "replayed     identical: same fingerprint, schedule, log and verdict on a second run"
-        );
+        out!("replayed     identical: same fingerprint, schedule, log and verdict on a second run");
         status
     } else {
-        println!("replayed     DIFFERENT on a second run: the scenario is not deterministic");
+        out!("replayed     DIFFERENT on a second run: the scenario is not deterministic");
         Status::Failed
     }
 }
