@@ -24,13 +24,16 @@ fn count_gathered_prints_three_ones_then_three_twos_in_one_second() {
     let want: Vec<(String, f64)> = [("One", 0.0), ("One", 0.0), ("One", 0.0)]
         .into_iter()
         .chain([("Two", 1.0); 3])
+        .chain([(" executed in 1.00 seconds.", 1.0)])
         .map(|(t, s)| (t.to_owned(), s))
         .collect();
     assert_eq!(got, want);
     let tasks: Vec<&str> = r.value.lines.iter().map(|l| l.task.as_str()).collect();
     assert_eq!(
         tasks,
-        ["task-1", "task-2", "task-3", "task-1", "task-2", "task-3"]
+        [
+            "task-1", "task-2", "task-3", "task-1", "task-2", "task-3", "main"
+        ]
     );
     assert_eq!(r.elapsed(), secs(1));
 }
