@@ -90,6 +90,14 @@ fn makerandom_results_beat_thresholds_and_the_slowest_sets_the_time() {
             .unwrap();
         assert_eq!(r.elapsed(), secs(want), "seed {seed}");
         assert_eq!(r.value.lines[0].text, "Initiated makerandom(0).");
+        let n = r.value.lines.len();
+        assert_eq!(
+            texts(&r.value.lines[n - 2..]),
+            [
+                "",
+                &format!("r1: {}, r2: {}, r3: {}", results[0], results[1], results[2])
+            ]
+        );
         distinct.insert(results.clone());
     }
     assert!(
