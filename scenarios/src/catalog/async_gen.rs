@@ -47,7 +47,7 @@ pub const FILTERED: [u64; 6] = [1, 2, 16, 32, 256, 512];
 
 /// The seed's filter: keep `j` when `j // 3 % 5` is zero.
 pub fn keep(j: u64) -> bool {
-    (j / 3) % 5 == 0
+    (j / 3).is_multiple_of(5)
 }
 
 /// `mygen(sep)`: prints an empty line, then for i in 0..10 prints `sep`,
