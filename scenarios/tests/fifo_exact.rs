@@ -221,11 +221,14 @@ fn chess_twelve_hours_one_at_a_time_3655_seconds_simultaneously() {
     let sync = chess::simulate_sync(&fifo(0)).unwrap();
     assert_eq!(sync.elapsed(), secs(43_200));
     assert_eq!(sync.value.value.len(), 720);
+    let busy = |moves: &[chess::Move]| moves.iter().map(|m| m.end - m.start).sum::<Duration>();
+    assert_eq!(busy(&sync.value.value), secs(3600));
 
     let r = chess::simulate(&fifo(0)).unwrap();
     assert_eq!(r.elapsed(), secs(3655));
     let moves = &r.value.value;
     assert_eq!(moves.len(), 720);
+    assert_eq!(busy(moves), secs(3600));
     // The master never rests: move k runs from 5k to 5k + 5 seconds.
     for (k, m) in moves.iter().enumerate() {
         assert_eq!(m.start.since_start(), secs(5 * k as u64));
