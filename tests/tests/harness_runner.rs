@@ -268,3 +268,48 @@ fn check_determinism_catches_state_that_outlives_a_run() {
     ));
     assert_eq!(failure.error.kind(), "non-determinism");
 }
+
+#[test]
+fn a_non_determinism_failure_replays_with_the_check_on() {
+    // Found with SIMLOOP_CHECK_DETERMINISM=1 (the test itself does not ask
+    // for the check): the command must turn the check on, or it replays a
+    // single run, which passes.
+    let dir = tempfile::tempdir().unwrap();
+    let spec = spec("leaky_state", dir.path()).seeds(5);
+    let calls = AtomicU64::new(0);
+    let scenario = |_| {
+        let n = calls.fetch_add(1, Ordering::Relaxed);
+        async move { simloop::time::sleep(std::time::Duration::from_millis(n)).await }
+    };
+    let check = env(&[("SIMLOOP_CHECK_DETERMINISM", "1")]);
+    let failure = failed(try_run_test(&spec, &check, scenario));
+    assert_eq!(failure.error.kind(), "non-determinism");
+    let command = failure.command.to_string();
+    assert!(
+        command.starts_with(&format!(
+            "SIMLOOP_SEED={} SIMLOOP_STRATEGY=random SIMLOOP_CHECK_DETERMINISM=1 cargo test",
+            failure.seed
+        )),
+        "{command}"
+    );
+    // The command's variables reproduce the failure; without the check the
+    // seed passes.
+    let replay = env(&[
+        ("SIMLOOP_SEED", &failure.seed.to_string()),
+        ("SIMLOOP_STRATEGY", "random"),
+        ("SIMLOOP_CHECK_DETERMINISM", "1"),
+    ]);
+    let again = failed(try_run_test(&spec, &replay, scenario));
+    assert_eq!(again.error.kind(), "non-determinism");
+    let single = env(&[("SIMLOOP_SEED", &failure.seed.to_string())]);
+    assert!(try_run_test(&spec, &single, scenario).is_ok());
+
+    // A test that asks for the check itself needs no variable.
+    let spec = spec.check_determinism(true);
+    let failure = failed(try_run_test(&spec, &env(&[]), scenario));
+    assert!(
+        !failure.command.to_string().contains("SIMLOOP_CHECK_DETERMINISM"),
+        "{}",
+        failure.command
+    );
+}

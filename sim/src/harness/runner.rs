@@ -7,7 +7,7 @@ use std::future::Future;
 use std::path::PathBuf;
 
 use super::command::ReplayCommand;
-use super::env::{EnvConfig, EnvError};
+use super::env::{CHECK_DETERMINISM, EnvConfig, EnvError};
 use super::outcome::Outcome;
 use super::regressions::{RegressionEntry, Regressions, RegressionsError};
 use super::report::{SeedFailure, SweepReport};
@@ -265,7 +265,12 @@ where
             .as_ref()
             .and_then(|s| s.as_ref().ok())
             .map(|s| &s.schedule);
-        let command = spec.replay_command(seed, &strategy, schedule);
+        let mut command = spec.replay_command(seed, &strategy, schedule);
+        if matches!(error, SimError::NonDeterminism { .. }) && !spec.check_determinism {
+            // Only a run made twice shows the difference: the check came
+            // from the environment, so the command must ask for it too.
+            command.vars.push((CHECK_DETERMINISM.name, "1".to_owned()));
+        }
         FailedTest {
             test: test.clone(),
             seed,
