@@ -313,3 +313,36 @@ fn a_non_determinism_failure_replays_with_the_check_on() {
         failure.command
     );
 }
+
+#[test]
+fn a_test_in_a_module_shared_by_integration_tests_names_the_including_target() {
+    // `tests/common/mod.rs`, included by `mod common;` in `tests/api.rs`,
+    // is compiled into the target `api`: there is no target `common`.
+    let shared = |module_path: &str| {
+        TestSpec::new("myapp", module_path, "drains")
+            .source("tests/common/mod.rs", "/nonexistent/myapp")
+            .replay_command(3, &Strategy::Random, None)
+            .to_string()
+    };
+    assert_eq!(
+        shared("api::common"),
+        "SIMLOOP_SEED=3 SIMLOOP_STRATEGY=random cargo test -p myapp --test api -- common::drains --exact"
+    );
+    // A target whose file name has a dash keeps it (its crate has `_`).
+    let dashed = TestSpec::new("myapp", "my_queue", "drains")
+        .source("tests/my-queue.rs", "/nonexistent/myapp")
+        .replay_command(3, &Strategy::Random, None)
+        .to_string();
+    assert!(dashed.contains("--test my-queue -- drains --exact"), "{dashed}");
+    // A multi-file test (`tests/it/main.rs` with `mod queue;`) is `it`.
+    let multi = TestSpec::new("myapp", "it::queue", "drains")
+        .source("tests/it/queue.rs", "/nonexistent/myapp")
+        .replay_command(3, &Strategy::Random, None)
+        .to_string();
+    assert!(multi.contains("--test it -- queue::drains --exact"), "{multi}");
+    // The same for binaries and examples.
+    let bin = TestSpec::new("myapp", "tool::shared", "drains")
+        .source("src/bin/shared/mod.rs", "/nonexistent/myapp")
+        .target();
+    assert_eq!(bin, simloop::harness::Target::Bin("tool".into()));
+}
