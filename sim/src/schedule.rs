@@ -160,6 +160,18 @@ pub struct ParseScheduleError {
     reason: String,
 }
 
+impl ParseScheduleError {
+    /// What is wrong with the text, without the text and the accepted forms.
+    ///
+    /// ```
+    /// let err = "3:1,2".parse::<simloop::Schedule>().unwrap_err();
+    /// assert_eq!(err.reason(), "\"2\" has no `:`");
+    /// ```
+    pub fn reason(&self) -> &str {
+        &self.reason
+    }
+}
+
 impl FromStr for Schedule {
     type Err = ParseScheduleError;
 

@@ -308,7 +308,10 @@ fn a_non_determinism_failure_replays_with_the_check_on() {
     let spec = spec.check_determinism(true);
     let failure = failed(try_run_test(&spec, &env(&[]), scenario));
     assert!(
-        !failure.command.to_string().contains("SIMLOOP_CHECK_DETERMINISM"),
+        !failure
+            .command
+            .to_string()
+            .contains("SIMLOOP_CHECK_DETERMINISM"),
         "{}",
         failure.command
     );
@@ -333,13 +336,19 @@ fn a_test_in_a_module_shared_by_integration_tests_names_the_including_target() {
         .source("tests/my-queue.rs", "/nonexistent/myapp")
         .replay_command(3, &Strategy::Random, None)
         .to_string();
-    assert!(dashed.contains("--test my-queue -- drains --exact"), "{dashed}");
+    assert!(
+        dashed.contains("--test my-queue -- drains --exact"),
+        "{dashed}"
+    );
     // A multi-file test (`tests/it/main.rs` with `mod queue;`) is `it`.
     let multi = TestSpec::new("myapp", "it::queue", "drains")
         .source("tests/it/queue.rs", "/nonexistent/myapp")
         .replay_command(3, &Strategy::Random, None)
         .to_string();
-    assert!(multi.contains("--test it -- queue::drains --exact"), "{multi}");
+    assert!(
+        multi.contains("--test it -- queue::drains --exact"),
+        "{multi}"
+    );
     // The same for binaries and examples.
     let bin = TestSpec::new("myapp", "tool::shared", "drains")
         .source("src/bin/shared/mod.rs", "/nonexistent/myapp")
