@@ -60,7 +60,18 @@ impl Choice {
 }
 
 /// The sequence of choices of one run. See the [module docs](self).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+///
+/// Its `Debug` form is its text form, which replays it (what a failing
+/// proptest property prints as its minimal input), with the number of
+/// choices when trailing FIFO choices follow the last deviation:
+///
+/// ```
+/// use simloop::Schedule;
+///
+/// assert_eq!(format!("{:?}", Schedule::from_indices([0, 1])), r#"Schedule("1:1")"#);
+/// assert_eq!(format!("{:#?}", Schedule::from_indices([0, 1, 0])), r#"Schedule("1:1", 3 choices)"#);
+/// ```
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
 pub struct Schedule {
     choices: Vec<Choice>,
 }
@@ -146,6 +157,19 @@ impl fmt::Display for Schedule {
             f.write_str("fifo")?;
         }
         Ok(())
+    }
+}
+
+impl fmt::Debug for Schedule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // One line even for `{:#?}`: the text is what a reader copies.
+        write!(f, "Schedule(\"{self}\"")?;
+        let trailing_fifo = self.choices.last().is_some_and(|c| !c.is_deviation());
+        if trailing_fifo {
+            let n = self.len();
+            write!(f, ", {n} choice{}", if n == 1 { "" } else { "s" })?;
+        }
+        f.write_str(")")
     }
 }
 
