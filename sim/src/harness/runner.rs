@@ -296,6 +296,7 @@ where
     }
 
     let sweep = Sweep::new()
+        .name(&test)
         .sim(sim.clone())
         .seeds(0..spec.seeds)
         .env(env)

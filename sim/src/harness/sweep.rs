@@ -62,6 +62,7 @@ pub struct Sweep {
     check_determinism: bool,
     shrinker: Option<Shrinker>,
     progress: bool,
+    name: Option<String>,
 }
 
 impl Default for Sweep {
@@ -86,6 +87,7 @@ impl Sweep {
             check_determinism: false,
             shrinker: Some(Shrinker::new()),
             progress: true,
+            name: None,
         }
     }
 
@@ -151,6 +153,14 @@ impl Sweep {
     /// progress line to stderr every second (default on).
     pub fn progress(mut self, progress: bool) -> Sweep {
         self.progress = progress;
+        self
+    }
+
+    /// The name progress lines start with, such as the test's: `#[simloop::test]`
+    /// names its sweep after the test, so that the lines of tests running
+    /// in parallel can be told apart.
+    pub fn name(mut self, name: impl Into<String>) -> Sweep {
+        self.name = Some(name.into());
         self
     }
 
@@ -237,6 +247,7 @@ impl Sweep {
             last_progress: Mutex::new(started),
             started,
             total,
+            name: self.name.as_deref(),
         };
         let jobs = (self.jobs.get() as u64).min(total.max(1)) as usize;
         let results: Vec<WorkerResult> = std::thread::scope(|scope| {
@@ -261,7 +272,7 @@ impl Sweep {
     }
 
     /// One worker: runs seeds until none is left (or a lower one failed).
-    fn work<M, F>(&self, shared: &Shared, make: &M) -> WorkerResult
+    fn work<M, F>(&self, shared: &Shared<'_>, make: &M) -> WorkerResult
     where
         M: Fn(u64) -> F,
         F: Future,
@@ -339,7 +350,7 @@ impl Sweep {
 }
 
 /// What the workers share.
-struct Shared {
+struct Shared<'a> {
     /// The index (in planned order) of the next seed to hand out.
     next: AtomicU64,
     /// The lowest failing index so far (when stopping at the first failure).
@@ -349,9 +360,10 @@ struct Shared {
     last_progress: Mutex<std::time::Instant>,
     started: std::time::Instant,
     total: u64,
+    name: Option<&'a str>,
 }
 
-impl Shared {
+impl Shared<'_> {
     fn maybe_print_progress(&self) {
         let now = std::time::Instant::now();
         if now.duration_since(self.started) < PROGRESS_EVERY {
@@ -363,13 +375,33 @@ impl Shared {
         }
         *last = now;
         eprintln!(
-            "simloop: {}/{} seeds, {} failure(s), {:.1?}",
-            self.done.load(Ordering::Relaxed),
-            self.total,
-            self.failed.load(Ordering::Relaxed),
-            now.duration_since(self.started)
+            "{}",
+            progress_line(
+                self.name,
+                self.done.load(Ordering::Relaxed),
+                self.total,
+                self.failed.load(Ordering::Relaxed),
+                now.duration_since(self.started)
+            )
         );
     }
+}
+
+/// `simloop: `NAME`: 7000 of 100000 seeds (7%), 0 failures, 1.0s`.
+fn progress_line(
+    name: Option<&str>,
+    done: u64,
+    total: u64,
+    failed: u64,
+    elapsed: Duration,
+) -> String {
+    let name = name.map(|n| format!("`{n}`: ")).unwrap_or_default();
+    let percent = (done as f64 / total.max(1) as f64 * 100.0).floor();
+    let failures = if failed == 1 { "failure" } else { "failures" };
+    format!(
+        "simloop: {name}{done} of {total} seeds ({percent}%), {failed} {failures}, {:.1}s",
+        elapsed.as_secs_f64()
+    )
 }
 
 #[derive(Default)]
@@ -406,6 +438,24 @@ mod tests {
         let mut all: Vec<u64> = (0..4).flat_map(|i| plan(3..40, i, 4)).collect();
         all.sort_unstable();
         assert_eq!(all, (3..40).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn progress_lines_name_the_sweep_and_count_seeds_and_failures() {
+        assert_eq!(
+            progress_line(
+                Some("queue::drains"),
+                7_000,
+                100_000,
+                1,
+                Duration::from_millis(1042)
+            ),
+            "simloop: `queue::drains`: 7000 of 100000 seeds (7%), 1 failure, 1.0s"
+        );
+        assert_eq!(
+            progress_line(None, 999, 1000, 0, Duration::from_secs(3)),
+            "simloop: 999 of 1000 seeds (99%), 0 failures, 3.0s"
+        );
     }
 
     #[test]
