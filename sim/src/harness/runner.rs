@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use super::command::ReplayCommand;
 use super::env::{CHECK_DETERMINISM, EnvConfig, EnvError};
 use super::outcome::Outcome;
+use super::quiet::{logging, quietly};
 use super::regressions::{RegressionEntry, Regressions, RegressionsError};
 use super::report::{SeedFailure, SweepReport};
 use super::run::run_once;
@@ -217,6 +218,11 @@ fn without_context(error: &SimError) -> String {
 /// 3. A failure is shrunk, appended to the regressions file (unless it
 ///    came from it, or `SIMLOOP_SEED` is set) and returned as
 ///    [`TestFailure::Failed`], whose `Display` is the full report.
+///
+/// The runs of steps 1 and 2 and of shrinking log nothing through `tracing`
+/// (except the single run `SIMLOOP_SEED` asks for): if a subscriber is
+/// installed, the failure is run once more, as its replay command would,
+/// for its log, printed to standard error after a line naming the run.
 pub fn try_run_test<M, F>(
     spec: &TestSpec,
     env: &EnvConfig,
@@ -285,18 +291,22 @@ where
 
     let mut regressions_run = 0;
     if let Some(file) = &regressions {
-        match replay_regressions(file, &sim, check, &make) {
+        match quietly(|| replay_regressions(file, &sim, check, &make)) {
             Ok(runs) => regressions_run = runs,
             Err((seed, strategy, failed)) => {
                 let found_by = FoundBy::Regressions(file.path().to_path_buf());
                 let failure = failing(seed, strategy, failed.error, failed.schedule, found_by);
+                log_of(&sim, &failure, &make);
                 return Err(TestFailure::Failed(Box::new(failure)));
             }
         }
     }
 
+    // A sweep of many seeds logs nothing (the failure is run again for its
+    // log); `SIMLOOP_SEED` asks for one run, which logs.
     let sweep = Sweep::new()
         .name(&test)
+        .quiet(env.seed.is_none())
         .sim(sim.clone())
         .seeds(0..spec.seeds)
         .env(env)
@@ -327,6 +337,9 @@ where
         }
     };
     let mut failure = failing(seed, strategy, error, schedule, found_by);
+    if env.seed.is_none() {
+        log_of(&sim, &failure, &make);
+    }
     if let Some(file) = &mut regressions {
         let entry = RegressionEntry {
             seed,
@@ -340,6 +353,38 @@ where
         });
     }
     Err(TestFailure::Failed(Box::new(failure)))
+}
+
+/// Runs the failure `failure` reports once more (with its shrunk schedule,
+/// as its replay command does) for its `tracing` log, after a line saying
+/// which run it is; unless no subscriber would show anything.
+fn log_of<M, F>(sim: &Sim, failure: &FailedTest, make: &M)
+where
+    M: Fn(u64) -> F,
+    F: Future,
+    F::Output: Outcome,
+{
+    if !logging() {
+        return;
+    }
+    let (strategy, how) = match failure.shrunk() {
+        Some(shrunk) => (shrunk.strategy(), format!("schedule {}", shrunk.schedule)),
+        None => (
+            failure.strategy.clone(),
+            format!("strategy {}", failure.strategy),
+        ),
+    };
+    eprintln!(
+        "simloop: the log of `{}` with seed {} and {how}, as the replay command below runs it:",
+        failure.test, failure.seed
+    );
+    let sim = sim
+        .to_builder()
+        .seed(failure.seed)
+        .strategy(strategy)
+        .build();
+    // Only the log matters: the failure is reported already.
+    let _ = run_once(&sim, false, make);
 }
 
 /// Runs every entry of the regressions file: how many runs passed, or the

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::future::Future;
 
 use super::outcome::{Outcome, checked};
+use super::quiet::quietly;
 use crate::error::SimError;
 use crate::schedule::{Choice, Schedule};
 use crate::sim::{FailedRun, Sim};
@@ -123,7 +124,7 @@ fn panic_location(error: &SimError) -> Option<&str> {
 ///
 /// Replays share the seed, so the code under test draws the same random
 /// numbers from [`simloop::rand`](crate::rand) in every replay; only the
-/// interleaving changes.
+/// interleaving changes. They log nothing through `tracing`.
 #[derive(Debug, Clone)]
 pub struct Shrinker {
     max_runs: usize,
@@ -195,7 +196,7 @@ impl Shrinker {
         if matches!(error, SimError::NonDeterminism { .. }) {
             return Err(ShrinkError::NonDeterministic);
         }
-        let mut search = Search {
+        let search = Search {
             sim,
             make: &make,
             target: error,
@@ -204,28 +205,7 @@ impl Shrinker {
             tried: BTreeMap::new(),
             best: None,
         };
-        let original = deviations(schedule);
-        let Some(start) = search.test(&original) else {
-            let outcome = search
-                .replay(&original)
-                .err()
-                .map_or_else(|| "it passed".to_owned(), |f| f.error.to_string());
-            return Err(ShrinkError::NotReproducible {
-                seed: sim.seed(),
-                outcome,
-            });
-        };
-        search.minimize(start);
-        let budget_exhausted = search.exhausted();
-        let best = search.best.expect("the original run failed");
-        Ok(Shrunk {
-            seed: sim.seed(),
-            schedule: best.schedule.trimmed(),
-            error: best.error,
-            original_deviations: original.len(),
-            runs: search.runs,
-            budget_exhausted,
-        })
+        quietly(|| search.run(deviations(schedule)))
     }
 }
 
@@ -276,6 +256,30 @@ where
     F: Future,
     F::Output: Outcome,
 {
+    /// The whole search, from the failing run's deviations.
+    fn run(mut self, original: Vec<Deviation>) -> Result<Shrunk, ShrinkError> {
+        let Some(start) = self.test(&original) else {
+            let outcome = self
+                .replay(&original)
+                .err()
+                .map_or_else(|| "it passed".to_owned(), |f| f.error.to_string());
+            return Err(ShrinkError::NotReproducible {
+                seed: self.sim.seed(),
+                outcome,
+            });
+        };
+        self.minimize(start);
+        let best = self.best.take().expect("the original run failed");
+        Ok(Shrunk {
+            seed: self.sim.seed(),
+            schedule: best.schedule.trimmed(),
+            error: best.error,
+            original_deviations: original.len(),
+            runs: self.runs,
+            budget_exhausted: self.exhausted(),
+        })
+    }
+
     fn exhausted(&self) -> bool {
         self.runs >= self.max_runs
     }

@@ -10,6 +10,7 @@ use parking_lot::Mutex;
 
 use super::env::EnvConfig;
 use super::outcome::Outcome;
+use super::quiet::quietly;
 use super::report::{ElapsedStats, SeedFailure, SweepReport};
 use super::run::run_once;
 use super::shard::Shard;
@@ -63,6 +64,7 @@ pub struct Sweep {
     shrinker: Option<Shrinker>,
     progress: bool,
     name: Option<String>,
+    quiet: Option<bool>,
 }
 
 impl Default for Sweep {
@@ -88,6 +90,7 @@ impl Sweep {
             shrinker: Some(Shrinker::new()),
             progress: true,
             name: None,
+            quiet: None,
         }
     }
 
@@ -153,6 +156,14 @@ impl Sweep {
     /// progress line to stderr every second (default on).
     pub fn progress(mut self, progress: bool) -> Sweep {
         self.progress = progress;
+        self
+    }
+
+    /// Whether the runs' `tracing` events are dropped (default: when the
+    /// sweep runs more than one seed, as the interleaved logs of many runs
+    /// say little; a sweep of one seed logs its run).
+    pub fn quiet(mut self, quiet: bool) -> Sweep {
+        self.quiet = Some(quiet);
         self
     }
 
@@ -250,9 +261,18 @@ impl Sweep {
             name: self.name.as_deref(),
         };
         let jobs = (self.jobs.get() as u64).min(total.max(1)) as usize;
+        let quiet = self.quiet.unwrap_or(total > 1);
         let results: Vec<WorkerResult> = std::thread::scope(|scope| {
             let workers: Vec<_> = (0..jobs)
-                .map(|_| scope.spawn(|| self.work(&shared, &make)))
+                .map(|_| {
+                    scope.spawn(|| {
+                        if quiet {
+                            quietly(|| self.work(&shared, &make))
+                        } else {
+                            self.work(&shared, &make)
+                        }
+                    })
+                })
                 .collect();
             workers
                 .into_iter()
