@@ -68,6 +68,10 @@ fn a_failure_reports_seed_strategy_shrunk_schedule_and_command() {
     );
     assert!(text.contains("lost update"), "{text}");
     assert!(text.contains("1 deviation from FIFO order"), "{text}");
+    // One way to replay it, the command at the end: not also the error's
+    // own `reproduce:` line, which names the strategy but not the schedule.
+    assert!(!text.contains("reproduce:"), "{text}");
+    assert_eq!(text.matches("SIMLOOP_SEED=").count(), 1, "{text}");
     let command = format!(
         "SIMLOOP_SEED={} SIMLOOP_SCHEDULE={} cargo test -p simloop-tests --test harness_runner -- lost_update --exact",
         failure.seed, shrunk.schedule

@@ -142,7 +142,9 @@ impl fmt::Display for FailedTest {
             "simloop test `{}` failed with seed {} (strategy {}, {found}):",
             self.test, self.seed, self.strategy
         )?;
-        writeln!(f, "{}", indent(&self.error.to_string(), 2))?;
+        // The command at the end replays the failure (with its shrunk
+        // schedule): not the error's own `reproduce:` line as well.
+        writeln!(f, "{}", indent(&without_reproduce(&self.error), 2))?;
         match &self.shrunk {
             Some(Ok(s)) => {
                 let budget = if s.budget_exhausted {
@@ -197,15 +199,20 @@ fn count(n: usize, thing: &str) -> String {
     }
 }
 
-/// The error's text without where it happened and how to reproduce it
-/// (which differ between a run and its shrunk replay).
-fn without_context(error: &SimError) -> String {
+/// The error's text without its last line, which says how to reproduce
+/// the run.
+fn without_reproduce(error: &SimError) -> String {
     let text = error.to_string();
-    let text = text.replace(&format!("; {}", error.context()), "");
     match text.rfind("\nreproduce: ") {
         Some(end) => text[..end].to_owned(),
         None => text,
     }
+}
+
+/// The error's text without where it happened and how to reproduce it
+/// (which differ between a run and its shrunk replay).
+fn without_context(error: &SimError) -> String {
+    without_reproduce(error).replace(&format!("; {}", error.context()), "")
 }
 
 /// Runs a scenario test with the settings of `spec`, overridden by `env`.
