@@ -251,7 +251,10 @@ where
     };
     let sim = base_sim(spec, strategy);
     let check = env.check_determinism.unwrap_or(spec.check_determinism);
-    let shrinker = env.shrink.unwrap_or(true).then(Shrinker::new);
+    let shrinker = env
+        .shrink
+        .unwrap_or(true)
+        .then(|| Shrinker::new().name(&test));
     let use_file = env.regressions.unwrap_or(spec.regressions) && env.seed.is_none();
     let mut regressions = if use_file {
         let loaded = Regressions::load(spec.regressions_file()).map_err(|error| {

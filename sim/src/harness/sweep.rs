@@ -285,6 +285,13 @@ impl Sweep {
         let mut report = self.merge(results);
         if let (Some(shrinker), Some(first)) = (&self.shrinker, report.failures.first_mut()) {
             let sim = self.sim.to_builder().seed(first.seed).build();
+            let mut shrinker = shrinker.clone();
+            if !self.progress {
+                shrinker = shrinker.progress(false);
+            }
+            if let Some(name) = &self.name {
+                shrinker = shrinker.name(name);
+            }
             first.shrunk = Some(shrinker.shrink(&sim, &first.error, &first.schedule, &make));
         }
         report.wall = started.elapsed();
