@@ -106,6 +106,8 @@ pub use trace::Fingerprint;
 /// panic with the error, the seed, the strategy, the shrunk schedule and the
 /// command that replays it, such as
 /// `SIMLOOP_SEED=8841 SIMLOOP_SCHEDULE=0:1 cargo test -p myapp --test queue -- drains --exact`.
+/// The many runs log nothing through `tracing`; the failure is run once
+/// more for its log, printed before the report.
 ///
 /// Options (all optional; the `SIMLOOP_*` variables override them, see
 /// [`harness`]):
