@@ -103,7 +103,7 @@ fn check_strategy(lit: &LitStr) -> syn::Result<()> {
     let ok = match (name.as_str(), arg.as_deref()) {
         ("fifo" | "random" | "pct", None) => true,
         ("pct", Some(depth)) => depth.parse::<u32>().is_ok_and(|d| d >= 1),
-        ("replay", Some(_)) => true,
+        ("replay", Some(schedule)) => is_schedule(schedule),
         _ => false,
     };
     if ok {
@@ -111,9 +111,23 @@ fn check_strategy(lit: &LitStr) -> syn::Result<()> {
     } else {
         Err(syn::Error::new(
             lit.span(),
-            "`strategy` accepts \"fifo\", \"random\", \"pct\", \"pct:DEPTH\" (DEPTH >= 1) or \"replay:SCHEDULE\"",
+            "`strategy` accepts \"fifo\", \"random\", \"pct\", \"pct:DEPTH\" (DEPTH >= 1) or \"replay:SCHEDULE\" \
+             (SCHEDULE: \"fifo\" or `position:index` pairs, e.g. \"replay:3:1,17:2\")",
         ))
     }
+}
+
+/// Whether `text` has the form of a schedule: `fifo`, or comma-separated
+/// `position:index` pairs of numbers (their order is checked when the test
+/// runs).
+fn is_schedule(text: &str) -> bool {
+    let number = |s: &str| !s.trim().is_empty() && s.trim().chars().all(|c| c.is_ascii_digit());
+    text.trim().is_empty()
+        || text.trim() == "fifo"
+        || text.split(',').all(|pair| {
+            pair.split_once(':')
+                .is_some_and(|(pos, index)| number(pos) && number(index))
+        })
 }
 
 fn expand(options: &Options, func: ItemFn) -> syn::Result<TokenStream2> {
@@ -225,6 +239,16 @@ mod tests {
         assert!(error(quote!(time_limit = "a fortnight")).contains("\"1h 30m\""));
         assert!(error(quote!(strategy = "roundrobin")).contains("\"pct:DEPTH\""));
         assert!(error(quote!(strategy = "pct:0")).contains("\"pct:DEPTH\""));
+        assert!(error(quote!(strategy = "replay:abc")).contains("\"replay:SCHEDULE\""));
+        assert!(error(quote!(strategy = "replay:3:1,4")).contains("\"replay:SCHEDULE\""));
+        assert_eq!(
+            calls(quote!(strategy = "replay:3:1, 17:2")),
+            ". strategy (\"replay:3:1, 17:2\")"
+        );
+        assert_eq!(
+            calls(quote!(strategy = "replay:fifo")),
+            ". strategy (\"replay:fifo\")"
+        );
         assert!(error(quote!(check_determinism = 1)).contains("expected boolean literal"));
     }
 
