@@ -69,6 +69,12 @@ impl Options {
             "max_steps" => {
                 let lit: LitInt = meta.value()?.parse()?;
                 let n: u64 = lit.base10_parse()?;
+                if n == 0 {
+                    return Err(syn::Error::new(
+                        lit.span(),
+                        "`max_steps` must be at least 1: a run polls its root task at least once",
+                    ));
+                }
                 quote_spanned!(span=> .max_steps(#n))
             }
             "check_determinism" | "leaks_are_errors" | "regressions" => {
@@ -235,6 +241,7 @@ mod tests {
     fn bad_options_are_compile_errors_that_say_what_is_accepted() {
         assert!(error(quote!(sedes = 3)).contains("accepts `seeds = N`"));
         assert!(error(quote!(seeds = 0)).contains("at least 1"));
+        assert!(error(quote!(max_steps = 0)).contains("at least 1"));
         assert!(error(quote!(seeds = 1, seeds = 2)).contains("given twice"));
         assert!(error(quote!(time_limit = "a fortnight")).contains("\"1h 30m\""));
         assert!(error(quote!(strategy = "roundrobin")).contains("\"pct:DEPTH\""));
