@@ -326,7 +326,11 @@ where
         .run(&make);
     let Some(first) = sweep.failures.first() else {
         // Shown by `cargo test -- --nocapture`, captured otherwise.
-        println!("simloop test `{test}`: {sweep}");
+        let recorded = match regressions_run {
+            0 => String::new(),
+            n => format!("{} of the regressions file passed, then ", count(n, "run")),
+        };
+        println!("simloop test `{test}`: {recorded}{sweep}");
         return Ok(TestPassed {
             regressions_run,
             sweep,
