@@ -263,7 +263,12 @@ fn check_determinism_catches_state_that_outlives_a_run() {
     let failure = failed(try_run_test(&spec, &check, scenario));
     assert_eq!(failure.error.kind(), "non-determinism");
     assert_eq!(failure.seed, 0);
-    assert!(failure.to_string().contains("not shrunk"), "{failure}");
+    assert!(
+        failure.to_string().contains(
+            "\nshrunk schedule: none (a non-determinism failure is not shrunk: replays run the scenario once)\n"
+        ),
+        "{failure}"
+    );
     // The setting on the test does the same.
     let failure = failed(try_run_test(
         &spec.clone().check_determinism(true),

@@ -173,7 +173,7 @@ impl fmt::Display for FailedTest {
                     )?;
                 }
             }
-            Some(Err(e)) => writeln!(f, "not shrunk: {e}")?,
+            Some(Err(e)) => writeln!(f, "shrunk schedule: none ({e})")?,
             None => {}
         }
         if let Some(recorded) = &self.recorded {
