@@ -118,7 +118,8 @@ pub use trace::Fingerprint;
 /// - `max_steps = N`: the step limit of a run;
 /// - `check_determinism`: run every seed twice, fail on any difference;
 /// - `leaks_are_errors`: tasks still pending at the end fail the run;
-/// - `regressions = false`: neither read nor write the regressions file.
+/// - `regressions = false`: neither read nor write the regressions file
+///   (the default for a `#[should_panic]` test, whose failure is expected).
 ///
 /// The function takes no arguments and returns `()` or a `Result<(), E>`
 /// with `E: Debug` (an `Err` fails the run). It may be combined with

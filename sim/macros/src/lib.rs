@@ -167,7 +167,12 @@ fn expand(options: &Options, func: ItemFn) -> syn::Result<TokenStream2> {
     let vis = &func.vis;
     let body = &func.block;
     let output = &sig.output;
-    let calls = &options.calls;
+    let mut calls = options.calls.clone();
+    let expects_failure = attrs.iter().any(|a| a.path().is_ident("should_panic"));
+    if expects_failure && !options.seen.iter().any(|o| o == "regressions") {
+        // A failure the test expects is no regression to keep.
+        calls.push(quote!(.regressions(false)));
+    }
     Ok(quote! {
         #(#attrs)*
         #[::core::prelude::v1::test]
@@ -293,6 +298,28 @@ mod tests {
     }
 
     #[test]
+    fn a_test_expecting_a_panic_keeps_no_regressions_unless_told() {
+        let expand_with = |tokens: TokenStream2, func: ItemFn| {
+            expand(&options(tokens).unwrap(), func).unwrap().to_string()
+        };
+        let should_panic: ItemFn = parse_quote! {
+            #[should_panic(expected = "lost update")]
+            async fn t() {}
+        };
+        assert!(expand_with(quote!(), should_panic.clone()).contains(". regressions (false)"));
+        let kept = expand_with(quote!(regressions = true), should_panic);
+        assert!(kept.contains(". regressions (true)"), "{kept}");
+        assert!(!kept.contains(". regressions (false)"), "{kept}");
+        let plain = expand_with(
+            quote!(),
+            parse_quote!(
+                async fn t() {}
+            ),
+        );
+        assert!(!plain.contains("regressions"), "{plain}");
+    }
+
+    #[test]
     fn the_expansion_is_a_test_calling_the_harness() {
         let options = options(quote!(seeds = 7)).unwrap();
         let func: ItemFn = parse_quote! {
@@ -312,7 +339,10 @@ mod tests {
         );
         assert!(out.contains(":: simloop :: harness :: run_test"), "{out}");
         assert!(out.contains(":: core :: stringify ! (drains)"), "{out}");
-        assert!(out.contains(". seeds (7u64) ,"), "{out}");
+        assert!(
+            out.contains(". seeds (7u64) . regressions (false) ,"),
+            "{out}"
+        );
         assert!(out.contains("| _seed : u64 | drains ()"), "{out}");
     }
 }
