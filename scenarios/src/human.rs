@@ -1,4 +1,5 @@
-//! Durations written for people: `1 h 55 s`, `3.1 s`, `200 ms`.
+//! Durations written for people: `1 h 55 s`, `3.1 s`, `200 ms`; the virtual
+//! clock as a time of day.
 //!
 //! ```
 //! use std::time::Duration;
@@ -82,7 +83,7 @@ pub fn count(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -128,4 +129,19 @@ pub fn plural(n: u64, word: &str) -> String {
     } else {
         format!("{} {word}s", count(n))
     }
+}
+
+/// The virtual clock read as a time of day, `HH:MM:SS`, the simulation
+/// starting at midnight: what the seeds' `time.strftime('%X')` prints.
+///
+/// ```
+/// use std::time::Duration;
+/// use simloop::time::Instant;
+/// use simloop_scenarios::human;
+/// assert_eq!(human::clock(Instant::ZERO), "00:00:00");
+/// assert_eq!(human::clock(Instant::ZERO + Duration::from_millis(3_661_900)), "01:01:01");
+/// ```
+pub fn clock(at: simloop::time::Instant) -> String {
+    let s = at.since_start().as_secs();
+    format!("{:02}:{:02}:{:02}", s / 3600 % 24, s / 60 % 60, s % 60)
 }

@@ -103,6 +103,8 @@ pub struct Request {
     pub start: Instant,
     /// When the answer (or error) came back.
     pub end: Instant,
+    /// The latency drawn for it (from the host's range).
+    pub latency: Duration,
     /// 200, the error status, or 0 for a connection error.
     pub status: u16,
 }
@@ -198,6 +200,7 @@ impl Web {
             url: url.to_owned(),
             start,
             end: time::now(),
+            latency,
             status,
         });
         match (down, page) {

@@ -221,3 +221,65 @@ fn a_deadlocked_run_prints_its_log_and_who_waits_on_what() {
     );
     assert!(out.contains("replay       simloop replay lock_order --seed 1 --strategy random"));
 }
+
+#[test]
+fn zero_seeds_and_zero_jobs_are_usage_errors() {
+    let o = simloop(&["sweep", "count", "--seeds", "0"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("--seeds") && err.contains("at least 1"),
+        "{err}"
+    );
+    assert!(stdout(&o).is_empty(), "nothing ran: {}", stdout(&o));
+    let o = simloop(&["sweep", "count", "--seeds", "10", "--jobs", "0"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("--jobs") && err.contains("at least 1"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_unwritable_picture_path_is_a_usage_error_before_the_run() {
+    let o = simloop(&["run", "count", "--timeline", "/nonexistent-dir/x.svg"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    let err = stderr(&o);
+    assert!(err.contains("/nonexistent-dir/x.svg"), "{err}");
+    assert!(
+        err.contains("directory /nonexistent-dir does not exist"),
+        "{err}"
+    );
+    assert!(stdout(&o).is_empty(), "the scenario did not run");
+    let dir = std::env::temp_dir();
+    let o = simloop(&["run", "count", "--chrome-trace", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(stderr(&o).contains("is a directory"), "{}", stderr(&o));
+}
+
+#[test]
+fn quiet_run_prints_one_blank_line_and_counts_in_the_singular() {
+    let o = simloop(&["run", "say_after-unawaited", "-q"]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = stdout(&o);
+    assert!(!out.contains("\n\n\n"), "{out}");
+    assert!(out.contains("steps        1 poll\n"), "{out}");
+}
+
+#[test]
+fn a_closed_stdout_ends_the_command_quietly() {
+    // `simloop tour | head -1`: the reader is gone before the command writes.
+    for args in [&["tour"][..], &["list"], &["run", "chess"]] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let o = Command::new(env!("CARGO_BIN_EXE_simloop"))
+            .args(args)
+            .stdout(writer)
+            .output()
+            .unwrap();
+        let err = stderr(&o);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {err}");
+    }
+}

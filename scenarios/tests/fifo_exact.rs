@@ -24,13 +24,16 @@ fn count_gathered_prints_three_ones_then_three_twos_in_one_second() {
     let want: Vec<(String, f64)> = [("One", 0.0), ("One", 0.0), ("One", 0.0)]
         .into_iter()
         .chain([("Two", 1.0); 3])
+        .chain([(" executed in 1.00 seconds.", 1.0)])
         .map(|(t, s)| (t.to_owned(), s))
         .collect();
     assert_eq!(got, want);
     let tasks: Vec<&str> = r.value.lines.iter().map(|l| l.task.as_str()).collect();
     assert_eq!(
         tasks,
-        ["task-1", "task-2", "task-3", "task-1", "task-2", "task-3"]
+        [
+            "task-1", "task-2", "task-3", "task-1", "task-2", "task-3", "main"
+        ]
     );
     assert_eq!(r.elapsed(), secs(1));
 }
@@ -87,6 +90,14 @@ fn makerandom_results_beat_thresholds_and_the_slowest_sets_the_time() {
             .unwrap();
         assert_eq!(r.elapsed(), secs(want), "seed {seed}");
         assert_eq!(r.value.lines[0].text, "Initiated makerandom(0).");
+        let n = r.value.lines.len();
+        assert_eq!(
+            texts(&r.value.lines[n - 2..]),
+            [
+                "",
+                &format!("r1: {}, r2: {}, r3: {}", results[0], results[1], results[2])
+            ]
+        );
         distinct.insert(results.clone());
     }
     assert!(
@@ -143,10 +154,10 @@ fn say_after_two_seconds_three_when_sequential_zero_and_two_leaks_when_unawaited
     assert_eq!(
         timed(&both.value.lines),
         [
-            ("started", 0.0),
+            ("started at 00:00:00", 0.0),
             ("hello", 1.0),
             ("world", 2.0),
-            ("finished", 2.0)
+            ("finished at 00:00:02", 2.0)
         ]
         .map(|(t, s)| (t.to_owned(), s))
         .to_vec()
@@ -155,8 +166,15 @@ fn say_after_two_seconds_three_when_sequential_zero_and_two_leaks_when_unawaited
 
     let seq = say_after::simulate(&fifo(0), say_after::main_sequential).unwrap();
     assert_eq!(
-        timed(&seq.value.lines)[1..3],
-        [("hello".to_owned(), 1.0), ("world".to_owned(), 3.0)]
+        timed(&seq.value.lines),
+        [
+            ("started at 00:00:00", 0.0),
+            ("hello", 1.0),
+            ("world", 3.0),
+            ("finished at 00:00:03", 3.0)
+        ]
+        .map(|(t, s)| (t.to_owned(), s))
+        .to_vec()
     );
     assert_eq!(seq.elapsed(), secs(3));
 
@@ -164,9 +182,15 @@ fn say_after_two_seconds_three_when_sequential_zero_and_two_leaks_when_unawaited
     assert_eq!(outcome.elapsed(), Duration::ZERO);
     let leaked: Vec<String> = outcome.report.leaked.iter().map(|t| t.label()).collect();
     assert_eq!(leaked, ["say_after(1, hello)", "say_after(2, world)"]);
+    // The seed prints task1 twice (both still pending), never task2.
     assert_eq!(
         texts(&outcome.log),
-        ["Before creating tasks.", "Total time elapsed: 0.00 seconds"]
+        [
+            "Before creating tasks.",
+            "<Task pending name='say_after(1, hello)'>",
+            "<Task pending name='say_after(1, hello)'>",
+            "Total time elapsed: 0.00 seconds"
+        ]
     );
     outcome.verdict.unwrap();
 }
@@ -179,6 +203,8 @@ fn blocking_delay_both_words_at_three_point_one_seconds_hello_first() {
         [
             ("Before creating tasks.", 0.0),
             ("Before delay - after creating tasks", 0.0),
+            ("Start say_after(1, hello)", 0.0),
+            ("Start say_after(2, world)", 0.0),
             ("After delay - before await tasks", 3.1),
             ("hello", 3.1),
             ("world", 3.1),
@@ -195,11 +221,14 @@ fn chess_twelve_hours_one_at_a_time_3655_seconds_simultaneously() {
     let sync = chess::simulate_sync(&fifo(0)).unwrap();
     assert_eq!(sync.elapsed(), secs(43_200));
     assert_eq!(sync.value.value.len(), 720);
+    let busy = |moves: &[chess::Move]| moves.iter().map(|m| m.end - m.start).sum::<Duration>();
+    assert_eq!(busy(&sync.value.value), secs(3600));
 
     let r = chess::simulate(&fifo(0)).unwrap();
     assert_eq!(r.elapsed(), secs(3655));
     let moves = &r.value.value;
     assert_eq!(moves.len(), 720);
+    assert_eq!(busy(moves), secs(3600));
     // The master never rests: move k runs from 5k to 5k + 5 seconds.
     for (k, m) in moves.iter().enumerate() {
         assert_eq!(m.start.since_start(), secs(5 * k as u64));
@@ -270,15 +299,11 @@ fn hello_world_loop_alternates_four_turns_in_four_seconds() {
 #[test]
 fn wait_for_times_out_and_cancels_at_one_second() {
     let r = wait_for::simulate(&fifo(0)).unwrap();
-    assert_eq!(
-        timed(&r.value.lines),
-        [
-            ("slow_operation cancelled", 1.0),
-            ("Timed out! (deadline has elapsed (timed out at t=1s))", 1.0)
-        ]
-        .map(|(t, s)| (t.to_owned(), s))
-        .to_vec()
-    );
+    assert_eq!(timed(&r.value.lines), [("Timed out!".to_owned(), 1.0)]);
+    let waited = &r.value.value;
+    let error = waited.result.expect_err("the 400 s operation times out");
+    assert_eq!(error.deadline().since_start(), secs(1));
+    assert_eq!(waited.cancelled_at.map(|t| t.since_start()), Some(secs(1)));
     assert_eq!(r.elapsed(), secs(1));
 }
 
@@ -288,6 +313,18 @@ fn async_gen_powers_of_two_filtered_by_the_seed_rule_in_four_seconds() {
     let p = &r.value.value;
     assert_eq!(p.g, [1, 2, 4, 8, 16, 32, 64, 128, 256, 512]);
     assert_eq!(p.f, [1, 2, 16, 32, 256, 512]);
+    // Python's `j // 3 % 5` is `(j // 3) % 5`; the rule keeps j when it is 0.
+    let rule: Vec<u64> = p.g.iter().copied().filter(|j| (j / 3) % 5 == 0).collect();
+    assert_eq!(p.f, rule);
+    let mut want = vec![""];
+    want.extend(["."; 10]);
+    want.push("");
+    want.extend(["+"; 10]);
+    want.extend([
+        "g = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512]",
+        "f = [1, 2, 16, 32, 256, 512]",
+    ]);
+    assert_eq!(texts(&r.value.lines), want);
     assert_eq!(p.arrivals[0].since_start(), ms(200));
     assert_eq!(p.arrivals[9].since_start(), secs(2));
     assert_eq!(p.arrivals[19].since_start(), secs(4));
@@ -307,8 +344,10 @@ fn crawler_fetches_each_url_once_and_reports_errors_per_page() {
         // 2 + 3 + 2 + 4 + 1 links on the pages that load, and a header.
         assert_eq!(c.file.len(), 1 + 12);
         assert_eq!(c.file[0], crawler::HEADER);
-        let slowest = c.requests.iter().map(|q| q.end).max().unwrap();
-        assert_eq!(r.elapsed(), slowest.since_start());
+        // All fetched at once: the crawl takes the largest drawn latency.
+        assert!(c.requests.iter().all(|q| q.start.since_start().is_zero()));
+        let slowest = c.requests.iter().map(|q| q.latency).max().unwrap();
+        assert_eq!(r.elapsed(), slowest);
         let errors = r
             .value
             .lines
@@ -327,6 +366,39 @@ fn every_scenario_and_bug_holds_under_fifo_for_a_thousand_seeds() {
     assert_eq!(all().iter().filter(|s| s.kind == Kind::Bug).count(), 4);
 }
 
+/// Whether `text` is one of the lines seed 000's producer/consumer program
+/// prints.
+fn seed_line_of_producer_consumer(text: &str) -> bool {
+    let number = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let seconds = |s: &str| {
+        s.split_once('.')
+            .is_some_and(|(a, b)| number(a) && b.len() == 5 && number(b))
+    };
+    let item = |s: &str| s.len() == 10 && s.bytes().all(|b| b.is_ascii_hexdigit());
+    let sleeping = |who: &str| {
+        text.strip_prefix(who)
+            .and_then(|t| t.strip_suffix(" seconds."))
+            .and_then(|t| t.split_once(" sleeping for "))
+            .is_some_and(|(n, i)| number(n) && number(i))
+    };
+    let added = text
+        .strip_prefix("Producer ")
+        .and_then(|t| t.strip_suffix("> to queue."))
+        .and_then(|t| t.split_once(" added <"))
+        .is_some_and(|(n, i)| number(n) && item(i));
+    let got = text
+        .strip_prefix("Consumer ")
+        .and_then(|t| t.strip_suffix(" seconds."))
+        .and_then(|t| t.split_once(" got element <"))
+        .and_then(|(n, rest)| Some((n, rest.split_once("> in ")?)))
+        .is_some_and(|(n, (i, s))| number(n) && item(i) && seconds(s));
+    let completed = text
+        .strip_prefix("Program completed in ")
+        .and_then(|t| t.strip_suffix(" seconds."))
+        .is_some_and(seconds);
+    sleeping("Producer ") || sleeping("Consumer ") || added || got || completed
+}
+
 #[test]
 fn producer_consumer_moves_every_item_once_then_cancels_the_consumers() {
     for seed in 0..50 {
@@ -335,14 +407,27 @@ fn producer_consumer_moves_every_item_once_then_cancels_the_consumers() {
             (2, producer_consumer::simulate_two(&fifo(seed)).unwrap()),
         ] {
             let l = &r.value.value;
-            // Each producer says how many items it will make; they add up.
-            let announced: usize = r
-                .value
-                .lines
-                .iter()
-                .filter_map(|line| line.text.strip_suffix(" items."))
-                .filter_map(|t| t.rsplit(' ').next()?.parse::<usize>().ok())
-                .sum();
+            // Each producer drew how many items it makes; they add up.
+            assert_eq!(l.planned.len(), 5);
+            assert!(l.planned.iter().all(|&n| n <= 10));
+            let announced = l.planned.iter().sum::<u64>() as usize;
+            // Only the seed's lines, and one `added` / `got` line per item.
+            for line in &r.value.lines {
+                assert!(
+                    seed_line_of_producer_consumer(&line.text),
+                    "seed {seed}: not a line of the seed program: {:?}",
+                    line.text
+                );
+            }
+            let count = |word: &str| {
+                r.value
+                    .lines
+                    .iter()
+                    .filter(|line| line.text.contains(word))
+                    .count()
+            };
+            assert_eq!(count("> to queue."), announced);
+            assert_eq!(count(" got element <"), announced);
             assert_eq!(l.produced.len(), announced);
             assert_eq!(l.consumed.len(), announced);
             assert_eq!(l.done_at_join, Some(announced));
@@ -355,7 +440,6 @@ fn producer_consumer_moves_every_item_once_then_cancels_the_consumers() {
                 r.elapsed(),
                 last.map_or(Duration::ZERO, |t| t.since_start())
             );
-            // Under FIFO, consumers are woken in the order they asked.
             assert!(l.consumed.iter().all(|t| t.got_at >= t.item.put_at));
         }
         let outcome = producer_consumer::SCENARIO.run(&fifo(seed)).unwrap();
@@ -369,16 +453,16 @@ fn tasks_and_futures_finish_at_two_seconds_and_the_future_is_cancelled() {
     assert_eq!(
         timed(&r.value.lines),
         [
-            ("Started", 0.0),
+            ("Started: 00:00:00", 0.0),
             ("Before Task 1", 0.0),
             ("Before Task 2", 0.0),
             ("After Task 1", 1.0),
             ("After Task 2", 2.0),
-            ("Finished", 2.0),
-            ("false", 2.0),
-            ("false", 2.0),
-            ("true", 2.0),
-            ("true", 2.0)
+            ("Finished: 00:00:02", 2.0),
+            ("False", 2.0),
+            ("False", 2.0),
+            ("True", 2.0),
+            ("True", 2.0)
         ]
         .map(|(t, s)| (t.to_owned(), s))
         .to_vec()
@@ -394,15 +478,24 @@ fn semaphore_http_keeps_100_in_flight_and_ends_with_the_last_response() {
         let f = &r.value.value;
         assert_eq!((f.responses, f.errors), (1000, 0));
         assert_eq!(f.most_in_flight, 100);
-        // Replay the latencies through a pool of 100 slots, in the order the
-        // requests started (FIFO: the order they queued on the semaphore).
+        assert_eq!(
+            texts(&r.value.lines),
+            ["1000"],
+            "the seed prints len(responses)"
+        );
+        // Replay the drawn latencies through a pool of 100 slots, in the
+        // order the requests were sent (FIFO: the order they queued on the
+        // semaphore): only the latencies go in, the run's times are what is
+        // compared.
         let mut by_start = f.requests.clone();
         by_start.sort_by_key(|q| q.start);
         let mut free_at = vec![Duration::ZERO; 100];
         for q in &by_start {
+            assert!(q.latency >= ms(50) && q.latency <= ms(500));
             let slot = (0..100).min_by_key(|&i| free_at[i]).unwrap();
             assert_eq!(q.start.since_start(), free_at[slot]);
-            free_at[slot] = q.end.since_start();
+            assert_eq!(q.end.since_start(), free_at[slot] + q.latency);
+            free_at[slot] += q.latency;
         }
         assert_eq!(r.elapsed(), free_at.into_iter().max().unwrap());
         assert!(r.elapsed() > ms(2000) && r.elapsed() < ms(4000));

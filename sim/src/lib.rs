@@ -106,6 +106,8 @@ pub use trace::Fingerprint;
 /// panic with the error, the seed, the strategy, the shrunk schedule and the
 /// command that replays it, such as
 /// `SIMLOOP_SEED=8841 SIMLOOP_SCHEDULE=0:1 cargo test -p myapp --test queue -- drains --exact`.
+/// The many runs log nothing through `tracing`; the failure is run once
+/// more for its log, printed before the report.
 ///
 /// Options (all optional; the `SIMLOOP_*` variables override them, see
 /// [`harness`]):
@@ -116,7 +118,8 @@ pub use trace::Fingerprint;
 /// - `max_steps = N`: the step limit of a run;
 /// - `check_determinism`: run every seed twice, fail on any difference;
 /// - `leaks_are_errors`: tasks still pending at the end fail the run;
-/// - `regressions = false`: neither read nor write the regressions file.
+/// - `regressions = false`: neither read nor write the regressions file
+///   (the default for a `#[should_panic]` test, whose failure is expected).
 ///
 /// The function takes no arguments and returns `()` or a `Result<(), E>`
 /// with `E: Debug` (an `Err` fails the run). It may be combined with

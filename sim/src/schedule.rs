@@ -60,7 +60,18 @@ impl Choice {
 }
 
 /// The sequence of choices of one run. See the [module docs](self).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+///
+/// Its `Debug` form is its text form, which replays it (what a failing
+/// proptest property prints as its minimal input), with the number of
+/// choices when trailing FIFO choices follow the last deviation:
+///
+/// ```
+/// use simloop::Schedule;
+///
+/// assert_eq!(format!("{:?}", Schedule::from_indices([0, 1])), r#"Schedule("1:1")"#);
+/// assert_eq!(format!("{:#?}", Schedule::from_indices([0, 1, 0])), r#"Schedule("1:1", 3 choices)"#);
+/// ```
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
 pub struct Schedule {
     choices: Vec<Choice>,
 }
@@ -149,6 +160,19 @@ impl fmt::Display for Schedule {
     }
 }
 
+impl fmt::Debug for Schedule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // One line even for `{:#?}`: the text is what a reader copies.
+        write!(f, "Schedule(\"{self}\"")?;
+        let trailing_fifo = self.choices.last().is_some_and(|c| !c.is_deviation());
+        if trailing_fifo {
+            let n = self.len();
+            write!(f, ", {n} choice{}", if n == 1 { "" } else { "s" })?;
+        }
+        f.write_str(")")
+    }
+}
+
 /// Why a schedule's text could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
@@ -158,6 +182,18 @@ impl fmt::Display for Schedule {
 pub struct ParseScheduleError {
     input: String,
     reason: String,
+}
+
+impl ParseScheduleError {
+    /// What is wrong with the text, without the text and the accepted forms.
+    ///
+    /// ```
+    /// let err = "3:1,2".parse::<simloop::Schedule>().unwrap_err();
+    /// assert_eq!(err.reason(), "\"2\" has no `:`");
+    /// ```
+    pub fn reason(&self) -> &str {
+        &self.reason
+    }
 }
 
 impl FromStr for Schedule {

@@ -70,8 +70,19 @@ fn a_time_limit_stops_an_endless_sleep_loop() {
         panic!("expected a time limit, got {err}");
     };
     assert_eq!(*limit, Duration::from_secs(3600));
-    assert!(ctx.time.since_start() <= Duration::from_secs(3600));
-    assert!(ctx.time.since_start() > Duration::from_secs(3590));
+    // The run stops at the limit: the next wake-up (3605 s) lies beyond it.
+    assert_eq!(ctx.time.since_start(), Duration::from_secs(3600));
+}
+
+#[test]
+fn a_sleep_past_the_time_limit_stops_the_run_at_the_limit() {
+    let err = Sim::builder()
+        .time_limit(Duration::from_secs(3600))
+        .build()
+        .run(async { time::sleep(Duration::from_secs(7200)).await })
+        .unwrap_err();
+    assert_eq!(err.context().time.since_start(), Duration::from_secs(3600));
+    assert!(err.to_string().contains("at virtual t=3600s"), "{err}");
 }
 
 #[test]

@@ -68,6 +68,10 @@ fn a_failure_reports_seed_strategy_shrunk_schedule_and_command() {
     );
     assert!(text.contains("lost update"), "{text}");
     assert!(text.contains("1 deviation from FIFO order"), "{text}");
+    // One way to replay it, the command at the end: not also the error's
+    // own `reproduce:` line, which names the strategy but not the schedule.
+    assert!(!text.contains("reproduce:"), "{text}");
+    assert_eq!(text.matches("SIMLOOP_SEED=").count(), 1, "{text}");
     let command = format!(
         "SIMLOOP_SEED={} SIMLOOP_SCHEDULE={} cargo test -p simloop-tests --test harness_runner -- lost_update --exact",
         failure.seed, shrunk.schedule
@@ -259,7 +263,12 @@ fn check_determinism_catches_state_that_outlives_a_run() {
     let failure = failed(try_run_test(&spec, &check, scenario));
     assert_eq!(failure.error.kind(), "non-determinism");
     assert_eq!(failure.seed, 0);
-    assert!(failure.to_string().contains("not shrunk"), "{failure}");
+    assert!(
+        failure.to_string().contains(
+            "\nshrunk schedule: none (a non-determinism failure is not shrunk: replays run the scenario once)\n"
+        ),
+        "{failure}"
+    );
     // The setting on the test does the same.
     let failure = failed(try_run_test(
         &spec.clone().check_determinism(true),
@@ -267,4 +276,91 @@ fn check_determinism_catches_state_that_outlives_a_run() {
         scenario,
     ));
     assert_eq!(failure.error.kind(), "non-determinism");
+}
+
+#[test]
+fn a_non_determinism_failure_replays_with_the_check_on() {
+    // Found with SIMLOOP_CHECK_DETERMINISM=1 (the test itself does not ask
+    // for the check): the command must turn the check on, or it replays a
+    // single run, which passes.
+    let dir = tempfile::tempdir().unwrap();
+    let spec = spec("leaky_state", dir.path()).seeds(5);
+    let calls = AtomicU64::new(0);
+    let scenario = |_| {
+        let n = calls.fetch_add(1, Ordering::Relaxed);
+        async move { simloop::time::sleep(std::time::Duration::from_millis(n)).await }
+    };
+    let check = env(&[("SIMLOOP_CHECK_DETERMINISM", "1")]);
+    let failure = failed(try_run_test(&spec, &check, scenario));
+    assert_eq!(failure.error.kind(), "non-determinism");
+    let command = failure.command.to_string();
+    assert!(
+        command.starts_with(&format!(
+            "SIMLOOP_SEED={} SIMLOOP_STRATEGY=random SIMLOOP_CHECK_DETERMINISM=1 cargo test",
+            failure.seed
+        )),
+        "{command}"
+    );
+    // The command's variables reproduce the failure; without the check the
+    // seed passes.
+    let replay = env(&[
+        ("SIMLOOP_SEED", &failure.seed.to_string()),
+        ("SIMLOOP_STRATEGY", "random"),
+        ("SIMLOOP_CHECK_DETERMINISM", "1"),
+    ]);
+    let again = failed(try_run_test(&spec, &replay, scenario));
+    assert_eq!(again.error.kind(), "non-determinism");
+    let single = env(&[("SIMLOOP_SEED", &failure.seed.to_string())]);
+    assert!(try_run_test(&spec, &single, scenario).is_ok());
+
+    // A test that asks for the check itself needs no variable.
+    let spec = spec.check_determinism(true);
+    let failure = failed(try_run_test(&spec, &env(&[]), scenario));
+    assert!(
+        !failure
+            .command
+            .to_string()
+            .contains("SIMLOOP_CHECK_DETERMINISM"),
+        "{}",
+        failure.command
+    );
+}
+
+#[test]
+fn a_test_in_a_module_shared_by_integration_tests_names_the_including_target() {
+    // `tests/common/mod.rs`, included by `mod common;` in `tests/api.rs`,
+    // is compiled into the target `api`: there is no target `common`.
+    let shared = |module_path: &str| {
+        TestSpec::new("myapp", module_path, "drains")
+            .source("tests/common/mod.rs", "/nonexistent/myapp")
+            .replay_command(3, &Strategy::Random, None)
+            .to_string()
+    };
+    assert_eq!(
+        shared("api::common"),
+        "SIMLOOP_SEED=3 SIMLOOP_STRATEGY=random cargo test -p myapp --test api -- common::drains --exact"
+    );
+    // A target whose file name has a dash keeps it (its crate has `_`).
+    let dashed = TestSpec::new("myapp", "my_queue", "drains")
+        .source("tests/my-queue.rs", "/nonexistent/myapp")
+        .replay_command(3, &Strategy::Random, None)
+        .to_string();
+    assert!(
+        dashed.contains("--test my-queue -- drains --exact"),
+        "{dashed}"
+    );
+    // A multi-file test (`tests/it/main.rs` with `mod queue;`) is `it`.
+    let multi = TestSpec::new("myapp", "it::queue", "drains")
+        .source("tests/it/queue.rs", "/nonexistent/myapp")
+        .replay_command(3, &Strategy::Random, None)
+        .to_string();
+    assert!(
+        multi.contains("--test it -- queue::drains --exact"),
+        "{multi}"
+    );
+    // The same for binaries and examples.
+    let bin = TestSpec::new("myapp", "tool::shared", "drains")
+        .source("src/bin/shared/mod.rs", "/nonexistent/myapp")
+        .target();
+    assert_eq!(bin, simloop::harness::Target::Bin("tool".into()));
 }

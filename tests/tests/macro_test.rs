@@ -70,3 +70,17 @@ mod nested {
         panic!("always");
     }
 }
+
+#[simloop::test(seeds = 8)]
+#[should_panic(expected = "always")]
+async fn an_expected_failure_is_not_recorded() {
+    panic!("always");
+}
+
+#[test]
+fn expected_failures_leave_no_regressions_file() {
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("simloop-regressions/macro_test/an_expected_failure_is_not_recorded.txt");
+    assert!(std::panic::catch_unwind(an_expected_failure_is_not_recorded).is_err());
+    assert!(!file.exists(), "{} was written", file.display());
+}

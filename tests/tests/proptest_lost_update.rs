@@ -57,6 +57,12 @@ fn proptest_finds_the_lost_update_and_shrinks_it_to_few_deviations() {
     );
     let text: Schedule = schedule.to_string().parse().unwrap();
     assert_eq!(run_with_schedule(text, racy_increments(0..2)).unwrap(), 1);
+    // proptest prints the minimal input with `{:#?}`: that shows the text
+    // form to copy, not a list of choice structs.
+    assert_eq!(
+        format!("{schedule:#?}"),
+        format!("Schedule(\"{schedule}\")")
+    );
 }
 
 #[test]

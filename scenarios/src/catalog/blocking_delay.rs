@@ -1,25 +1,29 @@
 //! # `blocking_delay` — seed 002
 //!
-//! The two tasks of `say_after` (hello after 1 s, world after 2 s) are
-//! created; `main` sleeps 0.1 s so they start their sleeps, then blocks the
-//! loop for 3 s with a blocking call (`time.sleep(3)`, here
+//! The two tasks of `say_after` (hello after 1 s, world after 2 s, each
+//! printing `Start say_after(delay, what)` when it starts) are created;
+//! `main` sleeps 0.1 s so they start their sleeps, then blocks the loop for
+//! 3 s with a blocking call (`time.sleep(3)`, here
 //! [`busy`](simloop::time::busy)), then awaits both. It teaches that a
-//! blocking call stalls every task: the timers come due at 1 s and 2 s but
-//! nothing runs until the loop is free again at 3.1 s.
+//! blocking call stalls every task: both tasks start at once, their timers
+//! come due at 1 s and 2 s, but nothing runs until the loop is free again
+//! at 3.1 s.
 //!
-//! Expected outcome, under every strategy and seed: both words said at
-//! exactly t = 3.1 s, hello before world, and the program ends at 3.1 s.
+//! Expected outcome, under every strategy and seed: both tasks start at
+//! t = 0; both words said at exactly t = 3.1 s, hello before world, and the
+//! program ends at 3.1 s.
 //! Both timers are overdue when the loop is freed; they fire in deadline
 //! order, and the executor's catch-up rule never lets the task due at 2 s
 //! overtake the one due at 1 s, whatever the strategy.
 //!
-//! Properties checked (every strategy): `words-at-3.1s`, `hello-first`,
-//! `elapsed`.
+//! Properties checked (every strategy): `tasks-start-at-once`,
+//! `words-at-3.1s`, `hello-first`, `elapsed`.
 
 use std::time::Duration;
 
 use simloop::{Report, Sim, SimError, task, time};
 
+use crate::catalog::say_after;
 use crate::ensure;
 use crate::human;
 use crate::log::Log;
@@ -40,12 +44,12 @@ pub async fn main(log: Log) {
     let start = time::now();
     log.say("Before creating tasks.");
     let task1 = task::spawn_named(
-        "say_after(1, hello)",
-        super::say_after::say_after(log.clone(), 1, "hello"),
+        say_after::task_name(1, "hello"),
+        say_after::say_after_announced(log.clone(), 1, "hello"),
     );
     let task2 = task::spawn_named(
-        "say_after(2, world)",
-        super::say_after::say_after(log.clone(), 2, "world"),
+        say_after::task_name(2, "world"),
+        say_after::say_after_announced(log.clone(), 2, "world"),
     );
     log.say("Before delay - after creating tasks");
     time::sleep(Duration::from_millis(100)).await;
@@ -66,6 +70,17 @@ pub fn simulate(sim: &Sim) -> Result<Report<Ran<()>>, SimError> {
 
 /// The properties.
 pub fn check(ran: &Ran<()>) -> Result<(), Violation> {
+    let starts: Vec<(&str, Duration)> = ran
+        .lines
+        .iter()
+        .filter(|l| l.text.starts_with("Start say_after("))
+        .map(|l| (l.text.as_str(), l.time.since_start()))
+        .collect();
+    ensure!(
+        starts.len() == 2 && starts.iter().all(|s| s.1.is_zero()),
+        "tasks-start-at-once",
+        "tasks started {starts:?}, expected both at 0 s"
+    );
     let at = Duration::from_millis(3100);
     let words: Vec<(&str, Duration)> = ran
         .lines

@@ -54,11 +54,13 @@ pub async fn makerandom(log: Log, idx: u64, threshold: u64) -> u64 {
     i
 }
 
-/// Three `makerandom`s, gathered.
+/// Three `makerandom`s, gathered; then an empty line and the results, as
+/// the seed prints them.
 pub async fn main(log: Log) -> Vec<u64> {
     let results = gather((0..3).map(|idx| makerandom(log.clone(), idx, threshold(idx))))
         .await
         .expect("makerandom neither panics nor is cancelled");
+    log.say("");
     log.say(format!(
         "r1: {}, r2: {}, r3: {}",
         results[0], results[1], results[2]

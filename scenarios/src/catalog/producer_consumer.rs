@@ -78,6 +78,8 @@ pub struct Taken {
 /// What the program recorded.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Ledger {
+    /// How many items each producer drew to make (its return value).
+    pub planned: Vec<u64>,
     /// Every item put, in order.
     pub produced: Vec<Item>,
     /// Every item taken, in order.
@@ -109,10 +111,10 @@ pub async fn randsleep(log: &Log, caller: &str) {
     time::sleep(Duration::from_secs(i)).await;
 }
 
-/// Puts a random 0..=10 items, each after a random sleep.
-pub async fn produce(log: Log, name: usize, q: Queue<Item>, ledger: Shared) {
+/// Puts a random 0..=10 items, each after a random sleep; returns how many
+/// it drew to make.
+pub async fn produce(log: Log, name: usize, q: Queue<Item>, ledger: Shared) -> u64 {
     let n = rand::range(0..=10u64);
-    log.say(format!("Producer {name} will make {n} items."));
     for index in 0..n {
         randsleep(&log, &format!("Producer {name}")).await;
         let item = Item {
@@ -126,6 +128,7 @@ pub async fn produce(log: Log, name: usize, q: Queue<Item>, ledger: Shared) {
         q.put(item).await.expect("the queue is never shut down");
         log.say(format!("Producer {name} added <{text}> to queue."));
     }
+    n
 }
 
 /// Takes items forever: sleep, get, `task_done`.
@@ -171,13 +174,13 @@ pub async fn main(log: Log, nprod: usize, ncon: usize) -> Ledger {
             )
         })
         .collect();
+    let mut planned = Vec::new();
     for p in producers {
-        p.await.expect("a producer completes");
+        planned.push(p.await.expect("a producer completes"));
     }
     q.join().await;
     let done = ledger.borrow().task_done_calls;
     ledger.borrow_mut().done_at_join = Some(done);
-    log.say(format!("queue joined after {done} items"));
     for c in &consumers {
         c.abort();
     }
@@ -186,6 +189,7 @@ pub async fn main(log: Log, nprod: usize, ncon: usize) -> Ledger {
         cancelled.push(c.await.is_err_and(|e| e.is_cancelled()));
     }
     let mut l = ledger.take();
+    l.planned = planned;
     l.consumers_cancelled = cancelled;
     l.left_in_queue = q.len();
     l.unfinished = q.unfinished_tasks();
@@ -214,6 +218,13 @@ pub fn check(ran: &Ran<Ledger>) -> Result<(), Violation> {
     let mut consumed: Vec<(usize, u64)> = l.consumed.iter().map(|t| key(&t.item)).collect();
     produced.sort_unstable();
     consumed.sort_unstable();
+    let planned: u64 = l.planned.iter().sum();
+    ensure!(
+        produced.len() as u64 == planned,
+        "each-item-once",
+        "the producers drew {planned} items to make but put {}",
+        produced.len()
+    );
     ensure!(
         produced == consumed,
         "each-item-once",

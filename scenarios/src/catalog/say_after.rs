@@ -4,13 +4,18 @@
 //! seed shows three ways to use two of them:
 //!
 //! - `say_after`: create both tasks (`hello` after 1 s, `world` after 2 s),
-//!   then await both. Tasks start as soon as they are created, so the sleeps
-//!   overlap: hello at 1 s, world at 2 s, 2 s in all.
+//!   then await both, printing `started at` / `finished at` the clock time.
+//!   Tasks start as soon as they are created, so the sleeps overlap: hello
+//!   at 1 s, world at 2 s, 2 s in all.
 //! - `say_after-sequential`: create task 1, await it, only then create task 2.
 //!   Task 2 does not exist while task 1 sleeps: world at 3 s, 3 s in all.
-//! - `say_after-unawaited`: create both tasks and never await them. `main`
-//!   ends at t = 0 and the two tasks, still pending, are reported as leaked
-//!   (asyncio cancels them the same way); neither word is said.
+//! - `say_after-unawaited`: the seed's first program, whose `say_after` also
+//!   prints `Start say_after(delay, what)` when it starts: create both tasks,
+//!   print task 1 twice (still pending) and the elapsed time, and never await
+//!   them. `main` ends at t = 0 and the two tasks, still pending, are
+//!   reported as leaked; neither word is said. (asyncio lets them take their
+//!   first step, printing their `Start` lines, before it cancels them; here
+//!   the end of `main` drops them unpolled.)
 //!
 //! Expected outcome: exactly the above, under every strategy and seed.
 //!
@@ -61,31 +66,57 @@ pub async fn say_after(log: Log, delay: u64, what: &'static str) {
     log.say(what);
 }
 
+/// The seed's first `say_after`: says `Start say_after(delay, what)`, then
+/// sleeps `delay` seconds and says `what`.
+pub async fn say_after_announced(log: Log, delay: u64, what: &'static str) {
+    log.say(format!("Start say_after({delay}, {what})"));
+    say_after(log, delay, what).await;
+}
+
+/// The task name of `say_after(delay, what)`.
+pub fn task_name(delay: u64, what: &str) -> String {
+    format!("say_after({delay}, {what})")
+}
+
 fn spawn_say(log: &Log, delay: u64, what: &'static str) -> task::JoinHandle<()> {
+    task::spawn_named(task_name(delay, what), say_after(log.clone(), delay, what))
+}
+
+fn spawn_announced(log: &Log, delay: u64, what: &'static str) -> task::JoinHandle<()> {
     task::spawn_named(
-        format!("say_after({delay}, {what})"),
-        say_after(log.clone(), delay, what),
+        task_name(delay, what),
+        say_after_announced(log.clone(), delay, what),
     )
+}
+
+/// How the seed prints a task: `<Task pending name='...'>`.
+fn task_repr(task: &task::JoinHandle<()>, name: &str) -> String {
+    let state = if task.is_finished() {
+        "finished"
+    } else {
+        "pending"
+    };
+    format!("<Task {state} name='{name}'>")
 }
 
 /// Both tasks created, then both awaited.
 pub async fn main(log: Log) {
-    log.say("started");
+    log.say(format!("started at {}", human::clock(time::now())));
     let task1 = spawn_say(&log, 1, "hello");
     let task2 = spawn_say(&log, 2, "world");
     task1.await.expect("say_after completes");
     task2.await.expect("say_after completes");
-    log.say("finished");
+    log.say(format!("finished at {}", human::clock(time::now())));
 }
 
 /// Task 1 created and awaited, then task 2.
 pub async fn main_sequential(log: Log) {
-    log.say("started");
+    log.say(format!("started at {}", human::clock(time::now())));
     let task1 = spawn_say(&log, 1, "hello");
     task1.await.expect("say_after completes");
     let task2 = spawn_say(&log, 2, "world");
     task2.await.expect("say_after completes");
-    log.say("finished");
+    log.say(format!("finished at {}", human::clock(time::now())));
 }
 
 /// Both tasks created, never awaited. Returns whether each task was still
@@ -93,8 +124,10 @@ pub async fn main_sequential(log: Log) {
 pub async fn main_unawaited(log: Log) -> Vec<bool> {
     let start = time::now();
     log.say("Before creating tasks.");
-    let task1 = spawn_say(&log, 1, "hello");
-    let task2 = spawn_say(&log, 2, "world");
+    let task1 = spawn_announced(&log, 1, "hello");
+    let task2 = spawn_announced(&log, 2, "world");
+    log.say(task_repr(&task1, &task_name(1, "hello")));
+    log.say(task_repr(&task1, &task_name(1, "hello")));
     log.say(format!(
         "Total time elapsed: {:.2} seconds",
         (time::now() - start).as_secs_f64()

@@ -48,22 +48,27 @@ pub type FutureStates = [(bool, bool); 2];
 
 /// Both tasks, then the bare future.
 pub async fn main(log: Log) -> FutureStates {
-    log.say("Started");
+    log.say(format!("Started: {}", human::clock(time::now())));
     let task1 = task::spawn_named("Task 1", say_something(log.clone(), 1, "Task 1"));
     let task2 = task::spawn_named("Task 2", say_something(log.clone(), 2, "Task 2"));
     task1.await.expect("task 1 completes");
     task2.await.expect("task 2 completes");
-    log.say("Finished");
+    log.say(format!("Finished: {}", human::clock(time::now())));
 
     let (future, _result) = promise::<(), ()>();
     let before = (future.done(), future.cancelled());
-    log.say(format!("{}", before.0));
-    log.say(format!("{}", before.1));
+    log.say(python_bool(before.0));
+    log.say(python_bool(before.1));
     future.cancel();
     let after = (future.done(), future.cancelled());
-    log.say(format!("{}", after.0));
-    log.say(format!("{}", after.1));
+    log.say(python_bool(after.0));
+    log.say(python_bool(after.1));
     [before, after]
+}
+
+/// How Python prints a bool.
+fn python_bool(b: bool) -> &'static str {
+    if b { "True" } else { "False" }
 }
 
 /// Runs [`main`] under `sim`.
@@ -94,10 +99,10 @@ pub fn check(ran: &Ran<FutureStates>) -> Result<(), Violation> {
         "Before/After Task 1/2 at {got:?}"
     );
     ensure!(
-        at(l, "Finished") == Some(s(2)) && ran.elapsed == s(2),
+        at(l, "Finished: 00:00:02") == Some(s(2)) && ran.elapsed == s(2),
         "finished-at-2s",
         "finished at {:?}, ended at {:?}",
-        at(l, "Finished"),
+        at(l, "Finished: 00:00:02"),
         ran.elapsed
     );
     ensure!(

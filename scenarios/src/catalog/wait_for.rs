@@ -5,15 +5,20 @@
 //! `Timed out!`. It teaches that a timeout cancels what it waits for
 //! (here [`time::wait_for`], which drops the inner future at the deadline).
 //!
-//! Expected outcome, under every strategy and seed: `Timed out!` at exactly
-//! t = 1 s; the operation is cancelled at that instant (its drop guard says
-//! so) and `Completed.` is never printed; the program ends at 1 s.
+//! Expected outcome, under every strategy and seed: `main` gets the timeout
+//! error, whose deadline is t = 1 s, and prints `Timed out!` at exactly
+//! t = 1 s; the operation is cancelled at that instant (dropped before it
+//! completed, which a drop guard records) and `Completed.` is never printed;
+//! the program ends at 1 s.
 //!
 //! Properties checked: `timed-out-at-1s`, `cancelled`, `never-completes`,
 //! `elapsed`.
 
+use std::cell::Cell;
+use std::rc::Rc;
 use std::time::Duration;
 
+use simloop::time::{Elapsed, Instant};
 use simloop::{Report, Sim, SimError, time};
 
 use crate::ensure;
@@ -31,24 +36,27 @@ pub const SCENARIO: Scenario = Scenario::new(
 )
 .with_story(story);
 
-/// Says `slow_operation cancelled` if dropped before it completed.
+/// When the operation was dropped before completing, if it was.
+type CancelledAt = Rc<Cell<Option<Instant>>>;
+
+/// Records the time if dropped before the operation completed.
 struct CancelGuard {
-    log: Log,
+    cancelled_at: CancelledAt,
     completed: bool,
 }
 
 impl Drop for CancelGuard {
     fn drop(&mut self) {
         if !self.completed {
-            self.log.say("slow_operation cancelled");
+            self.cancelled_at.set(Some(time::now()));
         }
     }
 }
 
-/// Sleeps 400 s, then prints `Completed.`.
-pub async fn slow_operation(log: Log) {
+/// Sleeps 400 s, then prints `Completed.`; records when it is cancelled.
+pub async fn slow_operation(log: Log, cancelled_at: CancelledAt) {
     let mut guard = CancelGuard {
-        log: log.clone(),
+        cancelled_at,
         completed: false,
     };
     time::sleep(Duration::from_secs(400)).await;
@@ -56,36 +64,57 @@ pub async fn slow_operation(log: Log) {
     guard.completed = true;
 }
 
+/// What `main` saw.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Waited {
+    /// What `wait_for` returned.
+    pub result: Result<(), Elapsed>,
+    /// When the operation was cancelled, if it was.
+    pub cancelled_at: Option<Instant>,
+}
+
 /// Waits for [`slow_operation`] for at most one second.
-pub async fn main(log: Log) {
-    match time::wait_for(Duration::from_secs(1), slow_operation(log.clone())).await {
-        Ok(()) => log.say("finished in time"),
-        Err(e) => log.say(format!("Timed out! ({e})")),
+pub async fn main(log: Log) -> Waited {
+    let cancelled_at = CancelledAt::default();
+    let operation = slow_operation(log.clone(), cancelled_at.clone());
+    let result = time::wait_for(Duration::from_secs(1), operation).await;
+    if result.is_err() {
+        log.say("Timed out!");
+    }
+    Waited {
+        result,
+        cancelled_at: cancelled_at.get(),
     }
 }
 
 /// Runs [`main`] under `sim`.
-pub fn simulate(sim: &Sim) -> Result<Report<Ran<()>>, SimError> {
+pub fn simulate(sim: &Sim) -> Result<Report<Ran<Waited>>, SimError> {
     crate::simulate(sim, main)
 }
 
 /// The properties.
-pub fn check(ran: &Ran<()>) -> Result<(), Violation> {
+pub fn check(ran: &Ran<Waited>) -> Result<(), Violation> {
     let lines = &ran.lines;
     let second = Duration::from_secs(1);
-    let timed_out = lines.iter().find(|l| l.text.starts_with("Timed out!"));
+    let deadline = ran.value.result.map_err(|e| e.deadline().since_start());
+    ensure!(
+        deadline == Err(second),
+        "timed-out-at-1s",
+        "wait_for returned {:?}, expected the timeout error at 1 s",
+        ran.value.result
+    );
+    let timed_out = lines.iter().find(|l| l.text == "Timed out!");
     ensure!(
         timed_out.is_some_and(|l| l.time.since_start() == second && l.task == "main"),
         "timed-out-at-1s",
         "printed {:?}",
         lines.iter().map(ToString::to_string).collect::<Vec<_>>()
     );
-    let cancelled = lines.iter().find(|l| l.text == "slow_operation cancelled");
+    let cancelled = ran.value.cancelled_at.map(Instant::since_start);
     ensure!(
-        cancelled.is_some_and(|l| l.time.since_start() == second),
+        cancelled == Some(second),
         "cancelled",
-        "cancellation seen at {:?}",
-        cancelled.map(|l| l.time.since_start())
+        "the operation was cancelled at {cancelled:?}, expected 1 s"
     );
     ensure!(
         !lines.iter().any(|l| l.text == "Completed."),
@@ -101,7 +130,7 @@ pub fn check(ran: &Ran<()>) -> Result<(), Violation> {
     Ok(())
 }
 
-fn summary(r: &Ran<()>) -> String {
+fn summary(r: &Ran<Waited>) -> String {
     format!(
         "timed out and cancelled after {}",
         human::duration(r.elapsed)

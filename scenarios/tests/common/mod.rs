@@ -18,11 +18,19 @@ pub fn assert_properties_hold(scenario: &Scenario) {
     assert_properties_hold_under(scenario, &[Strategy::Random, Strategy::Pct { depth: 3 }]);
 }
 
+/// The scenarios whose catalog entry leaves tasks pending at the end (the
+/// run reports them as leaked); every other run failing with leaked tasks
+/// fails its sweep.
+pub const LEAKING: [&str; 1] = ["say_after-unawaited"];
+
 /// Asserts that every property of `scenario` holds for seeds `0..SEEDS`
-/// under each of `strategies` (a parallel sweep each).
+/// under each of `strategies` (a parallel sweep each), and that no task is
+/// left pending at the end unless the scenario is in [`LEAKING`].
 pub fn assert_properties_hold_under(scenario: &Scenario, strategies: &[Strategy]) {
+    let leaks_are_errors = !LEAKING.contains(&scenario.name);
     for strategy in strategies {
         let sweep = Sweep::new()
+            .sim(Sim::builder().leaks_are_errors(leaks_are_errors).build())
             .strategy(strategy.clone())
             .seeds(0..SEEDS)
             .shrink(false)

@@ -69,6 +69,12 @@ impl Options {
             "max_steps" => {
                 let lit: LitInt = meta.value()?.parse()?;
                 let n: u64 = lit.base10_parse()?;
+                if n == 0 {
+                    return Err(syn::Error::new(
+                        lit.span(),
+                        "`max_steps` must be at least 1: a run polls its root task at least once",
+                    ));
+                }
                 quote_spanned!(span=> .max_steps(#n))
             }
             "check_determinism" | "leaks_are_errors" | "regressions" => {
@@ -103,7 +109,7 @@ fn check_strategy(lit: &LitStr) -> syn::Result<()> {
     let ok = match (name.as_str(), arg.as_deref()) {
         ("fifo" | "random" | "pct", None) => true,
         ("pct", Some(depth)) => depth.parse::<u32>().is_ok_and(|d| d >= 1),
-        ("replay", Some(_)) => true,
+        ("replay", Some(schedule)) => is_schedule(schedule),
         _ => false,
     };
     if ok {
@@ -111,9 +117,23 @@ fn check_strategy(lit: &LitStr) -> syn::Result<()> {
     } else {
         Err(syn::Error::new(
             lit.span(),
-            "`strategy` accepts \"fifo\", \"random\", \"pct\", \"pct:DEPTH\" (DEPTH >= 1) or \"replay:SCHEDULE\"",
+            "`strategy` accepts \"fifo\", \"random\", \"pct\", \"pct:DEPTH\" (DEPTH >= 1) or \"replay:SCHEDULE\" \
+             (SCHEDULE: \"fifo\" or `position:index` pairs, e.g. \"replay:3:1,17:2\")",
         ))
     }
+}
+
+/// Whether `text` has the form of a schedule: `fifo`, or comma-separated
+/// `position:index` pairs of numbers (their order is checked when the test
+/// runs).
+fn is_schedule(text: &str) -> bool {
+    let number = |s: &str| !s.trim().is_empty() && s.trim().chars().all(|c| c.is_ascii_digit());
+    text.trim().is_empty()
+        || text.trim() == "fifo"
+        || text.split(',').all(|pair| {
+            pair.split_once(':')
+                .is_some_and(|(pos, index)| number(pos) && number(index))
+        })
 }
 
 fn expand(options: &Options, func: ItemFn) -> syn::Result<TokenStream2> {
@@ -147,11 +167,19 @@ fn expand(options: &Options, func: ItemFn) -> syn::Result<TokenStream2> {
     let vis = &func.vis;
     let body = &func.block;
     let output = &sig.output;
-    let calls = &options.calls;
+    let mut calls = options.calls.clone();
+    let expects_failure = attrs.iter().any(|a| a.path().is_ident("should_panic"));
+    if expects_failure && !options.seen.iter().any(|o| o == "regressions") {
+        // A failure the test expects is no regression to keep.
+        calls.push(quote!(.regressions(false)));
+    }
     Ok(quote! {
         #(#attrs)*
         #[::core::prelude::v1::test]
         #vis fn #name() {
+            // A simulation polls its tasks on one thread: their futures are
+            // not `Send`, by design (`Rc`, `JoinHandle`, ...).
+            #[allow(clippy::future_not_send)]
             async fn #name() #output #body
             ::simloop::harness::run_test(
                 ::simloop::harness::TestSpec::new(
@@ -218,10 +246,21 @@ mod tests {
     fn bad_options_are_compile_errors_that_say_what_is_accepted() {
         assert!(error(quote!(sedes = 3)).contains("accepts `seeds = N`"));
         assert!(error(quote!(seeds = 0)).contains("at least 1"));
+        assert!(error(quote!(max_steps = 0)).contains("at least 1"));
         assert!(error(quote!(seeds = 1, seeds = 2)).contains("given twice"));
         assert!(error(quote!(time_limit = "a fortnight")).contains("\"1h 30m\""));
         assert!(error(quote!(strategy = "roundrobin")).contains("\"pct:DEPTH\""));
         assert!(error(quote!(strategy = "pct:0")).contains("\"pct:DEPTH\""));
+        assert!(error(quote!(strategy = "replay:abc")).contains("\"replay:SCHEDULE\""));
+        assert!(error(quote!(strategy = "replay:3:1,4")).contains("\"replay:SCHEDULE\""));
+        assert_eq!(
+            calls(quote!(strategy = "replay:3:1, 17:2")),
+            ". strategy (\"replay:3:1, 17:2\")"
+        );
+        assert_eq!(
+            calls(quote!(strategy = "replay:fifo")),
+            ". strategy (\"replay:fifo\")"
+        );
         assert!(error(quote!(check_determinism = 1)).contains("expected boolean literal"));
     }
 
@@ -259,6 +298,28 @@ mod tests {
     }
 
     #[test]
+    fn a_test_expecting_a_panic_keeps_no_regressions_unless_told() {
+        let expand_with = |tokens: TokenStream2, func: ItemFn| {
+            expand(&options(tokens).unwrap(), func).unwrap().to_string()
+        };
+        let should_panic: ItemFn = parse_quote! {
+            #[should_panic(expected = "lost update")]
+            async fn t() {}
+        };
+        assert!(expand_with(quote!(), should_panic.clone()).contains(". regressions (false)"));
+        let kept = expand_with(quote!(regressions = true), should_panic);
+        assert!(kept.contains(". regressions (true)"), "{kept}");
+        assert!(!kept.contains(". regressions (false)"), "{kept}");
+        let plain = expand_with(
+            quote!(),
+            parse_quote!(
+                async fn t() {}
+            ),
+        );
+        assert!(!plain.contains("regressions"), "{plain}");
+    }
+
+    #[test]
     fn the_expansion_is_a_test_calling_the_harness() {
         let options = options(quote!(seeds = 7)).unwrap();
         let func: ItemFn = parse_quote! {
@@ -271,12 +332,17 @@ mod tests {
             "{out}"
         );
         assert!(
-            out.contains("async fn drains () -> Result < () , String > { Ok (()) }"),
+            out.contains(
+                "# [allow (clippy :: future_not_send)] async fn drains () -> Result < () , String > { Ok (()) }"
+            ),
             "{out}"
         );
         assert!(out.contains(":: simloop :: harness :: run_test"), "{out}");
         assert!(out.contains(":: core :: stringify ! (drains)"), "{out}");
-        assert!(out.contains(". seeds (7u64) ,"), "{out}");
+        assert!(
+            out.contains(". seeds (7u64) . regressions (false) ,"),
+            "{out}"
+        );
         assert!(out.contains("| _seed : u64 | drains ()"), "{out}");
     }
 }

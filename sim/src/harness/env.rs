@@ -1,7 +1,7 @@
 //! The `SIMLOOP_*` environment variables: what each accepts, and
 //! [`EnvConfig`], their parsed values.
 
-use std::num::NonZeroUsize;
+use std::num::{IntErrorKind, NonZeroUsize};
 
 use super::shard::Shard;
 use crate::schedule::Schedule;
@@ -171,14 +171,16 @@ impl EnvConfig {
         let env = EnvConfig {
             seed: get(SEED).map(|r| r.parse_with(parse_u64)).transpose()?,
             seeds: get(SEEDS).map(|r| r.parse_with(parse_count)).transpose()?,
+            // The error names the variable and its accepted forms; of the
+            // parse errors it takes only what is wrong.
             strategy: get(STRATEGY)
-                .map(|r| r.parse_with(|v| v.parse::<Strategy>().map_err(|e| e.to_string())))
+                .map(|r| r.parse_with(|v| v.parse::<Strategy>().map_err(|e| e.reason().to_owned())))
                 .transpose()?,
             schedule: get(SCHEDULE)
-                .map(|r| r.parse_with(|v| v.parse::<Schedule>().map_err(|e| e.to_string())))
+                .map(|r| r.parse_with(|v| v.parse::<Schedule>().map_err(|e| e.reason().to_owned())))
                 .transpose()?,
             shard: get(SHARD)
-                .map(|r| r.parse_with(|v| v.parse::<Shard>().map_err(|e| e.to_string())))
+                .map(|r| r.parse_with(|v| v.parse::<Shard>().map_err(|e| e.reason().to_owned())))
                 .transpose()?,
             check_determinism: get(CHECK_DETERMINISM)
                 .map(|r| r.parse_with(parse_bool))
@@ -239,7 +241,10 @@ fn parse_u64(value: &str) -> Result<u64, String> {
         Some(hex) => u64::from_str_radix(hex, 16),
         None => digits.parse::<u64>(),
     };
-    parsed.map_err(|e| format!("not a number from 0 to 2^64-1 ({e})"))
+    parsed.map_err(|e| match e.kind() {
+        IntErrorKind::PosOverflow => "too large".to_owned(),
+        _ => "not a number".to_owned(),
+    })
 }
 
 fn parse_count(value: &str) -> Result<u64, String> {

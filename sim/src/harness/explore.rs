@@ -5,6 +5,7 @@ use std::collections::{BTreeSet, VecDeque};
 use std::future::Future;
 
 use super::outcome::{Outcome, checked};
+use super::quiet::quietly;
 use crate::error::SimError;
 use crate::schedule::{Choice, Schedule};
 use crate::sim::Sim;
@@ -125,7 +126,17 @@ impl Explorer {
     }
 
     /// Runs the scenario made by `make` under every schedule in the bound.
+    /// The runs log nothing through `tracing`.
     pub fn run<M, F>(&self, make: M) -> Exploration
+    where
+        M: Fn(u64) -> F,
+        F: Future,
+        F::Output: Outcome,
+    {
+        quietly(|| self.explore(&make))
+    }
+
+    fn explore<M, F>(&self, make: &M) -> Exploration
     where
         M: Fn(u64) -> F,
         F: Future,
@@ -148,7 +159,7 @@ impl Explorer {
                 .to_builder()
                 .strategy(Strategy::Replay(Schedule::from_choices(prefix.clone())))
                 .build();
-            let (schedule, failed) = match sim.run_recorded(checked(&make, seed)) {
+            let (schedule, failed) = match sim.run_recorded(checked(make, seed)) {
                 Ok(report) => {
                     fingerprints.insert(report.fingerprint);
                     (report.schedule, None)

@@ -19,11 +19,17 @@
 //!
 //! The harness builds on [`Sim`](crate::Sim)'s public API only; reading the
 //! wall clock here (for progress lines) happens outside every simulation.
+//!
+//! Runs made in bulk (a sweep of several seeds, shrinking, exploration, the
+//! regressions file) log nothing through `tracing`: their logs would bury
+//! the one that matters. [`run_test`] runs the failure it reports once more,
+//! with its log, and a sweep of a single seed (`SIMLOOP_SEED`) logs it.
 
 mod command;
 mod env;
 mod explore;
 mod outcome;
+mod quiet;
 mod regressions;
 mod report;
 mod run;

@@ -95,12 +95,18 @@ impl SweepReport {
 
 impl fmt::Display for SweepReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let plural =
+            |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
         write!(
             f,
-            "{} seed(s), {} failure(s), {} distinct interleaving(s)",
-            self.seeds_run,
-            self.failures.len(),
-            self.distinct_fingerprints
+            "{}, {}, {}",
+            plural(self.seeds_run, "seed", "seeds"),
+            plural(self.failures.len() as u64, "failure", "failures"),
+            plural(
+                self.distinct_fingerprints as u64,
+                "distinct interleaving",
+                "distinct interleavings"
+            ),
         )?;
         if let Some(e) = &self.elapsed {
             write!(
@@ -116,6 +122,26 @@ impl fmt::Display for SweepReport {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_summary_counts_in_words() {
+        let report = |seeds_run, distinct_fingerprints| SweepReport {
+            seeds_run,
+            failures: Vec::new(),
+            distinct_fingerprints,
+            elapsed: ElapsedStats::of(vec![Duration::from_secs(1), Duration::from_secs(3)]),
+            wall: Duration::from_millis(12),
+        };
+        assert_eq!(
+            report(1, 1).to_string(),
+            "1 seed, 0 failures, 1 distinct interleaving; virtual time min 1s, median 1s, max 3s; 12.00ms wall"
+        );
+        assert!(
+            report(40, 7)
+                .to_string()
+                .starts_with("40 seeds, 0 failures, 7 distinct interleavings;")
+        );
+    }
 
     #[test]
     fn stats_take_min_lower_median_and_max() {

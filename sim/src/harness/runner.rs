@@ -7,8 +7,9 @@ use std::future::Future;
 use std::path::PathBuf;
 
 use super::command::ReplayCommand;
-use super::env::{EnvConfig, EnvError};
+use super::env::{CHECK_DETERMINISM, EnvConfig, EnvError};
 use super::outcome::Outcome;
+use super::quiet::{logging, quietly};
 use super::regressions::{RegressionEntry, Regressions, RegressionsError};
 use super::report::{SeedFailure, SweepReport};
 use super::run::run_once;
@@ -141,7 +142,9 @@ impl fmt::Display for FailedTest {
             "simloop test `{}` failed with seed {} (strategy {}, {found}):",
             self.test, self.seed, self.strategy
         )?;
-        writeln!(f, "{}", indent(&self.error.to_string(), 2))?;
+        // The command at the end replays the failure (with its shrunk
+        // schedule): not the error's own `reproduce:` line as well.
+        writeln!(f, "{}", indent(&without_reproduce(&self.error), 2))?;
         match &self.shrunk {
             Some(Ok(s)) => {
                 let budget = if s.budget_exhausted {
@@ -170,7 +173,7 @@ impl fmt::Display for FailedTest {
                     )?;
                 }
             }
-            Some(Err(e)) => writeln!(f, "not shrunk: {e}")?,
+            Some(Err(e)) => writeln!(f, "shrunk schedule: none ({e})")?,
             None => {}
         }
         if let Some(recorded) = &self.recorded {
@@ -196,15 +199,20 @@ fn count(n: usize, thing: &str) -> String {
     }
 }
 
-/// The error's text without where it happened and how to reproduce it
-/// (which differ between a run and its shrunk replay).
-fn without_context(error: &SimError) -> String {
+/// The error's text without its last line, which says how to reproduce
+/// the run.
+fn without_reproduce(error: &SimError) -> String {
     let text = error.to_string();
-    let text = text.replace(&format!("; {}", error.context()), "");
     match text.rfind("\nreproduce: ") {
         Some(end) => text[..end].to_owned(),
         None => text,
     }
+}
+
+/// The error's text without where it happened and how to reproduce it
+/// (which differ between a run and its shrunk replay).
+fn without_context(error: &SimError) -> String {
+    without_reproduce(error).replace(&format!("; {}", error.context()), "")
 }
 
 /// Runs a scenario test with the settings of `spec`, overridden by `env`.
@@ -217,6 +225,11 @@ fn without_context(error: &SimError) -> String {
 /// 3. A failure is shrunk, appended to the regressions file (unless it
 ///    came from it, or `SIMLOOP_SEED` is set) and returned as
 ///    [`TestFailure::Failed`], whose `Display` is the full report.
+///
+/// The runs of steps 1 and 2 and of shrinking log nothing through `tracing`
+/// (except the single run `SIMLOOP_SEED` asks for): if a subscriber is
+/// installed, the failure is run once more, as its replay command would,
+/// for its log, printed to standard error after a line naming the run.
 pub fn try_run_test<M, F>(
     spec: &TestSpec,
     env: &EnvConfig,
@@ -238,7 +251,10 @@ where
     };
     let sim = base_sim(spec, strategy);
     let check = env.check_determinism.unwrap_or(spec.check_determinism);
-    let shrinker = env.shrink.unwrap_or(true).then(Shrinker::new);
+    let shrinker = env
+        .shrink
+        .unwrap_or(true)
+        .then(|| Shrinker::new().name(&test));
     let use_file = env.regressions.unwrap_or(spec.regressions) && env.seed.is_none();
     let mut regressions = if use_file {
         let loaded = Regressions::load(spec.regressions_file()).map_err(|error| {
@@ -265,7 +281,12 @@ where
             .as_ref()
             .and_then(|s| s.as_ref().ok())
             .map(|s| &s.schedule);
-        let command = spec.replay_command(seed, &strategy, schedule);
+        let mut command = spec.replay_command(seed, &strategy, schedule);
+        if matches!(error, SimError::NonDeterminism { .. }) && !spec.check_determinism {
+            // Only a run made twice shows the difference: the check came
+            // from the environment, so the command must ask for it too.
+            command.vars.push((CHECK_DETERMINISM.name, "1".to_owned()));
+        }
         FailedTest {
             test: test.clone(),
             seed,
@@ -280,17 +301,22 @@ where
 
     let mut regressions_run = 0;
     if let Some(file) = &regressions {
-        match replay_regressions(file, &sim, check, &make) {
+        match quietly(|| replay_regressions(file, &sim, check, &make)) {
             Ok(runs) => regressions_run = runs,
             Err((seed, strategy, failed)) => {
                 let found_by = FoundBy::Regressions(file.path().to_path_buf());
                 let failure = failing(seed, strategy, failed.error, failed.schedule, found_by);
+                log_of(&sim, &failure, &make);
                 return Err(TestFailure::Failed(Box::new(failure)));
             }
         }
     }
 
+    // A sweep of many seeds logs nothing (the failure is run again for its
+    // log); `SIMLOOP_SEED` asks for one run, which logs.
     let sweep = Sweep::new()
+        .name(&test)
+        .quiet(env.seed.is_none())
         .sim(sim.clone())
         .seeds(0..spec.seeds)
         .env(env)
@@ -300,7 +326,11 @@ where
         .run(&make);
     let Some(first) = sweep.failures.first() else {
         // Shown by `cargo test -- --nocapture`, captured otherwise.
-        println!("simloop test `{test}`: {sweep}");
+        let recorded = match regressions_run {
+            0 => String::new(),
+            n => format!("{} of the regressions file passed, then ", count(n, "run")),
+        };
+        println!("simloop test `{test}`: {recorded}{sweep}");
         return Ok(TestPassed {
             regressions_run,
             sweep,
@@ -321,6 +351,9 @@ where
         }
     };
     let mut failure = failing(seed, strategy, error, schedule, found_by);
+    if env.seed.is_none() {
+        log_of(&sim, &failure, &make);
+    }
     if let Some(file) = &mut regressions {
         let entry = RegressionEntry {
             seed,
@@ -334,6 +367,38 @@ where
         });
     }
     Err(TestFailure::Failed(Box::new(failure)))
+}
+
+/// Runs the failure `failure` reports once more (with its shrunk schedule,
+/// as its replay command does) for its `tracing` log, after a line saying
+/// which run it is; unless no subscriber would show anything.
+fn log_of<M, F>(sim: &Sim, failure: &FailedTest, make: &M)
+where
+    M: Fn(u64) -> F,
+    F: Future,
+    F::Output: Outcome,
+{
+    if !logging() {
+        return;
+    }
+    let (strategy, how) = match failure.shrunk() {
+        Some(shrunk) => (shrunk.strategy(), format!("schedule {}", shrunk.schedule)),
+        None => (
+            failure.strategy.clone(),
+            format!("strategy {}", failure.strategy),
+        ),
+    };
+    eprintln!(
+        "simloop: the log of `{}` with seed {} and {how}, as the replay command below runs it:",
+        failure.test, failure.seed
+    );
+    let sim = sim
+        .to_builder()
+        .seed(failure.seed)
+        .strategy(strategy)
+        .build();
+    // Only the log matters: the failure is reported already.
+    let _ = run_once(&sim, false, make);
 }
 
 /// Runs every entry of the regressions file: how many runs passed, or the

@@ -75,6 +75,18 @@ pub struct ParseShardError {
     reason: &'static str,
 }
 
+impl ParseShardError {
+    /// What is wrong with the text, without the text and the accepted forms.
+    ///
+    /// ```
+    /// let err = "4/4".parse::<simloop::harness::Shard>().unwrap_err();
+    /// assert!(err.reason().starts_with("I must be below N"));
+    /// ```
+    pub fn reason(&self) -> &str {
+        self.reason
+    }
+}
+
 impl FromStr for Shard {
     type Err = ParseShardError;
 

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::future::Future;
 
 use super::outcome::{Outcome, checked};
+use super::quiet::quietly;
 use crate::error::SimError;
 use crate::schedule::{Choice, Schedule};
 use crate::sim::{FailedRun, Sim};
@@ -123,10 +124,15 @@ fn panic_location(error: &SimError) -> Option<&str> {
 ///
 /// Replays share the seed, so the code under test draws the same random
 /// numbers from [`simloop::rand`](crate::rand) in every replay; only the
-/// interleaving changes.
+/// interleaving changes. They log nothing through `tracing`.
+///
+/// A search that takes more than a second (of real time) prints a progress
+/// line to stderr every second, like a [`Sweep`](super::Sweep).
 #[derive(Debug, Clone)]
 pub struct Shrinker {
     max_runs: usize,
+    progress: bool,
+    name: Option<String>,
 }
 
 impl Default for Shrinker {
@@ -136,9 +142,26 @@ impl Default for Shrinker {
 }
 
 impl Shrinker {
-    /// A shrinker with a budget of 2000 replays.
+    /// A shrinker with a budget of 2000 replays, printing progress lines.
     pub fn new() -> Shrinker {
-        Shrinker { max_runs: 2000 }
+        Shrinker {
+            max_runs: 2000,
+            progress: true,
+            name: None,
+        }
+    }
+
+    /// Whether a search that takes more than a second prints a progress
+    /// line to stderr every second (default on).
+    pub fn progress(mut self, progress: bool) -> Shrinker {
+        self.progress = progress;
+        self
+    }
+
+    /// The name progress lines start with, such as the test's.
+    pub fn name(mut self, name: impl Into<String>) -> Shrinker {
+        self.name = Some(name.into());
+        self
     }
 
     /// The most replays one search may make (at least 1).
@@ -195,7 +218,7 @@ impl Shrinker {
         if matches!(error, SimError::NonDeterminism { .. }) {
             return Err(ShrinkError::NonDeterministic);
         }
-        let mut search = Search {
+        let search = Search {
             sim,
             make: &make,
             target: error,
@@ -203,29 +226,13 @@ impl Shrinker {
             runs: 0,
             tried: BTreeMap::new(),
             best: None,
+            progress: self.progress.then(|| Progress {
+                name: self.name.as_deref(),
+                started: std::time::Instant::now(),
+                last: std::time::Instant::now(),
+            }),
         };
-        let original = deviations(schedule);
-        let Some(start) = search.test(&original) else {
-            let outcome = search
-                .replay(&original)
-                .err()
-                .map_or_else(|| "it passed".to_owned(), |f| f.error.to_string());
-            return Err(ShrinkError::NotReproducible {
-                seed: sim.seed(),
-                outcome,
-            });
-        };
-        search.minimize(start);
-        let budget_exhausted = search.exhausted();
-        let best = search.best.expect("the original run failed");
-        Ok(Shrunk {
-            seed: sim.seed(),
-            schedule: best.schedule.trimmed(),
-            error: best.error,
-            original_deviations: original.len(),
-            runs: search.runs,
-            budget_exhausted,
-        })
+        quietly(|| search.run(deviations(schedule)))
     }
 }
 
@@ -268,6 +275,39 @@ struct Search<'a, M> {
     /// failed the same way.
     tried: BTreeMap<Vec<Deviation>, Option<Vec<Deviation>>>,
     best: Option<Best>,
+    progress: Option<Progress<'a>>,
+}
+
+/// When the search started and last printed a progress line (real time,
+/// read between replays, never inside one).
+struct Progress<'a> {
+    name: Option<&'a str>,
+    started: std::time::Instant,
+    last: std::time::Instant,
+}
+
+/// Print a progress line at most this often, and only after this long.
+const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// `simloop: `NAME`: shrinking seed 7: 120 of at most 2000 replays, 3 deviations left, 1.0s`.
+fn progress_line(
+    name: Option<&str>,
+    seed: u64,
+    runs: usize,
+    max_runs: usize,
+    deviations: Option<usize>,
+    elapsed: std::time::Duration,
+) -> String {
+    let name = name.map(|n| format!("`{n}`: ")).unwrap_or_default();
+    let left = match deviations {
+        Some(1) => ", 1 deviation left".to_owned(),
+        Some(n) => format!(", {n} deviations left"),
+        None => String::new(),
+    };
+    format!(
+        "simloop: {name}shrinking seed {seed}: {runs} of at most {max_runs} replays{left}, {:.1}s",
+        elapsed.as_secs_f64()
+    )
 }
 
 impl<M, F> Search<'_, M>
@@ -276,6 +316,54 @@ where
     F: Future,
     F::Output: Outcome,
 {
+    /// The whole search, from the failing run's deviations.
+    fn run(mut self, original: Vec<Deviation>) -> Result<Shrunk, ShrinkError> {
+        let Some(start) = self.test(&original) else {
+            let outcome = self
+                .replay(&original)
+                .err()
+                .map_or_else(|| "it passed".to_owned(), |f| f.error.to_string());
+            return Err(ShrinkError::NotReproducible {
+                seed: self.sim.seed(),
+                outcome,
+            });
+        };
+        self.minimize(start);
+        let best = self.best.take().expect("the original run failed");
+        Ok(Shrunk {
+            seed: self.sim.seed(),
+            schedule: best.schedule.trimmed(),
+            error: best.error,
+            original_deviations: original.len(),
+            runs: self.runs,
+            budget_exhausted: self.exhausted(),
+        })
+    }
+
+    fn report_progress(&mut self) {
+        let Some(progress) = &mut self.progress else {
+            return;
+        };
+        let now = std::time::Instant::now();
+        if now.duration_since(progress.started) < PROGRESS_EVERY
+            || now.duration_since(progress.last) < PROGRESS_EVERY
+        {
+            return;
+        }
+        progress.last = now;
+        eprintln!(
+            "{}",
+            progress_line(
+                progress.name,
+                self.sim.seed(),
+                self.runs,
+                self.max_runs,
+                self.best.as_ref().map(|b| b.devs.len()),
+                now.duration_since(progress.started),
+            )
+        );
+    }
+
     fn exhausted(&self) -> bool {
         self.runs >= self.max_runs
     }
@@ -298,6 +386,7 @@ where
         if self.exhausted() {
             return None;
         }
+        self.report_progress();
         self.runs += 1;
         let result = match self.replay(devs) {
             Err(failed) if same_failure(self.target, &failed.error) => {
@@ -468,6 +557,25 @@ mod tests {
         assert!(simplicity(&[(9, 3)]) < simplicity(&[(0, 1), (1, 1)]));
         assert!(simplicity(&[(3, 2)]) < simplicity(&[(4, 1)]));
         assert!(simplicity(&[(4, 1)]) < simplicity(&[(4, 2)]));
+    }
+
+    #[test]
+    fn progress_lines_say_how_far_the_search_is() {
+        assert_eq!(
+            progress_line(
+                Some("queue::drains"),
+                7,
+                120,
+                2000,
+                Some(3),
+                std::time::Duration::from_millis(1500)
+            ),
+            "simloop: `queue::drains`: shrinking seed 7: 120 of at most 2000 replays, 3 deviations left, 1.5s"
+        );
+        assert_eq!(
+            progress_line(None, 7, 1, 10, Some(1), std::time::Duration::from_secs(2)),
+            "simloop: shrinking seed 7: 1 of at most 10 replays, 1 deviation left, 2.0s"
+        );
     }
 
     #[test]

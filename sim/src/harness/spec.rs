@@ -184,10 +184,22 @@ impl TestSpec {
                 _ => None,
             })
             .collect();
-        let stem = |i: usize| match parts.get(i) {
-            Some(p) if parts.len() == i + 1 => p.strip_suffix(".rs").unwrap_or(p).to_owned(),
-            Some(p) => p.clone(),
-            None => self.crate_name().to_owned(),
+        // The target's name: the file's (`tests/NAME.rs`) or directory's
+        // (`tests/NAME/main.rs`), which keeps the dashes its crate name
+        // turns into `_`, unless the file is a module shared by other
+        // targets (`tests/common/mod.rs`): then the crate is the target.
+        let crate_name = self.crate_name();
+        let stem = |i: usize| {
+            let name = match parts.get(i) {
+                Some(p) if parts.len() == i + 1 => p.strip_suffix(".rs").unwrap_or(p),
+                Some(p) => p.as_str(),
+                None => crate_name,
+            };
+            if name.replace('-', "_") == crate_name {
+                name.to_owned()
+            } else {
+                crate_name.to_owned()
+            }
         };
         match parts.first().map(String::as_str) {
             Some("tests") => Target::Test(stem(1)),

@@ -10,6 +10,7 @@ use parking_lot::Mutex;
 
 use super::env::EnvConfig;
 use super::outcome::Outcome;
+use super::quiet::quietly;
 use super::report::{ElapsedStats, SeedFailure, SweepReport};
 use super::run::run_once;
 use super::shard::Shard;
@@ -62,6 +63,8 @@ pub struct Sweep {
     check_determinism: bool,
     shrinker: Option<Shrinker>,
     progress: bool,
+    name: Option<String>,
+    quiet: Option<bool>,
 }
 
 impl Default for Sweep {
@@ -86,6 +89,8 @@ impl Sweep {
             check_determinism: false,
             shrinker: Some(Shrinker::new()),
             progress: true,
+            name: None,
+            quiet: None,
         }
     }
 
@@ -151,6 +156,22 @@ impl Sweep {
     /// progress line to stderr every second (default on).
     pub fn progress(mut self, progress: bool) -> Sweep {
         self.progress = progress;
+        self
+    }
+
+    /// Whether the runs' `tracing` events are dropped (default: when the
+    /// sweep runs more than one seed, as the interleaved logs of many runs
+    /// say little; a sweep of one seed logs its run).
+    pub fn quiet(mut self, quiet: bool) -> Sweep {
+        self.quiet = Some(quiet);
+        self
+    }
+
+    /// The name progress lines start with, such as the test's: `#[simloop::test]`
+    /// names its sweep after the test, so that the lines of tests running
+    /// in parallel can be told apart.
+    pub fn name(mut self, name: impl Into<String>) -> Sweep {
+        self.name = Some(name.into());
         self
     }
 
@@ -237,11 +258,21 @@ impl Sweep {
             last_progress: Mutex::new(started),
             started,
             total,
+            name: self.name.as_deref(),
         };
         let jobs = (self.jobs.get() as u64).min(total.max(1)) as usize;
+        let quiet = self.quiet.unwrap_or(total > 1);
         let results: Vec<WorkerResult> = std::thread::scope(|scope| {
             let workers: Vec<_> = (0..jobs)
-                .map(|_| scope.spawn(|| self.work(&shared, &make)))
+                .map(|_| {
+                    scope.spawn(|| {
+                        if quiet {
+                            quietly(|| self.work(&shared, &make))
+                        } else {
+                            self.work(&shared, &make)
+                        }
+                    })
+                })
                 .collect();
             workers
                 .into_iter()
@@ -254,6 +285,13 @@ impl Sweep {
         let mut report = self.merge(results);
         if let (Some(shrinker), Some(first)) = (&self.shrinker, report.failures.first_mut()) {
             let sim = self.sim.to_builder().seed(first.seed).build();
+            let mut shrinker = shrinker.clone();
+            if !self.progress {
+                shrinker = shrinker.progress(false);
+            }
+            if let Some(name) = &self.name {
+                shrinker = shrinker.name(name);
+            }
             first.shrunk = Some(shrinker.shrink(&sim, &first.error, &first.schedule, &make));
         }
         report.wall = started.elapsed();
@@ -261,7 +299,7 @@ impl Sweep {
     }
 
     /// One worker: runs seeds until none is left (or a lower one failed).
-    fn work<M, F>(&self, shared: &Shared, make: &M) -> WorkerResult
+    fn work<M, F>(&self, shared: &Shared<'_>, make: &M) -> WorkerResult
     where
         M: Fn(u64) -> F,
         F: Future,
@@ -339,7 +377,7 @@ impl Sweep {
 }
 
 /// What the workers share.
-struct Shared {
+struct Shared<'a> {
     /// The index (in planned order) of the next seed to hand out.
     next: AtomicU64,
     /// The lowest failing index so far (when stopping at the first failure).
@@ -349,9 +387,10 @@ struct Shared {
     last_progress: Mutex<std::time::Instant>,
     started: std::time::Instant,
     total: u64,
+    name: Option<&'a str>,
 }
 
-impl Shared {
+impl Shared<'_> {
     fn maybe_print_progress(&self) {
         let now = std::time::Instant::now();
         if now.duration_since(self.started) < PROGRESS_EVERY {
@@ -363,13 +402,33 @@ impl Shared {
         }
         *last = now;
         eprintln!(
-            "simloop: {}/{} seeds, {} failure(s), {:.1?}",
-            self.done.load(Ordering::Relaxed),
-            self.total,
-            self.failed.load(Ordering::Relaxed),
-            now.duration_since(self.started)
+            "{}",
+            progress_line(
+                self.name,
+                self.done.load(Ordering::Relaxed),
+                self.total,
+                self.failed.load(Ordering::Relaxed),
+                now.duration_since(self.started)
+            )
         );
     }
+}
+
+/// `simloop: `NAME`: 7000 of 100000 seeds (7%), 0 failures, 1.0s`.
+fn progress_line(
+    name: Option<&str>,
+    done: u64,
+    total: u64,
+    failed: u64,
+    elapsed: Duration,
+) -> String {
+    let name = name.map(|n| format!("`{n}`: ")).unwrap_or_default();
+    let percent = (done as f64 / total.max(1) as f64 * 100.0).floor();
+    let failures = if failed == 1 { "failure" } else { "failures" };
+    format!(
+        "simloop: {name}{done} of {total} seeds ({percent}%), {failed} {failures}, {:.1}s",
+        elapsed.as_secs_f64()
+    )
 }
 
 #[derive(Default)]
@@ -406,6 +465,24 @@ mod tests {
         let mut all: Vec<u64> = (0..4).flat_map(|i| plan(3..40, i, 4)).collect();
         all.sort_unstable();
         assert_eq!(all, (3..40).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn progress_lines_name_the_sweep_and_count_seeds_and_failures() {
+        assert_eq!(
+            progress_line(
+                Some("queue::drains"),
+                7_000,
+                100_000,
+                1,
+                Duration::from_millis(1042)
+            ),
+            "simloop: `queue::drains`: 7000 of 100000 seeds (7%), 1 failure, 1.0s"
+        );
+        assert_eq!(
+            progress_line(None, 999, 1000, 0, Duration::from_secs(3)),
+            "simloop: 999 of 1000 seeds (99%), 0 failures, 3.0s"
+        );
     }
 
     #[test]

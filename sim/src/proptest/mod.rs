@@ -45,9 +45,12 @@
 //! # no_update_is_lost();
 //! ```
 //!
-//! When a property fails, proptest prints the minimal schedule it found;
-//! its text form (`Display`, e.g. `3:1`) replays it with the strategy
-//! `replay:3:1`.
+//! When a property fails, proptest prints the minimal schedule it found in
+//! its text form, e.g. `schedule = Schedule("3:1")`: `"3:1".parse()` gives
+//! it back, and the strategy `replay:3:1` replays it.
+//!
+//! The `proptest!` macro and the `Strategy` trait come from the `proptest`
+//! crate itself: add `proptest = "1"` to your `[dev-dependencies]`.
 
 use std::future::Future;
 

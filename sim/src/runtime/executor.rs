@@ -16,7 +16,7 @@ use crate::error::SimError;
 use crate::schedule::{Choice, ChoiceKind, Schedule};
 use crate::strategy::Divergence;
 use crate::task::TaskInfo;
-use crate::time::Instant;
+use crate::time::{Instant, duration_to_nanos};
 use crate::trace::{EventKind, Fingerprint, Trace};
 
 /// What a successful run produced.
@@ -144,6 +144,12 @@ impl Runtime {
             return Ok(());
         }
         if self.timers.borrow().live() > 0 {
+            // The next timer lies past the limit: the run reaches the limit
+            // with nothing else to do, and stops there.
+            if let Some(limit) = self.config.time_limit {
+                self.clock
+                    .set(self.clock.get().max(duration_to_nanos(limit)));
+            }
             return self.check_time_limit(Instant::from_nanos(u64::MAX));
         }
         Err(SimError::Deadlock {

@@ -77,6 +77,18 @@ pub struct ParseStrategyError {
     reason: String,
 }
 
+impl ParseStrategyError {
+    /// What is wrong with the text, without the text and the accepted forms.
+    ///
+    /// ```
+    /// let err = "roundrobin".parse::<simloop::Strategy>().unwrap_err();
+    /// assert_eq!(err.reason(), "unknown strategy `roundrobin`");
+    /// ```
+    pub fn reason(&self) -> &str {
+        &self.reason
+    }
+}
+
 impl FromStr for Strategy {
     type Err = ParseStrategyError;
 

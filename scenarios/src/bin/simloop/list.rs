@@ -18,7 +18,7 @@ pub fn list(args: &ListArgs) -> Status {
     let scenarios = all();
     if args.names {
         for s in &scenarios {
-            println!("{}", s.name);
+            out!("{}", s.name);
         }
         return Status::Ok;
     }
@@ -31,23 +31,23 @@ pub fn list(args: &ListArgs) -> Status {
         .map(|s| indent(s).len() + s.name.len())
         .max()
         .unwrap_or(0);
-    println!("Seed programs (seed document in brackets):");
+    out!("Seed programs (seed document in brackets):");
     for s in scenarios.iter().filter(|s| s.kind != Kind::Bug) {
         let from = match s.kind {
             Kind::Variant { .. } => String::new(),
             _ => format!(" [{}]", s.seed_files),
         };
         let pad = width - indent(s).len();
-        println!("{}{:<pad$}  {}{from}", indent(s), s.name, s.summary);
+        out!("{}{:<pad$}  {}{from}", indent(s), s.name, s.summary);
     }
-    println!();
-    println!("Concurrency bugs that FIFO order hides (Random and PCT find them):");
+    out!();
+    out!("Concurrency bugs that FIFO order hides (Random and PCT find them):");
     for s in scenarios.iter().filter(|s| s.kind == Kind::Bug) {
         let summary = s.summary.trim_start_matches("BUG: ");
         let pad = width - 2;
-        println!("  {:<pad$}  {summary}", s.name);
+        out!("  {:<pad$}  {summary}", s.name);
     }
-    println!();
-    println!("Run one with `simloop run NAME`, all of them with `simloop tour`.");
+    out!();
+    out!("Run one with `simloop run NAME`, all of them with `simloop tour`.");
     Status::Ok
 }

@@ -10,8 +10,21 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// `println!` for the command's output, ending the command quietly when
+/// stdout is closed (see [`output`]).
+macro_rules! out {
+    () => {
+        $crate::output::line(format_args!(""))
+    };
+    ($($arg:tt)*) => {
+        $crate::output::line(format_args!($($arg)*))
+    };
+}
+
+mod args;
 mod list;
 mod names;
+mod output;
 mod run;
 mod show;
 mod sweep;

@@ -8,7 +8,7 @@ use simloop::timeline::{Timeline, TimelineError};
 use simloop::{Sim, Strategy};
 use simloop_scenarios::{Broken, Outcome, Scenario, replay_command};
 
-use crate::{Status, names, show};
+use crate::{Status, args, names, show};
 
 /// Options of `simloop run`.
 #[derive(Debug, Args)]
@@ -28,11 +28,11 @@ pub struct RunArgs {
     quiet: bool,
     /// Write a picture of the tasks over virtual time to this SVG file (a
     /// lane per task: when it ran, was ready, waited).
-    #[arg(long, value_name = "FILE.svg")]
+    #[arg(long, value_name = "FILE.svg", value_parser = args::output_file)]
     timeline: Option<PathBuf>,
     /// Write a Chrome trace of the run to this JSON file (open it in
     /// Perfetto or chrome://tracing).
-    #[arg(long, value_name = "FILE.json")]
+    #[arg(long, value_name = "FILE.json", value_parser = args::output_file)]
     chrome_trace: Option<PathBuf>,
 }
 
@@ -54,9 +54,8 @@ pub struct ReplayArgs {
 }
 
 fn header(scenario: &Scenario, seed: u64, strategy: &Strategy) {
-    println!("{} — {}", scenario.name, scenario.summary);
-    println!("seed {seed}, strategy {strategy}");
-    println!();
+    out!("{} — {}", scenario.name, scenario.summary);
+    out!("seed {seed}, strategy {strategy}");
 }
 
 /// Runs once. If the simulation failed, prints what the scenario printed
@@ -71,16 +70,16 @@ fn run_once(scenario: &Scenario, sim: &Sim, args: &RunArgs) -> Option<(Outcome, 
             let Broken { failed, log } = *broken;
             if !args.quiet {
                 show::log(&log);
-                println!();
             }
-            println!("the run failed: {}", failed.error);
-            println!("fingerprint  {} (up to the failure)", failed.fingerprint);
-            println!(
+            out!();
+            out!("the run failed: {}", failed.error);
+            out!("fingerprint  {} (up to the failure)", failed.fingerprint);
+            out!(
                 "schedule     {} choices, {} away from FIFO order",
                 failed.schedule.len(),
                 failed.schedule.deviations()
             );
-            println!(
+            out!(
                 "replay       {}",
                 replay_command(
                     scenario.name,
@@ -138,11 +137,11 @@ fn draw(scenario: &Scenario, args: &RunArgs, timeline: Timeline) -> Result<(), T
     ));
     if let Some(path) = &args.timeline {
         timeline.write_svg(path)?;
-        println!("timeline     {}", path.display());
+        out!("timeline     {}", path.display());
     }
     if let Some(path) = &args.chrome_trace {
         timeline.write_chrome_trace(path)?;
-        println!("chrome trace {} (open it in Perfetto)", path.display());
+        out!("chrome trace {} (open it in Perfetto)", path.display());
     }
     Ok(())
 }
@@ -176,12 +175,10 @@ pub fn replay(args: &ReplayArgs) -> Status {
         _ => false,
     };
     if same {
-        println!(
-            "replayed     identical: same fingerprint, schedule, log and verdict on a second run"
-        );
+        out!("replayed     identical: same fingerprint, schedule, log and verdict on a second run");
         status
     } else {
-        println!("replayed     DIFFERENT on a second run: the scenario is not deterministic");
+        out!("replayed     DIFFERENT on a second run: the scenario is not deterministic");
         Status::Failed
     }
 }

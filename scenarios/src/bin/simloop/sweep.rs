@@ -9,7 +9,7 @@ use simloop::Strategy;
 use simloop::harness::{Sweep, SweepReport};
 use simloop_scenarios::{Kind, Scenario, all, describe_failure, human, replay_command};
 
-use crate::{Status, names};
+use crate::{Status, args, names};
 
 /// Options of `simloop sweep`.
 #[derive(Debug, Args)]
@@ -24,14 +24,14 @@ pub struct SweepArgs {
     /// Sweep the bug scenarios (Random and PCT are expected to find them).
     #[arg(long)]
     bugs: bool,
-    /// How many seeds, from 0.
-    #[arg(long, default_value_t = 1000)]
+    /// How many seeds, from 0 (at least 1).
+    #[arg(long, default_value_t = 1000, value_parser = args::seeds)]
     seeds: u64,
     /// fifo, random, pct, pct:DEPTH.
     #[arg(long, default_value = "random")]
     strategy: Strategy,
-    /// Simulations run in parallel (default: one per core).
-    #[arg(long)]
+    /// Simulations run in parallel (default: one per core; at least 1).
+    #[arg(long, value_parser = args::jobs)]
     jobs: Option<usize>,
     /// Do not shrink the first failing seed's schedule.
     #[arg(long)]
@@ -58,7 +58,7 @@ pub fn sweep(args: &SweepArgs) -> Status {
     let jobs = args.jobs.unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     });
-    println!(
+    out!(
         "simloop sweep: {} x {}, strategy {}, {} in parallel",
         human::plural(args.seeds, "seed"),
         human::plural(scenarios.len() as u64, "scenario"),
@@ -81,7 +81,7 @@ pub fn sweep(args: &SweepArgs) -> Status {
     let runs: u64 = rows.iter().map(|r| r.report.seeds_run).sum();
     let simulated: Duration = rows.iter().map(|r| r.simulated).sum();
     let wall: Duration = rows.iter().map(|r| r.report.wall).sum();
-    println!(
+    out!(
         "\n{} runs, {} of virtual time in {} of wall time ({} faster than real time).",
         human::count(runs),
         human::duration(simulated),
@@ -90,10 +90,10 @@ pub fn sweep(args: &SweepArgs) -> Status {
     );
     let failed: Vec<&Row> = rows.iter().filter(|r| !r.report.passed()).collect();
     if failed.is_empty() {
-        println!("Every property held on every seed.");
+        out!("Every property held on every seed.");
         return Status::Ok;
     }
-    println!("\nFailures:");
+    out!("\nFailures:");
     for row in failed {
         print_failure(row, args);
     }
@@ -146,8 +146,8 @@ fn print_table(rows: &[Row]) {
         .max()
         .unwrap_or(0)
         .max(26);
-    println!();
-    println!(
+    out!();
+    out!(
         "{:<name_w$}  {:>6}  {:>6}  {:>13}  {:<stats_w$}  {:>9}  {:>13}",
         "scenario",
         "seeds",
@@ -164,7 +164,7 @@ fn print_table(rows: &[Row]) {
             human::speedup(r.simulated, r.report.wall)
         };
         let pad = stats_w - stats.chars().count() + stats.len();
-        println!(
+        out!(
             "{:<name_w$}  {:>6}  {:>6}  {:>13}  {:<pad$}  {:>9}  {:>13}",
             r.scenario.name,
             human::count(r.report.seeds_run),
@@ -182,21 +182,21 @@ fn print_failure(row: &Row, args: &SweepArgs) {
         return;
     };
     let name = row.scenario.name;
-    println!(
+    out!(
         "  {name}: {} of {} seeds failed; first seed {}: {}",
         human::count(row.report.failures.len() as u64),
         human::count(row.report.seeds_run),
         first.seed,
         describe_failure(&first.error)
     );
-    println!(
+    out!(
         "    replay: {}",
         replay_command(name, first.seed, &args.strategy.to_string())
     );
     match &first.shrunk {
         Some(Ok(shrunk)) => {
             let strategy = shrunk.strategy().to_string();
-            println!(
+            out!(
                 "    shrunk to {} from FIFO order (from {}, in {}): {}",
                 human::plural(shrunk.deviations() as u64, "deviation"),
                 shrunk.original_deviations,
@@ -204,7 +204,7 @@ fn print_failure(row: &Row, args: &SweepArgs) {
                 replay_command(name, shrunk.seed, &strategy)
             );
         }
-        Some(Err(e)) => println!("    not shrunk: {e}"),
+        Some(Err(e)) => out!("    not shrunk: {e}"),
         None => {}
     }
 }

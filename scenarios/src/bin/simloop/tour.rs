@@ -55,14 +55,14 @@ pub fn tour(args: &TourArgs) -> Status {
     let scenarios = all();
     let seeds = scenarios.iter().filter(|s| s.kind == Kind::Seed).count();
     let bugs = scenarios.iter().filter(|s| s.kind == Kind::Bug).count();
-    println!(
+    out!(
         "simloop tour: {seeds} asyncio seed programs and {bugs} concurrency bugs, in virtual time."
     );
-    println!(
+    out!(
         "Every number below is measured from the runs (seed {}); sleeps take no real time.",
         args.seed
     );
-    println!();
+    out!();
     let mut status = Status::Ok;
     let mut simulated = Duration::ZERO;
     let mut runs = 0;
@@ -77,18 +77,18 @@ pub fn tour(args: &TourArgs) -> Status {
             Kind::Bug => "concurrency bug".to_owned(),
             _ => format!("seed {}", scenario.seed_files),
         };
-        println!("{} · {from}", scenario.name);
+        out!("{} · {from}", scenario.name);
         match story {
             Ok(story) => {
                 for line in &story.lines {
                     if line.starts_with("$ ") {
                         // A command: never broken, so it can be copied.
-                        println!("    {line}");
+                        out!("    {line}");
                         continue;
                     }
                     for (i, part) in wrap(line, WIDTH - 4).iter().enumerate() {
                         let indent = if i == 0 { "  " } else { "    " };
-                        println!("{indent}{part}");
+                        out!("{indent}{part}");
                     }
                 }
                 let runs_said = if story.runs == 1 {
@@ -97,13 +97,13 @@ pub fn tour(args: &TourArgs) -> Status {
                     format!(" over {} runs", human::count(story.runs))
                 };
                 if story.simulated.is_zero() {
-                    println!(
+                    out!(
                         "  ↳ {} runs in {}, all at virtual time zero",
                         human::count(story.runs),
                         human::duration(wall)
                     );
                 } else {
-                    println!(
+                    out!(
                         "  ↳ simulated {}{runs_said} in {}",
                         human::duration(story.simulated),
                         human::duration(wall)
@@ -113,21 +113,21 @@ pub fn tour(args: &TourArgs) -> Status {
                 runs += story.runs;
             }
             Err(failure) => {
-                println!("  FAILED: {failure}");
+                out!("  FAILED: {failure}");
                 status = Status::Failed;
             }
         }
-        println!();
+        out!();
     }
     let wall = started.elapsed();
-    println!(
+    out!(
         "In all: {} runs, {} of virtual time in {} of wall time ({} faster than real time).",
         human::count(runs),
         human::duration(simulated),
         human::duration(wall),
         human::speedup(simulated, wall)
     );
-    println!("See one run in full: simloop run chess. All the seeds: simloop sweep --all.");
+    out!("See one run in full: simloop run chess. All the seeds: simloop sweep --all.");
     status
 }
 
