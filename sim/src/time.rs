@@ -28,11 +28,10 @@ use std::future::Future;
 use std::ops::{Add, AddAssign, Sub};
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use crate::runtime::{self, TimerKey};
+use crate::runtime::{self, CancelScope, TimerKey};
 
 /// A point in virtual time, measured in nanoseconds since the simulation
 /// started. Every run starts at [`Instant::ZERO`].
@@ -338,68 +337,6 @@ pin_project_lite::pin_project! {
     }
 }
 
-/// What a [`Timeout`] cancels when its deadline passes, as seen from the
-/// waits inside it.
-///
-/// asyncio's `timeout` cancels the task the moment its timer fires, which
-/// cancels the future the task awaits there and then; simloop drops the
-/// inner future only when the task next runs. The scope is marked expired
-/// by the timer itself (it is the waker the timer wakes), so that in between
-/// the synchronisation primitives can treat the waits registered inside the
-/// timeout as cancelled, as asyncio does.
-pub(crate) struct CancelScope {
-    expired: AtomicBool,
-    /// The enclosing timeout, whose expiry cancels this one's waits too.
-    parent: Option<Arc<CancelScope>>,
-    /// The task's waker, woken after marking the scope.
-    target: parking_lot::Mutex<Option<Waker>>,
-}
-
-impl CancelScope {
-    /// Whether this timeout, or one around it, has expired.
-    pub(crate) fn is_cancelled(&self) -> bool {
-        self.expired.load(Ordering::SeqCst)
-            || self.parent.as_ref().is_some_and(|p| p.is_cancelled())
-    }
-
-    fn point_to(&self, waker: &Waker) {
-        let mut target = self.target.lock();
-        match &*target {
-            Some(w) if w.will_wake(waker) => {}
-            _ => *target = Some(waker.clone()),
-        }
-    }
-}
-
-impl fmt::Debug for CancelScope {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CancelScope")
-            .field("cancelled", &self.is_cancelled())
-            .finish()
-    }
-}
-
-impl Wake for CancelScope {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-
-    fn wake_by_ref(self: &Arc<Self>) {
-        self.expired.store(true, Ordering::SeqCst);
-        // What asyncio cancels at once with the task (a gather's children).
-        runtime::try_with(|rt| rt.fire_expired_scopes());
-        let target = self.target.lock().clone();
-        if let Some(waker) = target {
-            waker.wake();
-        }
-    }
-}
-
-/// The innermost timeout being polled, if any (see [`CancelScope`]).
-pub(crate) fn current_scope() -> Option<Arc<CancelScope>> {
-    runtime::try_with(|rt| rt.current_scope()).flatten()
-}
-
 /// Puts the previous scope back when the inner future's poll ends, even
 /// by a panic.
 struct ScopeGuard(Option<Option<Arc<CancelScope>>>);
@@ -421,11 +358,9 @@ impl<F: Future> Future for Timeout<F> {
         let expired = runtime::with("simloop::time::timeout", |rt| rt.now() >= deadline);
         let first_poll = !std::mem::replace(this.polled, true);
         let scope = this.scope.get_or_insert_with(|| {
-            Arc::new(CancelScope {
-                expired: AtomicBool::new(false),
-                parent: current_scope(),
-                target: parking_lot::Mutex::new(None),
-            })
+            Arc::new(CancelScope::new(
+                runtime::try_with(|rt| rt.current_scope()).flatten(),
+            ))
         });
         scope.point_to(cx.waker());
         if !expired || first_poll {

@@ -18,9 +18,10 @@ use crate::error::{BlockedTask, FailureContext, SimError};
 use crate::schedule::Schedule;
 use crate::strategy::Scheduler;
 use crate::task::{TaskId, TaskInfo, WaitReason};
-use crate::time::{CancelScope, Instant, duration_to_nanos};
+use crate::time::{Instant, duration_to_nanos};
 use crate::trace::{EventKind, Recorder};
 
+mod cancel;
 mod context;
 mod executor;
 #[cfg(feature = "tracing")]
@@ -31,38 +32,18 @@ mod tasks;
 mod timers;
 mod waker;
 
+pub(crate) use cancel::{CancelHook, CancelScope, HookKey};
 pub(crate) use context::{try_with, with};
 pub(crate) use executor::run;
 pub(crate) use ready::Candidates;
 pub(crate) use tasks::{Exit, TaskRef};
 pub(crate) use timers::TimerKey;
 
+use cancel::HookEntry;
 use ready::ReadySet;
 use tasks::{State, TaskFuture, TaskTable};
 use timers::Timers;
 use waker::WakeQueue;
-
-/// Something a task awaits that asyncio cancels the moment the task is
-/// cancelled (the future in its `_fut_waiter`), rather than when the task
-/// next runs: `gather` cancels its children there and then.
-pub(crate) trait CancelHook {
-    /// The awaiting task was cancelled, or the timeout around the wait
-    /// expired.
-    fn cancel(&self);
-}
-
-/// A registered [`CancelHook`]: fired when `task` is aborted or `scope`
-/// (or a timeout around it) expires.
-struct HookEntry {
-    key: u64,
-    task: Option<TaskId>,
-    scope: Option<Arc<CancelScope>>,
-    hook: Weak<dyn CancelHook>,
-}
-
-/// Names a registered [`CancelHook`], to remove it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct HookKey(u64);
 
 /// One simulated world.
 pub(crate) struct Runtime {
@@ -226,57 +207,8 @@ impl Runtime {
         drop(aborts);
         // What the task awaits is cancelled first (a gather's children are
         // queued for their cancellation ahead of the task itself).
-        self.fire_hooks(|entry| entry.task == Some(task.id));
+        self.fire_task_hooks(task.id);
         self.wakes.push(task);
-    }
-
-    /// Registers `hook`, to fire when the current task is aborted or the
-    /// innermost timeout around the current poll expires.
-    pub(crate) fn on_cancel(&self, hook: Weak<dyn CancelHook>) -> HookKey {
-        let key = self.next_hook.get();
-        self.next_hook.set(key + 1);
-        self.cancel_hooks.borrow_mut().push(HookEntry {
-            key,
-            task: self.current_task_id(),
-            scope: self.current_scope(),
-            hook,
-        });
-        HookKey(key)
-    }
-
-    /// Unregisters a hook (a no-op if it already fired).
-    pub(crate) fn remove_hook(&self, key: HookKey) {
-        self.cancel_hooks.borrow_mut().retain(|e| e.key != key.0);
-    }
-
-    /// Fires (and unregisters) the hooks of waits inside an expired timeout.
-    pub(crate) fn fire_expired_scopes(&self) {
-        self.fire_hooks(|entry| entry.scope.as_ref().is_some_and(|s| s.is_cancelled()));
-    }
-
-    fn fire_hooks(&self, matches: impl Fn(&HookEntry) -> bool) {
-        let fired: Vec<Weak<dyn CancelHook>> = {
-            let mut hooks = self.cancel_hooks.borrow_mut();
-            if hooks.is_empty() {
-                return;
-            }
-            let mut fired = Vec::new();
-            hooks.retain(|entry| {
-                if matches(entry) {
-                    fired.push(entry.hook.clone());
-                    false
-                } else {
-                    true
-                }
-            });
-            fired
-        };
-        // Outside the borrow: a hook aborts tasks, which may fire others.
-        for hook in fired {
-            if let Some(hook) = hook.upgrade() {
-                hook.cancel();
-            }
-        }
     }
 
     /// Whether an abort of `task` was requested and its future not dropped
@@ -297,21 +229,6 @@ impl Runtime {
     /// The id of the task being polled, if any.
     pub(crate) fn current_task_id(&self) -> Option<TaskId> {
         self.current.get().map(|t| t.id)
-    }
-
-    /// Makes `scope` the innermost timeout being polled; returns the one it
-    /// replaces, to be put back with [`Runtime::exit_scope`].
-    pub(crate) fn enter_scope(&self, scope: Arc<CancelScope>) -> Option<Arc<CancelScope>> {
-        self.cancel_scope.replace(Some(scope))
-    }
-
-    pub(crate) fn exit_scope(&self, previous: Option<Arc<CancelScope>>) {
-        *self.cancel_scope.borrow_mut() = previous;
-    }
-
-    /// The innermost timeout being polled, if any.
-    pub(crate) fn current_scope(&self) -> Option<Arc<CancelScope>> {
-        self.cancel_scope.borrow().clone()
     }
 
     pub(crate) fn current_task(&self) -> TaskInfo {

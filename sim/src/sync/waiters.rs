@@ -29,8 +29,8 @@ use std::sync::Arc;
 use std::task::Waker;
 
 use crate::runtime;
+use crate::runtime::CancelScope;
 use crate::task::{self, TaskId, WaitReason};
-use crate::time::CancelScope;
 
 /// A waiter's place in a [`Waiters`] list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

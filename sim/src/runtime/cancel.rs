@@ -1,0 +1,181 @@
+//! Cancellation that takes effect at once, as in asyncio.
+//!
+//! asyncio's `Task.cancel` and an expiring `timeout` cancel the future the
+//! task awaits there and then, while simloop drops a task's future only when
+//! the task next comes up. In between, two things let the rest of the world
+//! behave as in asyncio: a [`CancelScope`] per timeout, which its timer marks
+//! expired, so that synchronisation primitives pass over the waits made
+//! inside it; and [`CancelHook`]s, which combinators such as `gather`
+//! register to cancel their children the moment the awaiting task is
+//! cancelled.
+
+use std::fmt;
+use std::rc::Weak;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Wake, Waker};
+
+use super::Runtime;
+use crate::task::TaskId;
+
+/// What a [`Timeout`](crate::time::Timeout) cancels when its deadline passes, as seen from the
+/// waits inside it.
+///
+/// asyncio's `timeout` cancels the task the moment its timer fires, which
+/// cancels the future the task awaits there and then; simloop drops the
+/// inner future only when the task next runs. The scope is marked expired
+/// by the timer itself (it is the waker the timer wakes), so that in between
+/// the synchronisation primitives can treat the waits registered inside the
+/// timeout as cancelled, as asyncio does.
+pub(crate) struct CancelScope {
+    expired: AtomicBool,
+    /// The enclosing timeout, whose expiry cancels this one's waits too.
+    parent: Option<Arc<CancelScope>>,
+    /// The task's waker, woken after marking the scope.
+    target: parking_lot::Mutex<Option<Waker>>,
+}
+
+impl CancelScope {
+    /// Whether this timeout, or one around it, has expired.
+    pub(crate) fn is_cancelled(&self) -> bool {
+        self.expired.load(Ordering::SeqCst)
+            || self.parent.as_ref().is_some_and(|p| p.is_cancelled())
+    }
+
+    pub(crate) fn point_to(&self, waker: &Waker) {
+        let mut target = self.target.lock();
+        match &*target {
+            Some(w) if w.will_wake(waker) => {}
+            _ => *target = Some(waker.clone()),
+        }
+    }
+}
+
+impl fmt::Debug for CancelScope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CancelScope")
+            .field("cancelled", &self.is_cancelled())
+            .finish()
+    }
+}
+
+impl Wake for CancelScope {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.expired.store(true, Ordering::SeqCst);
+        // What asyncio cancels at once with the task (a gather's children).
+        super::try_with(|rt| rt.fire_expired_scopes());
+        let target = self.target.lock().clone();
+        if let Some(waker) = target {
+            waker.wake();
+        }
+    }
+}
+
+/// Something a task awaits that asyncio cancels the moment the task is
+/// cancelled (the future in its `_fut_waiter`), rather than when the task
+/// next runs: `gather` cancels its children there and then.
+pub(crate) trait CancelHook {
+    /// The awaiting task was cancelled, or the timeout around the wait
+    /// expired.
+    fn cancel(&self);
+}
+
+/// A registered [`CancelHook`]: fired when `task` is aborted or `scope`
+/// (or a timeout around it) expires.
+pub(super) struct HookEntry {
+    key: u64,
+    task: Option<TaskId>,
+    scope: Option<Arc<CancelScope>>,
+    hook: Weak<dyn CancelHook>,
+}
+
+/// Names a registered [`CancelHook`], to remove it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct HookKey(u64);
+
+impl CancelScope {
+    /// A scope inside `parent` (the enclosing timeout, if any).
+    pub(crate) fn new(parent: Option<Arc<CancelScope>>) -> CancelScope {
+        CancelScope {
+            expired: AtomicBool::new(false),
+            parent,
+            target: parking_lot::Mutex::new(None),
+        }
+    }
+}
+
+impl Runtime {
+    /// Registers `hook`, to fire when the current task is aborted or the
+    /// innermost timeout around the current poll expires.
+    pub(crate) fn on_cancel(&self, hook: Weak<dyn CancelHook>) -> HookKey {
+        let key = self.next_hook.get();
+        self.next_hook.set(key + 1);
+        self.cancel_hooks.borrow_mut().push(HookEntry {
+            key,
+            task: self.current_task_id(),
+            scope: self.current_scope(),
+            hook,
+        });
+        HookKey(key)
+    }
+
+    /// Unregisters a hook (a no-op if it already fired).
+    pub(crate) fn remove_hook(&self, key: HookKey) {
+        self.cancel_hooks.borrow_mut().retain(|e| e.key != key.0);
+    }
+
+    /// Fires (and unregisters) the hooks of what `task` awaits: it is being
+    /// aborted.
+    pub(super) fn fire_task_hooks(&self, task: TaskId) {
+        self.fire_hooks(|entry| entry.task == Some(task));
+    }
+
+    /// Fires (and unregisters) the hooks of waits inside an expired timeout.
+    pub(crate) fn fire_expired_scopes(&self) {
+        self.fire_hooks(|entry| entry.scope.as_ref().is_some_and(|s| s.is_cancelled()));
+    }
+
+    fn fire_hooks(&self, matches: impl Fn(&HookEntry) -> bool) {
+        let fired: Vec<Weak<dyn CancelHook>> = {
+            let mut hooks = self.cancel_hooks.borrow_mut();
+            if hooks.is_empty() {
+                return;
+            }
+            let mut fired = Vec::new();
+            hooks.retain(|entry| {
+                if matches(entry) {
+                    fired.push(entry.hook.clone());
+                    false
+                } else {
+                    true
+                }
+            });
+            fired
+        };
+        // Outside the borrow: a hook aborts tasks, which may fire others.
+        for hook in fired {
+            if let Some(hook) = hook.upgrade() {
+                hook.cancel();
+            }
+        }
+    }
+
+    /// Makes `scope` the innermost timeout being polled; returns the one it
+    /// replaces, to be put back with [`Runtime::exit_scope`].
+    pub(crate) fn enter_scope(&self, scope: Arc<CancelScope>) -> Option<Arc<CancelScope>> {
+        self.cancel_scope.replace(Some(scope))
+    }
+
+    pub(crate) fn exit_scope(&self, previous: Option<Arc<CancelScope>>) {
+        *self.cancel_scope.borrow_mut() = previous;
+    }
+
+    /// The innermost timeout being polled, if any.
+    pub(crate) fn current_scope(&self) -> Option<Arc<CancelScope>> {
+        self.cancel_scope.borrow().clone()
+    }
+}
