@@ -31,6 +31,12 @@
 //! - **Failures are values**: deadlocks (with what each task waits on),
 //!   panics, time and step limits, leaked tasks and non-determinism are all
 //!   [`SimError`]s.
+//! - **Testing in CI**: [`#[simloop::test]`](macro@test) and [`harness`]
+//!   sweep a scenario across many seeds on every core, shrink a failing
+//!   interleaving to its fewest deviations from FIFO order and print the one
+//!   command that replays it; [`proptest`] varies parameters and schedules
+//!   together; [`tracing`] stamps logs with virtual time; [`timeline`] draws a
+//!   run as SVG or as a Chrome trace for Perfetto.
 //!
 //! ```
 //! use std::time::Duration;
