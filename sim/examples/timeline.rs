@@ -7,8 +7,19 @@ use std::time::Duration;
 use simloop::timeline::Timeline;
 use simloop::{Sim, task, time};
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> std::process::ExitCode {
+    match draw() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("timeline: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn draw() -> Result<(), Box<dyn std::error::Error>> {
     let dir = std::env::args().nth(1).unwrap_or_else(|| ".".to_owned());
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {dir}: {e}"))?;
     let report = Sim::builder()
         .seed(7)
         .trace(true)
