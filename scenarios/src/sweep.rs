@@ -1,11 +1,10 @@
 //! Scenarios under the harness: the future a sweep runs, the error a
 //! violated property becomes, and reading it back.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::fmt;
 use std::future::Future;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use simloop::harness::{Sweep, SweepReport};
@@ -91,29 +90,41 @@ impl Scenario {
     /// counted.
     pub fn sweep_measured(&self, sweep: &Sweep, on_run: impl Fn() + Sync) -> Swept {
         let strategy = sweep.base_sim().strategy().clone();
-        let seen = Mutex::new(BTreeSet::new());
-        let simulated = AtomicU64::new(0);
-        let runs = AtomicU64::new(0);
+        // Virtual time simulated by each seed's (first) run.
+        let simulated_by_seed = Mutex::new(BTreeMap::new());
         let report = sweep.run(|seed| {
-            let first = seen.lock().is_ok_and(|mut s| s.insert(seed));
+            let first = simulated_by_seed
+                .lock()
+                .is_ok_and(|mut s| s.insert(seed, 0).is_none());
             if first {
                 on_run();
-                runs.fetch_add(1, Ordering::Relaxed);
             }
             let run = self.checked_future(strategy.clone());
-            let simulated = &simulated;
+            let simulated_by_seed = &simulated_by_seed;
             async move {
                 let verdict = run.await;
-                if first {
-                    simulated.fetch_add(time::now().as_nanos(), Ordering::Relaxed);
+                if first && let Ok(mut s) = simulated_by_seed.lock() {
+                    s.insert(seed, time::now().as_nanos());
                 }
                 verdict
             }
         });
+        // Count only the seeds the report counts: a sweep that stops at its
+        // first failure may have started a few higher seeds on other threads,
+        // and those depend on thread timing.
+        let by_seed = simulated_by_seed.into_inner().unwrap_or_default();
+        let last_counted = match report.first_failure() {
+            Some(failure) if sweep.stops_at_first_failure() => failure.seed,
+            _ => u64::MAX,
+        };
+        let simulated = by_seed
+            .range(..=last_counted)
+            .map(|(_, nanos)| *nanos)
+            .sum();
         Swept {
+            runs: report.seeds_run,
             report,
-            simulated: Duration::from_nanos(simulated.into_inner()),
-            runs: runs.into_inner(),
+            simulated: Duration::from_nanos(simulated),
         }
     }
 }

@@ -223,6 +223,11 @@ impl Sweep {
         &self.sim
     }
 
+    /// Whether the sweep stops at its first failing seed.
+    pub fn stops_at_first_failure(&self) -> bool {
+        self.stop_at_first_failure
+    }
+
     /// The seeds this sweep (this shard of it) runs, in order.
     pub fn planned_seeds(&self) -> impl Iterator<Item = u64> + '_ {
         (0..self.seed_count()).map(|k| self.seed_at(k))
