@@ -289,13 +289,6 @@ impl Runtime {
         self.aborts.borrow().iter().any(|t| t.id == task)
     }
 
-    /// The number of the step being taken and how many tasks are ready
-    /// behind it: under FIFO, something queued now runs at step
-    /// `step + backlog + 1`.
-    pub(crate) fn step_and_backlog(&self) -> (u64, usize) {
-        (self.steps.get(), self.ready.borrow().len())
-    }
-
     /// The id of the task being polled, if any.
     pub(crate) fn current_task_id(&self) -> Option<TaskId> {
         self.current.get().map(|t| t.id)
