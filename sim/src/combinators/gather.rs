@@ -97,6 +97,10 @@ impl<T: 'static, R> Collect<T, R> {
         }
     }
 
+    fn cancel(&self) -> bool {
+        !self.finished && self.set.cancel()
+    }
+
     fn debug(&self, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct(name)
             .field("tasks", &self.set.len())
@@ -192,6 +196,33 @@ pub struct Gather<T: 'static> {
     inner: Collect<T, T>,
 }
 
+impl<T: 'static> Gather<T> {
+    /// Cancels the tasks still running (asyncio's `gather(...).cancel()`):
+    /// awaiting then gives the first cancellation's [`JoinError`]. Returns
+    /// `false`, doing nothing, once the outcome is settled (every task's
+    /// done callback ran, or a failure's did): awaiting then still gives
+    /// the outcome. Also `false` if every task had finished.
+    ///
+    /// ```
+    /// use simloop::{Sim, combinators::gather, task};
+    ///
+    /// Sim::new(1).run(async {
+    ///     let g = gather([1, 2].map(|i| async move { i }));
+    ///     task::yield_now().await; // the tasks finish
+    ///     task::yield_now().await; // their done callbacks run
+    ///     assert!(!g.cancel());
+    ///     assert_eq!(g.await, Ok(vec![1, 2]));
+    ///
+    ///     let g = gather([task::yield_now()]);
+    ///     assert!(g.cancel());
+    ///     assert!(g.await.unwrap_err().is_cancelled());
+    /// }).unwrap();
+    /// ```
+    pub fn cancel(&self) -> bool {
+        self.inner.cancel()
+    }
+}
+
 impl<T: 'static> Future for Gather<T> {
     type Output = Result<Vec<T>, JoinError>;
 
@@ -252,6 +283,13 @@ pub struct TryGather<T: 'static, E: 'static> {
     inner: Collect<Result<T, E>, T>,
 }
 
+impl<T: 'static, E: 'static> TryGather<T, E> {
+    /// Cancels the tasks still running; see [`Gather::cancel`].
+    pub fn cancel(&self) -> bool {
+        self.inner.cancel()
+    }
+}
+
 impl<T: 'static, E: 'static> Future for TryGather<T, E> {
     type Output = Result<Vec<T>, TaskError<E>>;
 
@@ -307,6 +345,13 @@ where
 #[must_use = "the tasks run anyway; await the JoinAll to get their results"]
 pub struct JoinAll<T: 'static> {
     inner: Collect<T, Result<T, JoinError>>,
+}
+
+impl<T: 'static> JoinAll<T> {
+    /// Cancels the tasks still running; see [`Gather::cancel`].
+    pub fn cancel(&self) -> bool {
+        self.inner.cancel()
+    }
 }
 
 impl<T: 'static> Future for JoinAll<T> {

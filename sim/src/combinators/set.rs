@@ -52,6 +52,9 @@ struct Shared<T> {
     fail_fast: Option<fn(&T) -> bool>,
     /// Every task was told to stop; tasks spawned from now on are aborted.
     cancelling: bool,
+    /// An ending woke the owner for good (the last one, or a failure, for
+    /// [`WakeOn::LastOrFailure`]): asyncio's gathering future is done.
+    settled: bool,
     /// No task may be added any more.
     closed: bool,
     /// The last wait reason given, for that many remaining tasks.
@@ -93,6 +96,7 @@ impl<T: 'static> TaskSet<T> {
                 wake_on,
                 fail_fast,
                 cancelling: false,
+                settled: false,
                 closed: false,
                 reason: None,
             })),
@@ -167,6 +171,23 @@ impl<T: 'static> TaskSet<T> {
     /// Aborts every task still running, and every task spawned later.
     pub(crate) fn abort_all(&self) {
         self.shared.abort_all();
+    }
+
+    /// asyncio's `_GatheringFuture.cancel`: unless the outcome is settled,
+    /// aborts the tasks still running; returns whether there was one.
+    pub(crate) fn cancel(&self) -> bool {
+        let sh = self.shared.borrow();
+        if sh.settled {
+            return false;
+        }
+        let mut any = false;
+        for handle in sh.handles.iter().flatten() {
+            if !handle.is_finished() {
+                handle.abort();
+                any = true;
+            }
+        }
+        any
     }
 
     /// Makes the set abort its tasks the moment the current task is
@@ -302,6 +323,7 @@ fn on_done<T>(shared: &Weak<RefCell<Shared<T>>>, index: usize) {
     };
     sh.ended.push_back(Ended { index, result });
     let last = sh.taken + sh.ended.len() == sh.handles.len();
+    sh.settled |= last || wakes_on_failure;
     let wake = matches!(sh.wake_on, WakeOn::Each) || last || wakes_on_failure;
     if failed && !sh.cancelling {
         sh.cancelling = true;

@@ -360,9 +360,11 @@ impl Runtime {
             }
             Poll::Ready(exit) => {
                 let info = self.tasks.borrow_mut().remove(task).map(|slot| slot.info);
-                // It finished in the poll that asked for its own abort.
-                self.take_abort(task);
+                // It finished in the poll that asked for its own abort: it
+                // ended cancelled (see `TaskFuture`).
+                let aborted = self.take_abort(task);
                 match exit {
+                    Exit::Done if aborted => self.record(task.id, EventKind::Abort),
                     Exit::Done => self.record(task.id, EventKind::Finish),
                     Exit::Panicked { message, observed } => {
                         self.record(

@@ -81,7 +81,7 @@ pub(crate) struct Runtime {
     /// The innermost timeout whose inner future is being polled.
     cancel_scope: RefCell<Option<Arc<CancelScope>>>,
     /// What must hear at once that a task is cancelled or a timeout expired.
-    cancel_hooks: RefCell<Vec<HookEntry>>,
+    cancel_hooks: RefCell<std::collections::BTreeMap<u64, HookEntry>>,
     next_hook: Cell<u64>,
     /// A failure raised from inside user code (an unobserved panic), acted on
     /// at the next scheduling point.
