@@ -50,7 +50,26 @@ fn payload_message(payload: &(dyn Any + Send)) -> String {
         (*s).to_owned()
     } else if let Some(s) = payload.downcast_ref::<String>() {
         s.clone()
+    } else if let Some(value) = number(payload) {
+        format!("std::panic::panic_any({value}) (a panic whose payload is a number, not a message)")
     } else {
-        "<non-string panic payload>".to_owned()
+        "a panic whose payload is neither a string nor a number \
+         (std::panic::panic_any with a value of another type)"
+            .to_owned()
     }
+}
+
+/// The value of a payload of a primitive number type, as text.
+fn number(payload: &(dyn Any + Send)) -> Option<String> {
+    macro_rules! try_types {
+        ($($t:ty),*) => {
+            $(if let Some(v) = payload.downcast_ref::<$t>() {
+                return Some(format!("{v}_{}", stringify!($t)));
+            })*
+        };
+    }
+    try_types!(
+        i32, u32, i64, u64, usize, isize, i8, u8, i16, u16, i128, u128, f32, f64
+    );
+    None
 }

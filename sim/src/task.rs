@@ -365,8 +365,9 @@ impl JoinError {
 impl fmt::Display for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
-            JoinErrorKind::Cancelled => write!(f, "task {} was cancelled", self.task),
-            JoinErrorKind::Panicked(m) => write!(f, "task {} panicked: {m}", self.task),
+            // A task's name starts with "task" already ("task 3 \"worker\"").
+            JoinErrorKind::Cancelled => write!(f, "{} was cancelled", self.task),
+            JoinErrorKind::Panicked(m) => write!(f, "{} panicked: {m}", self.task),
         }
     }
 }
