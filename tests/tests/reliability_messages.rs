@@ -33,9 +33,7 @@ fn a_panic_with_a_number_shows_the_number() {
         })
         .unwrap();
     assert!(
-        message.starts_with(
-            "task 1 panicked: panic_any(42) of type i32 (at "
-        ),
+        message.starts_with("task 1 panicked: panic_any(42) of type i32 (at "),
         "{message}"
     );
     let err = Sim::new(0)
