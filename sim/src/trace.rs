@@ -60,6 +60,9 @@ pub enum EventKind {
         /// The panic message.
         message: String,
     },
+    /// A callback ran (`call_soon`, `call_later`, a done callback); the task
+    /// is the one that scheduled it.
+    Callback,
 }
 
 impl EventKind {
@@ -73,6 +76,7 @@ impl EventKind {
             EventKind::Finish => 6,
             EventKind::Abort => 7,
             EventKind::Panic { .. } => 8,
+            EventKind::Callback => 9,
         }
     }
 
@@ -110,6 +114,7 @@ impl fmt::Display for EventKind {
             EventKind::Finish => write!(f, "finished"),
             EventKind::Abort => write!(f, "aborted"),
             EventKind::Panic { message } => write!(f, "panicked: {message}"),
+            EventKind::Callback => write!(f, "ran a callback"),
         }
     }
 }

@@ -155,6 +155,8 @@ pub(super) fn build(trace: &Trace) -> Timeline {
                     t,
                 );
             }
+            // A callback runs outside every task's poll.
+            EventKind::Callback => {}
             EventKind::Abort => {
                 lane.poll_returned();
                 lane.close(t, Phase::Gone);
