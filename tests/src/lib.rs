@@ -3,13 +3,15 @@
 //! different tools ([`programs`]), proptest strategies for simulations
 //! ([`sims`]), a count of the tasks inside a region of code
 //! ([`occupancy`]), cancellations at arbitrary instants ([`cancel`]), a log
-//! of what tasks did when ([`log`]), and how many cases the property
-//! tests run ([`budget`]).
+//! of what tasks did when ([`log`]), how many cases the property tests run
+//! ([`budget`]), and the differential harness against CPython
+//! ([`differential`]).
 
 #![forbid(unsafe_code)]
 
 pub mod budget;
 pub mod cancel;
+pub mod differential;
 pub mod log;
 pub mod occupancy;
 pub mod programs;
