@@ -3,7 +3,8 @@
 //! different tools ([`programs`]), proptest strategies for simulations
 //! ([`sims`]), a count of the tasks inside a region of code
 //! ([`occupancy`]), cancellations at arbitrary instants ([`cancel`]), a log
-//! of what tasks did when ([`log`]), and how many cases the property
+//! of what tasks did when ([`log`]), random programs with a reference
+//! model of their semantics ([`model`]), and how many cases the property
 //! tests run ([`budget`]).
 
 #![forbid(unsafe_code)]
@@ -11,6 +12,7 @@
 pub mod budget;
 pub mod cancel;
 pub mod log;
+pub mod model;
 pub mod occupancy;
 pub mod programs;
 pub mod sims;
