@@ -1,6 +1,6 @@
 //! Model-based testing of the executor: random programs of tasks, run on
 //! simloop ([`on_simloop`]) and on a small reference model of the same
-//! semantics ([`reference`]), whose event logs are compared.
+//! semantics ([`reference`](mod@reference)), whose event logs are compared.
 //!
 //! A [`Program`] is a list of tasks, each a list of [`Op`]s: sleeps, busy
 //! work, yields, spawning, joining and aborting children, puts and gets on
