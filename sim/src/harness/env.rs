@@ -2,6 +2,7 @@
 //! [`EnvConfig`], their parsed values.
 
 use std::num::{IntErrorKind, NonZeroUsize};
+use std::path::PathBuf;
 
 use super::shard::Shard;
 use crate::schedule::Schedule;
@@ -72,6 +73,12 @@ pub const REGRESSIONS: Variable = Variable {
     accepts: "`1`, `true`, `yes`, `on` or `0`, `false`, `no`, `off`",
     meaning: "whether the regressions file is read and failing seeds appended to it (default on)",
 };
+/// `SIMLOOP_TIMELINE`.
+pub const TIMELINE: Variable = Variable {
+    name: "SIMLOOP_TIMELINE",
+    accepts: "a directory (created if missing; relative to the package's directory under `cargo test`)",
+    meaning: "a failing test writes its failing run's timeline there, as SVG and as a Chrome trace, and prints their paths",
+};
 
 /// Every variable the harness reads, in the order the user guide lists them.
 pub const VARIABLES: &[Variable] = &[
@@ -84,6 +91,7 @@ pub const VARIABLES: &[Variable] = &[
     JOBS,
     SHRINK,
     REGRESSIONS,
+    TIMELINE,
 ];
 
 /// A `SIMLOOP_*` variable whose value could not be read.
@@ -156,6 +164,11 @@ pub struct EnvConfig {
     /// is (a `SIMLOOP_JOBS` above [`max_jobs`], lowered to it), one sentence
     /// each. [`EnvConfig::from_env`] prints them to standard error.
     pub notes: Vec<String>,
+    /// `SIMLOOP_TIMELINE`: where a failing test leaves its pictures.
+    pub timeline: Option<PathBuf>,
+    /// Whether the tests run under cargo-nextest (which sets `NEXTEST=1`):
+    /// the replay command is then a `cargo nextest run` one.
+    pub nextest: bool,
 }
 
 /// The most simulations that run in parallel: four per core. A simulation
@@ -214,6 +227,8 @@ impl EnvConfig {
                 .map(|r| r.parse_with(parse_bool))
                 .transpose()?,
             notes: Vec::new(),
+            timeline: get(TIMELINE).map(|r| PathBuf::from(r.value)),
+            nextest: lookup("NEXTEST").is_some_and(|v| v.trim() == "1"),
         };
         if let (Some(shard), Some(seeds)) = (env.shard, env.seeds)
             && shard.seeds_of(seeds) == 0
@@ -351,8 +366,12 @@ mod tests {
             ("SIMLOOP_JOBS", "3"),
             ("SIMLOOP_SHRINK", "off"),
             ("SIMLOOP_REGRESSIONS", "No"),
+            ("SIMLOOP_TIMELINE", "target/pictures"),
+            ("NEXTEST", "1"),
         ])
         .unwrap();
+        assert_eq!(env.timeline, Some(PathBuf::from("target/pictures")));
+        assert!(env.nextest);
         assert_eq!(env.seed, Some(42));
         assert_eq!(env.seeds, Some(10_000));
         assert_eq!(env.strategy, Some(Strategy::Pct { depth: 2 }));
