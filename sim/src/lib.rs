@@ -78,6 +78,7 @@ pub mod combinators;
 mod config;
 mod error;
 pub mod harness;
+pub mod net;
 mod panic;
 #[cfg(feature = "proptest")]
 pub mod proptest;

@@ -13,6 +13,9 @@ use std::time::Duration;
 use crate::task::{TaskId, TaskInfo};
 use crate::time::Instant;
 
+mod net_event;
+pub use net_event::{NetEvent, Protocol};
+
 /// One scheduling decision, stamped with the virtual time and step (poll count)
 /// at which it happened.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,6 +63,9 @@ pub enum EventKind {
         /// The panic message.
         message: String,
     },
+    /// The simulated network did something (see [`crate::net`]); the task
+    /// is the one that caused it.
+    Net(NetEvent),
 }
 
 impl EventKind {
@@ -73,6 +79,7 @@ impl EventKind {
             EventKind::Finish => 6,
             EventKind::Abort => 7,
             EventKind::Panic { .. } => 8,
+            EventKind::Net(e) => e.code(),
         }
     }
 
@@ -82,6 +89,7 @@ impl EventKind {
             EventKind::TimerFired { deadline } => deadline.as_nanos(),
             EventKind::Busy { duration } => crate::time::duration_to_nanos(*duration),
             EventKind::Panic { message } => message.len() as u64,
+            EventKind::Net(e) => e.payload(),
             _ => 0,
         }
     }
@@ -110,6 +118,7 @@ impl fmt::Display for EventKind {
             EventKind::Finish => write!(f, "finished"),
             EventKind::Abort => write!(f, "aborted"),
             EventKind::Panic { message } => write!(f, "panicked: {message}"),
+            EventKind::Net(e) => write!(f, "{e}"),
         }
     }
 }

@@ -468,6 +468,8 @@ impl Runtime {
         self.ready.borrow_mut().clear();
         self.timers.borrow_mut().clear();
         self.aborts.borrow_mut().clear();
+        // Sockets and host factories are dropped inside the simulation too.
+        drop(self.take_network());
         leaked
     }
 }
