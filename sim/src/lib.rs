@@ -99,6 +99,20 @@ pub use combinators::TaskGroup;
 pub use error::{BlockedTask, FailureContext, SimError};
 pub use schedule::{Choice, ChoiceKind, Schedule};
 pub use sim::{FailedRun, Report, Sim, SimBuilder};
+/// [`Strategy`] under a name that does not clash with proptest's `Strategy`
+/// trait: `use simloop::SchedStrategy;` next to `use proptest::prelude::*;`.
+///
+/// ```
+/// use proptest::prelude::*;
+/// use simloop::{SchedStrategy, Sim};
+///
+/// // proptest's trait and simloop's enum, side by side.
+/// let seeds = (0u64..10).prop_map(|s| s * 2);
+/// let sim = Sim::builder().strategy(SchedStrategy::Pct { depth: 2 }).build();
+/// assert_eq!(sim.strategy(), &simloop::Strategy::Pct { depth: 2 });
+/// # let _ = seeds;
+/// ```
+pub use strategy::Strategy as SchedStrategy;
 pub use strategy::{ParseStrategyError, Strategy};
 pub use task::{JoinError, JoinHandle};
 pub use trace::Fingerprint;

@@ -39,13 +39,15 @@ mod shrink;
 mod spec;
 mod sweep;
 
-pub use command::{ReplayCommand, Target};
-pub use env::{EnvConfig, EnvError, VARIABLES, Variable};
+pub use command::{ReplayCommand, Target, TestRunner};
+pub use env::{EnvConfig, EnvError, VARIABLES, Variable, max_jobs};
 pub use explore::{Exploration, ExploredFailure, Explorer};
 pub use outcome::Outcome;
 pub use regressions::{RegressionEntry, Regressions, RegressionsError};
 pub use report::{ElapsedStats, SeedFailure, SweepReport};
-pub use runner::{FailedTest, FoundBy, TestFailure, TestPassed, run_test, try_run_test};
+pub use runner::{
+    FailedTest, FoundBy, TestFailure, TestPassed, TimelineFiles, run_test, try_run_test,
+};
 pub use shard::{ParseShardError, Shard};
 pub use shrink::{ShrinkError, Shrinker, Shrunk, same_failure};
 pub use spec::{DEFAULT_SEEDS, REGRESSIONS_DIR, TestSpec};
