@@ -176,6 +176,7 @@ mod error;
 #[allow(clippy::test_attr_in_doctest)]
 pub mod guide;
 pub mod harness;
+pub mod net;
 mod panic;
 #[cfg(feature = "proptest")]
 pub mod proptest;
