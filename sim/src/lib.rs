@@ -77,6 +77,8 @@
 pub mod combinators;
 mod config;
 mod error;
+#[doc(hidden)]
+pub mod facade;
 pub mod harness;
 mod panic;
 #[cfg(feature = "proptest")]
