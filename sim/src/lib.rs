@@ -171,6 +171,8 @@
 pub mod combinators;
 mod config;
 mod error;
+#[doc(hidden)]
+pub mod facade;
 #[doc = include_str!(concat!(env!("OUT_DIR"), "/guide-README.md"))]
 // The guide shows tests as a user writes them, `#[test]` included.
 #[allow(clippy::test_attr_in_doctest)]
