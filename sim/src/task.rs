@@ -412,7 +412,20 @@ impl fmt::Debug for CallbackHandle {
 }
 
 /// Why awaiting a [`JoinHandle`] gave no value.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+///
+/// Its `Display` and its `Debug` (which `unwrap()` prints) both name the
+/// task and say what happened to it:
+///
+/// ```
+/// use simloop::{Sim, task};
+///
+/// let err = Sim::new(1).run(async {
+///     task::spawn_named("refresh", async { panic!("cache gone") }).await.unwrap_err()
+/// }).unwrap();
+/// assert!(err.to_string().starts_with(r#"task 1 "refresh" panicked: cache gone"#));
+/// assert!(format!("{err:?}").starts_with(r#"JoinError(task 1 "refresh" panicked: cache gone"#));
+/// ```
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
 pub struct JoinError {
     task: TaskInfo,
     kind: JoinErrorKind,
@@ -457,9 +470,18 @@ impl JoinError {
 impl fmt::Display for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
-            JoinErrorKind::Cancelled => write!(f, "task {} was cancelled", self.task),
-            JoinErrorKind::Panicked(m) => write!(f, "task {} panicked: {m}", self.task),
+            // `TaskInfo` reads `task 1 "name"` already.
+            JoinErrorKind::Cancelled => write!(f, "{} was cancelled", self.task),
+            JoinErrorKind::Panicked(m) => write!(f, "{} panicked: {m}", self.task),
         }
+    }
+}
+
+/// The `Display` text in `JoinError(...)`: what `h.await.unwrap()` prints
+/// when the task failed.
+impl fmt::Debug for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "JoinError({self})")
     }
 }
 

@@ -485,6 +485,8 @@ impl Runtime {
         let _ = crate::panic::catch(move || drop(callbacks));
         self.timers.borrow_mut().clear();
         self.aborts.borrow_mut().clear();
+        // Sockets and host factories are dropped inside the simulation too.
+        drop(self.take_network());
         leaked
     }
 }

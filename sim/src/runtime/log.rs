@@ -20,7 +20,8 @@ pub(crate) fn emit(step: u64, task: TaskId, kind: &EventKind) {
         EventKind::Spawn { .. }
         | EventKind::Finish
         | EventKind::Abort
-        | EventKind::Panic { .. } => {
+        | EventKind::Panic { .. }
+        | EventKind::Net(_) => {
             ::tracing::debug!(target: "simloop::executor", step, "task {task} {kind}");
         }
         EventKind::Wake

@@ -25,6 +25,7 @@ mod callbacks;
 mod cancel;
 mod context;
 mod executor;
+mod hosts;
 #[cfg(feature = "tracing")]
 mod log;
 mod radix;
@@ -37,6 +38,7 @@ pub(crate) use callbacks::{Callback, CallbackRef};
 pub(crate) use cancel::{CancelHook, CancelScope, HookKey};
 pub(crate) use context::{try_with, with};
 pub(crate) use executor::run;
+pub(crate) use hosts::HostId;
 pub(crate) use ready::Candidates;
 pub(crate) use tasks::{Exit, TaskRef};
 pub(crate) use timers::TimerKey;
@@ -86,6 +88,8 @@ pub(crate) struct Runtime {
     /// A failure raised from inside user code (an unobserved panic), acted on
     /// at the next scheduling point.
     failure: RefCell<Option<SimError>>,
+    /// Which host each task runs on, and the network's state.
+    hosts: hosts::Hosts,
 }
 
 impl Runtime {
@@ -116,6 +120,7 @@ impl Runtime {
             cancel_hooks: RefCell::default(),
             next_hook: Cell::new(0),
             failure: RefCell::default(),
+            hosts: hosts::Hosts::default(),
         }
     }
 
@@ -248,11 +253,13 @@ impl Runtime {
     }
 
     fn spawn_slot(&self, name: Option<Arc<str>>, future: Option<TaskFuture>) -> TaskRef {
+        let host = self.spawn_host();
         let task = {
             let mut tasks = self.tasks.borrow_mut();
             let task = tasks.insert(name, future, &self.wakes);
             let slot = tasks.get_mut(task).expect("just inserted");
             slot.state = State::New;
+            slot.host = host;
             self.recorder.borrow_mut().task_created(&slot.info);
             task
         };

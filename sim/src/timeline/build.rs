@@ -162,6 +162,7 @@ pub(super) fn build(trace: &Trace) -> Timeline {
                 lane.close(t, Phase::Gone);
                 lane.mark(MarkerKind::Abort, t);
             }
+            EventKind::Net(_) => {}
         }
     }
     // Tasks still pending at the end were waiting (or ready) until then.
