@@ -11,6 +11,8 @@
 //! - `SIMLOOP_DIFF_SEED=S`: run the one program of generator seed `S`;
 //! - `SIMLOOP_DIFF_FEATURES=list`: the features to generate (default
 //!   [`CI_FEATURES`]; `all`, or `all,-wait` for all but one);
+//! - `SIMLOOP_DIFF_DUMP=file`: also write the programs there, one JSON
+//!   object a line (the input of `tests/differential/interp.py`);
 //! - `SIMLOOP_DIFF_PYTHON=path`: the CPython 3.13 to run (default
 //!   `PYENV_VERSION=3.13.0 python3.13`).
 //!
@@ -31,6 +33,9 @@ use simloop_tests::differential::{
 /// in `docs/asyncio-differential.md`; switch each on here as soon as main
 /// fixes it.
 const CI_FEATURES: &[Feature] = &[
+    Feature::Gather,
+    Feature::AsCompleted,
+    Feature::Shield,
     Feature::Queue,
     Feature::Lock,
     Feature::Semaphore,
@@ -113,7 +118,6 @@ fn run_programs(python: &Python, programs: Vec<Program>) -> Outcome {
 
 #[test]
 fn simloop_matches_cpython_on_random_programs() {
-    let Some(python) = python() else { return };
     let features = features();
     let seeds: Vec<u64> = match env("SIMLOOP_DIFF_SEED") {
         Some(s) => vec![s.parse().expect("SIMLOOP_DIFF_SEED is a number")],
@@ -125,6 +129,11 @@ fn simloop_matches_cpython_on_random_programs() {
         }
     };
     let programs: Vec<Program> = seeds.iter().map(|&s| generate(s, features)).collect();
+    if let Some(path) = env("SIMLOOP_DIFF_DUMP") {
+        let lines: String = programs.iter().map(|p| p.to_json() + "\n").collect();
+        std::fs::write(&path, lines).unwrap_or_else(|e| panic!("SIMLOOP_DIFF_DUMP={path}: {e}"));
+    }
+    let Some(python) = python() else { return };
     let single = seeds.len() == 1;
     if single {
         eprintln!("program {}: {}", seeds[0], programs[0].to_json());
