@@ -74,6 +74,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod buggify;
 pub mod combinators;
 mod config;
 mod error;
