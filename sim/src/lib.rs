@@ -79,6 +79,7 @@ pub mod combinators;
 mod config;
 mod error;
 pub mod harness;
+pub mod history;
 pub mod net;
 mod panic;
 #[cfg(feature = "proptest")]
