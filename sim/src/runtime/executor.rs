@@ -486,7 +486,7 @@ impl Runtime {
         self.timers.borrow_mut().clear();
         self.aborts.borrow_mut().clear();
         // Sockets and host factories are dropped inside the simulation too.
-        drop(self.take_network());
+        drop(self.take_extensions());
         leaked
     }
 }
