@@ -171,11 +171,14 @@
 pub mod combinators;
 mod config;
 mod error;
+#[doc(hidden)]
+pub mod facade;
 #[doc = include_str!(concat!(env!("OUT_DIR"), "/guide-README.md"))]
 // The guide shows tests as a user writes them, `#[test]` included.
 #[allow(clippy::test_attr_in_doctest)]
 pub mod guide;
 pub mod harness;
+pub mod net;
 mod panic;
 #[cfg(feature = "proptest")]
 pub mod proptest;

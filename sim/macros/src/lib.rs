@@ -161,8 +161,8 @@ fn check_strategy(lit: &LitStr) -> syn::Result<()> {
 /// runs).
 fn is_schedule(text: &str) -> bool {
     let number = |s: &str| !s.trim().is_empty() && s.trim().chars().all(|c| c.is_ascii_digit());
-    text.trim().is_empty()
-        || text.trim() == "fifo"
+    // `replay:` alone is no schedule: it would silently mean FIFO order.
+    text.trim() == "fifo"
         || text.split(',').all(|pair| {
             pair.split_once(':')
                 .is_some_and(|(pos, index)| number(pos) && number(index))
@@ -233,6 +233,9 @@ fn expand(options: &Options, func: ItemFn) -> syn::Result<TokenStream2> {
 }
 
 #[cfg(test)]
+mod fuzz;
+
+#[cfg(test)]
 mod tests {
     use proc_macro2::TokenStream as TokenStream2;
     use quote::quote;
@@ -290,6 +293,7 @@ mod tests {
         assert!(error(quote!(strategy = "pct:0")).contains("\"pct:DEPTH\""));
         assert!(error(quote!(strategy = "replay:abc")).contains("\"replay:SCHEDULE\""));
         assert!(error(quote!(strategy = "replay:3:1,4")).contains("\"replay:SCHEDULE\""));
+        assert!(error(quote!(strategy = "replay:")).contains("\"replay:SCHEDULE\""));
         assert_eq!(
             calls(quote!(strategy = "replay:3:1, 17:2")),
             ". strategy (\"replay:3:1, 17:2\")"

@@ -41,7 +41,7 @@ mod spec;
 mod sweep;
 
 pub use command::{ReplayCommand, Target, TestRunner};
-pub use env::{EnvConfig, EnvError, VARIABLES, Variable};
+pub use env::{EnvConfig, EnvError, VARIABLES, Variable, max_jobs};
 pub use explore::{Exploration, ExploredFailure, Explorer};
 pub use outcome::Outcome;
 pub use regressions::{RegressionEntry, Regressions, RegressionsError};

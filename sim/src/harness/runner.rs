@@ -7,12 +7,13 @@ use std::future::Future;
 use std::path::{Path, PathBuf};
 
 use super::command::{ReplayCommand, TestRunner};
-use super::env::{CHECK_DETERMINISM, EnvConfig, EnvError};
+use super::env::{CHECK_DETERMINISM, EnvConfig, EnvError, SEEDS, SHARD};
 use super::outcome::Outcome;
 use super::quiet::{logging, quietly};
 use super::regressions::{RegressionEntry, Regressions, RegressionsError};
 use super::report::{SeedFailure, SweepReport};
 use super::run::run_once;
+use super::shard::Shard;
 use super::shrink::{ShrinkError, Shrinker, Shrunk};
 use super::spec::TestSpec;
 use super::sweep::Sweep;
@@ -80,6 +81,27 @@ pub enum TestFailure {
         test: String,
         /// The error.
         error: RegressionsError,
+    },
+    /// The settings leave no seed to run: the test would pass without
+    /// running anything.
+    #[error(
+        "simloop test `{test}`: {shard_var}={shard} leaves no seeds to run: the test sweeps \
+         {seeds} seed(s) ({from}) and shard I of N runs seeds I, I+N, ... below that, so \
+         shard {index} would pass without running anything; use at most {seeds} shard(s) or \
+         raise the number of seeds",
+        shard_var = SHARD.name,
+        index = shard.index()
+    )]
+    NoSeeds {
+        /// The test.
+        test: String,
+        /// The shard that is empty.
+        shard: Shard,
+        /// How many seeds the test sweeps.
+        seeds: u64,
+        /// Where that count comes from: the test's `seeds` setting or
+        /// `SIMLOOP_SEEDS`.
+        from: String,
     },
     /// A seed failed.
     #[error("{0}")]
@@ -266,6 +288,20 @@ where
     F::Output: Outcome,
 {
     let test = spec.full_name();
+    if let (None, Some(shard)) = (env.seed, env.shard) {
+        let (seeds, from) = match env.seeds {
+            Some(n) => (n, format!("{}={n}", SEEDS.name)),
+            None => (spec.seeds, format!("its `seeds = {}`", spec.seeds)),
+        };
+        if shard.seeds_of(seeds) == 0 {
+            return Err(TestFailure::NoSeeds {
+                test,
+                shard,
+                seeds,
+                from,
+            });
+        }
+    }
     let strategy = match (env.effective_strategy(), &spec.strategy) {
         (Some(s), _) => s,
         (None, Some(text)) => text.parse().map_err(|error| TestFailure::Strategy {

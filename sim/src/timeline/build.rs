@@ -212,11 +212,14 @@ pub(super) fn build(trace: &Trace) -> Timeline {
                     t,
                 );
             }
+            // A callback runs outside every task's poll.
+            EventKind::Callback => {}
             EventKind::Abort => {
                 lane.poll_returned();
                 lane.close(t, Phase::Gone);
                 lane.mark(MarkerKind::Abort, t);
             }
+            EventKind::Net(_) => {}
         }
     }
     for note in notes {
