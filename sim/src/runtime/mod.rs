@@ -19,7 +19,7 @@ use crate::schedule::Schedule;
 use crate::strategy::Scheduler;
 use crate::task::{TaskId, TaskInfo, WaitReason};
 use crate::time::{Instant, duration_to_nanos};
-use crate::trace::{EventKind, Recorder};
+use crate::trace::{EventKind, NoteKind, Recorder};
 
 mod callbacks;
 mod cancel;
@@ -315,8 +315,19 @@ impl Runtime {
         if let Some(task) = self.current.get()
             && let Some(slot) = self.tasks.borrow_mut().get_mut(task)
         {
+            if self.recorder.borrow().is_tracing() {
+                self.note(NoteKind::WaitsOn(reason.clone()));
+            }
             slot.wait = Some(reason);
         }
+    }
+
+    /// Keeps `kind` in the trace of a traced run, about the current task;
+    /// a run's decisions and fingerprint do not change.
+    pub(crate) fn note(&self, kind: NoteKind) {
+        self.recorder
+            .borrow_mut()
+            .note(self.steps.get(), self.now(), self.current_id(), kind);
     }
 
     /// A panic result was dropped without being looked at.
