@@ -319,12 +319,16 @@ impl Runtime {
         );
         drop(tasks);
         self.record(task.id, EventKind::Poll);
+        if let Some(watched) = &self.watched {
+            watched.poll_begins(self.steps.get(), task.id, self.clock.get());
+        }
         self.current.set(Some(task));
         Some(out)
     }
 
     fn end_poll(&self, task: TaskRef, waker: Waker) {
         self.current.set(None);
+        self.poll_ended();
         if let Some(slot) = self.tasks.borrow_mut().get_mut(task) {
             slot.state = State::Idle;
             slot.waker = waker;
@@ -337,6 +341,7 @@ impl Runtime {
         };
         let poll = future.as_mut().poll(&mut Context::from_waker(&waker));
         self.current.set(None);
+        self.poll_ended();
         match poll {
             Poll::Pending => {
                 if let Some(slot) = self.tasks.borrow_mut().get_mut(task) {
@@ -410,6 +415,13 @@ impl Runtime {
                     ctx: self.ctx(),
                 })
             }
+        }
+    }
+
+    /// Tells the watchdog that the poll returned.
+    fn poll_ended(&self) {
+        if let Some(watched) = &self.watched {
+            watched.poll_ends();
         }
     }
 

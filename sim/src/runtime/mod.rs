@@ -31,6 +31,7 @@ mod ready;
 mod tasks;
 mod timers;
 mod waker;
+mod watchdog;
 
 pub(crate) use cancel::{CancelHook, CancelScope, HookKey};
 pub(crate) use context::{try_with, with};
@@ -38,6 +39,7 @@ pub(crate) use executor::run;
 pub(crate) use ready::Candidates;
 pub(crate) use tasks::{Exit, TaskRef};
 pub(crate) use timers::TimerKey;
+pub(crate) use watchdog::Sink as WatchdogSink;
 
 use cancel::HookEntry;
 use ready::ReadySet;
@@ -81,10 +83,20 @@ pub(crate) struct Runtime {
     /// A failure raised from inside user code (an unobserved panic), acted on
     /// at the next scheduling point.
     failure: RefCell<Option<SimError>>,
+    /// What the watchdog sees of this run (none if it is off).
+    watched: Option<Arc<watchdog::Watched>>,
 }
 
 impl Runtime {
     fn new(config: Config, me: Weak<Runtime>) -> Runtime {
+        let watched = config.watchdog.map(|limit| {
+            watchdog::Watched::start(
+                limit,
+                config.seed,
+                config.strategy.clone(),
+                config.watchdog_sink.as_ref().map(|s| Arc::clone(&s.0)),
+            )
+        });
         Runtime {
             scheduler: RefCell::new(config.strategy.scheduler(config.seed)),
             user_rng: RefCell::new(crate::rand::stream(config.seed, crate::rand::USER_STREAM)),
@@ -110,6 +122,7 @@ impl Runtime {
             cancel_hooks: RefCell::default(),
             next_hook: Cell::new(0),
             failure: RefCell::default(),
+            watched,
         }
     }
 
@@ -180,6 +193,9 @@ impl Runtime {
     fn spawn_slot(&self, name: Option<Arc<str>>, future: Option<TaskFuture>) -> TaskRef {
         let task = {
             let mut tasks = self.tasks.borrow_mut();
+            if let (Some(watched), Some(name)) = (&self.watched, &name) {
+                watched.named(TaskId::from_u64(tasks.next_id()), name);
+            }
             let task = tasks.insert(name, future, &self.wakes);
             let slot = tasks.get_mut(task).expect("just inserted");
             slot.state = State::New;
