@@ -202,6 +202,7 @@ impl Sim {
                     strategy: self.config.strategy.to_string(),
                     time: at.map_or(Instant::ZERO, |e| e.time),
                     step: at.map_or(0, |e| e.step),
+                    also: Box::default(),
                 },
             },
             schedule,

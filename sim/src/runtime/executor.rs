@@ -60,13 +60,31 @@ pub(crate) fn run<F: Future>(
     let mut root_future = pin!(Some(future));
 
     let result = rt.drive(root, root_future.as_mut());
+    // A destructor that panics from here on (dropping the root future or a
+    // leaked task) fails a run that succeeded and joins the report of one
+    // that failed; it never unwinds out of the run.
+    let value = match result {
+        Ok(value) => Some(value),
+        Err(mut error) => {
+            if let Some(pending) = rt.failure.borrow_mut().take() {
+                error.context_mut().add_also(pending.also_line());
+            }
+            *rt.failure.borrow_mut() = Some(error);
+            None
+        }
+    };
     // Drop the root future inside the simulation: its destructors may use it.
-    root_future.set(None);
-    let leaked = rt.cleanup(root);
-    let value = result.map_err(failed)?;
-    if let Some(failure) = rt.failure.borrow_mut().take() {
-        return Err(failed(failure));
+    if let Err(message) = crate::panic::catch(|| root_future.set(None)) {
+        let main = TaskInfo::new(root.id, Some(Arc::from("main")));
+        rt.drop_panicked(main, "while the root future was dropped", message);
     }
+    let leaked = rt.cleanup(root);
+    let failure = rt.failure.borrow_mut().take();
+    let value = match (value, failure) {
+        (_, Some(failure)) => return Err(failed(failure)),
+        (Some(value), None) => value,
+        (None, None) => unreachable!("a failed run keeps its failure"),
+    };
     if rt.config.leaks_are_errors && !leaked.is_empty() {
         return Err(failed(SimError::LeakedTasks {
             tasks: leaked,
@@ -439,6 +457,25 @@ impl Runtime {
         }
     }
 
+    /// A destructor of `task`'s future panicked `when` (dropped after an
+    /// abort, at the end of the run, ...): the run fails with it, or, if it
+    /// failed already, the failure's report mentions it.
+    fn drop_panicked(&self, task: TaskInfo, when: &str, message: String) {
+        let mut failure = self.failure.borrow_mut();
+        match &mut *failure {
+            Some(first) => first
+                .context_mut()
+                .add_also(format!("{task} panicked {when}: {message}")),
+            None => {
+                *failure = Some(SimError::TaskPanicked {
+                    task,
+                    message: format!("{message} ({when})"),
+                    ctx: self.ctx(),
+                });
+            }
+        }
+    }
+
     /// Whether `task`'s handle asked for an abort (forgetting the request).
     fn take_abort(&self, task: TaskRef) -> bool {
         let mut aborts = self.aborts.borrow_mut();
@@ -459,7 +496,10 @@ impl Runtime {
         };
         self.record(task.id, EventKind::Abort);
         // Runs the task's destructors and resolves its handle as cancelled.
-        drop(slot);
+        let info = slot.info.clone();
+        if let Err(message) = crate::panic::catch(move || drop(slot)) {
+            self.drop_panicked(info, "while its future was dropped after abort()", message);
+        }
     }
 
     /// Ends the run: lists the tasks still pending (other than the root) and
@@ -474,8 +514,16 @@ impl Runtime {
             if task != root {
                 leaked.push(slot.info.clone());
             }
-            // A destructor that panics must not take the caller down with it.
-            let _ = crate::panic::catch(move || drop(slot));
+            // A destructor that panics must not take the caller down with it,
+            // nor go unnoticed.
+            let info = slot.info.clone();
+            if let Err(message) = crate::panic::catch(move || drop(slot)) {
+                self.drop_panicked(
+                    info,
+                    "while its future was dropped at the end of the run",
+                    message,
+                );
+            }
         }
         self.ready.borrow_mut().clear();
         self.timers.borrow_mut().clear();

@@ -154,6 +154,7 @@ impl Runtime {
             strategy: self.config.strategy.to_string(),
             time: self.now(),
             step: self.steps.get(),
+            also: Box::default(),
         }
     }
 
