@@ -108,6 +108,18 @@ pub enum SimError {
         /// Where it happened.
         ctx: FailureContext,
     },
+    /// The virtual clock reached its largest value (2^64 - 1 ns, about 584
+    /// years), where it cannot move on: a run without a time limit slept
+    /// or was busy for (nearly) `Duration::MAX`.
+    #[error(
+        "the virtual clock reached its maximum (2^64-1 ns, about 584 years) and cannot move on: \
+         a sleep, timeout or busy of nearly Duration::MAX in a run without a time limit; {ctx}\n{}",
+        repro(ctx)
+    )]
+    ClockOverflow {
+        /// Where it happened.
+        ctx: FailureContext,
+    },
     /// The run polled more tasks than the configured limit (livelock, a
     /// runaway loop of yields).
     #[error("step limit of {limit} polls exceeded; {ctx}\n{}", repro(ctx))]
@@ -170,6 +182,7 @@ impl SimError {
             SimError::Deadlock { ctx, .. }
             | SimError::TaskPanicked { ctx, .. }
             | SimError::TimeLimit { ctx, .. }
+            | SimError::ClockOverflow { ctx }
             | SimError::StepLimit { ctx, .. }
             | SimError::LeakedTasks { ctx, .. }
             | SimError::NonDeterminism { ctx, .. }
@@ -182,6 +195,7 @@ impl SimError {
             SimError::Deadlock { ctx, .. }
             | SimError::TaskPanicked { ctx, .. }
             | SimError::TimeLimit { ctx, .. }
+            | SimError::ClockOverflow { ctx }
             | SimError::StepLimit { ctx, .. }
             | SimError::LeakedTasks { ctx, .. }
             | SimError::NonDeterminism { ctx, .. }
@@ -210,6 +224,7 @@ impl SimError {
             SimError::Deadlock { .. } => "deadlock",
             SimError::TaskPanicked { .. } => "panic",
             SimError::TimeLimit { .. } => "time limit",
+            SimError::ClockOverflow { .. } => "clock overflow",
             SimError::StepLimit { .. } => "step limit",
             SimError::LeakedTasks { .. } => "leaked tasks",
             SimError::NonDeterminism { .. } => "non-determinism",

@@ -247,6 +247,14 @@ impl Runtime {
             *self.timer_buf.borrow_mut() = due;
             return Ok(false);
         };
+        if deadline.as_nanos() == u64::MAX {
+            // Nothing can happen after this instant: later sleeps would
+            // end at once.
+            self.clock.set(u64::MAX);
+            due.clear();
+            *self.timer_buf.borrow_mut() = due;
+            return Err(SimError::ClockOverflow { ctx: self.ctx() });
+        }
         if deadline > self.now() {
             self.clock.set(deadline.as_nanos());
             self.timers_fired_to.set(deadline.as_nanos());
@@ -420,6 +428,10 @@ impl Runtime {
                 self.record(root.id, EventKind::Finish);
                 Ok(Some(value))
             }
+            // The run was stopped from inside the poll (see `busy`).
+            Err(_) if self.failure.borrow().is_some() => {
+                Err(self.failure.take().expect("a failure is pending"))
+            }
             Err(message) => {
                 self.record(
                     root.id,
@@ -450,7 +462,7 @@ impl Runtime {
         }
     }
 
-    fn fail(&self, error: SimError) {
+    pub(crate) fn fail(&self, error: SimError) {
         let mut failure = self.failure.borrow_mut();
         if failure.is_none() {
             *failure = Some(error);

@@ -159,10 +159,34 @@ impl Runtime {
     }
 
     /// Blocks the loop: the clock jumps forward with no other task running.
+    ///
+    /// Past the time limit (or at the clock's maximum), the run fails right
+    /// there: the clock stops at the limit and the task's poll is unwound
+    /// (quietly), so that a task looping on `busy` without ever awaiting
+    /// cannot run past it.
     pub(crate) fn busy(&self, duration: Duration) {
         self.record(self.current_id(), EventKind::Busy { duration });
-        self.clock
-            .set(self.clock.get().saturating_add(duration_to_nanos(duration)));
+        let clock = self.clock.get().saturating_add(duration_to_nanos(duration));
+        let limit = self.config.time_limit.map(duration_to_nanos);
+        let error = match limit {
+            Some(limit) if clock > limit => {
+                self.clock.set(self.clock.get().max(limit));
+                SimError::TimeLimit {
+                    limit: Duration::from_nanos(limit),
+                    ctx: self.ctx(),
+                }
+            }
+            _ if clock == u64::MAX => {
+                self.clock.set(clock);
+                SimError::ClockOverflow { ctx: self.ctx() }
+            }
+            _ => {
+                self.clock.set(clock);
+                return;
+            }
+        };
+        self.fail(error);
+        crate::panic::stop_the_run();
     }
 
     pub(crate) fn register_timer(&self, deadline: Instant, waker: &Waker) -> TimerKey {
