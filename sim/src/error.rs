@@ -4,9 +4,9 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::base::Instant;
+use crate::base::{TaskInfo, WaitReason};
 use crate::schedule::Choice;
-use crate::task::{TaskInfo, WaitReason};
-use crate::time::Instant;
 use crate::trace::Event;
 
 /// Where and how a failing run happened: enough to reproduce it.

@@ -12,12 +12,12 @@ use std::time::Duration;
 use super::ready::Item;
 use super::tasks::{Exit, State, TaskRef};
 use super::{Runtime, context, new_runtime};
+use crate::base::TaskInfo;
+use crate::base::{Instant, duration_to_nanos};
 use crate::config::Config;
 use crate::error::SimError;
 use crate::schedule::{Choice, ChoiceKind, Schedule};
 use crate::strategy::Divergence;
-use crate::task::TaskInfo;
-use crate::time::{Instant, duration_to_nanos};
 use crate::trace::{EventKind, Fingerprint, Trace};
 
 /// What a successful run produced.

@@ -13,12 +13,12 @@ use std::time::Duration;
 
 use rand_chacha::ChaCha8Rng;
 
+use crate::base::{Instant, duration_to_nanos};
+use crate::base::{TaskId, TaskInfo, WaitReason};
 use crate::config::Config;
 use crate::error::{BlockedTask, FailureContext, SimError};
 use crate::schedule::Schedule;
 use crate::strategy::Scheduler;
-use crate::task::{TaskId, TaskInfo, WaitReason};
-use crate::time::{Instant, duration_to_nanos};
 use crate::trace::{EventKind, NoteKind, Recorder};
 
 mod callbacks;
@@ -108,7 +108,10 @@ impl Runtime {
         });
         Runtime {
             scheduler: RefCell::new(config.strategy.scheduler(config.seed)),
-            user_rng: RefCell::new(crate::rand::stream(config.seed, crate::rand::USER_STREAM)),
+            user_rng: RefCell::new(crate::base::streams::stream(
+                config.seed,
+                crate::base::streams::USER_STREAM,
+            )),
             recorder: RefCell::new(Recorder::new(config.trace)),
             #[cfg(feature = "tracing")]
             log_events: log::executor_enabled(),

@@ -9,8 +9,8 @@
 use std::task::Waker;
 
 use super::radix::{Item, RadixHeap};
-use crate::task::TaskId;
-use crate::time::Instant;
+use crate::base::Instant;
+use crate::base::TaskId;
 
 /// Names an armed timer; held by the `Sleep` that armed it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -267,7 +267,7 @@ async fn stmt(env: &Rc<Env>, body: &Body, s: &Stmt, handles: &Handles) {
         Stmt::TaskGroup(children) => {
             let tg = TaskGroup::<i64, String>::new();
             for f in bodies(env, children) {
-                let _ = tg.spawn(f);
+                tg.spawn(f);
             }
             match tg.await {
                 Ok(vs) => {
