@@ -51,11 +51,15 @@ pub enum Feature {
     Barrier,
     /// Bare `Semaphore.release()` (with `semaphore`).
     Release,
+    /// Awaiting a task where the awaiter may be cancelled (by `cancel`,
+    /// `timeout`, `wait_for` or a `TaskGroup`). Without it, and with one of
+    /// those on, only the main body awaits tasks, outside timeouts.
+    AwaitCancel,
 }
 
 impl Feature {
     /// Every feature, in a fixed order.
-    pub const ALL: [Feature; 19] = [
+    pub const ALL: [Feature; 20] = [
         Feature::Cancel,
         Feature::Timeout,
         Feature::WaitFor,
@@ -75,6 +79,7 @@ impl Feature {
         Feature::Shutdown,
         Feature::Barrier,
         Feature::Release,
+        Feature::AwaitCancel,
     ];
 
     /// The feature's name, as `SIMLOOP_DIFF_FEATURES` spells it.
@@ -99,6 +104,7 @@ impl Feature {
             Feature::Shutdown => "shutdown",
             Feature::Barrier => "barrier",
             Feature::Release => "release",
+            Feature::AwaitCancel => "await_cancel",
         }
     }
 
@@ -327,8 +333,9 @@ impl Gen {
         };
         let mut stmts = self.block(n, depth, Scope::Body, &mut vars);
         // Await some of the tasks still unawaited; the others leak.
+        let may_await = self.may_await(depth, Scope::Body);
         for var in std::mem::take(&mut vars.live) {
-            if self.chance(60) {
+            if may_await && self.chance(60) {
                 stmts.push(Stmt::Await(var));
             }
         }
@@ -345,6 +352,21 @@ impl Gen {
         depth < MAX_DEPTH && self.next_id < MAX_BODIES
     }
 
+    /// Whether a body at `depth` may await a task in `scope`: anywhere, but
+    /// where the awaiter may be cancelled only with [`Feature::AwaitCancel`].
+    fn may_await(&self, depth: usize, scope: Scope) -> bool {
+        let f = self.features;
+        let cancelling = [
+            Feature::Cancel,
+            Feature::Timeout,
+            Feature::WaitFor,
+            Feature::TaskGroup,
+        ]
+        .into_iter()
+        .any(|c| f.has(c));
+        f.has(Feature::AwaitCancel) || !cancelling || (depth == 0 && scope == Scope::Body)
+    }
+
     fn kinds(&self, depth: usize, scope: Scope, vars: &Vars) -> Vec<(Kind, usize)> {
         let f = self.features;
         let nest = self.can_nest(depth);
@@ -355,7 +377,11 @@ impl Gen {
             }
         };
         add(nest && scope == Scope::Body, Kind::Spawn, 4);
-        add(!vars.live.is_empty(), Kind::Await, 4);
+        add(
+            !vars.live.is_empty() && self.may_await(depth, scope),
+            Kind::Await,
+            4,
+        );
         add(
             f.has(Feature::Cancel) && !vars.live.is_empty(),
             Kind::Cancel,
