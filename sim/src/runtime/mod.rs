@@ -33,6 +33,7 @@ mod ready;
 mod tasks;
 mod timers;
 mod waker;
+mod watchdog;
 
 pub(crate) use callbacks::{Callback, CallbackRef};
 pub(crate) use cancel::{CancelHook, CancelScope, HookKey};
@@ -42,6 +43,7 @@ pub(crate) use hosts::HostId;
 pub(crate) use ready::Candidates;
 pub(crate) use tasks::{Exit, TaskRef};
 pub(crate) use timers::TimerKey;
+pub(crate) use watchdog::Sink as WatchdogSink;
 
 use callbacks::CallbackTable;
 use cancel::HookEntry;
@@ -83,17 +85,27 @@ pub(crate) struct Runtime {
     /// The innermost timeout whose inner future is being polled.
     cancel_scope: RefCell<Option<Arc<CancelScope>>>,
     /// What must hear at once that a task is cancelled or a timeout expired.
-    cancel_hooks: RefCell<Vec<HookEntry>>,
+    cancel_hooks: RefCell<std::collections::BTreeMap<u64, HookEntry>>,
     next_hook: Cell<u64>,
     /// A failure raised from inside user code (an unobserved panic), acted on
     /// at the next scheduling point.
     failure: RefCell<Option<SimError>>,
     /// Which host each task runs on, and the network's state.
     hosts: hosts::Hosts,
+    /// What the watchdog sees of this run (none if it is off).
+    watched: Option<Arc<watchdog::Watched>>,
 }
 
 impl Runtime {
     fn new(config: Config, me: Weak<Runtime>) -> Runtime {
+        let watched = config.watchdog.map(|limit| {
+            watchdog::Watched::start(
+                limit,
+                config.seed,
+                config.strategy.clone(),
+                config.watchdog_sink.as_ref().map(|s| Arc::clone(&s.0)),
+            )
+        });
         Runtime {
             scheduler: RefCell::new(config.strategy.scheduler(config.seed)),
             user_rng: RefCell::new(crate::rand::stream(config.seed, crate::rand::USER_STREAM)),
@@ -121,6 +133,7 @@ impl Runtime {
             next_hook: Cell::new(0),
             failure: RefCell::default(),
             hosts: hosts::Hosts::default(),
+            watched,
         }
     }
 
@@ -152,14 +165,39 @@ impl Runtime {
             strategy: self.config.strategy.to_string(),
             time: self.now(),
             step: self.steps.get(),
+            also: Box::default(),
         }
     }
 
     /// Blocks the loop: the clock jumps forward with no other task running.
+    ///
+    /// Past the time limit (or at the clock's maximum), the run fails right
+    /// there: the clock stops at the limit and the task's poll is unwound
+    /// (quietly), so that a task looping on `busy` without ever awaiting
+    /// cannot run past it.
     pub(crate) fn busy(&self, duration: Duration) {
         self.record(self.current_id(), EventKind::Busy { duration });
-        self.clock
-            .set(self.clock.get().saturating_add(duration_to_nanos(duration)));
+        let clock = self.clock.get().saturating_add(duration_to_nanos(duration));
+        let limit = self.config.time_limit.map(duration_to_nanos);
+        let error = match limit {
+            Some(limit) if clock > limit => {
+                self.clock.set(self.clock.get().max(limit));
+                SimError::TimeLimit {
+                    limit: Duration::from_nanos(limit),
+                    ctx: self.ctx(),
+                }
+            }
+            _ if clock == u64::MAX => {
+                self.clock.set(clock);
+                SimError::ClockOverflow { ctx: self.ctx() }
+            }
+            _ => {
+                self.clock.set(clock);
+                return;
+            }
+        };
+        self.fail(error);
+        crate::panic::stop_the_run();
     }
 
     pub(crate) fn register_timer(&self, deadline: Instant, waker: &Waker) -> TimerKey {
@@ -256,6 +294,9 @@ impl Runtime {
         let host = self.spawn_host();
         let task = {
             let mut tasks = self.tasks.borrow_mut();
+            if let (Some(watched), Some(name)) = (&self.watched, &name) {
+                watched.named(TaskId::from_u64(tasks.next_id()), name);
+            }
             let task = tasks.insert(name, future, &self.wakes);
             let slot = tasks.get_mut(task).expect("just inserted");
             slot.state = State::New;
@@ -294,13 +335,6 @@ impl Runtime {
     /// `Task.cancel` cancels the awaited future at once.
     pub(crate) fn abort_pending(&self, task: TaskId) -> bool {
         self.aborts.borrow().iter().any(|t| t.id == task)
-    }
-
-    /// The number of the step being taken and how many tasks are ready
-    /// behind it: under FIFO, something queued now runs at step
-    /// `step + backlog + 1`.
-    pub(crate) fn step_and_backlog(&self) -> (u64, usize) {
-        (self.steps.get(), self.ready.borrow().len())
     }
 
     /// The id of the task being polled, if any.
