@@ -264,3 +264,36 @@ fn notes_change_neither_the_decisions_nor_the_fingerprint() {
     };
     assert_eq!(run(true).fingerprint, run(false).fingerprint);
 }
+
+#[test]
+fn a_wait_on_a_socket_is_a_socket_wait() {
+    let report = Sim::builder()
+        .trace(true)
+        .build()
+        .run_report(async {
+            let socket = simloop::net::UdpSocket::bind("127.0.0.1:9000")
+                .await
+                .unwrap();
+            let sender = task::spawn_named("sender", async {
+                time::sleep(Duration::from_secs(1)).await;
+                let out = simloop::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+                out.send_to(b"hi", "127.0.0.1:9000").await.unwrap();
+            });
+            let mut buf = [0; 8];
+            let (n, _) = socket.recv_from(&mut buf).await.unwrap();
+            sender.await.unwrap();
+            n
+        })
+        .unwrap();
+    let t = Timeline::from_report(&report).unwrap();
+    let socket_waits: Vec<_> = waits(&t, "main")
+        .into_iter()
+        .filter(|(kind, _)| *kind == WaitKind::Socket)
+        .collect();
+    assert_eq!(socket_waits.len(), 1, "{:?}", waits(&t, "main"));
+    assert!(
+        socket_waits[0].1.starts_with("UdpSocket::recv"),
+        "{socket_waits:?}"
+    );
+    assert!(t.to_svg().contains("wait-socket"));
+}
