@@ -1,5 +1,6 @@
 //! Tasks: [`spawn`], named tasks ([`Builder`], [`spawn_named`]), [`JoinHandle`],
-//! [`yield_now`] and [`current`].
+//! [`yield_now`], [`current`], and callbacks ([`call_soon`],
+//! [`JoinHandle::add_done_callback`]).
 //!
 //! A task is a future the simulation polls on its own, like an asyncio task
 //! made by `create_task`. It starts running at the next scheduling point, not
@@ -28,7 +29,8 @@ use std::rc::{Rc, Weak};
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
-use crate::runtime::{self, Exit, Runtime, TaskRef};
+use crate::runtime::{self, CallbackRef, Exit, Runtime, TaskRef};
+use crate::time::Instant;
 
 /// Identifies a task within one simulation. Ids count from 0 (the root task)
 /// in spawn order, the same way in every run.
@@ -245,7 +247,8 @@ impl Builder {
             task: TaskInfo::new(TaskId(u64::MAX), None),
             result: None,
             waker: None,
-            taken: false,
+            callbacks: Vec::new(),
+            taken: None,
         }));
         let wrapped = TaskFuture {
             future,
@@ -317,6 +320,93 @@ pub fn try_current() -> Option<TaskInfo> {
 /// Outside a simulation.
 pub fn id() -> TaskId {
     current().id()
+}
+
+/// Queues `callback` to run as a ready item of its own, behind the tasks
+/// and callbacks already queued: asyncio's `loop.call_soon(callback)`.
+///
+/// A callback is not a task: it runs to completion in one step, outside
+/// every task ([`try_current`] gives the root task's info there, as asyncio's
+/// `current_task()` gives `None`), and the scheduling strategy picks it
+/// among the ready items like any task step (ranked as the task that queued
+/// it). A panic inside it fails the run.
+///
+/// ```
+/// use std::{cell::RefCell, rc::Rc};
+/// use simloop::{Sim, task};
+///
+/// Sim::new(1).run(async {
+///     let log = Rc::new(RefCell::new(Vec::new()));
+///     let l = log.clone();
+///     task::spawn(async move { l.borrow_mut().push("task") });
+///     let l = log.clone();
+///     let handle = task::call_soon(move || l.borrow_mut().push("callback"));
+///     let l = log.clone();
+///     task::call_soon(move || l.borrow_mut().push("never")).cancel();
+///     task::yield_now().await;
+///     assert_eq!(*log.borrow(), ["task", "callback"]);
+///     assert!(!handle.is_pending());
+/// }).unwrap();
+/// ```
+///
+/// # Panics
+///
+/// Outside a simulation.
+pub fn call_soon(callback: impl FnOnce() + 'static) -> CallbackHandle {
+    runtime::with("simloop::task::call_soon", |rt| CallbackHandle {
+        key: rt.call_soon(Box::new(callback)),
+        runtime: rt.weak(),
+        when: None,
+    })
+}
+
+/// A queued callback, from [`call_soon`], [`time::call_later`] or
+/// [`time::call_at`] (asyncio's `Handle` and `TimerHandle`).
+///
+/// Dropping the handle does not cancel the callback.
+///
+/// [`time::call_later`]: crate::time::call_later
+/// [`time::call_at`]: crate::time::call_at
+pub struct CallbackHandle {
+    key: CallbackRef,
+    runtime: Weak<Runtime>,
+    when: Option<Instant>,
+}
+
+impl CallbackHandle {
+    pub(crate) fn new(key: CallbackRef, runtime: Weak<Runtime>, when: Option<Instant>) -> Self {
+        CallbackHandle { key, runtime, when }
+    }
+
+    /// Cancels the callback: it will not run. Returns whether it was still
+    /// to run (`false` once it ran or was cancelled).
+    pub fn cancel(&self) -> bool {
+        self.runtime
+            .upgrade()
+            .is_some_and(|rt| rt.cancel_callback(self.key))
+    }
+
+    /// Whether the callback is still to run.
+    pub fn is_pending(&self) -> bool {
+        self.runtime
+            .upgrade()
+            .is_some_and(|rt| rt.callback_pending(self.key))
+    }
+
+    /// When a timer callback is due (asyncio's `TimerHandle.when()`);
+    /// `None` for [`call_soon`].
+    pub fn when(&self) -> Option<Instant> {
+        self.when
+    }
+}
+
+impl fmt::Debug for CallbackHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CallbackHandle")
+            .field("pending", &self.is_pending())
+            .field("when", &self.when)
+            .finish()
+    }
 }
 
 /// Why awaiting a [`JoinHandle`] gave no value.
@@ -397,7 +487,39 @@ struct JoinState<T> {
     task: TaskInfo,
     result: Option<Result<T, JoinError>>,
     waker: Option<Waker>,
-    taken: bool,
+    /// Done callbacks, in the order they were added.
+    callbacks: Vec<DoneCallback>,
+    /// How the task ended, once its result was taken.
+    taken: Option<Outcome>,
+}
+
+type DoneCallback = Box<dyn FnOnce(Outcome)>;
+
+impl<T> JoinState<T> {
+    fn outcome(&self) -> Option<Outcome> {
+        self.taken.or_else(|| self.result.as_ref().map(Outcome::of))
+    }
+}
+
+/// How a task ended, as its done callbacks learn it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    /// It returned a value.
+    Returned,
+    /// It panicked.
+    Panicked,
+    /// It was aborted (or dropped when its simulation ended).
+    Cancelled,
+}
+
+impl Outcome {
+    fn of<T>(result: &Result<T, JoinError>) -> Outcome {
+        match result {
+            Ok(_) => Outcome::Returned,
+            Err(e) if e.is_panic() => Outcome::Panicked,
+            Err(_) => Outcome::Cancelled,
+        }
+    }
 }
 
 /// An owned permission to await a spawned task's output (asyncio's `Task`).
@@ -438,8 +560,58 @@ impl<T> JoinHandle<T> {
 
     /// Whether the task has finished (completed, panicked or been aborted).
     pub fn is_finished(&self) -> bool {
-        let state = self.state.borrow();
-        state.taken || state.result.is_some()
+        self.state.borrow().outcome().is_some()
+    }
+
+    /// How the task ended, or `None` while it runs.
+    pub fn outcome(&self) -> Option<Outcome> {
+        self.state.borrow().outcome()
+    }
+
+    /// The task's result if it has finished, without waiting (asyncio's
+    /// `task.result()` on a done task); `None` while it runs, and once the
+    /// result was taken (by this or by awaiting the handle).
+    pub fn try_join(&mut self) -> Option<Result<T, JoinError>> {
+        let mut state = self.state.borrow_mut();
+        let result = state.result.take()?;
+        state.taken = Some(Outcome::of(&result));
+        Some(result)
+    }
+
+    /// Runs `callback` once the task has finished, as a ready item of its
+    /// own (asyncio's `task.add_done_callback`): the task's done callbacks
+    /// are queued the moment it ends, in the order they were added, and run
+    /// one scheduling point later, before the task awaiting the handle
+    /// resumes. Added to a finished task, the callback is queued at once.
+    /// It learns how the task ended; [`try_join`](JoinHandle::try_join)
+    /// gives the value.
+    ///
+    /// ```
+    /// use std::{cell::RefCell, rc::Rc};
+    /// use simloop::{Sim, task};
+    ///
+    /// Sim::new(1).run(async {
+    ///     let log = Rc::new(RefCell::new(Vec::new()));
+    ///     let worker = task::spawn(async { 7 });
+    ///     let l = log.clone();
+    ///     worker.add_done_callback(move |outcome| l.borrow_mut().push(format!("{outcome:?}")));
+    ///     assert_eq!(worker.await.unwrap(), 7);
+    ///     assert_eq!(*log.borrow(), ["Returned"]);
+    /// }).unwrap();
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// Outside a simulation. A panic inside the callback fails the run.
+    pub fn add_done_callback(&self, callback: impl FnOnce(Outcome) + 'static) {
+        let mut state = self.state.borrow_mut();
+        match state.outcome() {
+            Some(outcome) => {
+                drop(state);
+                call_soon(move || callback(outcome));
+            }
+            None => state.callbacks.push(Box::new(callback)),
+        }
     }
 
     /// Cancels the task: like asyncio's `Task.cancel`, the task is scheduled
@@ -462,11 +634,11 @@ impl<T> Future for JoinHandle<T> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut state = self.state.borrow_mut();
         if let Some(result) = state.result.take() {
-            state.taken = true;
+            state.taken = Some(Outcome::of(&result));
             return Poll::Ready(result);
         }
         assert!(
-            !state.taken,
+            state.taken.is_none(),
             "JoinHandle for task {} polled after it returned",
             self.task.id
         );
@@ -517,9 +689,17 @@ impl<T> Completer<T> {
         self.done = true;
         let mut state = self.state.borrow_mut();
         let task = state.task.clone();
-        state.result = Some(result.map_err(|kind| JoinError { task, kind }));
+        let result = result.map_err(|kind| JoinError { task, kind });
+        let outcome = Outcome::of(&result);
+        state.result = Some(result);
         let waker = state.waker.take();
+        let callbacks = std::mem::take(&mut state.callbacks);
         drop(state);
+        // The done callbacks are queued first: the awaiting task's wake-up
+        // is, in asyncio, the last callback added.
+        for callback in callbacks {
+            runtime::try_with(|rt| rt.call_soon(Box::new(move || callback(outcome))));
+        }
         if let Some(w) = waker {
             w.wake();
         }

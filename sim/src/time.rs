@@ -1,4 +1,5 @@
-//! Virtual time: [`now`], [`sleep`], [`sleep_until`], [`timeout`] and [`busy`].
+//! Virtual time: [`now`], [`sleep`], [`sleep_until`], [`timeout`], [`busy`],
+//! and timer callbacks ([`call_later`], [`call_at`]).
 //!
 //! The clock is a count of nanoseconds since the simulation started. It only
 //! moves in two ways: when no task is ready it jumps to the earliest pending
@@ -32,6 +33,7 @@ use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use crate::runtime::{self, CancelScope, TimerKey};
+use crate::task::CallbackHandle;
 
 /// A point in virtual time, measured in nanoseconds since the simulation
 /// started. Every run starts at [`Instant::ZERO`].
@@ -239,6 +241,53 @@ impl Drop for Sleep {
             runtime::try_with(|rt| rt.cancel_timer(key));
         }
     }
+}
+
+/// Runs `callback` once `delay` of virtual time has passed: asyncio's
+/// `loop.call_later(delay, callback)`.
+///
+/// The callback runs the moment its timer fires, in the place among the
+/// timers due at that instant that the strategy gives it (arming order under
+/// [`Strategy::Fifo`](crate::Strategy::Fifo)); what it wakes or queues joins
+/// the ready items there, as in asyncio. A zero delay queues it at once, as
+/// [`task::call_soon`](crate::task::call_soon) does (asyncio runs it at its
+/// next loop iteration, behind the callbacks that iteration queued). See
+/// `call_soon` for what a callback may do.
+///
+/// ```
+/// use std::{cell::Cell, rc::Rc, time::Duration};
+/// use simloop::{Sim, time};
+///
+/// Sim::new(1).run(async {
+///     let fired = Rc::new(Cell::new(None));
+///     let f = fired.clone();
+///     let handle = time::call_later(Duration::from_secs(2), move || f.set(Some(time::now())));
+///     assert_eq!(handle.when(), Some(time::Instant::ZERO + Duration::from_secs(2)));
+///     time::call_later(Duration::from_secs(1), || unreachable!()).cancel();
+///     time::sleep(Duration::from_secs(5)).await;
+///     assert_eq!(fired.get().unwrap().since_start(), Duration::from_secs(2));
+/// }).unwrap();
+/// ```
+///
+/// # Panics
+///
+/// Outside a simulation. A panic inside the callback fails the run.
+pub fn call_later(delay: Duration, callback: impl FnOnce() + 'static) -> CallbackHandle {
+    let deadline = runtime::with("simloop::time::call_later", |rt| rt.now()) + delay;
+    call_at(deadline, callback)
+}
+
+/// Runs `callback` when the clock reaches `deadline`: asyncio's
+/// `loop.call_at(when, callback)`; see [`call_later`].
+///
+/// # Panics
+///
+/// Outside a simulation.
+pub fn call_at(deadline: Instant, callback: impl FnOnce() + 'static) -> CallbackHandle {
+    runtime::with("simloop::time::call_at", |rt| {
+        let key = rt.call_at(deadline, Box::new(callback));
+        CallbackHandle::new(key, rt.weak(), Some(deadline))
+    })
 }
 
 /// The error of a [`timeout`] whose deadline passed before the future

@@ -13,6 +13,9 @@ use std::time::Duration;
 use crate::task::{TaskId, TaskInfo};
 use crate::time::Instant;
 
+mod net_event;
+pub use net_event::{NetEvent, Protocol};
+
 /// One scheduling decision, stamped with the virtual time and step (poll count)
 /// at which it happened.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,6 +63,12 @@ pub enum EventKind {
         /// The panic message.
         message: String,
     },
+    /// A callback ran (`call_soon`, `call_later`, a done callback); the task
+    /// is the one that scheduled it.
+    Callback,
+    /// The simulated network did something (see [`crate::net`]); the task
+    /// is the one that caused it.
+    Net(NetEvent),
 }
 
 impl EventKind {
@@ -73,6 +82,8 @@ impl EventKind {
             EventKind::Finish => 6,
             EventKind::Abort => 7,
             EventKind::Panic { .. } => 8,
+            EventKind::Callback => 9,
+            EventKind::Net(e) => e.code(),
         }
     }
 
@@ -82,6 +93,7 @@ impl EventKind {
             EventKind::TimerFired { deadline } => deadline.as_nanos(),
             EventKind::Busy { duration } => crate::time::duration_to_nanos(*duration),
             EventKind::Panic { message } => message.len() as u64,
+            EventKind::Net(e) => e.payload(),
             _ => 0,
         }
     }
@@ -110,6 +122,8 @@ impl fmt::Display for EventKind {
             EventKind::Finish => write!(f, "finished"),
             EventKind::Abort => write!(f, "aborted"),
             EventKind::Panic { message } => write!(f, "panicked: {message}"),
+            EventKind::Callback => write!(f, "ran a callback"),
+            EventKind::Net(e) => write!(f, "{e}"),
         }
     }
 }

@@ -21,9 +21,11 @@ use crate::task::{TaskId, TaskInfo, WaitReason};
 use crate::time::{Instant, duration_to_nanos};
 use crate::trace::{EventKind, Recorder};
 
+mod callbacks;
 mod cancel;
 mod context;
 mod executor;
+mod hosts;
 #[cfg(feature = "tracing")]
 mod log;
 mod radix;
@@ -33,16 +35,19 @@ mod timers;
 mod waker;
 mod watchdog;
 
+pub(crate) use callbacks::{Callback, CallbackRef};
 pub(crate) use cancel::{CancelHook, CancelScope, HookKey};
 pub(crate) use context::{try_with, with};
 pub(crate) use executor::run;
+pub(crate) use hosts::HostId;
 pub(crate) use ready::Candidates;
 pub(crate) use tasks::{Exit, TaskRef};
 pub(crate) use timers::TimerKey;
 pub(crate) use watchdog::Sink as WatchdogSink;
 
+use callbacks::CallbackTable;
 use cancel::HookEntry;
-use ready::ReadySet;
+use ready::{Item, ReadySet};
 use tasks::{State, TaskFuture, TaskTable};
 use timers::Timers;
 use waker::WakeQueue;
@@ -62,7 +67,9 @@ pub(crate) struct Runtime {
     next_gate: Cell<u64>,
     timers: RefCell<Timers>,
     wakes: Arc<WakeQueue>,
-    wake_buf: RefCell<Vec<TaskRef>>,
+    wake_buf: RefCell<Vec<Item>>,
+    /// Callbacks queued or due at a timer, not run yet.
+    callbacks: RefCell<CallbackTable>,
     timer_buf: RefCell<Vec<(TaskId, Waker)>>,
     scheduler: RefCell<Box<dyn Scheduler>>,
     schedule: RefCell<Schedule>,
@@ -83,6 +90,8 @@ pub(crate) struct Runtime {
     /// A failure raised from inside user code (an unobserved panic), acted on
     /// at the next scheduling point.
     failure: RefCell<Option<SimError>>,
+    /// Which host each task runs on, and the network's state.
+    hosts: hosts::Hosts,
     /// What the watchdog sees of this run (none if it is off).
     watched: Option<Arc<watchdog::Watched>>,
 }
@@ -115,6 +124,7 @@ impl Runtime {
             timers: RefCell::default(),
             wakes: Arc::default(),
             wake_buf: RefCell::default(),
+            callbacks: RefCell::default(),
             timer_buf: RefCell::default(),
             schedule: RefCell::default(),
             aborts: RefCell::default(),
@@ -122,6 +132,7 @@ impl Runtime {
             cancel_hooks: RefCell::default(),
             next_hook: Cell::new(0),
             failure: RefCell::default(),
+            hosts: hosts::Hosts::default(),
             watched,
         }
     }
@@ -203,6 +214,70 @@ impl Runtime {
         self.timers.borrow_mut().cancel(key);
     }
 
+    /// Queues `callback` to run as a ready item of its own (asyncio's
+    /// `call_soon`), behind everything queued before it.
+    pub(crate) fn call_soon(&self, callback: Callback) -> CallbackRef {
+        let key = self
+            .callbacks
+            .borrow_mut()
+            .insert(self.current_id(), callback);
+        self.wakes.push_item(Item::Callback(key));
+        key
+    }
+
+    /// Runs `callback` when the clock reaches `deadline` (asyncio's
+    /// `call_at`), the moment its timer fires; at once, as
+    /// [`call_soon`](Self::call_soon), if the deadline has passed.
+    pub(crate) fn call_at(&self, deadline: Instant, callback: Callback) -> CallbackRef {
+        if deadline <= self.now() {
+            return self.call_soon(callback);
+        }
+        let key = self
+            .callbacks
+            .borrow_mut()
+            .insert(self.current_id(), callback);
+        let timer = self.register_timer(deadline, &callbacks::timer_waker(key));
+        self.callbacks.borrow_mut().set_timer(key, timer);
+        key
+    }
+
+    /// Cancels a callback that has not run; returns whether it had not.
+    pub(crate) fn cancel_callback(&self, key: CallbackRef) -> bool {
+        let Some((_, callback, timer)) = self.callbacks.borrow_mut().remove(key) else {
+            return false;
+        };
+        match timer {
+            Some(timer) => self.cancel_timer(timer),
+            None => self.ready.borrow_mut().remove(Item::Callback(key)),
+        }
+        // Dropped outside every borrow: it may hold anything.
+        drop(callback);
+        true
+    }
+
+    /// Whether a callback is still to run.
+    pub(crate) fn callback_pending(&self, key: CallbackRef) -> bool {
+        self.callbacks.borrow().is_live(key)
+    }
+
+    /// Runs a callback (a no-op if it was cancelled). A panic fails the run.
+    fn run_callback(&self, key: CallbackRef) {
+        let Some((owner, callback, _)) = self.callbacks.borrow_mut().remove(key) else {
+            return;
+        };
+        self.record(owner, EventKind::Callback);
+        let previous = self.current.take();
+        let result = crate::panic::catch(callback);
+        self.current.set(previous);
+        if let Err(message) = result {
+            self.fail(SimError::TaskPanicked {
+                task: TaskInfo::new(owner, None),
+                message: format!("{message} (in a callback it scheduled)"),
+                ctx: self.ctx(),
+            });
+        }
+    }
+
     pub(crate) fn spawn(&self, name: Option<Arc<str>>, future: TaskFuture) -> (TaskRef, TaskInfo) {
         let task = self.spawn_slot(name, Some(future));
         let info = self
@@ -216,6 +291,7 @@ impl Runtime {
     }
 
     fn spawn_slot(&self, name: Option<Arc<str>>, future: Option<TaskFuture>) -> TaskRef {
+        let host = self.spawn_host();
         let task = {
             let mut tasks = self.tasks.borrow_mut();
             if let (Some(watched), Some(name)) = (&self.watched, &name) {
@@ -224,6 +300,7 @@ impl Runtime {
             let task = tasks.insert(name, future, &self.wakes);
             let slot = tasks.get_mut(task).expect("just inserted");
             slot.state = State::New;
+            slot.host = host;
             self.recorder.borrow_mut().task_created(&slot.info);
             task
         };

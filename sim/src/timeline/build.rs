@@ -155,11 +155,14 @@ pub(super) fn build(trace: &Trace) -> Timeline {
                     t,
                 );
             }
+            // A callback runs outside every task's poll.
+            EventKind::Callback => {}
             EventKind::Abort => {
                 lane.poll_returned();
                 lane.close(t, Phase::Gone);
                 lane.mark(MarkerKind::Abort, t);
             }
+            EventKind::Net(_) => {}
         }
     }
     // Tasks still pending at the end were waiting (or ready) until then.
