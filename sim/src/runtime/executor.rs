@@ -307,6 +307,13 @@ impl Runtime {
     /// Like [`drain_wakes`](Self::drain_wakes), the tasks joining behind a
     /// catch-up gate.
     fn drain_wakes_behind(&self, gate: u64) {
+        if let Some((task, thread)) = self.wakes.take_foreign() {
+            self.fail(SimError::ForeignWake {
+                task: self.task_info(task),
+                thread,
+                ctx: self.ctx(),
+            });
+        }
         let mut woken = self.wake_buf.borrow_mut();
         self.wakes.drain_into(&mut woken);
         if woken.is_empty() {

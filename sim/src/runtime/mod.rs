@@ -52,6 +52,10 @@ use tasks::{State, TaskFuture, TaskTable};
 use timers::Timers;
 use waker::WakeQueue;
 
+/// Numbers the simulations of the process, so that a handle (a timer, a
+/// task) can tell whether it is used in the simulation it came from.
+static SIMULATIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
 /// One simulated world.
 pub(crate) struct Runtime {
     config: Config,
@@ -124,7 +128,9 @@ impl Runtime {
             tasks: RefCell::default(),
             ready: RefCell::default(),
             next_gate: Cell::new(1),
-            timers: RefCell::default(),
+            timers: RefCell::new(Timers::for_simulation(
+                SIMULATIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            )),
             wakes: Arc::default(),
             wake_buf: RefCell::default(),
             callbacks: RefCell::default(),
