@@ -71,6 +71,7 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    #[inline(always)]
     fn code(&self) -> u64 {
         match self {
             EventKind::Spawn { .. } => 1,
@@ -86,6 +87,7 @@ impl EventKind {
         }
     }
 
+    #[inline(always)]
     fn payload(&self) -> u64 {
         match self {
             EventKind::Spawn { parent } => parent.map_or(u64::MAX, TaskId::as_u64),
@@ -229,13 +231,17 @@ impl Recorder {
         }
     }
 
-    #[inline]
+    /// Feeds one event into the fingerprint (two multiply-rotate rounds: the
+    /// event's kind and task, then its time and payload) and keeps it if
+    /// tracing is on. Inlined, so that at each call site the kind is a
+    /// constant and only the arithmetic is left.
+    #[inline(always)]
     pub(crate) fn record(&mut self, step: u64, time: Instant, task: TaskId, kind: EventKind) {
         self.fingerprint.mix(kind.code() | (task.as_u64() << 8));
-        self.fingerprint.mix(time.as_nanos());
-        self.fingerprint.mix(kind.payload());
-        if let Some(trace) = &mut self.trace {
-            trace.events.push(Event {
+        self.fingerprint
+            .mix(time.as_nanos() ^ kind.payload().rotate_left(31));
+        if self.trace.is_some() {
+            self.keep(Event {
                 step,
                 time,
                 task,
@@ -255,6 +261,14 @@ impl Recorder {
                 task,
                 kind,
             });
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn keep(&mut self, event: Event) {
+        if let Some(trace) = &mut self.trace {
+            trace.events.push(event);
         }
     }
 

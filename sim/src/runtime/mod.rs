@@ -158,6 +158,7 @@ impl Runtime {
         self.current.get().map_or(TaskId::ROOT, |t| t.id)
     }
 
+    #[inline(always)]
     fn record(&self, task: TaskId, kind: EventKind) {
         #[cfg(feature = "tracing")]
         if self.log_events {
