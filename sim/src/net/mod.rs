@@ -331,3 +331,8 @@ pub fn in_flight() -> Vec<InFlight> {
 pub fn set_tcp_timeout(timeout: Duration) {
     world("simloop::net::set_tcp_timeout").op(|inner, _| inner.tcp_timeout = world::nanos(timeout));
 }
+
+/// The guide's `docs/network.md`, whose examples run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/network.md")]
+pub struct NetworkGuide;
