@@ -45,7 +45,7 @@
 //! (or older), whose `RngCore` is a different trait from 0.10's `Rng`, and
 //! Cargo links the two versions side by side, so `rand` 0.9's `Rng` methods
 //! do not exist on [`SimRng`]. Upgrade to `rand` 0.10, or use this module's
-//! own functions ([`range`], [`f64`], [`bool`], [`shuffle`], [`choose`]),
+//! own functions ([`range`], [`f64()`], [`bool()`], [`shuffle`], [`choose`]),
 //! which cover most needs.
 //!
 //! # Panics

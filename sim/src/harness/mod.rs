@@ -15,7 +15,8 @@
 //!   number of deviations.
 //! - [`run_test`] ties them together for `#[simloop::test]`.
 //!
-//! The user guide (`docs/testing.md`) explains how to use them in CI.
+//! The user guide's [testing page](crate::guide::testing) explains how to
+//! use them in CI.
 //!
 //! The harness builds on [`Sim`](crate::Sim)'s public API only; reading the
 //! wall clock here (for progress lines) happens outside every simulation.

@@ -27,7 +27,8 @@ pub(crate) fn emit(step: u64, task: TaskId, kind: &EventKind) {
         EventKind::Wake
         | EventKind::Poll
         | EventKind::TimerFired { .. }
-        | EventKind::Busy { .. } => {
+        | EventKind::Busy { .. }
+        | EventKind::Callback => {
             ::tracing::trace!(target: "simloop::executor", step, "task {task} {kind}");
         }
     }
