@@ -44,7 +44,12 @@ impl fmt::Display for Violation {
         if self.longest.is_empty() {
             write!(f, " empty")?;
         }
-        for (i, op) in self.longest.iter().enumerate() {
+        // The end of the prefix is where the trouble is.
+        let skip = self.longest.len().saturating_sub(SHOWN);
+        if skip > 0 {
+            write!(f, "\n  ({skip} earlier operations)")?;
+        }
+        for (i, op) in self.longest.iter().enumerate().skip(skip) {
             write!(f, "\n  {}. {op}", i + 1)?;
         }
         Ok(())
@@ -54,6 +59,9 @@ impl fmt::Display for Violation {
 impl std::error::Error for Violation {}
 
 const NIL: usize = usize::MAX;
+
+/// The operations of the prefix a violation's text shows (the last ones).
+const SHOWN: usize = 12;
 
 struct Events {
     /// For each event: its operation and whether it is the call.

@@ -56,7 +56,7 @@
 //! }).unwrap();
 //! ```
 //!
-//! The guide's `docs/network.md` explains the model, every fault and how to
+//! The guide's [network page](crate::guide::network) explains the model, every fault and how to
 //! write and debug a distributed scenario.
 
 mod addr;
@@ -331,3 +331,4 @@ pub fn in_flight() -> Vec<InFlight> {
 pub fn set_tcp_timeout(timeout: Duration) {
     world("simloop::net::set_tcp_timeout").op(|inner, _| inner.tcp_timeout = world::nanos(timeout));
 }
+
