@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
+use super::ready::Item;
 use super::tasks::{Exit, State, TaskRef};
 use super::{Runtime, context, new_runtime};
 use crate::config::Config;
@@ -97,7 +98,7 @@ impl Runtime {
                 return Err(failure);
             }
             self.fire_due_timers()?;
-            let Some(task) = self.next_task()? else {
+            let Some(item) = self.next_item()? else {
                 self.advance_clock()?;
                 continue;
             };
@@ -108,14 +109,15 @@ impl Runtime {
                 });
             }
             self.steps.set(self.steps.get() + 1);
-            if self.take_abort(task) {
-                self.drop_aborted(task);
-            } else if task == root {
-                if let Some(value) = self.poll_root(root, root_future.as_mut())? {
-                    return Ok(value);
+            match item {
+                Item::Callback(key) => self.run_callback(key),
+                Item::Task(task) if self.take_abort(task) => self.drop_aborted(task),
+                Item::Task(task) if task == root => {
+                    if let Some(value) = self.poll_root(root, root_future.as_mut())? {
+                        return Ok(value);
+                    }
                 }
-            } else {
-                self.poll_task(task);
+                Item::Task(task) => self.poll_task(task),
             }
             self.drain_wakes();
             self.check_time_limit(self.now())?;
@@ -171,9 +173,9 @@ impl Runtime {
         }
     }
 
-    /// Removes the next task to poll from the ready set, as the strategy
+    /// Removes the next item to run from the ready set, as the strategy
     /// decides.
-    fn next_task(&self) -> Result<Option<TaskRef>, SimError> {
+    fn next_item(&self) -> Result<Option<Item>, SimError> {
         let mut ready = self.ready.borrow_mut();
         if ready.len() == 0 {
             return Ok(None);
@@ -270,7 +272,8 @@ impl Runtime {
         Ok(index)
     }
 
-    /// Moves wake-ups into the ready set, in the order they happened.
+    /// Moves wake-ups and queued callbacks into the ready set, in the order
+    /// they happened.
     fn drain_wakes(&self) {
         self.drain_wakes_behind(0);
     }
@@ -285,20 +288,30 @@ impl Runtime {
         }
         let mut tasks = self.tasks.borrow_mut();
         let mut ready = self.ready.borrow_mut();
-        for &task in woken.iter() {
+        for &item in woken.iter() {
+            let task = match item {
+                Item::Task(task) => task,
+                Item::Callback(key) => {
+                    let callbacks = self.callbacks.borrow();
+                    if callbacks.is_live(key) {
+                        ready.push(item, callbacks.owner(key), gate);
+                    }
+                    continue;
+                }
+            };
             let Some(slot) = tasks.get_mut(task) else {
                 continue;
             };
             match slot.state {
                 State::Idle => {
                     slot.state = State::Queued;
-                    ready.push(task, gate);
+                    ready.push(item, task.id, gate);
                     self.record(task.id, EventKind::Wake);
                 }
                 // Spawned (already recorded as such): first runs now.
                 State::New => {
                     slot.state = State::Queued;
-                    ready.push(task, gate);
+                    ready.push(item, task.id, gate);
                 }
                 State::Queued | State::Running => {}
             }
@@ -347,9 +360,11 @@ impl Runtime {
             }
             Poll::Ready(exit) => {
                 let info = self.tasks.borrow_mut().remove(task).map(|slot| slot.info);
-                // It finished in the poll that asked for its own abort.
-                self.take_abort(task);
+                // It finished in the poll that asked for its own abort: it
+                // ended cancelled (see `TaskFuture`).
+                let aborted = self.take_abort(task);
                 match exit {
+                    Exit::Done if aborted => self.record(task.id, EventKind::Abort),
                     Exit::Done => self.record(task.id, EventKind::Finish),
                     Exit::Panicked { message, observed } => {
                         self.record(
@@ -420,7 +435,7 @@ impl Runtime {
         }
     }
 
-    fn fail(&self, error: SimError) {
+    pub(super) fn fail(&self, error: SimError) {
         let mut failure = self.failure.borrow_mut();
         if failure.is_none() {
             *failure = Some(error);
@@ -466,8 +481,12 @@ impl Runtime {
             let _ = crate::panic::catch(move || drop(slot));
         }
         self.ready.borrow_mut().clear();
+        let callbacks = self.callbacks.borrow_mut().clear();
+        let _ = crate::panic::catch(move || drop(callbacks));
         self.timers.borrow_mut().clear();
         self.aborts.borrow_mut().clear();
+        // Sockets and host factories are dropped inside the simulation too.
+        drop(self.take_extensions());
         leaked
     }
 }

@@ -103,6 +103,7 @@ impl FromStr for Strategy {
             None => (lower.as_str(), None),
         };
         match (name, arg) {
+            ("", None) => Err(err("the text is empty".to_owned())),
             ("fifo", None) => Ok(Strategy::Fifo),
             ("random", None) => Ok(Strategy::Random),
             ("pct", None) => Ok(Strategy::Pct { depth: 3 }),
@@ -110,6 +111,14 @@ impl FromStr for Strategy {
                 Ok(depth) if depth >= 1 => Ok(Strategy::Pct { depth }),
                 _ => Err(err(format!("{depth:?} is not a depth of 1 or more"))),
             },
+            // `replay:` alone would silently run in FIFO order.
+            ("replay", Some(schedule)) if schedule.trim().is_empty() => Err(err(
+                "`replay:` needs a schedule after the `:` (`replay:fifo` for FIFO order)"
+                    .to_owned(),
+            )),
+            ("replay", None) => Err(err(
+                "`replay` needs a schedule, as in `replay:3:1,17:2`".to_owned()
+            )),
             ("replay", Some(schedule)) => schedule
                 .parse()
                 .map(Strategy::Replay)
