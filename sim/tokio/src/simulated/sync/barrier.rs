@@ -18,6 +18,7 @@ struct State {
 /// Lets `n` tasks wait for each other; the last to arrive is the leader.
 ///
 /// ```
+/// # extern crate simloop_tokio as tokio;
 /// use std::sync::Arc;
 /// use tokio::sync::Barrier;
 /// # simloop::Sim::new(1).run(async {

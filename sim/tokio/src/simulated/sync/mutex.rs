@@ -26,6 +26,7 @@ impl std::error::Error for TryLockError {}
 /// order; the guard may be held across `.await`.
 ///
 /// ```
+/// # extern crate simloop_tokio as tokio;
 /// use std::sync::Arc;
 /// use tokio::sync::Mutex;
 /// # simloop::Sim::new(1).run(async {

@@ -42,6 +42,7 @@ struct State {
 /// `Notified` future created before the call, and stores nothing.
 ///
 /// ```
+/// # extern crate simloop_tokio as tokio;
 /// use std::sync::Arc;
 /// use tokio::sync::Notify;
 /// # simloop::Sim::new(1).run(async {

@@ -48,6 +48,7 @@ impl<T> SetError<T> {
 /// initializer at a time, in arrival order, until one finishes.
 ///
 /// ```
+/// # extern crate simloop_tokio as tokio;
 /// use tokio::sync::OnceCell;
 /// # simloop::Sim::new(1).run(async {
 /// let cell = OnceCell::new();
@@ -230,6 +231,7 @@ impl<T: fmt::Debug> std::error::Error for SetOnceError<T> {}
 /// A value set once, which tasks can wait for (`tokio::sync::SetOnce`).
 ///
 /// ```
+/// # extern crate simloop_tokio as tokio;
 /// use std::sync::Arc;
 /// use tokio::sync::SetOnce;
 /// # simloop::Sim::new(1).run(async {

@@ -16,6 +16,7 @@ const MAX_READS: u32 = u32::MAX >> 3;
 /// An async reader-writer lock.
 ///
 /// ```
+/// # extern crate simloop_tokio as tokio;
 /// use tokio::sync::RwLock;
 /// # simloop::Sim::new(1).run(async {
 /// let lock = RwLock::new(5);

@@ -55,6 +55,7 @@ fn try_error(e: batch::TryAcquire) -> TryAcquireError {
 /// give them back when the permit guard drops.
 ///
 /// ```
+/// # extern crate simloop_tokio as tokio;
 /// use std::sync::Arc;
 /// use tokio::sync::Semaphore;
 /// # simloop::Sim::new(1).run(async {

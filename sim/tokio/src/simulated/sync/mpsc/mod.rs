@@ -3,6 +3,7 @@
 //! and an [`unbounded_channel`].
 //!
 //! ```
+//! # extern crate simloop_tokio as tokio;
 //! use tokio::sync::mpsc;
 //! # simloop::Sim::new(1).run(async {
 //! let (tx, mut rx) = mpsc::channel(2);
