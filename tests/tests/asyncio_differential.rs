@@ -34,6 +34,8 @@ use simloop_tests::differential::{
 /// in `docs/asyncio-differential.md`; switch each on here as soon as main
 /// fixes it.
 const CI_FEATURES: &[Feature] = &[
+    // Without Feature::AwaitCancel: a cancelled task awaits no other task.
+    Feature::Cancel,
     Feature::Gather,
     Feature::AsCompleted,
     Feature::Shield,

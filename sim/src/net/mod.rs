@@ -331,4 +331,3 @@ pub fn in_flight() -> Vec<InFlight> {
 pub fn set_tcp_timeout(timeout: Duration) {
     world("simloop::net::set_tcp_timeout").op(|inner, _| inner.tcp_timeout = world::nanos(timeout));
 }
-
