@@ -168,6 +168,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod buggify;
 pub mod combinators;
 mod config;
 mod error;
@@ -178,6 +179,7 @@ pub mod facade;
 #[allow(clippy::test_attr_in_doctest)]
 pub mod guide;
 pub mod harness;
+pub mod history;
 pub mod net;
 mod panic;
 #[cfg(feature = "proptest")]

@@ -264,6 +264,8 @@ impl Builder {
                 task,
                 runtime: rt.weak(),
                 state,
+                tie: None,
+                detach: false,
             }
         })
     }
@@ -529,10 +531,20 @@ impl Outcome {
 ///
 /// # Cancel safety
 ///
-/// Dropping the handle (or a future awaiting it) detaches the task: it keeps
-/// running and its output is discarded. If a detached task panics, the run
-/// fails with [`SimError::TaskPanicked`](crate::SimError::TaskPanicked)
-/// unless the simulation was built with `fail_on_unobserved_panic(false)`.
+/// Awaiting a task ties it to its awaiter, as in asyncio: once the handle
+/// has been polled, cancelling the awaiter cancels the task. Aborting the
+/// task awaiting the handle, or a [`timeout`](crate::time::timeout),
+/// `gather` or `select` around the `.await` ending first, aborts the task
+/// at that moment (asyncio's `Task.cancel` cancels the future the task
+/// awaits), and dropping a polled handle of an unfinished task aborts it.
+/// A handle dropped without ever being polled detaches the task: it keeps
+/// running and its output is discarded. To await a task without tying it
+/// to the awaiter, use [`shield`](crate::combinators::shield) or
+/// [`detach_on_drop`](JoinHandle::detach_on_drop).
+///
+/// If a detached task panics, the run fails with
+/// [`SimError::TaskPanicked`](crate::SimError::TaskPanicked) unless the
+/// simulation was built with `fail_on_unobserved_panic(false)`.
 ///
 /// # Panics
 ///
@@ -541,6 +553,30 @@ pub struct JoinHandle<T> {
     task: TaskRef,
     runtime: Weak<Runtime>,
     state: Rc<RefCell<JoinState<T>>>,
+    /// Set at the first poll that waits: cancelling the awaiter (or
+    /// dropping the handle) then aborts the task.
+    tie: Option<Tie>,
+    /// Dropping the handle never aborts the task.
+    detach: bool,
+}
+
+/// Aborts the awaited task the moment its awaiter is cancelled.
+struct Tie {
+    hook: Rc<AbortTask>,
+    key: runtime::HookKey,
+}
+
+struct AbortTask {
+    task: TaskRef,
+    runtime: Weak<Runtime>,
+}
+
+impl runtime::CancelHook for AbortTask {
+    fn cancel(&self) {
+        if let Some(rt) = self.runtime.upgrade() {
+            rt.request_abort(self.task);
+        }
+    }
 }
 
 impl<T> fmt::Debug for JoinHandle<T> {
@@ -645,6 +681,60 @@ impl<T> JoinHandle<T> {
             self.task.id
         );
     }
+
+    /// Makes this handle never abort its task: cancelling its awaiter or
+    /// dropping it after it was polled then detaches the task, as a tokio
+    /// `JoinHandle` does (see the cancel safety notes above).
+    ///
+    /// ```
+    /// use std::{cell::Cell, rc::Rc, time::Duration};
+    /// use simloop::{Sim, task, time};
+    ///
+    /// Sim::new(1).run(async {
+    ///     let finished = Rc::new(Cell::new(Vec::new()));
+    ///     let worker = |name: &'static str| {
+    ///         let finished = finished.clone();
+    ///         task::spawn(async move {
+    ///             time::sleep(Duration::from_secs(5)).await;
+    ///             finished.set([finished.take(), vec![name]].concat());
+    ///         })
+    ///     };
+    ///     let tied = worker("tied");
+    ///     let free = worker("free").detach_on_drop();
+    ///     assert!(time::timeout(Duration::from_secs(1), tied).await.is_err());
+    ///     assert!(time::timeout(Duration::from_secs(1), free).await.is_err());
+    ///     time::sleep(Duration::from_secs(10)).await;
+    ///     // The tied task was cancelled with its timeout; the other ran on.
+    ///     assert_eq!(finished.take(), ["free"]);
+    /// }).unwrap();
+    /// ```
+    pub fn detach_on_drop(mut self) -> JoinHandle<T> {
+        self.detach = true;
+        self.untie();
+        self
+    }
+
+    /// Ties the task to the current task (and the timeout around this
+    /// poll), once.
+    fn tie(&mut self) {
+        if self.tie.is_some() || self.detach {
+            return;
+        }
+        let hook = Rc::new(AbortTask {
+            task: self.task,
+            runtime: self.runtime.clone(),
+        });
+        let weak: Rc<dyn runtime::CancelHook> = hook.clone();
+        if let Some(key) = runtime::try_with(|rt| rt.on_cancel(Rc::downgrade(&weak))) {
+            self.tie = Some(Tie { hook, key });
+        }
+    }
+
+    fn untie(&mut self) {
+        if let Some(tie) = self.tie.take() {
+            runtime::try_with(|rt| rt.remove_hook(tie.key));
+        }
+    }
 }
 
 impl<T> Future for JoinHandle<T> {
@@ -652,28 +742,42 @@ impl<T> Future for JoinHandle<T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         self.check_simulation("awaited");
-        let mut state = self.state.borrow_mut();
+        let this = self.get_mut();
+        let mut state = this.state.borrow_mut();
         if let Some(result) = state.result.take() {
             state.taken = Some(Outcome::of(&result));
+            drop(state);
+            this.untie();
             return Poll::Ready(result);
         }
         assert!(
             state.taken.is_none(),
             "JoinHandle for task {} polled after it returned",
-            self.task.id
+            this.task.id
         );
         match &state.waker {
             Some(w) if w.will_wake(cx.waker()) => {}
             _ => state.waker = Some(cx.waker().clone()),
         }
         drop(state);
-        wait_on(WaitReason::new("JoinHandle::await").on_task(self.task.id));
+        this.tie();
+        wait_on(WaitReason::new("JoinHandle::await").on_task(this.task.id));
         Poll::Pending
     }
 }
 
 impl<T> Drop for JoinHandle<T> {
     fn drop(&mut self) {
+        if let Some(tie) = self.tie.take() {
+            // An awaited task goes with its awaiter.
+            if let Some(rt) = self.runtime.upgrade() {
+                rt.remove_hook(tie.key);
+                if !self.is_finished() {
+                    rt.request_abort(self.task);
+                }
+            }
+            drop(tie.hook);
+        }
         let state = self.state.borrow();
         if let Some(Err(JoinError {
             task,
@@ -742,7 +846,18 @@ impl<F: Future> Future for TaskFuture<F> {
         match crate::panic::catch(|| this.future.poll(cx)) {
             Ok(Poll::Pending) => Poll::Pending,
             Ok(Poll::Ready(value)) => {
-                this.completer.complete(Ok(value));
+                // Aborted during its last step: it ends cancelled, as an
+                // asyncio task cancelled right before its coroutine returns.
+                let aborted = runtime::try_with(|rt| {
+                    rt.current_task_id().is_some_and(|id| rt.abort_pending(id))
+                })
+                .unwrap_or(false);
+                if aborted {
+                    drop(value);
+                    this.completer.complete(Err(JoinErrorKind::Cancelled));
+                } else {
+                    this.completer.complete(Ok(value));
+                }
                 Poll::Ready(Exit::Done)
             }
             Err(message) => {

@@ -308,16 +308,17 @@ impl Elapsed {
 /// Runs `future` for at most `duration` of virtual time (asyncio's
 /// `wait_for`).
 ///
-/// The inner future is polled first, so a future that is already complete
-/// returns its value even with a zero timeout. When the deadline passes first,
-/// the inner future is dropped right there (cancelling it) and the result is
-/// `Err(Elapsed)`.
+/// When the deadline passes first, the inner future is dropped right there
+/// (cancelling it) and the result is `Err(Elapsed)`.
 ///
 /// Ties go to the deadline, as in asyncio: once the deadline has passed, the
 /// inner future is not polled again, even if it became ready at the same
-/// instant; and a zero (or past) timeout around a future that is not ready at
-/// its first poll fails at once. (Tokio polls the inner future first on every
-/// poll instead.)
+/// instant. A zero (or past) deadline still polls the inner future once, as
+/// `async with asyncio.timeout(0)` runs its body up to its first
+/// suspension: a future that completes at once (such as the handle of a
+/// finished task) gives its value; one that waits fails at once.
+/// [`wait_for`] differs here, as in asyncio. (Tokio polls the inner future
+/// first on every poll.)
 ///
 /// # Cancel safety
 ///
@@ -343,7 +344,7 @@ pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
     Timeout {
         future: Some(future),
         sleep: sleep(duration),
-        polled: false,
+        started: false,
         scope: None,
     }
 }
@@ -357,18 +358,47 @@ pub fn timeout_at<F: Future>(deadline: Instant, future: F) -> Timeout<F> {
     Timeout {
         future: Some(future),
         sleep: sleep_until(deadline),
-        polled: false,
+        started: false,
         scope: None,
     }
 }
 
-/// Alias of [`timeout`] under asyncio's name.
+/// [`timeout`] under asyncio's name, with `asyncio.wait_for`'s one
+/// difference: a zero (or past) deadline fails at once without polling the
+/// inner future at all. A future that has not started never starts, as
+/// `wait_for` cancels a coroutine before its first step.
+///
+/// ```
+/// use std::{cell::Cell, rc::Rc, time::Duration};
+/// use simloop::{Sim, task, time};
+///
+/// Sim::new(1).run(async {
+///     let ran = Rc::new(Cell::new(false));
+///     let r = ran.clone();
+///     let out = time::wait_for(Duration::ZERO, async move { r.set(true); 42 }).await;
+///     assert!(out.is_err() && !ran.get());
+///     // `timeout` polls once: what completes at once gives its value.
+///     assert_eq!(time::timeout(Duration::ZERO, async { 42 }).await, Ok(42));
+/// }).unwrap();
+/// ```
+///
+/// asyncio's `wait_for` returns the result of a future that is already
+/// done; here `timeout(Duration::ZERO, handle)` (or
+/// [`JoinHandle::try_join`](crate::task::JoinHandle::try_join)) gives a
+/// finished task's result.
+///
+/// # Cancel safety
+///
+/// As [`timeout`].
 ///
 /// # Panics
 ///
 /// Outside a simulation.
 pub fn wait_for<F: Future>(duration: Duration, future: F) -> Timeout<F> {
-    timeout(duration, future)
+    Timeout {
+        started: true,
+        ..timeout(duration, future)
+    }
 }
 
 pin_project_lite::pin_project! {
@@ -380,7 +410,9 @@ pin_project_lite::pin_project! {
         future: Option<F>,
         #[pin]
         sleep: Sleep,
-        polled: bool,
+        // Whether the inner future was polled (or, for `wait_for`, must not
+        // be polled past the deadline even once).
+        started: bool,
         // Created at the first poll.
         scope: Option<Arc<CancelScope>>,
     }
@@ -405,13 +437,13 @@ impl<F: Future> Future for Timeout<F> {
         let mut this = self.project();
         let deadline = this.sleep.deadline;
         let expired = runtime::with("simloop::time::timeout", |rt| rt.now() >= deadline);
-        let first_poll = !std::mem::replace(this.polled, true);
         let scope = this.scope.get_or_insert_with(|| {
             Arc::new(CancelScope::new(
                 runtime::try_with(|rt| rt.current_scope()).flatten(),
             ))
         });
         scope.point_to(cx.waker());
+        let first_poll = !std::mem::replace(this.started, true);
         if !expired || first_poll {
             let Some(future) = this.future.as_mut().as_pin_mut() else {
                 panic!("simloop::time::Timeout polled after it completed");

@@ -10,7 +10,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::task::{TaskId, TaskInfo};
+use crate::task::{TaskId, TaskInfo, WaitReason};
 use crate::time::Instant;
 
 mod net_event;
@@ -164,6 +164,40 @@ impl Fingerprint {
     }
 }
 
+/// Something a traced run noted that is not a scheduling decision: what a
+/// task waits on, a `tracing` event it logged. Notes are kept for the
+/// pictures of a run and never enter its [`Fingerprint`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    /// How many [`Event`]s the trace held when the note was made: the note
+    /// comes after `events[after - 1]` and before `events[after]`.
+    pub after: usize,
+    /// Number of polls made before the note.
+    pub step: u64,
+    /// Virtual time of the note.
+    pub time: Instant,
+    /// The task being polled (the root task between polls).
+    pub task: TaskId,
+    /// What was noted.
+    pub kind: NoteKind,
+}
+
+/// What a [`Note`] says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NoteKind {
+    /// The task is about to wait on this (see [`task::wait_on`](crate::task::wait_on)).
+    WaitsOn(WaitReason),
+    /// The task logged a `tracing` event (recorded by
+    /// [`timeline::EventMarks`](crate::timeline)).
+    Log {
+        /// The event's level: `ERROR`, `WARN`, `INFO`, `DEBUG` or `TRACE`.
+        level: &'static str,
+        /// Its message and fields, as `message key=value ...`.
+        message: String,
+    },
+}
+
 /// The events of one run and the tasks they name.
 #[derive(Debug, Clone, Default)]
 pub struct Trace {
@@ -171,6 +205,8 @@ pub struct Trace {
     pub events: Vec<Event>,
     /// Every task the run created, indexed by [`TaskId::as_u64`].
     pub tasks: Vec<TaskInfo>,
+    /// What the run noted besides its decisions, in order.
+    pub notes: Vec<Note>,
 }
 
 impl Trace {
@@ -201,6 +237,20 @@ impl Recorder {
         self.fingerprint.mix(kind.payload());
         if let Some(trace) = &mut self.trace {
             trace.events.push(Event {
+                step,
+                time,
+                task,
+                kind,
+            });
+        }
+    }
+
+    /// Keeps a note in the trace, if there is one; the fingerprint does not
+    /// change.
+    pub(crate) fn note(&mut self, step: u64, time: Instant, task: TaskId, kind: NoteKind) {
+        if let Some(trace) = &mut self.trace {
+            trace.notes.push(Note {
+                after: trace.events.len(),
                 step,
                 time,
                 task,

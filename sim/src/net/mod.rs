@@ -60,6 +60,7 @@
 //! write and debug a distributed scenario.
 
 mod addr;
+mod chaos;
 mod host;
 mod link;
 mod tcp;
@@ -73,6 +74,7 @@ use std::time::Duration;
 #[doc(hidden)]
 pub use addr::Target;
 pub use addr::ToSocketAddrs;
+pub use chaos::{Chaos, ChaosHandle, Fault};
 pub use host::{
     AsHost, Host, HostBuilder, HostError, HostRef, current_host, host, hosts, local_time,
     lookup_host,

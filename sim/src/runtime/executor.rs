@@ -398,9 +398,11 @@ impl Runtime {
             }
             Poll::Ready(exit) => {
                 let info = self.tasks.borrow_mut().remove(task).map(|slot| slot.info);
-                // It finished in the poll that asked for its own abort.
-                self.take_abort(task);
+                // It finished in the poll that asked for its own abort: it
+                // ended cancelled (see `TaskFuture`).
+                let aborted = self.take_abort(task);
                 match exit {
+                    Exit::Done if aborted => self.record(task.id, EventKind::Abort),
                     Exit::Done => self.record(task.id, EventKind::Finish),
                     Exit::Panicked { message, observed } => {
                         self.record(
@@ -482,7 +484,7 @@ impl Runtime {
         }
     }
 
-    pub(super) fn fail(&self, error: SimError) {
+    pub(crate) fn fail(&self, error: SimError) {
         let mut failure = self.failure.borrow_mut();
         if failure.is_none() {
             *failure = Some(error);
@@ -559,11 +561,17 @@ impl Runtime {
         }
         self.ready.borrow_mut().clear();
         let callbacks = self.callbacks.borrow_mut().clear();
-        let _ = crate::panic::catch(move || drop(callbacks));
+        if let Err(message) = crate::panic::catch(move || drop(callbacks)) {
+            self.drop_panicked(
+                TaskInfo::new(crate::task::TaskId::ROOT, Some(Arc::from("main"))),
+                "while a pending callback was dropped at the end of the run",
+                message,
+            );
+        }
         self.timers.borrow_mut().clear();
         self.aborts.borrow_mut().clear();
         // Sockets and host factories are dropped inside the simulation too.
-        drop(self.take_network());
+        drop(self.take_extensions());
         leaked
     }
 }

@@ -19,7 +19,7 @@ use crate::schedule::Schedule;
 use crate::strategy::Scheduler;
 use crate::task::{TaskId, TaskInfo, WaitReason};
 use crate::time::{Instant, duration_to_nanos};
-use crate::trace::{EventKind, Recorder};
+use crate::trace::{EventKind, NoteKind, Recorder};
 
 mod callbacks;
 mod cancel;
@@ -89,7 +89,7 @@ pub(crate) struct Runtime {
     /// The innermost timeout whose inner future is being polled.
     cancel_scope: RefCell<Option<Arc<CancelScope>>>,
     /// What must hear at once that a task is cancelled or a timeout expired.
-    cancel_hooks: RefCell<Vec<HookEntry>>,
+    cancel_hooks: RefCell<std::collections::BTreeMap<u64, HookEntry>>,
     next_hook: Cell<u64>,
     /// A failure raised from inside user code (an unobserved panic), acted on
     /// at the next scheduling point.
@@ -343,13 +343,6 @@ impl Runtime {
         self.aborts.borrow().iter().any(|t| t.id == task)
     }
 
-    /// The number of the step being taken and how many tasks are ready
-    /// behind it: under FIFO, something queued now runs at step
-    /// `step + backlog + 1`.
-    pub(crate) fn step_and_backlog(&self) -> (u64, usize) {
-        (self.steps.get(), self.ready.borrow().len())
-    }
-
     /// The id of the task being polled, if any.
     pub(crate) fn current_task_id(&self) -> Option<TaskId> {
         self.current.get().map(|t| t.id)
@@ -369,8 +362,19 @@ impl Runtime {
         if let Some(task) = self.current.get()
             && let Some(slot) = self.tasks.borrow_mut().get_mut(task)
         {
+            if self.recorder.borrow().is_tracing() {
+                self.note(NoteKind::WaitsOn(reason.clone()));
+            }
             slot.wait = Some(reason);
         }
+    }
+
+    /// Keeps `kind` in the trace of a traced run, about the current task;
+    /// a run's decisions and fingerprint do not change.
+    pub(crate) fn note(&self, kind: NoteKind) {
+        self.recorder
+            .borrow_mut()
+            .note(self.steps.get(), self.now(), self.current_id(), kind);
     }
 
     /// A panic result was dropped without being looked at.

@@ -41,11 +41,13 @@ pub enum Feature {
     Condition,
     /// Logging every primitive's waiter count.
     Counts,
+    /// Zero deadlines in `timeout` and `wait_for` (with one of them on).
+    ZeroTimeout,
 }
 
 impl Feature {
     /// Every feature, in a fixed order.
-    pub const ALL: [Feature; 14] = [
+    pub const ALL: [Feature; 15] = [
         Feature::Cancel,
         Feature::Timeout,
         Feature::WaitFor,
@@ -60,6 +62,7 @@ impl Feature {
         Feature::Event,
         Feature::Condition,
         Feature::Counts,
+        Feature::ZeroTimeout,
     ];
 
     /// The feature's name, as `SIMLOOP_DIFF_FEATURES` spells it.
@@ -79,6 +82,7 @@ impl Feature {
             Feature::Event => "event",
             Feature::Condition => "condition",
             Feature::Counts => "counts",
+            Feature::ZeroTimeout => "zero_timeout",
         }
     }
 
@@ -273,6 +277,9 @@ impl Gen {
     }
 
     fn timeout_ms(&mut self) -> u64 {
+        if self.features.has(Feature::ZeroTimeout) && self.chance(15) {
+            return 0;
+        }
         self.range(1, 12) as u64
     }
 

@@ -46,7 +46,7 @@ pub struct Rules {
 
 /// The rules of the executor as it is.
 pub const RULES: Rules = Rules {
-    join_propagates_cancel: false,
+    join_propagates_cancel: true,
     zero_timeout_polls_inner: true,
     awaited_dropped_first: true,
 };
