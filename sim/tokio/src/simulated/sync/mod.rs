@@ -31,3 +31,8 @@ pub mod watch;
 pub use barrier::{Barrier, BarrierWaitResult};
 pub use notify::{Notified, Notify, OwnedNotified};
 pub use once_cell::{OnceCell, SetError, SetOnce, SetOnceError};
+
+/// Named future types of this module.
+pub mod futures {
+    pub use super::notify::{Notified, OwnedNotified};
+}
