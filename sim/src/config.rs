@@ -18,6 +18,12 @@ pub(crate) struct Config {
     pub(crate) leaks_are_errors: bool,
     pub(crate) trace: bool,
     pub(crate) fail_on_unobserved_panic: bool,
+    /// Fail the run at the first task panic, even one a `JoinHandle` reports.
+    pub(crate) fail_at_first_panic: bool,
+    /// What a replay does when its schedule runs out: keep the task of the
+    /// previous step running when it can (exploration by preemptions), or
+    /// FIFO order (the default).
+    pub(crate) replay_then_stay: bool,
 }
 
 impl Config {
@@ -30,6 +36,8 @@ impl Config {
             leaks_are_errors: false,
             trace: false,
             fail_on_unobserved_panic: true,
+            fail_at_first_panic: false,
+            replay_then_stay: false,
         }
     }
 }

@@ -95,8 +95,8 @@ pub mod trace;
 pub mod tracing;
 
 pub use combinators::TaskGroup;
-pub use error::{BlockedTask, FailureContext, SimError};
-pub use schedule::{Choice, ChoiceKind, Schedule};
+pub use error::{BlockedTask, FailureContext, SimError, TaskPanic};
+pub use schedule::{Choice, ChoiceKind, Decision, Schedule};
 pub use sim::{FailedRun, Report, Sim, SimBuilder};
 pub use strategy::{ParseStrategyError, Strategy};
 pub use task::{JoinError, JoinHandle};

@@ -10,10 +10,10 @@ use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use super::tasks::{Exit, State, TaskRef};
-use super::{Runtime, context, new_runtime};
+use super::{Observed, Runtime, context, new_runtime};
 use crate::config::Config;
-use crate::error::SimError;
-use crate::schedule::{Choice, ChoiceKind, Schedule};
+use crate::error::{SimError, TaskPanic};
+use crate::schedule::{Choice, ChoiceKind, Decision, Schedule};
 use crate::strategy::Divergence;
 use crate::task::TaskInfo;
 use crate::time::{Instant, duration_to_nanos};
@@ -28,6 +28,7 @@ pub(crate) struct RunOutput<T> {
     pub(crate) schedule: Schedule,
     pub(crate) trace: Option<Trace>,
     pub(crate) leaked: Vec<TaskInfo>,
+    pub(crate) observed: Observed,
 }
 
 /// A failed run: the error, and the choices and events before it.
@@ -36,6 +37,7 @@ pub(crate) struct RunFailure {
     pub(crate) schedule: Schedule,
     pub(crate) fingerprint: Fingerprint,
     pub(crate) trace: Option<Trace>,
+    pub(crate) observed: Observed,
 }
 
 /// Runs `future` as the root task of a fresh simulated world; a failure
@@ -52,6 +54,7 @@ pub(crate) fn run<F: Future>(
             schedule: rt.schedule.take(),
             fingerprint: recorder.fingerprint(),
             trace: recorder.take_trace(),
+            observed: rt.observer.borrow_mut().take(),
         })
     };
     let _enter = context::enter(Rc::clone(&rt));
@@ -82,6 +85,7 @@ pub(crate) fn run<F: Future>(
         schedule: rt.schedule.take(),
         trace: recorder.take_trace(),
         leaked,
+        observed: rt.observer.borrow_mut().take(),
     })
 }
 
@@ -180,23 +184,44 @@ impl Runtime {
         }
         let candidates = ready.candidates();
         let options = candidates.len();
+        let mut observer = self.observer.borrow_mut();
+        let stay = observer
+            .stay_position
+            .take()
+            .and_then(|p| candidates.index_of_position(p));
         let index = match options {
             1 => 0,
             _ => {
                 let index = self
                     .scheduler
                     .borrow_mut()
-                    .pick_task(&candidates)
+                    .pick_task(&candidates, stay)
                     .map_err(|d| self.diverged(d))?;
-                self.schedule.borrow_mut().push(Choice {
+                let mut schedule = self.schedule.borrow_mut();
+                if self.config.trace {
+                    let info = |i: usize| self.task_info(candidates.task(i));
+                    observer.decisions.push(Decision {
+                        position: schedule.len(),
+                        step: self.steps.get() + 1,
+                        index: index as u32,
+                        of: options as u32,
+                        chosen: info(index),
+                        fifo: info(0),
+                        could_continue: stay.map(info),
+                    });
+                }
+                schedule.push(Choice {
                     kind: ChoiceKind::Task,
                     index: index as u32,
                     of: options as u32,
                 });
+                observer.chose(stay, index);
                 index
             }
         };
-        Ok(Some(ready.take(index)))
+        let task = ready.take(index);
+        observer.last = Some(task.id);
+        Ok(Some(task))
     }
 
     /// Fires every timer that came due while the clock was pushed forward by
@@ -267,6 +292,7 @@ impl Runtime {
             index: index as u32,
             of: options as u32,
         });
+        self.observer.borrow_mut().chose(None, index);
         Ok(index)
     }
 
@@ -285,12 +311,17 @@ impl Runtime {
         }
         let mut tasks = self.tasks.borrow_mut();
         let mut ready = self.ready.borrow_mut();
+        let mut observer = self.observer.borrow_mut();
         for &task in woken.iter() {
             let Some(slot) = tasks.get_mut(task) else {
                 continue;
             };
             match slot.state {
                 State::Idle => {
+                    if observer.last == Some(task.id) {
+                        // The task of the step just taken can continue.
+                        observer.stay_position = Some(ready.len());
+                    }
                     slot.state = State::Queued;
                     ready.push(task, gate);
                     self.record(task.id, EventKind::Wake);
@@ -352,6 +383,8 @@ impl Runtime {
                 match exit {
                     Exit::Done => self.record(task.id, EventKind::Finish),
                     Exit::Panicked { message, observed } => {
+                        let info = info.unwrap_or_else(|| TaskInfo::new(task.id, None));
+                        self.record_panic(&info, &message);
                         self.record(
                             task.id,
                             EventKind::Panic {
@@ -364,8 +397,14 @@ impl Runtime {
                         );
                         if !observed && self.config.fail_on_unobserved_panic {
                             self.fail(SimError::TaskPanicked {
-                                task: info.unwrap_or_else(|| TaskInfo::new(task.id, None)),
+                                task: info,
                                 message: format!("{message} (nobody holds its JoinHandle)"),
+                                ctx: self.ctx(),
+                            });
+                        } else if self.config.fail_at_first_panic {
+                            self.fail(SimError::TaskPanicked {
+                                task: info,
+                                message,
                                 ctx: self.ctx(),
                             });
                         }
@@ -398,6 +437,7 @@ impl Runtime {
                 Ok(Some(value))
             }
             Err(message) => {
+                self.record_panic(&self.task_info(root), &message);
                 self.record(
                     root.id,
                     EventKind::Panic {
@@ -418,6 +458,12 @@ impl Runtime {
             Some(slot) => slot.info.clone(),
             None => TaskInfo::new(task.id, None),
         }
+    }
+
+    /// Keeps a task's panic for the failure report (see [`TaskPanic`]).
+    fn record_panic(&self, task: &TaskInfo, message: &str) {
+        let panic = TaskPanic::new(task.clone(), message, self.now(), self.steps.get());
+        self.observer.borrow_mut().panics.push(panic);
     }
 
     fn fail(&self, error: SimError) {

@@ -26,6 +26,7 @@ mod context;
 mod executor;
 #[cfg(feature = "tracing")]
 mod log;
+mod observe;
 mod radix;
 mod ready;
 mod tasks;
@@ -35,6 +36,7 @@ mod waker;
 pub(crate) use cancel::{CancelHook, CancelScope, HookKey};
 pub(crate) use context::{try_with, with};
 pub(crate) use executor::run;
+pub(crate) use observe::{NO_STAY, Observed};
 pub(crate) use ready::Candidates;
 pub(crate) use tasks::{Exit, TaskRef};
 pub(crate) use timers::TimerKey;
@@ -81,12 +83,14 @@ pub(crate) struct Runtime {
     /// A failure raised from inside user code (an unobserved panic), acted on
     /// at the next scheduling point.
     failure: RefCell<Option<SimError>>,
+    /// Preemptions, task panics and (when tracing) decisions, for the harness.
+    observer: RefCell<observe::Observer>,
 }
 
 impl Runtime {
     fn new(config: Config, me: Weak<Runtime>) -> Runtime {
         Runtime {
-            scheduler: RefCell::new(config.strategy.scheduler(config.seed)),
+            scheduler: RefCell::new(config.strategy.scheduler_for(&config)),
             user_rng: RefCell::new(crate::rand::stream(config.seed, crate::rand::USER_STREAM)),
             recorder: RefCell::new(Recorder::new(config.trace)),
             #[cfg(feature = "tracing")]
@@ -110,6 +114,7 @@ impl Runtime {
             cancel_hooks: RefCell::default(),
             next_hook: Cell::new(0),
             failure: RefCell::default(),
+            observer: RefCell::default(),
         }
     }
 

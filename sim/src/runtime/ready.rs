@@ -46,6 +46,21 @@ impl Candidates<'_> {
         let position = self.positions.map_or(index, |p| p[index]);
         self.queue[position].task.id
     }
+
+    /// The task at candidate `index`.
+    pub(crate) fn task(&self, index: usize) -> TaskRef {
+        let position = self.positions.map_or(index, |p| p[index]);
+        self.queue[position].task
+    }
+
+    /// The candidate index of the task at queue `position`, if it is a
+    /// candidate.
+    pub(crate) fn index_of_position(&self, position: usize) -> Option<usize> {
+        match self.positions {
+            None => (position < self.queue.len()).then_some(position),
+            Some(p) => p.binary_search(&position).ok(),
+        }
+    }
 }
 
 impl ReadySet {

@@ -2,18 +2,29 @@
 //! Nagarakatte, ASPLOS 2010).
 //!
 //! Each task gets a random priority when it is spawned; the ready task with
-//! the highest priority always runs. At `depth - 1` change points, chosen at
-//! random among the run's scheduling decisions, the task about to run drops
-//! to a priority below every initial one (the i-th change point to
-//! `depth - i`), which lets another task overtake it exactly there.
+//! the highest priority always runs. At `depth - 1` change points, drawn
+//! uniformly and independently from the run's first `k` scheduling choices,
+//! the task chosen there drops to a priority below every initial one (the
+//! i-th change point to `depth - i`), which lets another task overtake it
+//! exactly there. With `n` tasks, a bug that needs `depth` ordering
+//! constraints shows up with probability at least `1 / (n * k^(depth-1))`.
 //!
-//! The paper draws change points uniformly from `1..=k` for a run of `k`
-//! steps, which a single run cannot know in advance. Here `k` is itself drawn
-//! log-uniformly from 2 to 65 536, so short and long scenarios both get change
-//! points inside their length with good probability.
+//! The guarantee needs `k` to be the run's length: change points after the
+//! run's end are wasted, and each halving of `k` beyond the real length
+//! halves the chance of hitting a depth-2 bug. [`Strategy::PctWithin`]
+//! carries `k`; a [`Sweep`](crate::harness::Sweep) measures it. A lone run
+//! under [`Strategy::Pct`] does not know its length and draws `k`
+//! log-uniformly from 2 to 65 536 ([`guess_steps`]).
+//!
+//! `k` counts choices among at least two ready tasks, the steps at which a
+//! change point can make a difference (a step with one ready task runs it
+//! whatever the priorities).
 //!
 //! Choosing the highest-priority task scans the ready set, so a step costs
-//! O(ready tasks): PCT is meant for small, bug-hunting scenarios.
+//! O(ready tasks).
+//!
+//! [`Strategy::PctWithin`]: super::Strategy::PctWithin
+//! [`Strategy::Pct`]: super::Strategy::Pct
 
 use rand_chacha::ChaCha8Rng;
 use rand_core::Rng;
@@ -27,18 +38,27 @@ pub(crate) struct Pct {
     /// Priority of each task, indexed by task id.
     priorities: Vec<u64>,
     /// Decision counts at which a change point falls, with the priority the
-    /// running task then drops to.
+    /// chosen task then drops to, in decision order.
     change_points: Vec<(u64, u64)>,
     decisions: u64,
 }
 
+/// A run length for a run that does not know its own: log-uniform from 2 to
+/// 65 536 choices, so that short and long runs both get change points within
+/// their length with fair probability.
+pub(crate) fn guess_steps(rng: &mut ChaCha8Rng) -> u64 {
+    1u64 << (1 + below(rng, 16))
+}
+
 impl Pct {
-    pub(crate) fn new(depth: u32, mut rng: ChaCha8Rng) -> Pct {
+    /// PCT of `depth` for runs of `steps` choices.
+    pub(crate) fn new(depth: u32, steps: u64, mut rng: ChaCha8Rng) -> Pct {
         let depth = u64::from(depth.max(1));
-        let horizon = 1u64 << (1 + below(&mut rng, 16));
-        let change_points = (1..depth)
-            .map(|i| (1 + below(&mut rng, horizon), depth - i))
+        let steps = steps.max(1);
+        let mut change_points: Vec<(u64, u64)> = (1..depth)
+            .map(|i| (1 + below(&mut rng, steps), depth - i))
             .collect();
+        change_points.sort_unstable();
         Pct {
             rng,
             priorities: Vec::new(),
@@ -69,18 +89,19 @@ impl Scheduler for Pct {
         self.priorities[index] = (self.rng.next_u64() >> 1) | (1 << 62);
     }
 
-    fn pick_task(&mut self, ready: &Ready<'_>) -> Result<usize, Divergence> {
+    fn pick_task(&mut self, ready: &Ready<'_>, _stay: Option<usize>) -> Result<usize, Divergence> {
         self.decisions += 1;
         let mut best = highest(&self.priorities, ready);
-        let mut changed = false;
-        for &(at, low) in &self.change_points {
+        // Several change points may fall on one choice: each lowers the task
+        // that would run, and the next highest comes up.
+        while let Some(&(at, low)) = self.change_points.first()
+            && at <= self.decisions
+        {
+            self.change_points.remove(0);
             if at == self.decisions {
                 self.priorities[ready.id(best).as_u64() as usize] = low;
-                changed = true;
+                best = highest(&self.priorities, ready);
             }
-        }
-        if changed {
-            best = highest(&self.priorities, ready);
         }
         Ok(best)
     }
