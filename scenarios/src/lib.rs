@@ -1,4 +1,4 @@
-//! # simloop-scenarios: the asyncio seed programs as simloop scenarios
+//! # simloop-scenarios: the programs of the asyncio teaching documents as simloop scenarios
 //!
 //! Every program of the seed documents (the asyncio teaching texts the
 //! project starts from) is a [`Scenario`]: an async program that runs under

@@ -29,7 +29,7 @@ pub enum Kind {
 impl fmt::Display for Kind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Kind::Seed => f.write_str("seed program"),
+            Kind::Seed => f.write_str("program of a teaching document"),
             Kind::Variant { of } => write!(f, "variant of {of}"),
             Kind::Bug => f.write_str("concurrency bug"),
         }

@@ -8,6 +8,18 @@ use crate::strategy::Strategy;
 pub(crate) const DEFAULT_TIME_LIMIT: Duration = Duration::from_secs(365 * 24 * 3600);
 /// Default limit on polls.
 pub(crate) const DEFAULT_MAX_STEPS: u64 = 100_000_000;
+/// Default real time one poll may take before the watchdog reports it.
+pub(crate) const DEFAULT_WATCHDOG: Duration = Duration::from_secs(10);
+
+/// Where the watchdog's reports go, if not to standard error.
+#[derive(Clone)]
+pub(crate) struct WatchdogSink(pub(crate) crate::runtime::WatchdogSink);
+
+impl std::fmt::Debug for WatchdogSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WatchdogSink(..)")
+    }
+}
 
 #[derive(Debug, Clone)]
 pub(crate) struct Config {
@@ -24,6 +36,9 @@ pub(crate) struct Config {
     /// previous step running when it can (exploration by preemptions), or
     /// FIFO order (the default).
     pub(crate) replay_then_stay: bool,
+    /// Real time one poll may take before the watchdog reports it.
+    pub(crate) watchdog: Option<Duration>,
+    pub(crate) watchdog_sink: Option<WatchdogSink>,
 }
 
 impl Config {
@@ -38,6 +53,8 @@ impl Config {
             fail_on_unobserved_panic: true,
             fail_at_first_panic: false,
             replay_then_stay: false,
+            watchdog: Some(DEFAULT_WATCHDOG),
+            watchdog_sink: None,
         }
     }
 }

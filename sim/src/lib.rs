@@ -6,6 +6,99 @@
 //! next, in what order simultaneous timers fire and which random numbers the
 //! code draws: the same seed replays the same run, bit for bit.
 //!
+//! [The user guide](guide) explains it all at length; this page starts a new
+//! user off and sums up the model.
+//!
+//! ## Using simloop in your crate
+//!
+//! Add simloop as a test dependency, and have Cargo optimise it in tests:
+//! a sweep spends its time inside simloop, and a workspace's profile
+//! settings apply only from its own root `Cargo.toml`, so simloop's own
+//! are not inherited (the [README's measurement][profile] shows the
+//! difference):
+//!
+//! ```toml
+//! [dev-dependencies]
+//! simloop = "0.1"
+//!
+//! [profile.test.package.simloop]
+//! opt-level = 3
+//! ```
+//!
+//! [profile]: guide::testing#the-profile-override
+//!
+//! Nothing else is needed: [`rand`] re-exports the `rand_core` traits its
+//! generator implements (and says which `rand` versions work with it), and
+//! [`SchedStrategy`] names the scheduling strategy without clashing with
+//! proptest's `Strategy` trait. A renamed dependency (`sl = { package =
+//! "simloop", .. }`) is passed to the macro: `#[sl::test(crate = sl)]`.
+//!
+//! A first test, in `tests/first_test.rs`: [`#[simloop::test]`](macro@test)
+//! runs the `async fn` under 200 seeds, each one interleaving of its tasks
+//! in virtual time.
+//!
+//! ```
+//! use simloop::{rand, task, time};
+//! use std::time::Duration;
+//!
+//! #[simloop::test(seeds = 200)]
+//! async fn three_calls_finish_within_their_longest_delay() {
+//!     let calls: Vec<_> = (0..3)
+//!         .map(|i| {
+//!             task::spawn_named(format!("call-{i}"), async {
+//!                 let delay = Duration::from_millis(rand::range(1..=500u64));
+//!                 time::sleep(delay).await;
+//!                 delay
+//!             })
+//!         })
+//!         .collect();
+//!     let mut longest = Duration::ZERO;
+//!     for call in calls {
+//!         longest = longest.max(call.await.unwrap());
+//!     }
+//!     assert_eq!(time::now().since_start(), longest); // virtual time: exact
+//! }
+//! ```
+//!
+//! **The replay loop.** A failing seed makes the test panic with a report:
+//! the seed, every task that panicked, the shrunk schedule in task terms,
+//! and, last, the command that replays exactly that run
+//! (`SIMLOOP_SEED=3 SIMLOOP_SCHEDULE=2:1 cargo test -p myapp --test orders
+//! -- stock_is_never_overdrawn --exact`, or a `cargo nextest run` one under
+//! nextest). Paste it, fix, paste it again. The seed is also kept in
+//! `simloop-regressions/` and replayed first on every later run, and
+//! `SIMLOOP_TIMELINE=DIR` leaves the failing run's [`timeline`] pictures in
+//! `DIR`. The same loop, driven from code:
+//!
+//! ```
+//! use simloop::harness::{EnvConfig, TestFailure, TestSpec, try_run_test};
+//! use simloop::task;
+//! use std::{cell::Cell, rc::Rc};
+//!
+//! // Two tasks read a counter, yield, and write it back plus one.
+//! async fn increments() {
+//!     let counter = Rc::new(Cell::new(0));
+//!     let tasks: Vec<_> = (0..2).map(|_| {
+//!         let counter = counter.clone();
+//!         task::spawn(async move {
+//!             let read = counter.get();
+//!             task::yield_now().await;
+//!             counter.set(read + 1);
+//!         })
+//!     }).collect();
+//!     for t in tasks { t.await.unwrap(); }
+//!     assert_eq!(counter.get(), 2, "lost update");
+//! }
+//!
+//! let spec = TestSpec::new("myapp", "orders", "increments").regressions(false);
+//! let Err(TestFailure::Failed(failure)) = try_run_test(&spec, &EnvConfig::default(), |_| increments())
+//! else { panic!("the update is lost under every seed") };
+//! let report = failure.to_string();
+//! assert!(report.contains("lost update"));
+//! assert!(report.ends_with(&format!("{}", failure.command)));
+//! assert!(failure.command.to_string().starts_with(&format!("SIMLOOP_SEED={} ", failure.seed)));
+//! ```
+//!
 //! ## The model
 //!
 //! A simulation is a seed, a configuration and a root future. [`Sim::run`]
@@ -26,8 +119,9 @@
 //! - **Concurrency tools** with asyncio's semantics, all in virtual time and
 //!   visible to the scheduler: [`combinators`] (`gather`, `as_completed`,
 //!   `wait`, `select`, `shield`, [`TaskGroup`]) and [`sync`] (queues, locks,
-//!   semaphores, events, conditions, barriers, promises, channels). The guide's
-//!   `docs/asyncio.md` maps every asyncio name to its simloop counterpart.
+//!   semaphores, events, conditions, barriers, promises, channels). The
+//!   guide's [from asyncio to simloop](guide::asyncio) maps every asyncio
+//!   name to its simloop counterpart.
 //! - **Failures are values**: deadlocks (with what each task waits on),
 //!   panics, time and step limits, leaked tasks and non-determinism are all
 //!   [`SimError`]s.
@@ -74,10 +168,19 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod buggify;
 pub mod combinators;
 mod config;
 mod error;
+#[doc(hidden)]
+pub mod facade;
+#[doc = include_str!(concat!(env!("OUT_DIR"), "/guide-README.md"))]
+// The guide shows tests as a user writes them, `#[test]` included.
+#[allow(clippy::test_attr_in_doctest)]
+pub mod guide;
 pub mod harness;
+pub mod history;
+pub mod net;
 mod panic;
 #[cfg(feature = "proptest")]
 pub mod proptest;
@@ -98,6 +201,20 @@ pub use combinators::TaskGroup;
 pub use error::{BlockedTask, FailureContext, SimError, TaskPanic};
 pub use schedule::{Choice, ChoiceKind, Decision, Schedule};
 pub use sim::{FailedRun, Report, Sim, SimBuilder};
+/// [`Strategy`] under a name that does not clash with proptest's `Strategy`
+/// trait: `use simloop::SchedStrategy;` next to `use proptest::prelude::*;`.
+///
+/// ```
+/// use proptest::prelude::*;
+/// use simloop::{SchedStrategy, Sim};
+///
+/// // proptest's trait and simloop's enum, side by side.
+/// let seeds = (0u64..10).prop_map(|s| s * 2);
+/// let sim = Sim::builder().strategy(SchedStrategy::Pct { depth: 2 }).build();
+/// assert_eq!(sim.strategy(), &simloop::Strategy::Pct { depth: 2 });
+/// # let _ = seeds;
+/// ```
+pub use strategy::Strategy as SchedStrategy;
 pub use strategy::{ParseStrategyError, Strategy};
 pub use task::{JoinError, JoinHandle};
 pub use trace::Fingerprint;

@@ -14,8 +14,39 @@
 //! assert_eq!(draw(), draw());
 //! ```
 //!
-//! [`rng()`] returns a handle implementing `rand_core`'s [`TryRng`] (and so
-//! `Rng`), which plugs into the `rand` crate's distributions.
+//! [`rng()`] returns a handle, [`SimRng`], implementing `rand_core`'s
+//! [`TryRng`] (and so [`Rng`]). Both traits are re-exported here, so drawing
+//! from the handle needs no other dependency:
+//!
+//! ```
+//! use simloop::{Sim, rand::{self, Rng}};
+//!
+//! let (a, b) = Sim::new(7).run(async { (rand::rng().next_u64(), rand::rng().next_u32()) }).unwrap();
+//! let again = Sim::new(7).run(async { (rand::rng().next_u64(), rand::rng().next_u32()) }).unwrap();
+//! assert_eq!((a, b), again);
+//! ```
+//!
+//! # With the `rand` crate
+//!
+//! simloop implements the traits of `rand_core` 0.10, so the handle plugs
+//! into the distributions and extension methods of **`rand` 0.10** (which
+//! is built on `rand_core` 0.10): `rand::rng()`'s counterpart is
+//! `simloop::rand::rng()`, and `rand::RngExt`'s methods (`random`,
+//! `random_range`, `random_bool`, ...) work on it. Add `rand` with
+//! `default-features = false`: its default features pull in the operating
+//! system's random source, which code under simulation must not use.
+//!
+//! ```toml
+//! [dev-dependencies]
+//! rand = { version = "0.10", default-features = false }
+//! ```
+//!
+//! **`rand` 0.9 and older cannot work**: they are built on `rand_core` 0.9
+//! (or older), whose `RngCore` is a different trait from 0.10's `Rng`, and
+//! Cargo links the two versions side by side, so `rand` 0.9's `Rng` methods
+//! do not exist on [`SimRng`]. Upgrade to `rand` 0.10, or use this module's
+//! own functions ([`range`], [`f64()`], [`bool()`], [`shuffle`], [`choose`]),
+//! which cover most needs.
 //!
 //! # Panics
 //!
@@ -26,7 +57,13 @@ use std::marker::PhantomData;
 use std::ops::{Range, RangeInclusive};
 
 use rand_chacha::ChaCha8Rng;
-use rand_core::{Rng, SeedableRng, TryRng};
+/// `rand_core` 0.10's infallible generator trait, which [`SimRng`] implements
+/// (through [`TryRng`]): `next_u32`, `next_u64`, `fill_bytes`.
+pub use rand_core::Rng;
+use rand_core::SeedableRng;
+/// `rand_core` 0.10's generator trait, which [`SimRng`] implements with
+/// `Error = Infallible`.
+pub use rand_core::TryRng;
 
 use crate::runtime;
 

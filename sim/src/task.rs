@@ -1,5 +1,6 @@
 //! Tasks: [`spawn`], named tasks ([`Builder`], [`spawn_named`]), [`JoinHandle`],
-//! [`yield_now`] and [`current`].
+//! [`yield_now`], [`current`], and callbacks ([`call_soon`],
+//! [`JoinHandle::add_done_callback`]).
 //!
 //! A task is a future the simulation polls on its own, like an asyncio task
 //! made by `create_task`. It starts running at the next scheduling point, not
@@ -28,7 +29,8 @@ use std::rc::{Rc, Weak};
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
-use crate::runtime::{self, Exit, Runtime, TaskRef};
+use crate::runtime::{self, CallbackRef, Exit, Runtime, TaskRef};
+use crate::time::Instant;
 
 /// Identifies a task within one simulation. Ids count from 0 (the root task)
 /// in spawn order, the same way in every run.
@@ -245,7 +247,8 @@ impl Builder {
             task: TaskInfo::new(TaskId(u64::MAX), None),
             result: None,
             waker: None,
-            taken: false,
+            callbacks: Vec::new(),
+            taken: None,
         }));
         let wrapped = TaskFuture {
             future,
@@ -261,6 +264,8 @@ impl Builder {
                 task,
                 runtime: rt.weak(),
                 state,
+                tie: None,
+                detach: false,
             }
         })
     }
@@ -319,8 +324,108 @@ pub fn id() -> TaskId {
     current().id()
 }
 
+/// Queues `callback` to run as a ready item of its own, behind the tasks
+/// and callbacks already queued: asyncio's `loop.call_soon(callback)`.
+///
+/// A callback is not a task: it runs to completion in one step, outside
+/// every task ([`try_current`] gives the root task's info there, as asyncio's
+/// `current_task()` gives `None`), and the scheduling strategy picks it
+/// among the ready items like any task step (ranked as the task that queued
+/// it). A panic inside it fails the run.
+///
+/// ```
+/// use std::{cell::RefCell, rc::Rc};
+/// use simloop::{Sim, task};
+///
+/// Sim::new(1).run(async {
+///     let log = Rc::new(RefCell::new(Vec::new()));
+///     let l = log.clone();
+///     task::spawn(async move { l.borrow_mut().push("task") });
+///     let l = log.clone();
+///     let handle = task::call_soon(move || l.borrow_mut().push("callback"));
+///     let l = log.clone();
+///     task::call_soon(move || l.borrow_mut().push("never")).cancel();
+///     task::yield_now().await;
+///     assert_eq!(*log.borrow(), ["task", "callback"]);
+///     assert!(!handle.is_pending());
+/// }).unwrap();
+/// ```
+///
+/// # Panics
+///
+/// Outside a simulation.
+pub fn call_soon(callback: impl FnOnce() + 'static) -> CallbackHandle {
+    runtime::with("simloop::task::call_soon", |rt| CallbackHandle {
+        key: rt.call_soon(Box::new(callback)),
+        runtime: rt.weak(),
+        when: None,
+    })
+}
+
+/// A queued callback, from [`call_soon`], [`time::call_later`] or
+/// [`time::call_at`] (asyncio's `Handle` and `TimerHandle`).
+///
+/// Dropping the handle does not cancel the callback.
+///
+/// [`time::call_later`]: crate::time::call_later
+/// [`time::call_at`]: crate::time::call_at
+pub struct CallbackHandle {
+    key: CallbackRef,
+    runtime: Weak<Runtime>,
+    when: Option<Instant>,
+}
+
+impl CallbackHandle {
+    pub(crate) fn new(key: CallbackRef, runtime: Weak<Runtime>, when: Option<Instant>) -> Self {
+        CallbackHandle { key, runtime, when }
+    }
+
+    /// Cancels the callback: it will not run. Returns whether it was still
+    /// to run (`false` once it ran or was cancelled).
+    pub fn cancel(&self) -> bool {
+        self.runtime
+            .upgrade()
+            .is_some_and(|rt| rt.cancel_callback(self.key))
+    }
+
+    /// Whether the callback is still to run.
+    pub fn is_pending(&self) -> bool {
+        self.runtime
+            .upgrade()
+            .is_some_and(|rt| rt.callback_pending(self.key))
+    }
+
+    /// When a timer callback is due (asyncio's `TimerHandle.when()`);
+    /// `None` for [`call_soon`].
+    pub fn when(&self) -> Option<Instant> {
+        self.when
+    }
+}
+
+impl fmt::Debug for CallbackHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CallbackHandle")
+            .field("pending", &self.is_pending())
+            .field("when", &self.when)
+            .finish()
+    }
+}
+
 /// Why awaiting a [`JoinHandle`] gave no value.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+///
+/// Its `Display` and its `Debug` (which `unwrap()` prints) both name the
+/// task and say what happened to it:
+///
+/// ```
+/// use simloop::{Sim, task};
+///
+/// let err = Sim::new(1).run(async {
+///     task::spawn_named("refresh", async { panic!("cache gone") }).await.unwrap_err()
+/// }).unwrap();
+/// assert!(err.to_string().starts_with(r#"task 1 "refresh" panicked: cache gone"#));
+/// assert!(format!("{err:?}").starts_with(r#"JoinError(task 1 "refresh" panicked: cache gone"#));
+/// ```
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
 pub struct JoinError {
     task: TaskInfo,
     kind: JoinErrorKind,
@@ -365,9 +470,18 @@ impl JoinError {
 impl fmt::Display for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
-            JoinErrorKind::Cancelled => write!(f, "task {} was cancelled", self.task),
-            JoinErrorKind::Panicked(m) => write!(f, "task {} panicked: {m}", self.task),
+            // `TaskInfo` reads `task 1 "name"` already.
+            JoinErrorKind::Cancelled => write!(f, "{} was cancelled", self.task),
+            JoinErrorKind::Panicked(m) => write!(f, "{} panicked: {m}", self.task),
         }
+    }
+}
+
+/// The `Display` text in `JoinError(...)`: what `h.await.unwrap()` prints
+/// when the task failed.
+impl fmt::Debug for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "JoinError({self})")
     }
 }
 
@@ -375,7 +489,39 @@ struct JoinState<T> {
     task: TaskInfo,
     result: Option<Result<T, JoinError>>,
     waker: Option<Waker>,
-    taken: bool,
+    /// Done callbacks, in the order they were added.
+    callbacks: Vec<DoneCallback>,
+    /// How the task ended, once its result was taken.
+    taken: Option<Outcome>,
+}
+
+type DoneCallback = Box<dyn FnOnce(Outcome)>;
+
+impl<T> JoinState<T> {
+    fn outcome(&self) -> Option<Outcome> {
+        self.taken.or_else(|| self.result.as_ref().map(Outcome::of))
+    }
+}
+
+/// How a task ended, as its done callbacks learn it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    /// It returned a value.
+    Returned,
+    /// It panicked.
+    Panicked,
+    /// It was aborted (or dropped when its simulation ended).
+    Cancelled,
+}
+
+impl Outcome {
+    fn of<T>(result: &Result<T, JoinError>) -> Outcome {
+        match result {
+            Ok(_) => Outcome::Returned,
+            Err(e) if e.is_panic() => Outcome::Panicked,
+            Err(_) => Outcome::Cancelled,
+        }
+    }
 }
 
 /// An owned permission to await a spawned task's output (asyncio's `Task`).
@@ -385,10 +531,20 @@ struct JoinState<T> {
 ///
 /// # Cancel safety
 ///
-/// Dropping the handle (or a future awaiting it) detaches the task: it keeps
-/// running and its output is discarded. If a detached task panics, the run
-/// fails with [`SimError::TaskPanicked`](crate::SimError::TaskPanicked)
-/// unless the simulation was built with `fail_on_unobserved_panic(false)`.
+/// Awaiting a task ties it to its awaiter, as in asyncio: once the handle
+/// has been polled, cancelling the awaiter cancels the task. Aborting the
+/// task awaiting the handle, or a [`timeout`](crate::time::timeout),
+/// `gather` or `select` around the `.await` ending first, aborts the task
+/// at that moment (asyncio's `Task.cancel` cancels the future the task
+/// awaits), and dropping a polled handle of an unfinished task aborts it.
+/// A handle dropped without ever being polled detaches the task: it keeps
+/// running and its output is discarded. To await a task without tying it
+/// to the awaiter, use [`shield`](crate::combinators::shield) or
+/// [`detach_on_drop`](JoinHandle::detach_on_drop).
+///
+/// If a detached task panics, the run fails with
+/// [`SimError::TaskPanicked`](crate::SimError::TaskPanicked) unless the
+/// simulation was built with `fail_on_unobserved_panic(false)`.
 ///
 /// # Panics
 ///
@@ -397,6 +553,30 @@ pub struct JoinHandle<T> {
     task: TaskRef,
     runtime: Weak<Runtime>,
     state: Rc<RefCell<JoinState<T>>>,
+    /// Set at the first poll that waits: cancelling the awaiter (or
+    /// dropping the handle) then aborts the task.
+    tie: Option<Tie>,
+    /// Dropping the handle never aborts the task.
+    detach: bool,
+}
+
+/// Aborts the awaited task the moment its awaiter is cancelled.
+struct Tie {
+    hook: Rc<AbortTask>,
+    key: runtime::HookKey,
+}
+
+struct AbortTask {
+    task: TaskRef,
+    runtime: Weak<Runtime>,
+}
+
+impl runtime::CancelHook for AbortTask {
+    fn cancel(&self) {
+        if let Some(rt) = self.runtime.upgrade() {
+            rt.request_abort(self.task);
+        }
+    }
 }
 
 impl<T> fmt::Debug for JoinHandle<T> {
@@ -416,8 +596,58 @@ impl<T> JoinHandle<T> {
 
     /// Whether the task has finished (completed, panicked or been aborted).
     pub fn is_finished(&self) -> bool {
-        let state = self.state.borrow();
-        state.taken || state.result.is_some()
+        self.state.borrow().outcome().is_some()
+    }
+
+    /// How the task ended, or `None` while it runs.
+    pub fn outcome(&self) -> Option<Outcome> {
+        self.state.borrow().outcome()
+    }
+
+    /// The task's result if it has finished, without waiting (asyncio's
+    /// `task.result()` on a done task); `None` while it runs, and once the
+    /// result was taken (by this or by awaiting the handle).
+    pub fn try_join(&mut self) -> Option<Result<T, JoinError>> {
+        let mut state = self.state.borrow_mut();
+        let result = state.result.take()?;
+        state.taken = Some(Outcome::of(&result));
+        Some(result)
+    }
+
+    /// Runs `callback` once the task has finished, as a ready item of its
+    /// own (asyncio's `task.add_done_callback`): the task's done callbacks
+    /// are queued the moment it ends, in the order they were added, and run
+    /// one scheduling point later, before the task awaiting the handle
+    /// resumes. Added to a finished task, the callback is queued at once.
+    /// It learns how the task ended; [`try_join`](JoinHandle::try_join)
+    /// gives the value.
+    ///
+    /// ```
+    /// use std::{cell::RefCell, rc::Rc};
+    /// use simloop::{Sim, task};
+    ///
+    /// Sim::new(1).run(async {
+    ///     let log = Rc::new(RefCell::new(Vec::new()));
+    ///     let worker = task::spawn(async { 7 });
+    ///     let l = log.clone();
+    ///     worker.add_done_callback(move |outcome| l.borrow_mut().push(format!("{outcome:?}")));
+    ///     assert_eq!(worker.await.unwrap(), 7);
+    ///     assert_eq!(*log.borrow(), ["Returned"]);
+    /// }).unwrap();
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// Outside a simulation. A panic inside the callback fails the run.
+    pub fn add_done_callback(&self, callback: impl FnOnce(Outcome) + 'static) {
+        let mut state = self.state.borrow_mut();
+        match state.outcome() {
+            Some(outcome) => {
+                drop(state);
+                call_soon(move || callback(outcome));
+            }
+            None => state.callbacks.push(Box::new(callback)),
+        }
     }
 
     /// Cancels the task: like asyncio's `Task.cancel`, the task is scheduled
@@ -432,34 +662,102 @@ impl<T> JoinHandle<T> {
             rt.request_abort(self.task);
         }
     }
+
+    /// Makes this handle never abort its task: cancelling its awaiter or
+    /// dropping it after it was polled then detaches the task, as a tokio
+    /// `JoinHandle` does (see the cancel safety notes above).
+    ///
+    /// ```
+    /// use std::{cell::Cell, rc::Rc, time::Duration};
+    /// use simloop::{Sim, task, time};
+    ///
+    /// Sim::new(1).run(async {
+    ///     let finished = Rc::new(Cell::new(Vec::new()));
+    ///     let worker = |name: &'static str| {
+    ///         let finished = finished.clone();
+    ///         task::spawn(async move {
+    ///             time::sleep(Duration::from_secs(5)).await;
+    ///             finished.set([finished.take(), vec![name]].concat());
+    ///         })
+    ///     };
+    ///     let tied = worker("tied");
+    ///     let free = worker("free").detach_on_drop();
+    ///     assert!(time::timeout(Duration::from_secs(1), tied).await.is_err());
+    ///     assert!(time::timeout(Duration::from_secs(1), free).await.is_err());
+    ///     time::sleep(Duration::from_secs(10)).await;
+    ///     // The tied task was cancelled with its timeout; the other ran on.
+    ///     assert_eq!(finished.take(), ["free"]);
+    /// }).unwrap();
+    /// ```
+    pub fn detach_on_drop(mut self) -> JoinHandle<T> {
+        self.detach = true;
+        self.untie();
+        self
+    }
+
+    /// Ties the task to the current task (and the timeout around this
+    /// poll), once.
+    fn tie(&mut self) {
+        if self.tie.is_some() || self.detach {
+            return;
+        }
+        let hook = Rc::new(AbortTask {
+            task: self.task,
+            runtime: self.runtime.clone(),
+        });
+        let weak: Rc<dyn runtime::CancelHook> = hook.clone();
+        if let Some(key) = runtime::try_with(|rt| rt.on_cancel(Rc::downgrade(&weak))) {
+            self.tie = Some(Tie { hook, key });
+        }
+    }
+
+    fn untie(&mut self) {
+        if let Some(tie) = self.tie.take() {
+            runtime::try_with(|rt| rt.remove_hook(tie.key));
+        }
+    }
 }
 
 impl<T> Future for JoinHandle<T> {
     type Output = Result<T, JoinError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut state = self.state.borrow_mut();
+        let this = self.get_mut();
+        let mut state = this.state.borrow_mut();
         if let Some(result) = state.result.take() {
-            state.taken = true;
+            state.taken = Some(Outcome::of(&result));
+            drop(state);
+            this.untie();
             return Poll::Ready(result);
         }
         assert!(
-            !state.taken,
+            state.taken.is_none(),
             "JoinHandle for task {} polled after it returned",
-            self.task.id
+            this.task.id
         );
         match &state.waker {
             Some(w) if w.will_wake(cx.waker()) => {}
             _ => state.waker = Some(cx.waker().clone()),
         }
         drop(state);
-        wait_on(WaitReason::new("JoinHandle::await").on_task(self.task.id));
+        this.tie();
+        wait_on(WaitReason::new("JoinHandle::await").on_task(this.task.id));
         Poll::Pending
     }
 }
 
 impl<T> Drop for JoinHandle<T> {
     fn drop(&mut self) {
+        if let Some(tie) = self.tie.take() {
+            // An awaited task goes with its awaiter.
+            if let Some(rt) = self.runtime.upgrade() {
+                rt.remove_hook(tie.key);
+                if !self.is_finished() {
+                    rt.request_abort(self.task);
+                }
+            }
+            drop(tie.hook);
+        }
         let state = self.state.borrow();
         if let Some(Err(JoinError {
             task,
@@ -495,9 +793,17 @@ impl<T> Completer<T> {
         self.done = true;
         let mut state = self.state.borrow_mut();
         let task = state.task.clone();
-        state.result = Some(result.map_err(|kind| JoinError { task, kind }));
+        let result = result.map_err(|kind| JoinError { task, kind });
+        let outcome = Outcome::of(&result);
+        state.result = Some(result);
         let waker = state.waker.take();
+        let callbacks = std::mem::take(&mut state.callbacks);
         drop(state);
+        // The done callbacks are queued first: the awaiting task's wake-up
+        // is, in asyncio, the last callback added.
+        for callback in callbacks {
+            runtime::try_with(|rt| rt.call_soon(Box::new(move || callback(outcome))));
+        }
         if let Some(w) = waker {
             w.wake();
         }
@@ -520,7 +826,18 @@ impl<F: Future> Future for TaskFuture<F> {
         match crate::panic::catch(|| this.future.poll(cx)) {
             Ok(Poll::Pending) => Poll::Pending,
             Ok(Poll::Ready(value)) => {
-                this.completer.complete(Ok(value));
+                // Aborted during its last step: it ends cancelled, as an
+                // asyncio task cancelled right before its coroutine returns.
+                let aborted = runtime::try_with(|rt| {
+                    rt.current_task_id().is_some_and(|id| rt.abort_pending(id))
+                })
+                .unwrap_or(false);
+                if aborted {
+                    drop(value);
+                    this.completer.complete(Err(JoinErrorKind::Cancelled));
+                } else {
+                    this.completer.complete(Ok(value));
+                }
                 Poll::Ready(Exit::Done)
             }
             Err(message) => {

@@ -1,4 +1,5 @@
-//! Virtual time: [`now`], [`sleep`], [`sleep_until`], [`timeout`] and [`busy`].
+//! Virtual time: [`now`], [`sleep`], [`sleep_until`], [`timeout`], [`busy`],
+//! and timer callbacks ([`call_later`], [`call_at`]).
 //!
 //! The clock is a count of nanoseconds since the simulation started. It only
 //! moves in two ways: when no task is ready it jumps to the earliest pending
@@ -32,6 +33,7 @@ use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use crate::runtime::{self, CancelScope, TimerKey};
+use crate::task::CallbackHandle;
 
 /// A point in virtual time, measured in nanoseconds since the simulation
 /// started. Every run starts at [`Instant::ZERO`].
@@ -241,6 +243,53 @@ impl Drop for Sleep {
     }
 }
 
+/// Runs `callback` once `delay` of virtual time has passed: asyncio's
+/// `loop.call_later(delay, callback)`.
+///
+/// The callback runs the moment its timer fires, in the place among the
+/// timers due at that instant that the strategy gives it (arming order under
+/// [`Strategy::Fifo`](crate::Strategy::Fifo)); what it wakes or queues joins
+/// the ready items there, as in asyncio. A zero delay queues it at once, as
+/// [`task::call_soon`](crate::task::call_soon) does (asyncio runs it at its
+/// next loop iteration, behind the callbacks that iteration queued). See
+/// `call_soon` for what a callback may do.
+///
+/// ```
+/// use std::{cell::Cell, rc::Rc, time::Duration};
+/// use simloop::{Sim, time};
+///
+/// Sim::new(1).run(async {
+///     let fired = Rc::new(Cell::new(None));
+///     let f = fired.clone();
+///     let handle = time::call_later(Duration::from_secs(2), move || f.set(Some(time::now())));
+///     assert_eq!(handle.when(), Some(time::Instant::ZERO + Duration::from_secs(2)));
+///     time::call_later(Duration::from_secs(1), || unreachable!()).cancel();
+///     time::sleep(Duration::from_secs(5)).await;
+///     assert_eq!(fired.get().unwrap().since_start(), Duration::from_secs(2));
+/// }).unwrap();
+/// ```
+///
+/// # Panics
+///
+/// Outside a simulation. A panic inside the callback fails the run.
+pub fn call_later(delay: Duration, callback: impl FnOnce() + 'static) -> CallbackHandle {
+    let deadline = runtime::with("simloop::time::call_later", |rt| rt.now()) + delay;
+    call_at(deadline, callback)
+}
+
+/// Runs `callback` when the clock reaches `deadline`: asyncio's
+/// `loop.call_at(when, callback)`; see [`call_later`].
+///
+/// # Panics
+///
+/// Outside a simulation.
+pub fn call_at(deadline: Instant, callback: impl FnOnce() + 'static) -> CallbackHandle {
+    runtime::with("simloop::time::call_at", |rt| {
+        let key = rt.call_at(deadline, Box::new(callback));
+        CallbackHandle::new(key, rt.weak(), Some(deadline))
+    })
+}
+
 /// The error of a [`timeout`] whose deadline passed before the future
 /// completed (asyncio's `TimeoutError`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -259,16 +308,17 @@ impl Elapsed {
 /// Runs `future` for at most `duration` of virtual time (asyncio's
 /// `wait_for`).
 ///
-/// The inner future is polled first, so a future that is already complete
-/// returns its value even with a zero timeout. When the deadline passes first,
-/// the inner future is dropped right there (cancelling it) and the result is
-/// `Err(Elapsed)`.
+/// When the deadline passes first, the inner future is dropped right there
+/// (cancelling it) and the result is `Err(Elapsed)`.
 ///
 /// Ties go to the deadline, as in asyncio: once the deadline has passed, the
 /// inner future is not polled again, even if it became ready at the same
-/// instant; and a zero (or past) timeout around a future that is not ready at
-/// its first poll fails at once. (Tokio polls the inner future first on every
-/// poll instead.)
+/// instant. A zero (or past) deadline still polls the inner future once, as
+/// `async with asyncio.timeout(0)` runs its body up to its first
+/// suspension: a future that completes at once (such as the handle of a
+/// finished task) gives its value; one that waits fails at once.
+/// [`wait_for`] differs here, as in asyncio. (Tokio polls the inner future
+/// first on every poll.)
 ///
 /// # Cancel safety
 ///
@@ -294,7 +344,7 @@ pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
     Timeout {
         future: Some(future),
         sleep: sleep(duration),
-        polled: false,
+        started: false,
         scope: None,
     }
 }
@@ -308,18 +358,47 @@ pub fn timeout_at<F: Future>(deadline: Instant, future: F) -> Timeout<F> {
     Timeout {
         future: Some(future),
         sleep: sleep_until(deadline),
-        polled: false,
+        started: false,
         scope: None,
     }
 }
 
-/// Alias of [`timeout`] under asyncio's name.
+/// [`timeout`] under asyncio's name, with `asyncio.wait_for`'s one
+/// difference: a zero (or past) deadline fails at once without polling the
+/// inner future at all. A future that has not started never starts, as
+/// `wait_for` cancels a coroutine before its first step.
+///
+/// ```
+/// use std::{cell::Cell, rc::Rc, time::Duration};
+/// use simloop::{Sim, task, time};
+///
+/// Sim::new(1).run(async {
+///     let ran = Rc::new(Cell::new(false));
+///     let r = ran.clone();
+///     let out = time::wait_for(Duration::ZERO, async move { r.set(true); 42 }).await;
+///     assert!(out.is_err() && !ran.get());
+///     // `timeout` polls once: what completes at once gives its value.
+///     assert_eq!(time::timeout(Duration::ZERO, async { 42 }).await, Ok(42));
+/// }).unwrap();
+/// ```
+///
+/// asyncio's `wait_for` returns the result of a future that is already
+/// done; here `timeout(Duration::ZERO, handle)` (or
+/// [`JoinHandle::try_join`](crate::task::JoinHandle::try_join)) gives a
+/// finished task's result.
+///
+/// # Cancel safety
+///
+/// As [`timeout`].
 ///
 /// # Panics
 ///
 /// Outside a simulation.
 pub fn wait_for<F: Future>(duration: Duration, future: F) -> Timeout<F> {
-    timeout(duration, future)
+    Timeout {
+        started: true,
+        ..timeout(duration, future)
+    }
 }
 
 pin_project_lite::pin_project! {
@@ -331,7 +410,9 @@ pin_project_lite::pin_project! {
         future: Option<F>,
         #[pin]
         sleep: Sleep,
-        polled: bool,
+        // Whether the inner future was polled (or, for `wait_for`, must not
+        // be polled past the deadline even once).
+        started: bool,
         // Created at the first poll.
         scope: Option<Arc<CancelScope>>,
     }
@@ -356,13 +437,13 @@ impl<F: Future> Future for Timeout<F> {
         let mut this = self.project();
         let deadline = this.sleep.deadline;
         let expired = runtime::with("simloop::time::timeout", |rt| rt.now() >= deadline);
-        let first_poll = !std::mem::replace(this.polled, true);
         let scope = this.scope.get_or_insert_with(|| {
             Arc::new(CancelScope::new(
                 runtime::try_with(|rt| rt.current_scope()).flatten(),
             ))
         });
         scope.point_to(cx.waker());
+        let first_poll = !std::mem::replace(this.started, true);
         if !expired || first_poll {
             let Some(future) = this.future.as_mut().as_pin_mut() else {
                 panic!("simloop::time::Timeout polled after it completed");
@@ -396,6 +477,12 @@ impl<F: Future> Future for Timeout<F> {
 /// meanwhile; timers that came due during the block fire late, as soon as the
 /// calling task next yields. The returned value is ready at once: it may be
 /// awaited (`busy(d).await`) or ignored (`busy(d);`) with the same effect.
+///
+/// A `busy` that would take the clock past the time limit stops the run
+/// there with [`SimError::TimeLimit`](crate::SimError::TimeLimit), at the
+/// limit, even in a task that never awaits; one that reaches the clock's
+/// maximum (in a run without a limit) fails it with
+/// [`SimError::ClockOverflow`](crate::SimError::ClockOverflow).
 ///
 /// # Panics
 ///

@@ -10,8 +10,11 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::task::{TaskId, TaskInfo};
+use crate::task::{TaskId, TaskInfo, WaitReason};
 use crate::time::Instant;
+
+mod net_event;
+pub use net_event::{NetEvent, Protocol};
 
 /// One scheduling decision, stamped with the virtual time and step (poll count)
 /// at which it happened.
@@ -60,6 +63,12 @@ pub enum EventKind {
         /// The panic message.
         message: String,
     },
+    /// A callback ran (`call_soon`, `call_later`, a done callback); the task
+    /// is the one that scheduled it.
+    Callback,
+    /// The simulated network did something (see [`crate::net`]); the task
+    /// is the one that caused it.
+    Net(NetEvent),
 }
 
 impl EventKind {
@@ -73,6 +82,8 @@ impl EventKind {
             EventKind::Finish => 6,
             EventKind::Abort => 7,
             EventKind::Panic { .. } => 8,
+            EventKind::Callback => 9,
+            EventKind::Net(e) => e.code(),
         }
     }
 
@@ -82,6 +93,7 @@ impl EventKind {
             EventKind::TimerFired { deadline } => deadline.as_nanos(),
             EventKind::Busy { duration } => crate::time::duration_to_nanos(*duration),
             EventKind::Panic { message } => message.len() as u64,
+            EventKind::Net(e) => e.payload(),
             _ => 0,
         }
     }
@@ -110,6 +122,8 @@ impl fmt::Display for EventKind {
             EventKind::Finish => write!(f, "finished"),
             EventKind::Abort => write!(f, "aborted"),
             EventKind::Panic { message } => write!(f, "panicked: {message}"),
+            EventKind::Callback => write!(f, "ran a callback"),
+            EventKind::Net(e) => write!(f, "{e}"),
         }
     }
 }
@@ -150,6 +164,40 @@ impl Fingerprint {
     }
 }
 
+/// Something a traced run noted that is not a scheduling decision: what a
+/// task waits on, a `tracing` event it logged. Notes are kept for the
+/// pictures of a run and never enter its [`Fingerprint`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    /// How many [`Event`]s the trace held when the note was made: the note
+    /// comes after `events[after - 1]` and before `events[after]`.
+    pub after: usize,
+    /// Number of polls made before the note.
+    pub step: u64,
+    /// Virtual time of the note.
+    pub time: Instant,
+    /// The task being polled (the root task between polls).
+    pub task: TaskId,
+    /// What was noted.
+    pub kind: NoteKind,
+}
+
+/// What a [`Note`] says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NoteKind {
+    /// The task is about to wait on this (see [`task::wait_on`](crate::task::wait_on)).
+    WaitsOn(WaitReason),
+    /// The task logged a `tracing` event (recorded by
+    /// [`timeline::EventMarks`](crate::timeline)).
+    Log {
+        /// The event's level: `ERROR`, `WARN`, `INFO`, `DEBUG` or `TRACE`.
+        level: &'static str,
+        /// Its message and fields, as `message key=value ...`.
+        message: String,
+    },
+}
+
 /// The events of one run and the tasks they name.
 #[derive(Debug, Clone, Default)]
 pub struct Trace {
@@ -157,6 +205,8 @@ pub struct Trace {
     pub events: Vec<Event>,
     /// Every task the run created, indexed by [`TaskId::as_u64`].
     pub tasks: Vec<TaskInfo>,
+    /// What the run noted besides its decisions, in order.
+    pub notes: Vec<Note>,
 }
 
 impl Trace {
@@ -187,6 +237,20 @@ impl Recorder {
         self.fingerprint.mix(kind.payload());
         if let Some(trace) = &mut self.trace {
             trace.events.push(Event {
+                step,
+                time,
+                task,
+                kind,
+            });
+        }
+    }
+
+    /// Keeps a note in the trace, if there is one; the fingerprint does not
+    /// change.
+    pub(crate) fn note(&mut self, step: u64, time: Instant, task: TaskId, kind: NoteKind) {
+        if let Some(trace) = &mut self.trace {
+            trace.notes.push(Note {
+                after: trace.events.len(),
                 step,
                 time,
                 task,

@@ -1214,20 +1214,44 @@ fn spawning_into_a_cancelling_group_cancels_the_new_task_before_it_runs() {
         .unwrap();
 }
 
+// CPython 3.13:
+//   await asyncio.wait_for(f(), 0)          -> TimeoutError, f never runs
+//   async with asyncio.timeout(0): await f() -> 42 (f runs to its first await)
+//   await asyncio.wait_for(done_task, 0)     -> its result
 #[test]
-fn wait_for_on_an_already_finished_future_returns_its_value_even_with_zero_timeout() {
+fn a_zero_deadline_never_starts_a_future_under_wait_for_and_polls_it_once_under_timeout() {
     Sim::new(1)
         .run(async {
-            assert_eq!(time::wait_for(Duration::ZERO, async { 42 }).await, Ok(42));
+            let ran = Rc::new(Cell::new(0));
+            let r = ran.clone();
+            let out = time::wait_for(Duration::ZERO, async move {
+                r.set(r.get() + 1);
+                42
+            })
+            .await;
+            assert!(out.is_err());
+            assert_eq!(ran.get(), 0, "wait_for(0) must not start the future");
+            let r = ran.clone();
+            let out = time::timeout(Duration::ZERO, async move {
+                r.set(r.get() + 1);
+                42
+            })
+            .await;
+            assert_eq!(out, Ok(42));
+            assert_eq!(ran.get(), 1);
             let t = task::spawn(async { "done" });
             task::yield_now().await;
             assert!(t.is_finished());
-            let r = time::wait_for(Duration::ZERO, t).await;
+            let r = time::timeout(Duration::ZERO, t).await;
             assert_eq!(r.map(Result::unwrap), Ok("done"));
             // A future that is not finished times out at once.
             let slow = time::sleep(Duration::from_secs(1));
-            assert!(time::wait_for(Duration::ZERO, slow).await.is_err());
-            assert_eq!(now_ms(), 0);
+            assert!(time::timeout(Duration::ZERO, slow).await.is_err());
+            let past = time::now();
+            time::sleep(Duration::from_millis(1)).await;
+            assert!(time::timeout_at(past, async { 1 }).await.is_ok());
+            assert!(time::wait_for(Duration::ZERO, async { 1 }).await.is_err());
+            assert_eq!(now_ms(), 1);
         })
         .unwrap();
 }

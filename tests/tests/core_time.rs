@@ -229,12 +229,20 @@ fn timeout_returns_the_value_of_a_future_that_finishes_first() {
     assert_eq!(v, (Ok(7), Duration::from_secs(1)));
 }
 
+// CPython 3.13: `async with asyncio.timeout(0): return await f()` gives f's
+// value when f completes without suspending; `await asyncio.wait_for(f(), 0)`
+// raises TimeoutError without starting f.
 #[test]
-fn wait_for_with_zero_timeout_returns_a_ready_value() {
+fn a_zero_timeout_returns_a_ready_value_and_a_zero_wait_for_does_not_start_it() {
     let v = Sim::new(0)
-        .run(async { time::wait_for(Duration::ZERO, async { 42 }).await })
+        .run(async {
+            (
+                time::timeout(Duration::ZERO, async { 42 }).await,
+                time::wait_for(Duration::ZERO, async { 42 }).await.is_err(),
+            )
+        })
         .unwrap();
-    assert_eq!(v, Ok(42));
+    assert_eq!(v, (Ok(42), true));
 }
 
 #[test]

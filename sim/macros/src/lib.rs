@@ -9,7 +9,7 @@ use proc_macro2::TokenStream as TokenStream2;
 use quote::{quote, quote_spanned};
 use syn::meta::ParseNestedMeta;
 use syn::spanned::Spanned;
-use syn::{ItemFn, LitBool, LitInt, LitStr, parse_macro_input};
+use syn::{ItemFn, LitBool, LitInt, LitStr, Path, parse_macro_input};
 
 /// Turns an `async fn` into a `#[test]` that sweeps it across many seeds,
 /// each in its own simulation. See `simloop::test` for the options.
@@ -24,11 +24,15 @@ pub fn test(attr: TokenStream, item: TokenStream) -> TokenStream {
         .into()
 }
 
-/// The attribute's options, each turned into a `TestSpec` builder call.
+/// The attribute's options, each turned into a `TestSpec` builder call,
+/// and the path the expansion names the simloop crate by.
 #[derive(Default)]
 struct Options {
     calls: Vec<TokenStream2>,
     seen: Vec<String>,
+    /// `crate = path`: where simloop is, for a renamed dependency
+    /// (`sl = { package = "simloop", .. }`); `::simloop` otherwise.
+    krate: Option<Path>,
 }
 
 impl Options {
@@ -41,6 +45,24 @@ impl Options {
             return Err(meta.error(format!("`{name}` is given twice")));
         }
         let span = ident.span();
+        if name == "crate" {
+            // `crate = sl` or `crate = "sl"`, as `#[tokio::test]` spells it.
+            let value = meta.value()?;
+            let path = if value.peek(LitStr) {
+                let lit: LitStr = value.parse()?;
+                lit.parse::<Path>().map_err(|_| {
+                    syn::Error::new(
+                        lit.span(),
+                        "`crate` takes the path simloop is known by, e.g. `crate = sl`",
+                    )
+                })?
+            } else {
+                value.parse::<Path>()?
+            };
+            self.seen.push(name);
+            self.krate = Some(path);
+            return Ok(());
+        }
         let call = match name.as_str() {
             "seeds" => {
                 let lit: LitInt = meta.value()?.parse()?;
@@ -77,6 +99,16 @@ impl Options {
                 }
                 quote_spanned!(span=> .max_steps(#n))
             }
+            "timeline" => {
+                let lit: LitStr = meta.value()?.parse()?;
+                if lit.value().trim().is_empty() {
+                    return Err(syn::Error::new(
+                        lit.span(),
+                        "`timeline` takes the directory a failing run's pictures go to, e.g. \"target/simloop\"",
+                    ));
+                }
+                quote_spanned!(span=> .timeline_dir(#lit))
+            }
             "check_determinism" | "leaks_are_errors" | "regressions" => {
                 let on = if meta.input.peek(syn::Token![=]) {
                     meta.value()?.parse::<LitBool>()?.value
@@ -96,7 +128,8 @@ impl Options {
 
 const UNKNOWN: &str = "unknown option; #[simloop::test] accepts `seeds = N`, \
     `strategy = \"pct:3\"`, `time_limit = \"1h\"`, `max_steps = N`, \
-    `check_determinism`, `leaks_are_errors` and `regressions = false`";
+    `check_determinism`, `leaks_are_errors`, `regressions = false`, \
+    `timeline = \"DIR\"` and `crate = path`";
 
 /// Catches misspelt strategies at compile time; the exact parse (the same
 /// one `SIMLOOP_STRATEGY` uses) happens when the test runs.
@@ -128,8 +161,8 @@ fn check_strategy(lit: &LitStr) -> syn::Result<()> {
 /// runs).
 fn is_schedule(text: &str) -> bool {
     let number = |s: &str| !s.trim().is_empty() && s.trim().chars().all(|c| c.is_ascii_digit());
-    text.trim().is_empty()
-        || text.trim() == "fifo"
+    // `replay:` alone is no schedule: it would silently mean FIFO order.
+    text.trim() == "fifo"
         || text.split(',').all(|pair| {
             pair.split_once(':')
                 .is_some_and(|(pos, index)| number(pos) && number(index))
@@ -163,6 +196,10 @@ fn expand(options: &Options, func: ItemFn) -> syn::Result<TokenStream2> {
         ));
     }
     let name = &sig.ident;
+    let krate = match &options.krate {
+        Some(path) => quote!(#path),
+        None => quote!(::simloop),
+    };
     let attrs = &func.attrs;
     let vis = &func.vis;
     let body = &func.block;
@@ -181,8 +218,8 @@ fn expand(options: &Options, func: ItemFn) -> syn::Result<TokenStream2> {
             // not `Send`, by design (`Rc`, `JoinHandle`, ...).
             #[allow(clippy::future_not_send)]
             async fn #name() #output #body
-            ::simloop::harness::run_test(
-                ::simloop::harness::TestSpec::new(
+            #krate::harness::run_test(
+                #krate::harness::TestSpec::new(
                     ::core::env!("CARGO_PKG_NAME"),
                     ::core::module_path!(),
                     ::core::stringify!(#name),
@@ -194,6 +231,9 @@ fn expand(options: &Options, func: ItemFn) -> syn::Result<TokenStream2> {
         }
     })
 }
+
+#[cfg(test)]
+mod fuzz;
 
 #[cfg(test)]
 mod tests {
@@ -253,6 +293,7 @@ mod tests {
         assert!(error(quote!(strategy = "pct:0")).contains("\"pct:DEPTH\""));
         assert!(error(quote!(strategy = "replay:abc")).contains("\"replay:SCHEDULE\""));
         assert!(error(quote!(strategy = "replay:3:1,4")).contains("\"replay:SCHEDULE\""));
+        assert!(error(quote!(strategy = "replay:")).contains("\"replay:SCHEDULE\""));
         assert_eq!(
             calls(quote!(strategy = "replay:3:1, 17:2")),
             ". strategy (\"replay:3:1, 17:2\")"
@@ -262,6 +303,50 @@ mod tests {
             ". strategy (\"replay:fifo\")"
         );
         assert!(error(quote!(check_determinism = 1)).contains("expected boolean literal"));
+        assert!(error(quote!(timeline = "")).contains("directory"));
+        assert!(error(quote!(crate = "not a path!")).contains("`crate = sl`"));
+        assert!(error(quote!(crate = sl, crate = sl)).contains("given twice"));
+        assert!(error(quote!(seeds = 1, nope)).contains("`crate = path`"));
+    }
+
+    #[test]
+    fn the_crate_option_names_the_path_the_expansion_uses() {
+        let func: ItemFn = parse_quote!(
+            async fn t() {}
+        );
+        let plain = expand(&options(quote!()).unwrap(), func.clone())
+            .unwrap()
+            .to_string();
+        assert!(
+            plain.contains(":: simloop :: harness :: run_test"),
+            "{plain}"
+        );
+        for tokens in [quote!(crate = sl), quote!(crate = "sl")] {
+            let renamed = expand(&options(tokens).unwrap(), func.clone())
+                .unwrap()
+                .to_string();
+            assert!(renamed.contains("sl :: harness :: run_test"), "{renamed}");
+            assert!(
+                renamed.contains("sl :: harness :: TestSpec :: new"),
+                "{renamed}"
+            );
+            assert!(!renamed.contains("simloop ::"), "{renamed}");
+        }
+        let nested = expand(&options(quote!(crate = ::deps::sim)).unwrap(), func)
+            .unwrap()
+            .to_string();
+        assert!(
+            nested.contains(":: deps :: sim :: harness :: run_test"),
+            "{nested}"
+        );
+    }
+
+    #[test]
+    fn the_timeline_option_names_a_directory() {
+        assert_eq!(
+            calls(quote!(timeline = "target/simloop")),
+            ". timeline_dir (\"target/simloop\")"
+        );
     }
 
     fn expand_error(func: ItemFn) -> String {

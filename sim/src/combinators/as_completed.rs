@@ -7,7 +7,6 @@ use std::task::{Context, Poll};
 
 use futures::Stream;
 
-use super::hop::Hop;
 use super::set::{TaskSet, WakeOn};
 use crate::task::JoinError;
 
@@ -66,17 +65,13 @@ where
     for future in futures {
         set.spawn(None, future);
     }
-    AsCompleted {
-        set,
-        hop: Hop::new(),
-    }
+    AsCompleted { set }
 }
 
 /// The stream returned by [`as_completed`].
 #[must_use = "streams do nothing unless polled"]
 pub struct AsCompleted<T: 'static> {
     set: TaskSet<T>,
-    hop: Hop<Option<Result<T, JoinError>>>,
 }
 
 impl<T: 'static> AsCompleted<T> {
@@ -90,8 +85,7 @@ impl<T: 'static> AsCompleted<T> {
 
     /// Number of results not yet yielded.
     pub fn len(&self) -> usize {
-        // Plus a result held back for one scheduling point.
-        self.set.remaining() + usize::from(self.hop.holds(Option::is_some))
+        self.set.remaining()
     }
 
     /// Whether every result has been yielded.
@@ -100,18 +94,9 @@ impl<T: 'static> AsCompleted<T> {
     }
 
     fn poll_item(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<T, JoinError>>> {
-        if let Some(item) = self.hop.take() {
-            return Poll::Ready(item);
-        }
         match self.set.poll_next(cx) {
-            Poll::Ready(item) => {
-                if let Some(ended) = &item {
-                    self.hop.saw(ended.from_callback);
-                }
-                self.hop.deliver(item.map(|ended| ended.result), cx)
-            }
+            Poll::Ready(item) => Poll::Ready(item.map(|ended| ended.result)),
             Poll::Pending => {
-                self.hop.suspend();
                 self.set.wait_on("as_completed");
                 Poll::Pending
             }

@@ -14,33 +14,30 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use super::error::TaskError;
-use super::hop::Hop;
 use super::set::{TaskSet, WakeOn};
 use super::slots::Slots;
 use crate::runtime;
 use crate::task::JoinError;
 
-/// What [`Gather`], [`TryGather`] and [`JoinAll`] share: their tasks, the
-/// outcomes kept in argument order, and the output, delivered one
-/// scheduling point late if they waited for it (see [`Hop`]). Dropped
-/// before it has its output, it aborts every task still running.
+/// What [`Gather`], [`TryGather`] and [`JoinAll`] share: their tasks and
+/// the outcomes kept in argument order. Dropped before it has its output,
+/// it aborts every task still running.
 ///
-/// `T` is the tasks' output, `R` an outcome kept, `O` the output.
-struct Collect<T: 'static, R, O> {
+/// `T` is the tasks' output, `R` an outcome kept.
+struct Collect<T: 'static, R> {
     /// The combinator's name in wait reasons.
     operation: &'static str,
     set: TaskSet<T>,
     kept: Slots<R>,
     finished: bool,
-    hop: Hop<O>,
     /// Aborts the tasks when the awaiting task is cancelled.
     hook: Option<runtime::HookKey>,
 }
 
 // Outcomes are never pinned.
-impl<T: 'static, R, O> Unpin for Collect<T, R, O> {}
+impl<T: 'static, R> Unpin for Collect<T, R> {}
 
-impl<T: 'static, R, O> Collect<T, R, O> {
+impl<T: 'static, R> Collect<T, R> {
     /// Spawns every future as a task; they first run at the next scheduling
     /// point, in argument order.
     fn spawn<I>(operation: &'static str, wake_on: WakeOn<T>, futures: I) -> Self
@@ -57,7 +54,6 @@ impl<T: 'static, R, O> Collect<T, R, O> {
             set,
             kept: Slots::new(),
             finished: false,
-            hop: Hop::new(),
             hook: None,
         }
     }
@@ -66,33 +62,26 @@ impl<T: 'static, R, O> Collect<T, R, O> {
     /// an outcome to keep, or into the output at once (`Err`), which leaves
     /// the other tasks running, detached. Once every task has ended,
     /// `complete` makes the output from the outcomes in argument order.
-    fn poll_collect(
+    fn poll_collect<O>(
         &mut self,
         cx: &mut Context<'_>,
         mut sort: impl FnMut(Result<T, JoinError>) -> Result<R, O>,
         complete: impl FnOnce(Vec<R>) -> O,
     ) -> Poll<O> {
-        if let Some(output) = self.hop.take() {
-            return Poll::Ready(output);
-        }
         loop {
             let output = match self.set.poll_next(cx) {
-                Poll::Ready(Some(ended)) => {
-                    self.hop.saw(ended.from_callback);
-                    match sort(ended.result) {
-                        Ok(outcome) => {
-                            self.kept.put(ended.index, outcome);
-                            continue;
-                        }
-                        Err(output) => {
-                            self.set.detach();
-                            output
-                        }
+                Poll::Ready(Some(ended)) => match sort(ended.result) {
+                    Ok(outcome) => {
+                        self.kept.put(ended.index, outcome);
+                        continue;
                     }
-                }
+                    Err(output) => {
+                        self.set.detach();
+                        output
+                    }
+                },
                 Poll::Ready(None) => complete(self.kept.take_all()),
                 Poll::Pending => {
-                    self.hop.suspend();
                     self.set.wait_on(self.operation);
                     if self.hook.is_none() {
                         // asyncio cancels the children the moment the task
@@ -104,8 +93,12 @@ impl<T: 'static, R, O> Collect<T, R, O> {
             };
             self.finished = true;
             self.unhook();
-            return self.hop.deliver(output, cx);
+            return Poll::Ready(output);
         }
+    }
+
+    fn cancel(&self) -> bool {
+        !self.finished && self.set.cancel()
     }
 
     fn debug(&self, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -116,7 +109,7 @@ impl<T: 'static, R, O> Collect<T, R, O> {
     }
 }
 
-impl<T: 'static, R, O> Collect<T, R, O> {
+impl<T: 'static, R> Collect<T, R> {
     fn unhook(&mut self) {
         if let Some(key) = self.hook.take() {
             runtime::try_with(|rt| rt.remove_hook(key));
@@ -124,7 +117,7 @@ impl<T: 'static, R, O> Collect<T, R, O> {
     }
 }
 
-impl<T: 'static, R, O> Drop for Collect<T, R, O> {
+impl<T: 'static, R> Drop for Collect<T, R> {
     fn drop(&mut self) {
         self.unhook();
         if !self.finished {
@@ -200,7 +193,34 @@ where
 /// The future returned by [`gather`].
 #[must_use = "the tasks run anyway; await the Gather to get their results"]
 pub struct Gather<T: 'static> {
-    inner: Collect<T, T, Result<Vec<T>, JoinError>>,
+    inner: Collect<T, T>,
+}
+
+impl<T: 'static> Gather<T> {
+    /// Cancels the tasks still running (asyncio's `gather(...).cancel()`):
+    /// awaiting then gives the first cancellation's [`JoinError`]. Returns
+    /// `false`, doing nothing, once the outcome is settled (every task's
+    /// done callback ran, or a failure's did): awaiting then still gives
+    /// the outcome. Also `false` if every task had finished.
+    ///
+    /// ```
+    /// use simloop::{Sim, combinators::gather, task};
+    ///
+    /// Sim::new(1).run(async {
+    ///     let g = gather([1, 2].map(|i| async move { i }));
+    ///     task::yield_now().await; // the tasks finish
+    ///     task::yield_now().await; // their done callbacks run
+    ///     assert!(!g.cancel());
+    ///     assert_eq!(g.await, Ok(vec![1, 2]));
+    ///
+    ///     let g = gather([task::yield_now()]);
+    ///     assert!(g.cancel());
+    ///     assert!(g.await.unwrap_err().is_cancelled());
+    /// }).unwrap();
+    /// ```
+    pub fn cancel(&self) -> bool {
+        self.inner.cancel()
+    }
 }
 
 impl<T: 'static> Future for Gather<T> {
@@ -260,11 +280,15 @@ where
 /// The future returned by [`try_gather`].
 #[must_use = "the tasks run anyway; await the TryGather to get their results"]
 pub struct TryGather<T: 'static, E: 'static> {
-    inner: Collect<Result<T, E>, T, TryGatherOutput<T, E>>,
+    inner: Collect<Result<T, E>, T>,
 }
 
-/// What a [`TryGather`] delivers.
-type TryGatherOutput<T, E> = Result<Vec<T>, TaskError<E>>;
+impl<T: 'static, E: 'static> TryGather<T, E> {
+    /// Cancels the tasks still running; see [`Gather::cancel`].
+    pub fn cancel(&self) -> bool {
+        self.inner.cancel()
+    }
+}
 
 impl<T: 'static, E: 'static> Future for TryGather<T, E> {
     type Output = Result<Vec<T>, TaskError<E>>;
@@ -320,7 +344,14 @@ where
 /// The future returned by [`join_all`].
 #[must_use = "the tasks run anyway; await the JoinAll to get their results"]
 pub struct JoinAll<T: 'static> {
-    inner: Collect<T, Result<T, JoinError>, Vec<Result<T, JoinError>>>,
+    inner: Collect<T, Result<T, JoinError>>,
+}
+
+impl<T: 'static> JoinAll<T> {
+    /// Cancels the tasks still running; see [`Gather::cancel`].
+    pub fn cancel(&self) -> bool {
+        self.inner.cancel()
+    }
 }
 
 impl<T: 'static> Future for JoinAll<T> {

@@ -46,7 +46,6 @@
 mod as_completed;
 mod error;
 mod gather;
-mod hop;
 mod select;
 mod set;
 mod shield;

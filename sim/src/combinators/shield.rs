@@ -1,22 +1,20 @@
 //! [`shield`]: keep a computation running when its awaiter is cancelled.
 
+use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
 
-use super::hop::Hop;
-use crate::task::{self, JoinError, JoinHandle, TaskId};
+use crate::task::{self, JoinError, JoinHandle, TaskId, WaitReason};
 
 /// Runs `future` as its own task and returns a [`Shield`] that awaits its
 /// output; cancelling the awaiter (dropping the `.await`) leaves the task
 /// running, as asyncio's `shield`.
 ///
-/// In simloop every [`JoinHandle`] already behaves this way (dropping it
-/// detaches the task); `shield` names the intent, and its result arrives
-/// where asyncio's does: one scheduling point after a plain `await` of the
-/// task would, since asyncio's shield passes the result through a done
-/// callback.
+/// The result passes through the task's done callback, as in asyncio, so
+/// it arrives one scheduling point after a plain `await` of the task would.
 ///
 /// ```
 /// use std::time::Duration;
@@ -61,28 +59,55 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    Shield {
-        handle: task::spawn(future),
-        hop: Hop::new(),
+    let handle = task::spawn(future);
+    let id = handle.id();
+    let state = Rc::new(RefCell::new(ShieldState {
+        handle: Some(handle),
+        result: None,
+        waker: None,
+    }));
+    let weak = Rc::downgrade(&state);
+    if let Some(handle) = &state.borrow().handle {
+        handle.add_done_callback(move |_| {
+            let Some(state) = weak.upgrade() else {
+                return;
+            };
+            let mut st = state.borrow_mut();
+            st.result = st.handle.take().and_then(|mut h| h.try_join());
+            let waker = st.waker.take();
+            drop(st);
+            if let Some(waker) = waker {
+                waker.wake();
+            }
+        });
     }
+    Shield { id, state }
+}
+
+struct ShieldState<T> {
+    /// The task's handle, until its done callback takes the result.
+    handle: Option<JoinHandle<T>>,
+    result: Option<Result<T, JoinError>>,
+    waker: Option<Waker>,
 }
 
 /// The future returned by [`shield`]: the shielded task's output.
 #[must_use = "the task runs anyway; await the Shield to get its output"]
 pub struct Shield<T> {
-    handle: JoinHandle<T>,
-    hop: Hop<Result<T, JoinError>>,
+    id: TaskId,
+    state: Rc<RefCell<ShieldState<T>>>,
 }
 
 impl<T> Shield<T> {
     /// The shielded task's id.
     pub fn id(&self) -> TaskId {
-        self.handle.id()
+        self.id
     }
 
     /// Whether the shielded task has finished.
     pub fn is_finished(&self) -> bool {
-        self.handle.is_finished()
+        let st = self.state.borrow();
+        st.handle.as_ref().is_none_or(JoinHandle::is_finished)
     }
 }
 
@@ -92,28 +117,30 @@ impl<T> Unpin for Shield<T> {}
 impl<T> Future for Shield<T> {
     type Output = Result<T, JoinError>;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = &mut *self;
-        if let Some(output) = this.hop.take() {
-            return Poll::Ready(output);
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut st = self.state.borrow_mut();
+        if let Some(result) = st.result.take() {
+            return Poll::Ready(result);
         }
-        match Pin::new(&mut this.handle).poll(cx) {
-            // The handle woke us where asyncio's done callback runs; the
-            // awaiter resumes a step later.
-            Poll::Ready(output) => this.hop.deliver(output, cx),
-            Poll::Pending => {
-                this.hop.suspend();
-                Poll::Pending
-            }
+        assert!(
+            st.handle.is_some(),
+            "simloop::combinators::Shield polled after it completed"
+        );
+        match &st.waker {
+            Some(w) if w.will_wake(cx.waker()) => {}
+            _ => st.waker = Some(cx.waker().clone()),
         }
+        drop(st);
+        task::wait_on(WaitReason::new("shield").on_task(self.id));
+        Poll::Pending
     }
 }
 
 impl<T> fmt::Debug for Shield<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Shield")
-            .field("id", &self.handle.id())
-            .field("finished", &self.handle.is_finished())
+            .field("id", &self.id)
+            .field("finished", &self.is_finished())
             .finish()
     }
 }

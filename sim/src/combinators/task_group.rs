@@ -9,7 +9,6 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use super::error::TaskError;
-use super::hop::Hop;
 use super::set::{TaskSet, WeakTaskSet};
 use super::slots::Slots;
 use crate::task::TaskId;
@@ -152,7 +151,6 @@ impl<T: 'static, E: 'static> TaskGroup<T, E> {
             results: Slots::new(),
             error: None,
             operation,
-            hop: Hop::new(),
         }
     }
 }
@@ -244,7 +242,6 @@ pub struct TaskGroupJoin<T: 'static, E: 'static> {
     results: Slots<T>,
     error: Option<TaskError<E>>,
     operation: &'static str,
-    hop: Hop<Result<Vec<T>, TaskError<E>>>,
 }
 
 // Results are never pinned.
@@ -255,32 +252,25 @@ impl<T: 'static, E: 'static> Future for TaskGroupJoin<T, E> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
-        if let Some(output) = this.hop.take() {
-            return Poll::Ready(output);
-        }
         let set = &this.group.set;
         loop {
             let failure = match set.poll_next(cx) {
-                Poll::Ready(Some(ended)) => {
-                    this.hop.saw(ended.from_callback);
-                    match TaskError::from_ending(ended.result) {
-                        Ok(value) => {
-                            this.results.put(ended.index, value);
-                            continue;
-                        }
-                        Err(failure) => failure,
+                Poll::Ready(Some(ended)) => match TaskError::from_ending(ended.result) {
+                    Ok(value) => {
+                        this.results.put(ended.index, value);
+                        continue;
                     }
-                }
+                    Err(failure) => failure,
+                },
                 Poll::Ready(None) => {
                     set.close();
                     let output = match this.error.take() {
                         Some(error) => Err(error),
                         None => Ok(this.results.take_all()),
                     };
-                    return this.hop.deliver(output, cx);
+                    return Poll::Ready(output);
                 }
                 Poll::Pending => {
-                    this.hop.suspend();
                     set.wait_on(this.operation);
                     return Poll::Pending;
                 }

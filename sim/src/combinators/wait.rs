@@ -1,15 +1,15 @@
 //! [`wait`]: wait for some of a set of tasks, asyncio's `asyncio.wait`.
 
+use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
+use std::rc::{Rc, Weak};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use crate::runtime;
-use crate::task::{self, JoinError, JoinHandle, TaskId, WaitReason};
-use crate::time::{self, Sleep};
+use crate::task::{self, CallbackHandle, JoinError, JoinHandle, TaskId, WaitReason};
+use crate::time;
 
 /// When [`wait`] returns (asyncio's `return_when`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -68,8 +68,10 @@ pub struct Waited<T> {
 /// ```
 ///
 /// Like asyncio, `wait` always suspends, even if its condition already
-/// holds, and reports every task finished by the time it resumes; it resumes
-/// at the same point among the other ready tasks as under CPython.
+/// holds, and reports every task finished by the time it resumes. It learns
+/// that a task finished in the task's done callback and its timeout is a
+/// timer callback, as in asyncio, so it resumes at the same point among the
+/// other ready tasks as under CPython.
 ///
 /// # Cancel safety
 ///
@@ -90,6 +92,7 @@ pub struct Waited<T> {
 /// Outside a simulation, when `timeout` is given.
 pub fn wait<T, I>(tasks: I, return_when: ReturnWhen, timeout: Option<Duration>) -> Wait<T>
 where
+    T: 'static,
     I: IntoIterator<Item = JoinHandle<T>>,
 {
     Wait::new(
@@ -131,6 +134,8 @@ pub fn try_wait<T, E, I>(
     timeout: Option<Duration>,
 ) -> Wait<Result<T, E>>
 where
+    T: 'static,
+    E: 'static,
     I: IntoIterator<Item = JoinHandle<Result<T, E>>>,
 {
     Wait::new(tasks, return_when, timeout, |r| match r {
@@ -145,114 +150,85 @@ enum Slot<T> {
     Done(TaskId, Result<T, JoinError>),
 }
 
-/// Where the handles' wake-ups go: which tasks finished, and the waker of
-/// whoever polls the `Wait`, which is woken with them. Once the `Wait` is
-/// over it points to nobody, so that the handles returned in `pending` do
-/// not wake the caller later (asyncio removes its done callbacks likewise).
-#[derive(Default)]
-struct Relay(parking_lot::Mutex<RelayState>);
-
-#[derive(Default)]
-struct RelayState {
-    target: Option<Waker>,
-    /// Indices of the tasks whose handles woke, not yet polled, each with
-    /// the step from which the `Wait` may see it (see [`SlotWaker`]).
-    finished: Vec<(usize, u64)>,
+/// What the done callbacks and the timeout share with the [`Wait`]
+/// (asyncio's `_wait`: its `counter`, its `waiter` future and the timeout's
+/// handle).
+struct State<T> {
+    slots: Vec<Slot<T>>,
+    /// Tasks whose done callback has not run yet.
+    counter: usize,
+    return_when: ReturnWhen,
+    is_failure: fn(&Result<T, JoinError>) -> bool,
+    /// The waiter is done: the `Wait` returns when next polled.
+    released: bool,
+    waker: Option<Waker>,
+    timer: Option<CallbackHandle>,
 }
 
-impl Relay {
-    fn point_to(&self, waker: &Waker) {
-        let mut st = self.0.lock();
-        match &st.target {
-            Some(w) if w.will_wake(waker) => {}
-            _ => st.target = Some(waker.clone()),
-        }
-    }
-
-    fn disconnect(&self) {
-        self.0.lock().target = None;
-    }
-
-    /// Moves the tasks that woke into `out`.
-    fn take_finished(&self, out: &mut Vec<(usize, u64)>) {
-        out.append(&mut self.0.lock().finished);
-    }
-}
-
-/// The step being taken (0 outside a simulation).
-fn current_step() -> u64 {
-    runtime::try_with(|rt| rt.step_and_backlog().0).unwrap_or(0)
-}
-
-/// The waker given to the handle of task `index`, so that a wake-up says
-/// which task to poll: the `Wait` does not poll every handle each time.
-///
-/// asyncio's `wait` learns that a task finished in the task's done
-/// callback, which runs after the tasks ready when it finished; the wake-up
-/// comes as the task finishes, so it carries the step from which the
-/// finished task counts (an earlier look waits again).
-struct SlotWaker {
-    index: usize,
-    relay: Arc<Relay>,
-}
-
-impl Wake for SlotWaker {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-
-    fn wake_by_ref(self: &Arc<Self>) {
-        let visible_at = runtime::try_with(|rt| {
-            let (step, backlog) = rt.step_and_backlog();
-            step + backlog as u64 + 1
-        })
-        .unwrap_or(0);
-        let target = {
-            let mut st = self.relay.0.lock();
-            st.finished.push((self.index, visible_at));
-            st.target.clone()
+impl<T> State<T> {
+    /// Takes the result of task `index` if it has finished.
+    fn take_done(&mut self, index: usize) -> Option<bool> {
+        let Slot::Running(handle) = &mut self.slots[index] else {
+            return None;
         };
-        if let Some(waker) = target {
-            waker.wake();
+        let result = handle.try_join()?;
+        let failed = (self.is_failure)(&result);
+        self.slots[index] = Slot::Done(handle.id(), result);
+        Some(failed)
+    }
+
+    /// Sets the waiter (a no-op if it is set): the `Wait` resumes at its
+    /// next scheduling point.
+    fn release(&mut self) -> Option<Waker> {
+        if let Some(timer) = self.timer.take() {
+            timer.cancel();
         }
+        if std::mem::replace(&mut self.released, true) {
+            return None;
+        }
+        self.waker.take()
+    }
+}
+
+/// Task `index`'s done callback (asyncio's `_on_completion`).
+fn on_completion<T>(state: &Weak<RefCell<State<T>>>, index: usize) {
+    let Some(state) = state.upgrade() else {
+        return;
+    };
+    let mut st = state.borrow_mut();
+    if st.released {
+        // The `Wait` is over (asyncio removes its callbacks).
+        return;
+    }
+    st.counter -= 1;
+    let failed = st.take_done(index).unwrap_or(false);
+    let release = st.counter == 0
+        || match st.return_when {
+            ReturnWhen::FirstCompleted => true,
+            ReturnWhen::FirstException => failed,
+            ReturnWhen::AllCompleted => false,
+        };
+    let waker = if release { st.release() } else { None };
+    drop(st);
+    if let Some(waker) = waker {
+        waker.wake();
     }
 }
 
 /// The future returned by [`wait`] and [`try_wait`].
 #[must_use = "futures do nothing unless awaited"]
 pub struct Wait<T> {
-    slots: Vec<Slot<T>>,
-    /// How many slots are still running.
-    running: usize,
-    return_when: ReturnWhen,
-    timer: Option<Pin<Box<Sleep>>>,
-    /// Whether the timeout was already due when first polled (zero), so
-    /// that no timer fires: the timer only yields once.
-    due_at_once: bool,
-    is_failure: fn(&Result<T, JoinError>) -> bool,
-    /// Whether it has waited for a task or the timer.
-    suspended: bool,
-    failed: bool,
-    /// Scheduling points still to yield before returning, once the
-    /// condition holds (see below).
-    releasing: Option<u8>,
-    relay: Arc<Relay>,
-    /// One waker per task, telling the relay which one woke.
-    wakers: Vec<Waker>,
-    /// Whether every handle has been polled once (later polls only poll
-    /// the handles that woke).
+    state: Rc<RefCell<State<T>>>,
+    timeout: Option<Duration>,
     started: bool,
-    /// The handles that woke and have not been looked at, with the step
-    /// from which they count.
-    woken: Vec<(usize, u64)>,
-    /// What the deadlock report says it waits on, for `running` tasks.
-    reason: Option<(usize, WaitReason)>,
+    /// What the deadlock report says it waits on.
+    reason: Option<WaitReason>,
 }
 
-// Results are never pinned; the timer is boxed.
+// Results are never pinned.
 impl<T> Unpin for Wait<T> {}
 
-impl<T> Wait<T> {
+impl<T: 'static> Wait<T> {
     fn new<I>(
         tasks: I,
         return_when: ReturnWhen,
@@ -262,173 +238,117 @@ impl<T> Wait<T> {
     where
         I: IntoIterator<Item = JoinHandle<T>>,
     {
-        let relay = Arc::new(Relay::default());
         let slots: Vec<_> = tasks.into_iter().map(Slot::Running).collect();
-        let wakers = (0..slots.len())
-            .map(|index| {
-                Waker::from(Arc::new(SlotWaker {
-                    index,
-                    relay: Arc::clone(&relay),
-                }))
-            })
-            .collect();
         Wait {
-            running: slots.len(),
-            slots,
-            return_when,
-            timer: timeout.map(|d| Box::pin(time::sleep(d))),
-            due_at_once: false,
-            is_failure,
-            suspended: false,
-            failed: false,
-            releasing: None,
-            relay,
-            wakers,
+            state: Rc::new(RefCell::new(State {
+                counter: slots.len(),
+                slots,
+                return_when,
+                is_failure,
+                released: false,
+                waker: None,
+                timer: None,
+            })),
+            timeout,
             started: false,
-            woken: Vec::new(),
             reason: None,
         }
     }
 
-    fn satisfied(&self) -> bool {
-        match self.return_when {
-            _ if self.running == 0 => true,
-            ReturnWhen::FirstCompleted => self.running < self.slots.len(),
-            ReturnWhen::FirstException => self.failed,
-            ReturnWhen::AllCompleted => false,
+    /// Adds the done callbacks and the timeout (asyncio does so when
+    /// `_wait` starts).
+    fn start(&mut self) {
+        let weak = Rc::downgrade(&self.state);
+        if let Some(timeout) = self.timeout {
+            let w = weak.clone();
+            let timer = time::call_later(timeout, move || {
+                let Some(state) = w.upgrade() else {
+                    return;
+                };
+                let waker = state.borrow_mut().release();
+                if let Some(waker) = waker {
+                    waker.wake();
+                }
+            });
+            self.state.borrow_mut().timer = Some(timer);
         }
-    }
-
-    /// Takes the output of task `index` if it has finished.
-    fn poll_slot(&mut self, index: usize) {
-        if let Slot::Running(handle) = &mut self.slots[index]
-            && let Poll::Ready(result) =
-                Pin::new(&mut *handle).poll(&mut Context::from_waker(&self.wakers[index]))
-        {
-            self.failed |= (self.is_failure)(&result);
-            self.running -= 1;
-            self.slots[index] = Slot::Done(handle.id(), result);
-        }
-    }
-
-    /// Tells the simulation what the task waits on, e.g. `wait on "2
-    /// task(s)"`, formatting the text only when the count changes.
-    fn park(&mut self) {
-        let running = self.running;
-        let reason = match &self.reason {
-            Some((n, reason)) if *n == running => reason.clone(),
-            _ => {
-                let reason = WaitReason::new("wait").on(format!("{running} task(s)"));
-                self.reason = Some((running, reason.clone()));
-                reason
+        let st = self.state.borrow();
+        for (index, slot) in st.slots.iter().enumerate() {
+            if let Slot::Running(handle) = slot {
+                let w = weak.clone();
+                handle.add_done_callback(move |_| on_completion(&w, index));
             }
-        };
-        task::wait_on(reason);
+        }
     }
 }
 
-impl<T> Future for Wait<T> {
+impl<T: 'static> Future for Wait<T> {
     type Output = Waited<T>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Waited<T>> {
         let this = &mut *self;
-        this.relay.point_to(cx.waker());
-        if this.started {
-            this.relay.take_finished(&mut this.woken);
-        } else {
-            this.started = true;
-            this.woken.extend((0..this.slots.len()).map(|i| (i, 0)));
-        }
-        let now = current_step();
-        let mut i = 0;
-        while i < this.woken.len() {
-            let (index, visible_at) = this.woken[i];
-            if visible_at > now {
-                i += 1;
-                continue;
-            }
-            this.woken.swap_remove(i);
-            this.poll_slot(index);
-        }
-        if !this.woken.is_empty() {
-            // A task finished whose done callback has not run yet.
-            cx.waker().wake_by_ref();
-        }
-        let timed_out = match this.timer.as_mut() {
-            Some(timer) => {
-                if !this.suspended && this.releasing.is_none() {
-                    this.due_at_once = timer.is_elapsed();
-                }
-                timer.as_mut().poll(cx).is_ready()
-            }
-            None => false,
-        };
-        if this.slots.is_empty() {
+        if this.state.borrow().slots.is_empty() {
             return Poll::Ready(Waited {
                 done: Vec::new(),
                 pending: Vec::new(),
             });
         }
-        if this.releasing.is_none() && (this.satisfied() || timed_out) {
-            // asyncio resumes the waiter one loop iteration after its
-            // `waiter` future is set: by a task's done callback, itself a
-            // step after the task finished, or by the timeout's timer
-            // callback. A task finishing woke us where the done callback
-            // runs: one more step. The timer woke us as a timer wakes a
-            // sleeping task: none (unless the timeout was zero, where the
-            // timer's yield stood for its callback). When the condition
-            // already held at the call, both steps are to come.
-            let timer_fired = timed_out && !this.due_at_once;
-            this.releasing = Some(match (this.suspended, timer_fired) {
-                (false, _) => 2,
-                (true, false) => 1,
-                (true, true) => 0,
-            });
+        if !std::mem::replace(&mut this.started, true) {
+            this.start();
         }
-        match this.releasing {
-            Some(0) => {
-                // asyncio sorts the tasks by `done()` when it resumes.
-                for index in 0..this.slots.len() {
-                    this.poll_slot(index);
-                }
-                let mut waited = Waited {
-                    done: Vec::new(),
-                    pending: Vec::new(),
-                };
-                for slot in this.slots.drain(..) {
-                    match slot {
-                        Slot::Running(handle) => waited.pending.push(handle),
-                        Slot::Done(id, result) => waited.done.push((id, result)),
-                    }
-                }
-                this.relay.disconnect();
-                Poll::Ready(waited)
+        let mut st = this.state.borrow_mut();
+        if !st.released {
+            // Like asyncio's `await waiter`, it always suspends at least once.
+            match &st.waker {
+                Some(w) if w.will_wake(cx.waker()) => {}
+                _ => st.waker = Some(cx.waker().clone()),
             }
-            Some(n) => {
-                this.releasing = Some(n - 1);
-                cx.waker().wake_by_ref();
-                Poll::Pending
-            }
-            None => {
-                this.suspended = true;
-                this.park();
-                Poll::Pending
+            let running = st.counter;
+            drop(st);
+            let reason = this
+                .reason
+                .get_or_insert_with(|| WaitReason::new("wait").on(format!("{running} task(s)")));
+            task::wait_on(reason.clone());
+            return Poll::Pending;
+        }
+        // asyncio sorts the tasks by `done()` when it resumes.
+        for index in 0..st.slots.len() {
+            st.take_done(index);
+        }
+        let mut waited = Waited {
+            done: Vec::new(),
+            pending: Vec::new(),
+        };
+        for slot in st.slots.drain(..) {
+            match slot {
+                Slot::Running(handle) => waited.pending.push(handle),
+                Slot::Done(id, result) => waited.done.push((id, result)),
             }
         }
+        Poll::Ready(waited)
     }
 }
 
 impl<T> Drop for Wait<T> {
     fn drop(&mut self) {
-        self.relay.disconnect();
+        // The callbacks see a released state and do nothing.
+        let timer = {
+            let mut st = self.state.borrow_mut();
+            st.released = true;
+            st.timer.take()
+        };
+        if let Some(timer) = timer {
+            timer.cancel();
+        }
     }
 }
 
 impl<T> fmt::Debug for Wait<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let st = self.state.borrow();
         f.debug_struct("Wait")
-            .field("tasks", &self.slots.len())
-            .field("return_when", &self.return_when)
+            .field("tasks", &st.slots.len())
+            .field("return_when", &st.return_when)
             .finish()
     }
 }

@@ -1,4 +1,5 @@
-//! [`ReplayCommand`]: the one shell command that replays a failing test seed.
+//! [`ReplayCommand`]: the one shell command that replays a failing test seed,
+//! for `cargo test` or for cargo-nextest ([`TestRunner`]).
 
 use std::fmt;
 
@@ -29,22 +30,41 @@ impl fmt::Display for Target {
     }
 }
 
+/// The program that runs the tests, and so the one the replay command
+/// names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TestRunner {
+    /// `cargo test`.
+    #[default]
+    CargoTest,
+    /// `cargo nextest run`, detected by the `NEXTEST=1` it sets for every
+    /// test process.
+    Nextest,
+}
+
 /// `SIMLOOP_SEED=<s> [SIMLOOP_STRATEGY=..] [SIMLOOP_SCHEDULE=..] cargo test
 /// -p <package> <target> -- <test> --exact`: runs exactly one test with
-/// exactly one seed.
+/// exactly one seed. Under cargo-nextest, the same run as
+/// `cargo nextest run -p <package> <target> -E 'test(=<test>)'`.
 ///
 /// ```
-/// use simloop::harness::{ReplayCommand, Target};
+/// use simloop::harness::{ReplayCommand, Target, TestRunner};
 ///
-/// let cmd = ReplayCommand {
+/// let mut cmd = ReplayCommand {
 ///     vars: vec![("SIMLOOP_SEED", "8841".into()), ("SIMLOOP_SCHEDULE", "3:1".into())],
 ///     package: "myapp".into(),
 ///     target: Target::Test("queue".into()),
 ///     test: "drains_exactly_once".into(),
+///     runner: TestRunner::CargoTest,
 /// };
 /// assert_eq!(
 ///     cmd.to_string(),
 ///     "SIMLOOP_SEED=8841 SIMLOOP_SCHEDULE=3:1 cargo test -p myapp --test queue -- drains_exactly_once --exact"
+/// );
+/// cmd.runner = TestRunner::Nextest;
+/// assert_eq!(
+///     cmd.to_string(),
+///     "SIMLOOP_SEED=8841 SIMLOOP_SCHEDULE=3:1 cargo nextest run -p myapp --test queue -E 'test(=drains_exactly_once)'"
 /// );
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,6 +77,8 @@ pub struct ReplayCommand {
     pub target: Target,
     /// The test's path within its target, as libtest names it.
     pub test: String,
+    /// Whether the command is a `cargo test` or a `cargo nextest run` one.
+    pub runner: TestRunner,
 }
 
 impl fmt::Display for ReplayCommand {
@@ -64,13 +86,21 @@ impl fmt::Display for ReplayCommand {
         for (name, value) in &self.vars {
             write!(f, "{name}={} ", shell_word(value))?;
         }
-        write!(
-            f,
-            "cargo test -p {} {} -- {} --exact",
-            shell_word(&self.package),
-            self.target,
-            shell_word(&self.test)
-        )
+        let package = shell_word(&self.package);
+        match self.runner {
+            TestRunner::CargoTest => write!(
+                f,
+                "cargo test -p {package} {} -- {} --exact",
+                self.target,
+                shell_word(&self.test)
+            ),
+            TestRunner::Nextest => write!(
+                f,
+                "cargo nextest run -p {package} {} -E {}",
+                self.target,
+                shell_word(&format!("test(={})", self.test))
+            ),
+        }
     }
 }
 
@@ -98,6 +128,7 @@ mod tests {
             package: "my-app".into(),
             target: Target::Lib,
             test: "queue::tests::drains".into(),
+            runner: TestRunner::CargoTest,
         };
         assert_eq!(
             cmd.to_string(),

@@ -2,6 +2,7 @@
 //! [`EnvConfig`], their parsed values.
 
 use std::num::{IntErrorKind, NonZeroUsize};
+use std::path::PathBuf;
 
 use super::shard::Shard;
 use crate::schedule::Schedule;
@@ -58,7 +59,7 @@ pub const CHECK_DETERMINISM: Variable = Variable {
 pub const JOBS: Variable = Variable {
     name: "SIMLOOP_JOBS",
     accepts: "a number of threads, 1 or more",
-    meaning: "how many simulations run in parallel (default: the number of cores)",
+    meaning: "how many simulations run in parallel (default: the number of cores; at most 4 per core, a larger value is lowered with a note)",
 };
 /// `SIMLOOP_SHRINK`.
 pub const SHRINK: Variable = Variable {
@@ -72,6 +73,12 @@ pub const REGRESSIONS: Variable = Variable {
     accepts: "`1`, `true`, `yes`, `on` or `0`, `false`, `no`, `off`",
     meaning: "whether the regressions file is read and failing seeds appended to it (default on)",
 };
+/// `SIMLOOP_TIMELINE`.
+pub const TIMELINE: Variable = Variable {
+    name: "SIMLOOP_TIMELINE",
+    accepts: "a directory (created if missing; relative to the package's directory under `cargo test`)",
+    meaning: "a failing test writes its failing run's timeline there, as SVG and as a Chrome trace, and prints their paths",
+};
 
 /// Every variable the harness reads, in the order the user guide lists them.
 pub const VARIABLES: &[Variable] = &[
@@ -84,6 +91,7 @@ pub const VARIABLES: &[Variable] = &[
     JOBS,
     SHRINK,
     REGRESSIONS,
+    TIMELINE,
 ];
 
 /// A `SIMLOOP_*` variable whose value could not be read.
@@ -152,12 +160,40 @@ pub struct EnvConfig {
     pub shrink: Option<bool>,
     /// `SIMLOOP_REGRESSIONS`: use the regressions file.
     pub regressions: Option<bool>,
+    /// What was changed in a value that could be read but not used as it
+    /// is (a `SIMLOOP_JOBS` above [`max_jobs`], lowered to it), one sentence
+    /// each. [`EnvConfig::from_env`] prints them to standard error.
+    pub notes: Vec<String>,
+    /// `SIMLOOP_TIMELINE`: where a failing test leaves its pictures.
+    pub timeline: Option<PathBuf>,
+    /// Whether the tests run under cargo-nextest (which sets `NEXTEST=1`):
+    /// the replay command is then a `cargo nextest run` one.
+    pub nextest: bool,
+}
+
+/// The most simulations that run in parallel: four per core. A simulation
+/// keeps its thread busy, so more threads than cores only add switching,
+/// and a value such as `SIMLOOP_JOBS=100000` would ask the system for more
+/// threads than it can give.
+///
+/// ```
+/// assert!(simloop::harness::max_jobs() >= 4);
+/// ```
+pub fn max_jobs() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, NonZeroUsize::get)
+        .saturating_mul(4)
 }
 
 impl EnvConfig {
-    /// Reads the process environment.
+    /// Reads the process environment, printing the [notes](EnvConfig::notes)
+    /// to standard error.
     pub fn from_env() -> Result<EnvConfig, EnvError> {
-        EnvConfig::from_lookup(|name| std::env::var(name).ok())
+        let env = EnvConfig::from_lookup(|name| std::env::var(name).ok())?;
+        for note in &env.notes {
+            eprintln!("simloop: {note}");
+        }
+        Ok(env)
     }
 
     /// Reads the variables through `lookup` (name to value).
@@ -168,7 +204,7 @@ impl EnvConfig {
                 .filter(|v| !v.is_empty())
                 .map(|value| Raw { var, value })
         };
-        let env = EnvConfig {
+        let mut env = EnvConfig {
             seed: get(SEED).map(|r| r.parse_with(parse_u64)).transpose()?,
             seeds: get(SEEDS).map(|r| r.parse_with(parse_count)).transpose()?,
             // The error names the variable and its accepted forms; of the
@@ -190,7 +226,32 @@ impl EnvConfig {
             regressions: get(REGRESSIONS)
                 .map(|r| r.parse_with(parse_bool))
                 .transpose()?,
+            notes: Vec::new(),
+            timeline: get(TIMELINE).map(|r| PathBuf::from(r.value)),
+            nextest: lookup("NEXTEST").is_some_and(|v| v.trim() == "1"),
         };
+        if let (Some(shard), Some(seeds)) = (env.shard, env.seeds)
+            && shard.seeds_of(seeds) == 0
+        {
+            let raw = get(SHARD).expect("shard was read");
+            return Err(raw.error(format!(
+                "with {}={seeds} shard {} gets no seeds (shard I of N runs seeds I, I+N, ... \
+                 below {seeds}), so it would pass without running anything",
+                SEEDS.name,
+                shard.index()
+            )));
+        }
+        if let Some(jobs) = env.jobs
+            && jobs.get() > max_jobs()
+        {
+            let cap = max_jobs();
+            env.notes.push(format!(
+                "{}={jobs} is more threads than this machine runs well; running {cap} \
+                 (4 per core) instead",
+                JOBS.name
+            ));
+            env.jobs = NonZeroUsize::new(cap);
+        }
         if env.schedule.is_some() && env.seed.is_none() {
             let raw = get(SCHEDULE).expect("schedule was read");
             return Err(raw.error(format!(
@@ -305,8 +366,12 @@ mod tests {
             ("SIMLOOP_JOBS", "3"),
             ("SIMLOOP_SHRINK", "off"),
             ("SIMLOOP_REGRESSIONS", "No"),
+            ("SIMLOOP_TIMELINE", "target/pictures"),
+            ("NEXTEST", "1"),
         ])
         .unwrap();
+        assert_eq!(env.timeline, Some(PathBuf::from("target/pictures")));
+        assert!(env.nextest);
         assert_eq!(env.seed, Some(42));
         assert_eq!(env.seeds, Some(10_000));
         assert_eq!(env.strategy, Some(Strategy::Pct { depth: 2 }));

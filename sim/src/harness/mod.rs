@@ -15,7 +15,8 @@
 //!   number of deviations.
 //! - [`run_test`] ties them together for `#[simloop::test]`.
 //!
-//! The user guide (`docs/testing.md`) explains how to use them in CI.
+//! The user guide's [testing page](crate::guide::testing) explains how to
+//! use them in CI.
 //!
 //! The harness builds on [`Sim`](crate::Sim)'s public API only; reading the
 //! wall clock here (for progress lines) happens outside every simulation.
@@ -42,14 +43,16 @@ mod shrink;
 mod spec;
 mod sweep;
 
-pub use command::{ReplayCommand, Target};
+pub use command::{ReplayCommand, Target, TestRunner};
 pub use coverage::{Coverage, LabelHits, PointKind};
-pub use env::{EnvConfig, EnvError, VARIABLES, Variable};
+pub use env::{EnvConfig, EnvError, VARIABLES, Variable, max_jobs};
 pub use explore::{Exploration, ExploredFailure, Explorer, Order};
 pub use outcome::Outcome;
 pub use regressions::{RegressionEntry, Regressions, RegressionsError};
 pub use report::{ElapsedStats, SeedFailure, SweepReport};
-pub use runner::{FailedTest, FoundBy, TestFailure, TestPassed, run_test, try_run_test};
+pub use runner::{
+    FailedTest, FoundBy, TestFailure, TestPassed, TimelineFiles, run_test, try_run_test,
+};
 pub use runs::{RunOutcome, RunRecord};
 pub use shard::{ParseShardError, Shard};
 pub use shrink::{ShrinkError, Shrinker, Shrunk, same_failure};

@@ -4,15 +4,16 @@
 
 use std::fmt;
 use std::future::Future;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use super::command::ReplayCommand;
-use super::env::{CHECK_DETERMINISM, EnvConfig, EnvError};
+use super::command::{ReplayCommand, TestRunner};
+use super::env::{CHECK_DETERMINISM, EnvConfig, EnvError, SEEDS, SHARD};
 use super::outcome::Outcome;
 use super::quiet::{logging, quietly};
 use super::regressions::{RegressionEntry, Regressions, RegressionsError};
 use super::report::{SeedFailure, SweepReport};
 use super::run::run_once;
+use super::shard::Shard;
 use super::shrink::{ShrinkError, Shrinker, Shrunk};
 use super::spec::TestSpec;
 use super::sweep::Sweep;
@@ -20,6 +21,7 @@ use crate::error::SimError;
 use crate::schedule::Schedule;
 use crate::sim::{FailedRun, Sim};
 use crate::strategy::{ParseStrategyError, Strategy};
+use crate::timeline::Timeline;
 
 /// Runs a scenario test: reads the `SIMLOOP_*` variables, then
 /// [`try_run_test`]; panics with the failure's full report if it fails.
@@ -80,6 +82,27 @@ pub enum TestFailure {
         /// The error.
         error: RegressionsError,
     },
+    /// The settings leave no seed to run: the test would pass without
+    /// running anything.
+    #[error(
+        "simloop test `{test}`: {shard_var}={shard} leaves no seeds to run: the test sweeps \
+         {seeds} seed(s) ({from}) and shard I of N runs seeds I, I+N, ... below that, so \
+         shard {index} would pass without running anything; use at most {seeds} shard(s) or \
+         raise the number of seeds",
+        shard_var = SHARD.name,
+        index = shard.index()
+    )]
+    NoSeeds {
+        /// The test.
+        test: String,
+        /// The shard that is empty.
+        shard: Shard,
+        /// How many seeds the test sweeps.
+        seeds: u64,
+        /// Where that count comes from: the test's `seeds` setting or
+        /// `SIMLOOP_SEEDS`.
+        from: String,
+    },
     /// A seed failed.
     #[error("{0}")]
     Failed(Box<FailedTest>),
@@ -138,6 +161,20 @@ pub struct FailedTest {
     pub recorded: Option<String>,
     /// The command that replays the failure.
     pub command: ReplayCommand,
+    /// The failing run's pictures, if `SIMLOOP_TIMELINE` or the test's
+    /// `timeline` option asked for them: their paths, or why they could
+    /// not be written.
+    pub timeline: Option<Result<TimelineFiles, String>>,
+}
+
+/// The pictures of a failing run that a test left behind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TimelineFiles {
+    /// The SVG image (open it in a browser).
+    pub svg: PathBuf,
+    /// The Chrome trace (open it at <https://ui.perfetto.dev>).
+    pub chrome: PathBuf,
 }
 
 impl FailedTest {
@@ -197,6 +234,16 @@ impl fmt::Display for FailedTest {
         }
         if let Some(recorded) = &self.recorded {
             writeln!(f, "{recorded}")?;
+        }
+        match &self.timeline {
+            Some(Ok(files)) => writeln!(
+                f,
+                "timeline of the failing run:\n  {} (open it in a browser)\n  {} (open it at https://ui.perfetto.dev)",
+                files.svg.display(),
+                files.chrome.display()
+            )?,
+            Some(Err(e)) => writeln!(f, "timeline of the failing run not written: {e}")?,
+            None => {}
         }
         write!(f, "replay it with:\n  {}", self.command)
     }
@@ -260,6 +307,20 @@ where
     F::Output: Outcome,
 {
     let test = spec.full_name();
+    if let (None, Some(shard)) = (env.seed, env.shard) {
+        let (seeds, from) = match env.seeds {
+            Some(n) => (n, format!("{}={n}", SEEDS.name)),
+            None => (spec.seeds, format!("its `seeds = {}`", spec.seeds)),
+        };
+        if shard.seeds_of(seeds) == 0 {
+            return Err(TestFailure::NoSeeds {
+                test,
+                shard,
+                seeds,
+                from,
+            });
+        }
+    }
     let strategy = match (env.effective_strategy(), &spec.strategy) {
         (Some(s), _) => s,
         (None, Some(text)) => text.parse().map_err(|error| TestFailure::Strategy {
@@ -301,6 +362,9 @@ where
             .and_then(|s| s.as_ref().ok())
             .map(|s| &s.schedule);
         let mut command = spec.replay_command(seed, &strategy, schedule);
+        if env.nextest {
+            command.runner = TestRunner::Nextest;
+        }
         if matches!(error, SimError::NonDeterminism { .. }) && !spec.check_determinism {
             // Only a run made twice shows the difference: the check came
             // from the environment, so the command must ask for it too.
@@ -315,6 +379,13 @@ where
             shrunk,
             recorded: None,
             command,
+            timeline: None,
+        }
+    };
+    let timeline_dir = env.timeline.clone().or_else(|| spec.timeline_dir_path());
+    let pictures = |failure: &mut FailedTest| {
+        if let Some(dir) = &timeline_dir {
+            failure.timeline = Some(write_timeline(&sim, failure, dir, &make));
         }
     };
 
@@ -324,8 +395,9 @@ where
             Ok(runs) => regressions_run = runs,
             Err((seed, strategy, failed)) => {
                 let found_by = FoundBy::Regressions(file.path().to_path_buf());
-                let failure = failing(seed, strategy, failed.error, failed.schedule, found_by);
+                let mut failure = failing(seed, strategy, failed.error, failed.schedule, found_by);
                 log_of(&sim, &failure, &make);
+                pictures(&mut failure);
                 return Err(TestFailure::Failed(Box::new(failure)));
             }
         }
@@ -382,6 +454,7 @@ where
     if env.seed.is_none() {
         log_of(&sim, &failure, &make);
     }
+    pictures(&mut failure);
     if let Some(file) = &mut regressions {
         let entry = RegressionEntry {
             seed,
@@ -409,24 +482,78 @@ where
     if !logging() {
         return;
     }
-    let (strategy, how) = match failure.shrunk() {
-        Some(shrunk) => (shrunk.strategy(), format!("schedule {}", shrunk.schedule)),
-        None => (
-            failure.strategy.clone(),
-            format!("strategy {}", failure.strategy),
-        ),
+    let how = match failure.shrunk() {
+        Some(shrunk) => format!("schedule {}", shrunk.schedule),
+        None => format!("strategy {}", failure.strategy),
     };
     eprintln!(
         "simloop: the log of `{}` with seed {} and {how}, as the replay command below runs it:",
         failure.test, failure.seed
     );
-    let sim = sim
-        .to_builder()
+    // Only the log matters: the failure is reported already.
+    let _ = run_once(&replay_sim(sim, failure), false, make);
+}
+
+/// The simulation that replays `failure` as its replay command does: its
+/// seed, with its shrunk schedule if there is one.
+fn replay_sim(sim: &Sim, failure: &FailedTest) -> Sim {
+    let strategy = match failure.shrunk() {
+        Some(shrunk) => shrunk.strategy(),
+        None => failure.strategy.clone(),
+    };
+    sim.to_builder()
         .seed(failure.seed)
         .strategy(strategy)
-        .build();
-    // Only the log matters: the failure is reported already.
-    let _ = run_once(&sim, false, make);
+        .build()
+}
+
+/// Runs `failure` once more, traced, with its `tracing` events kept as
+/// marks (not printed), and writes its timeline under `dir` as
+/// `<test>.seed-<seed>.svg` and `.json`.
+fn write_timeline<M, F>(
+    sim: &Sim,
+    failure: &FailedTest,
+    dir: &Path,
+    make: &M,
+) -> Result<TimelineFiles, String>
+where
+    M: Fn(u64) -> F,
+    F: Future,
+    F::Output: Outcome,
+{
+    let traced = replay_sim(sim, failure).to_builder().trace(true).build();
+    // The run's `tracing` events become marks on their tasks' lanes (and
+    // are not printed: the log is printed once, by `log_of`).
+    #[cfg(feature = "tracing")]
+    let replay = || crate::timeline::with_event_marks(|| run_once(&traced, false, make));
+    #[cfg(not(feature = "tracing"))]
+    let replay = || quietly(|| run_once(&traced, false, make));
+    let trace = match replay() {
+        Ok(report) => report.trace,
+        Err(failed) => failed.trace,
+    };
+    let trace = trace.ok_or("the replay kept no trace")?;
+    let how = match failure.shrunk() {
+        Some(shrunk) => format!("schedule {}", shrunk.schedule),
+        None => format!("strategy {}", failure.strategy),
+    };
+    let timeline = Timeline::from_trace(&trace).with_title(format!(
+        "{}: seed {}, {how}: {}",
+        failure.test,
+        failure.seed,
+        failure.error.kind()
+    ));
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let stem = format!("{}.seed-{}", failure.test.replace("::", "."), failure.seed);
+    let files = TimelineFiles {
+        svg: dir.join(format!("{stem}.svg")),
+        chrome: dir.join(format!("{stem}.json")),
+    };
+    timeline.write_svg(&files.svg).map_err(|e| e.to_string())?;
+    timeline
+        .write_chrome_trace(&files.chrome)
+        .map_err(|e| e.to_string())?;
+    Ok(files)
 }
 
 /// Runs every entry of the regressions file: how many runs passed, or the

@@ -53,6 +53,23 @@ impl Shard {
     pub const fn contains(self, seed: u64) -> bool {
         seed % self.count == self.index
     }
+
+    /// How many of the seeds `0..total` belong to this shard; 0 when the
+    /// shard's index is `total` or more, a slice that would run nothing.
+    ///
+    /// ```
+    /// use simloop::harness::Shard;
+    ///
+    /// assert_eq!(Shard::new(1, 3).unwrap().seeds_of(10), 3); // 1, 4, 7
+    /// assert_eq!(Shard::new(500, 1000).unwrap().seeds_of(100), 0);
+    /// ```
+    pub const fn seeds_of(self, total: u64) -> u64 {
+        if self.index >= total {
+            0
+        } else {
+            (total - self.index - 1) / self.count + 1
+        }
+    }
 }
 
 impl Default for Shard {

@@ -4,7 +4,7 @@
 use std::path::{Component, Path, PathBuf};
 use std::time::Duration;
 
-use super::command::{ReplayCommand, Target};
+use super::command::{ReplayCommand, Target, TestRunner};
 use crate::schedule::Schedule;
 use crate::strategy::Strategy;
 
@@ -50,6 +50,7 @@ pub struct TestSpec {
     pub(crate) leaks_are_errors: bool,
     pub(crate) regressions: bool,
     regressions_dir: Option<PathBuf>,
+    pub(crate) timeline_dir: Option<PathBuf>,
 }
 
 impl TestSpec {
@@ -74,6 +75,7 @@ impl TestSpec {
             leaks_are_errors: false,
             regressions: true,
             regressions_dir: None,
+            timeline_dir: None,
         }
     }
 
@@ -136,6 +138,24 @@ impl TestSpec {
     pub fn regressions_dir(mut self, dir: impl Into<PathBuf>) -> TestSpec {
         self.regressions_dir = Some(dir.into());
         self
+    }
+
+    /// Writes a failing run's timeline (SVG and Chrome trace) under `dir`
+    /// (`SIMLOOP_TIMELINE` overrides); a relative `dir` is taken from the
+    /// package's directory.
+    pub fn timeline_dir(mut self, dir: impl Into<PathBuf>) -> TestSpec {
+        self.timeline_dir = Some(dir.into());
+        self
+    }
+
+    /// Where a failing run's pictures go by the test's own setting, if it
+    /// has one: its `timeline_dir`, from the package's directory.
+    pub(crate) fn timeline_dir_path(&self) -> Option<PathBuf> {
+        let dir = self.timeline_dir.as_ref()?;
+        Some(match &self.manifest_dir {
+            Some(manifest) if dir.is_relative() => manifest.join(dir),
+            _ => dir.clone(),
+        })
     }
 
     /// The package.
@@ -273,6 +293,7 @@ impl TestSpec {
             package: self.package.clone(),
             target: self.target(),
             test: self.test_path(),
+            runner: TestRunner::CargoTest,
         }
     }
 }

@@ -59,6 +59,9 @@ use crate::strategy::Strategy;
 pub struct Sweep {
     sim: Sim,
     seeds: Range<u64>,
+    /// `SIMLOOP_SEED`: this seed alone, instead of `seeds` (a `Range` cannot
+    /// hold seed `u64::MAX`).
+    only: Option<u64>,
     shard: Shard,
     jobs: NonZeroUsize,
     stop_at_first_failure: bool,
@@ -104,6 +107,7 @@ impl Sweep {
         Sweep {
             sim: Sim::builder().strategy(Strategy::Random).build(),
             seeds: 0..100,
+            only: None,
             shard: Shard::ALL,
             jobs: std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN),
             stop_at_first_failure: true,
@@ -154,6 +158,7 @@ impl Sweep {
     /// The seeds to run (before sharding).
     pub fn seeds(mut self, seeds: Range<u64>) -> Sweep {
         self.seeds = seeds;
+        self.only = None;
         self
     }
 
@@ -244,7 +249,7 @@ impl Sweep {
             self.shard = shard;
         }
         if let Some(seed) = env.seed {
-            self.seeds = seed..seed.saturating_add(1);
+            self.only = Some(seed);
             self.shard = Shard::ALL;
         }
         if let Some(strategy) = env.effective_strategy() {
@@ -278,6 +283,9 @@ impl Sweep {
     }
 
     fn seed_count(&self) -> u64 {
+        if self.only.is_some() {
+            return 1;
+        }
         let first = self.seeds.start.saturating_add(self.shard.index());
         if first >= self.seeds.end {
             0
@@ -287,6 +295,9 @@ impl Sweep {
     }
 
     fn seed_at(&self, k: u64) -> u64 {
+        if let Some(seed) = self.only {
+            return seed;
+        }
         self.seeds.start + self.shard.index() + k * self.shard.count()
     }
 
@@ -411,17 +422,22 @@ impl Sweep {
         let jobs = (self.jobs.get() as u64).min(count.max(1)) as usize;
         let quiet = self.quiet.unwrap_or(shared.total > 1);
         std::thread::scope(|scope| {
+            // A thread the system refuses is one worker fewer, not a crash:
+            // the others take its seeds (and this thread works if none
+            // could be started).
+            let worker = || {
+                if quiet {
+                    quietly(|| self.work(sim, shared, make))
+                } else {
+                    self.work(sim, shared, make)
+                }
+            };
             let workers: Vec<_> = (0..jobs)
-                .map(|_| {
-                    scope.spawn(|| {
-                        if quiet {
-                            quietly(|| self.work(sim, shared, make))
-                        } else {
-                            self.work(sim, shared, make)
-                        }
-                    })
-                })
+                .map_while(|_| std::thread::Builder::new().spawn_scoped(scope, worker).ok())
                 .collect();
+            if workers.is_empty() {
+                return vec![worker()];
+            }
             workers
                 .into_iter()
                 .map(|w| match w.join() {
@@ -678,6 +694,16 @@ mod tests {
             progress_line(None, 999, 1000, 0, Duration::from_secs(3)),
             "simloop: 999 of 1000 seeds (99%), 0 failures, 3.0s"
         );
+    }
+
+    #[test]
+    fn the_seed_variable_reaches_the_largest_seed() {
+        let env = EnvConfig {
+            seed: Some(u64::MAX),
+            ..EnvConfig::default()
+        };
+        let sweep = Sweep::new().env(&env);
+        assert_eq!(sweep.planned_seeds().collect::<Vec<_>>(), vec![u64::MAX]);
     }
 
     #[test]

@@ -87,7 +87,6 @@ pub(crate) trait CancelHook {
 /// A registered [`CancelHook`]: fired when `task` is aborted or `scope`
 /// (or a timeout around it) expires.
 pub(super) struct HookEntry {
-    key: u64,
     task: Option<TaskId>,
     scope: Option<Arc<CancelScope>>,
     hook: Weak<dyn CancelHook>,
@@ -114,18 +113,20 @@ impl Runtime {
     pub(crate) fn on_cancel(&self, hook: Weak<dyn CancelHook>) -> HookKey {
         let key = self.next_hook.get();
         self.next_hook.set(key + 1);
-        self.cancel_hooks.borrow_mut().push(HookEntry {
+        self.cancel_hooks.borrow_mut().insert(
             key,
-            task: self.current_task_id(),
-            scope: self.current_scope(),
-            hook,
-        });
+            HookEntry {
+                task: self.current_task_id(),
+                scope: self.current_scope(),
+                hook,
+            },
+        );
         HookKey(key)
     }
 
     /// Unregisters a hook (a no-op if it already fired).
     pub(crate) fn remove_hook(&self, key: HookKey) {
-        self.cancel_hooks.borrow_mut().retain(|e| e.key != key.0);
+        self.cancel_hooks.borrow_mut().remove(&key.0);
     }
 
     /// Fires (and unregisters) the hooks of what `task` awaits: it is being
@@ -146,7 +147,7 @@ impl Runtime {
                 return;
             }
             let mut fired = Vec::new();
-            hooks.retain(|entry| {
+            hooks.retain(|_, entry| {
                 if matches(entry) {
                     fired.push(entry.hook.clone());
                     false

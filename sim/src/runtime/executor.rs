@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
+use super::ready::Item;
 use super::tasks::{Exit, State, TaskRef};
 use super::{Observed, Runtime, context, new_runtime};
 use crate::config::Config;
@@ -63,13 +64,31 @@ pub(crate) fn run<F: Future>(
     let mut root_future = pin!(Some(future));
 
     let result = rt.drive(root, root_future.as_mut());
+    // A destructor that panics from here on (dropping the root future or a
+    // leaked task) fails a run that succeeded and joins the report of one
+    // that failed; it never unwinds out of the run.
+    let value = match result {
+        Ok(value) => Some(value),
+        Err(mut error) => {
+            if let Some(pending) = rt.failure.borrow_mut().take() {
+                error.context_mut().add_also(pending.also_line());
+            }
+            *rt.failure.borrow_mut() = Some(error);
+            None
+        }
+    };
     // Drop the root future inside the simulation: its destructors may use it.
-    root_future.set(None);
-    let leaked = rt.cleanup(root);
-    let value = result.map_err(failed)?;
-    if let Some(failure) = rt.failure.borrow_mut().take() {
-        return Err(failed(failure));
+    if let Err(message) = crate::panic::catch(|| root_future.set(None)) {
+        let main = TaskInfo::new(root.id, Some(Arc::from("main")));
+        rt.drop_panicked(main, "while the root future was dropped", message);
     }
+    let leaked = rt.cleanup(root);
+    let failure = rt.failure.borrow_mut().take();
+    let value = match (value, failure) {
+        (_, Some(failure)) => return Err(failed(failure)),
+        (Some(value), None) => value,
+        (None, None) => unreachable!("a failed run keeps its failure"),
+    };
     if rt.config.leaks_are_errors && !leaked.is_empty() {
         return Err(failed(SimError::LeakedTasks {
             tasks: leaked,
@@ -101,7 +120,7 @@ impl Runtime {
                 return Err(failure);
             }
             self.fire_due_timers()?;
-            let Some(task) = self.next_task()? else {
+            let Some(item) = self.next_item()? else {
                 self.advance_clock()?;
                 continue;
             };
@@ -112,14 +131,15 @@ impl Runtime {
                 });
             }
             self.steps.set(self.steps.get() + 1);
-            if self.take_abort(task) {
-                self.drop_aborted(task);
-            } else if task == root {
-                if let Some(value) = self.poll_root(root, root_future.as_mut())? {
-                    return Ok(value);
+            match item {
+                Item::Callback(key) => self.run_callback(key),
+                Item::Task(task) if self.take_abort(task) => self.drop_aborted(task),
+                Item::Task(task) if task == root => {
+                    if let Some(value) = self.poll_root(root, root_future.as_mut())? {
+                        return Ok(value);
+                    }
                 }
-            } else {
-                self.poll_task(task);
+                Item::Task(task) => self.poll_task(task),
             }
             self.drain_wakes();
             self.check_time_limit(self.now())?;
@@ -175,9 +195,9 @@ impl Runtime {
         }
     }
 
-    /// Removes the next task to poll from the ready set, as the strategy
+    /// Removes the next item to run from the ready set, as the strategy
     /// decides.
-    fn next_task(&self) -> Result<Option<TaskRef>, SimError> {
+    fn next_item(&self) -> Result<Option<Item>, SimError> {
         let mut ready = self.ready.borrow_mut();
         if ready.len() == 0 {
             return Ok(None);
@@ -185,10 +205,14 @@ impl Runtime {
         let candidates = ready.candidates();
         let options = candidates.len();
         let mut observer = self.observer.borrow_mut();
+        let last = observer.last;
         let stay = observer
             .stay_position
             .take()
-            .and_then(|p| candidates.index_of_position(p));
+            .and_then(|p| candidates.index_of_position(p))
+            .filter(|&i| {
+                Some(candidates.id(i)) == last && matches!(candidates.item(i), Item::Task(_))
+            });
         let index = match options {
             1 => 0,
             _ => {
@@ -199,7 +223,12 @@ impl Runtime {
                     .map_err(|d| self.diverged(d))?;
                 let mut schedule = self.schedule.borrow_mut();
                 if self.config.trace {
-                    let info = |i: usize| self.task_info(candidates.task(i));
+                    let info = |i: usize| match candidates.item(i) {
+                        Item::Task(task) => self.task_info(task),
+                        Item::Callback(_) => {
+                            TaskInfo::new(candidates.id(i), Some("callback".into()))
+                        }
+                    };
                     observer.decisions.push(Decision {
                         position: schedule.len(),
                         step: self.steps.get() + 1,
@@ -219,9 +248,17 @@ impl Runtime {
                 index
             }
         };
-        let task = ready.take(index);
-        observer.last = Some(task.id);
-        Ok(Some(task))
+        let position = candidates.position(index);
+        let item = ready.take(index);
+        if observer.follow_queue {
+            self.scheduler.borrow_mut().taken(position);
+        }
+        // Only a task's step can continue at the next one.
+        observer.last = match item {
+            Item::Task(task) => Some(task.id),
+            Item::Callback(_) => None,
+        };
+        Ok(Some(item))
     }
 
     /// Fires every timer that came due while the clock was pushed forward by
@@ -254,6 +291,14 @@ impl Runtime {
             *self.timer_buf.borrow_mut() = due;
             return Ok(false);
         };
+        if deadline.as_nanos() == u64::MAX {
+            // Nothing can happen after this instant: later sleeps would
+            // end at once.
+            self.clock.set(u64::MAX);
+            due.clear();
+            *self.timer_buf.borrow_mut() = due;
+            return Err(SimError::ClockOverflow { ctx: self.ctx() });
+        }
         if deadline > self.now() {
             self.clock.set(deadline.as_nanos());
             self.timers_fired_to.set(deadline.as_nanos());
@@ -296,7 +341,8 @@ impl Runtime {
         Ok(index)
     }
 
-    /// Moves wake-ups into the ready set, in the order they happened.
+    /// Moves wake-ups and queued callbacks into the ready set, in the order
+    /// they happened.
     fn drain_wakes(&self) {
         self.drain_wakes_behind(0);
     }
@@ -312,7 +358,20 @@ impl Runtime {
         let mut tasks = self.tasks.borrow_mut();
         let mut ready = self.ready.borrow_mut();
         let mut observer = self.observer.borrow_mut();
-        for &task in woken.iter() {
+        for &item in woken.iter() {
+            let task = match item {
+                Item::Task(task) => task,
+                Item::Callback(key) => {
+                    let callbacks = self.callbacks.borrow();
+                    if callbacks.is_live(key) {
+                        ready.push(item, callbacks.owner(key), gate);
+                        if observer.follow_queue {
+                            self.scheduler.borrow_mut().queued(callbacks.owner(key));
+                        }
+                    }
+                    continue;
+                }
+            };
             let Some(slot) = tasks.get_mut(task) else {
                 continue;
             };
@@ -323,13 +382,19 @@ impl Runtime {
                         observer.stay_position = Some(ready.len());
                     }
                     slot.state = State::Queued;
-                    ready.push(task, gate);
+                    ready.push(item, task.id, gate);
+                    if observer.follow_queue {
+                        self.scheduler.borrow_mut().queued(task.id);
+                    }
                     self.record(task.id, EventKind::Wake);
                 }
                 // Spawned (already recorded as such): first runs now.
                 State::New => {
                     slot.state = State::Queued;
-                    ready.push(task, gate);
+                    ready.push(item, task.id, gate);
+                    if observer.follow_queue {
+                        self.scheduler.borrow_mut().queued(task.id);
+                    }
                 }
                 State::Queued | State::Running => {}
             }
@@ -350,12 +415,16 @@ impl Runtime {
         );
         drop(tasks);
         self.record(task.id, EventKind::Poll);
+        if let Some(watched) = &self.watched {
+            watched.poll_begins(self.steps.get(), task.id, self.clock.get());
+        }
         self.current.set(Some(task));
         Some(out)
     }
 
     fn end_poll(&self, task: TaskRef, waker: Waker) {
         self.current.set(None);
+        self.poll_ended();
         if let Some(slot) = self.tasks.borrow_mut().get_mut(task) {
             slot.state = State::Idle;
             slot.waker = waker;
@@ -368,6 +437,7 @@ impl Runtime {
         };
         let poll = future.as_mut().poll(&mut Context::from_waker(&waker));
         self.current.set(None);
+        self.poll_ended();
         match poll {
             Poll::Pending => {
                 if let Some(slot) = self.tasks.borrow_mut().get_mut(task) {
@@ -378,9 +448,11 @@ impl Runtime {
             }
             Poll::Ready(exit) => {
                 let info = self.tasks.borrow_mut().remove(task).map(|slot| slot.info);
-                // It finished in the poll that asked for its own abort.
-                self.take_abort(task);
+                // It finished in the poll that asked for its own abort: it
+                // ended cancelled (see `TaskFuture`).
+                let aborted = self.take_abort(task);
                 match exit {
+                    Exit::Done if aborted => self.record(task.id, EventKind::Abort),
                     Exit::Done => self.record(task.id, EventKind::Finish),
                     Exit::Panicked { message, observed } => {
                         let info = info.unwrap_or_else(|| TaskInfo::new(task.id, None));
@@ -436,6 +508,10 @@ impl Runtime {
                 self.record(root.id, EventKind::Finish);
                 Ok(Some(value))
             }
+            // The run was stopped from inside the poll (see `busy`).
+            Err(_) if self.failure.borrow().is_some() => {
+                Err(self.failure.take().expect("a failure is pending"))
+            }
             Err(message) => {
                 self.record_panic(&self.task_info(root), &message);
                 self.record(
@@ -453,6 +529,13 @@ impl Runtime {
         }
     }
 
+    /// Tells the watchdog that the poll returned.
+    fn poll_ended(&self) {
+        if let Some(watched) = &self.watched {
+            watched.poll_ends();
+        }
+    }
+
     fn task_info(&self, task: TaskRef) -> TaskInfo {
         match self.tasks.borrow().get(task) {
             Some(slot) => slot.info.clone(),
@@ -466,10 +549,29 @@ impl Runtime {
         self.observer.borrow_mut().panics.push(panic);
     }
 
-    fn fail(&self, error: SimError) {
+    pub(crate) fn fail(&self, error: SimError) {
         let mut failure = self.failure.borrow_mut();
         if failure.is_none() {
             *failure = Some(error);
+        }
+    }
+
+    /// A destructor of `task`'s future panicked `when` (dropped after an
+    /// abort, at the end of the run, ...): the run fails with it, or, if it
+    /// failed already, the failure's report mentions it.
+    fn drop_panicked(&self, task: TaskInfo, when: &str, message: String) {
+        let mut failure = self.failure.borrow_mut();
+        match &mut *failure {
+            Some(first) => first
+                .context_mut()
+                .add_also(format!("{task} panicked {when}: {message}")),
+            None => {
+                *failure = Some(SimError::TaskPanicked {
+                    task,
+                    message: format!("{message} ({when})"),
+                    ctx: self.ctx(),
+                });
+            }
         }
     }
 
@@ -493,7 +595,10 @@ impl Runtime {
         };
         self.record(task.id, EventKind::Abort);
         // Runs the task's destructors and resolves its handle as cancelled.
-        drop(slot);
+        let info = slot.info.clone();
+        if let Err(message) = crate::panic::catch(move || drop(slot)) {
+            self.drop_panicked(info, "while its future was dropped after abort()", message);
+        }
     }
 
     /// Ends the run: lists the tasks still pending (other than the root) and
@@ -508,12 +613,30 @@ impl Runtime {
             if task != root {
                 leaked.push(slot.info.clone());
             }
-            // A destructor that panics must not take the caller down with it.
-            let _ = crate::panic::catch(move || drop(slot));
+            // A destructor that panics must not take the caller down with it,
+            // nor go unnoticed.
+            let info = slot.info.clone();
+            if let Err(message) = crate::panic::catch(move || drop(slot)) {
+                self.drop_panicked(
+                    info,
+                    "while its future was dropped at the end of the run",
+                    message,
+                );
+            }
         }
         self.ready.borrow_mut().clear();
+        let callbacks = self.callbacks.borrow_mut().clear();
+        if let Err(message) = crate::panic::catch(move || drop(callbacks)) {
+            self.drop_panicked(
+                TaskInfo::new(crate::task::TaskId::ROOT, Some(Arc::from("main"))),
+                "while a pending callback was dropped at the end of the run",
+                message,
+            );
+        }
         self.timers.borrow_mut().clear();
         self.aborts.borrow_mut().clear();
+        // Sockets and host factories are dropped inside the simulation too.
+        drop(self.take_extensions());
         leaked
     }
 }

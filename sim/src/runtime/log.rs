@@ -20,13 +20,15 @@ pub(crate) fn emit(step: u64, task: TaskId, kind: &EventKind) {
         EventKind::Spawn { .. }
         | EventKind::Finish
         | EventKind::Abort
-        | EventKind::Panic { .. } => {
+        | EventKind::Panic { .. }
+        | EventKind::Net(_) => {
             ::tracing::debug!(target: "simloop::executor", step, "task {task} {kind}");
         }
         EventKind::Wake
         | EventKind::Poll
         | EventKind::TimerFired { .. }
-        | EventKind::Busy { .. } => {
+        | EventKind::Busy { .. }
+        | EventKind::Callback => {
             ::tracing::trace!(target: "simloop::executor", step, "task {task} {kind}");
         }
     }

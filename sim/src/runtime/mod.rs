@@ -19,11 +19,13 @@ use crate::schedule::Schedule;
 use crate::strategy::Scheduler;
 use crate::task::{TaskId, TaskInfo, WaitReason};
 use crate::time::{Instant, duration_to_nanos};
-use crate::trace::{EventKind, Recorder};
+use crate::trace::{EventKind, NoteKind, Recorder};
 
+mod callbacks;
 mod cancel;
 mod context;
 mod executor;
+mod hosts;
 #[cfg(feature = "tracing")]
 mod log;
 mod observe;
@@ -32,17 +34,22 @@ mod ready;
 mod tasks;
 mod timers;
 mod waker;
+mod watchdog;
 
+pub(crate) use callbacks::{Callback, CallbackRef};
 pub(crate) use cancel::{CancelHook, CancelScope, HookKey};
 pub(crate) use context::{try_with, with};
 pub(crate) use executor::run;
+pub(crate) use hosts::HostId;
 pub(crate) use observe::{NO_STAY, Observed};
 pub(crate) use ready::Candidates;
 pub(crate) use tasks::{Exit, TaskRef};
 pub(crate) use timers::TimerKey;
+pub(crate) use watchdog::Sink as WatchdogSink;
 
+use callbacks::CallbackTable;
 use cancel::HookEntry;
-use ready::ReadySet;
+use ready::{Item, ReadySet};
 use tasks::{State, TaskFuture, TaskTable};
 use timers::Timers;
 use waker::WakeQueue;
@@ -62,7 +69,9 @@ pub(crate) struct Runtime {
     next_gate: Cell<u64>,
     timers: RefCell<Timers>,
     wakes: Arc<WakeQueue>,
-    wake_buf: RefCell<Vec<TaskRef>>,
+    wake_buf: RefCell<Vec<Item>>,
+    /// Callbacks queued or due at a timer, not run yet.
+    callbacks: RefCell<CallbackTable>,
     timer_buf: RefCell<Vec<(TaskId, Waker)>>,
     scheduler: RefCell<Box<dyn Scheduler>>,
     schedule: RefCell<Schedule>,
@@ -78,19 +87,33 @@ pub(crate) struct Runtime {
     /// The innermost timeout whose inner future is being polled.
     cancel_scope: RefCell<Option<Arc<CancelScope>>>,
     /// What must hear at once that a task is cancelled or a timeout expired.
-    cancel_hooks: RefCell<Vec<HookEntry>>,
+    cancel_hooks: RefCell<std::collections::BTreeMap<u64, HookEntry>>,
     next_hook: Cell<u64>,
     /// A failure raised from inside user code (an unobserved panic), acted on
     /// at the next scheduling point.
     failure: RefCell<Option<SimError>>,
+    /// Which host each task runs on, and the network's state.
+    hosts: hosts::Hosts,
+    /// What the watchdog sees of this run (none if it is off).
+    watched: Option<Arc<watchdog::Watched>>,
     /// Preemptions, task panics and (when tracing) decisions, for the harness.
     observer: RefCell<observe::Observer>,
 }
 
 impl Runtime {
     fn new(config: Config, me: Weak<Runtime>) -> Runtime {
+        let watched = config.watchdog.map(|limit| {
+            watchdog::Watched::start(
+                limit,
+                config.seed,
+                config.strategy.clone(),
+                config.watchdog_sink.as_ref().map(|s| Arc::clone(&s.0)),
+            )
+        });
+        let scheduler = config.strategy.scheduler_for(&config);
+        let observer = observe::Observer::following(scheduler.follows_queue());
         Runtime {
-            scheduler: RefCell::new(config.strategy.scheduler_for(&config)),
+            scheduler: RefCell::new(scheduler),
             user_rng: RefCell::new(crate::rand::stream(config.seed, crate::rand::USER_STREAM)),
             recorder: RefCell::new(Recorder::new(config.trace)),
             #[cfg(feature = "tracing")]
@@ -107,6 +130,7 @@ impl Runtime {
             timers: RefCell::default(),
             wakes: Arc::default(),
             wake_buf: RefCell::default(),
+            callbacks: RefCell::default(),
             timer_buf: RefCell::default(),
             schedule: RefCell::default(),
             aborts: RefCell::default(),
@@ -114,7 +138,9 @@ impl Runtime {
             cancel_hooks: RefCell::default(),
             next_hook: Cell::new(0),
             failure: RefCell::default(),
-            observer: RefCell::default(),
+            hosts: hosts::Hosts::default(),
+            watched,
+            observer: RefCell::new(observer),
         }
     }
 
@@ -146,14 +172,39 @@ impl Runtime {
             strategy: self.config.strategy.to_string(),
             time: self.now(),
             step: self.steps.get(),
+            also: Box::default(),
         }
     }
 
     /// Blocks the loop: the clock jumps forward with no other task running.
+    ///
+    /// Past the time limit (or at the clock's maximum), the run fails right
+    /// there: the clock stops at the limit and the task's poll is unwound
+    /// (quietly), so that a task looping on `busy` without ever awaiting
+    /// cannot run past it.
     pub(crate) fn busy(&self, duration: Duration) {
         self.record(self.current_id(), EventKind::Busy { duration });
-        self.clock
-            .set(self.clock.get().saturating_add(duration_to_nanos(duration)));
+        let clock = self.clock.get().saturating_add(duration_to_nanos(duration));
+        let limit = self.config.time_limit.map(duration_to_nanos);
+        let error = match limit {
+            Some(limit) if clock > limit => {
+                self.clock.set(self.clock.get().max(limit));
+                SimError::TimeLimit {
+                    limit: Duration::from_nanos(limit),
+                    ctx: self.ctx(),
+                }
+            }
+            _ if clock == u64::MAX => {
+                self.clock.set(clock);
+                SimError::ClockOverflow { ctx: self.ctx() }
+            }
+            _ => {
+                self.clock.set(clock);
+                return;
+            }
+        };
+        self.fail(error);
+        crate::panic::stop_the_run();
     }
 
     pub(crate) fn register_timer(&self, deadline: Instant, waker: &Waker) -> TimerKey {
@@ -170,6 +221,77 @@ impl Runtime {
         self.timers.borrow_mut().cancel(key);
     }
 
+    /// Queues `callback` to run as a ready item of its own (asyncio's
+    /// `call_soon`), behind everything queued before it.
+    pub(crate) fn call_soon(&self, callback: Callback) -> CallbackRef {
+        let key = self
+            .callbacks
+            .borrow_mut()
+            .insert(self.current_id(), callback);
+        self.wakes.push_item(Item::Callback(key));
+        key
+    }
+
+    /// Runs `callback` when the clock reaches `deadline` (asyncio's
+    /// `call_at`), the moment its timer fires; at once, as
+    /// [`call_soon`](Self::call_soon), if the deadline has passed.
+    pub(crate) fn call_at(&self, deadline: Instant, callback: Callback) -> CallbackRef {
+        if deadline <= self.now() {
+            return self.call_soon(callback);
+        }
+        let key = self
+            .callbacks
+            .borrow_mut()
+            .insert(self.current_id(), callback);
+        let timer = self.register_timer(deadline, &callbacks::timer_waker(key));
+        self.callbacks.borrow_mut().set_timer(key, timer);
+        key
+    }
+
+    /// Cancels a callback that has not run; returns whether it had not.
+    pub(crate) fn cancel_callback(&self, key: CallbackRef) -> bool {
+        let Some((_, callback, timer)) = self.callbacks.borrow_mut().remove(key) else {
+            return false;
+        };
+        match timer {
+            Some(timer) => self.cancel_timer(timer),
+            None => {
+                let removed = self.ready.borrow_mut().remove(Item::Callback(key));
+                if let Some(position) = removed
+                    && self.observer.borrow().follow_queue
+                {
+                    self.scheduler.borrow_mut().removed(position);
+                }
+            }
+        }
+        // Dropped outside every borrow: it may hold anything.
+        drop(callback);
+        true
+    }
+
+    /// Whether a callback is still to run.
+    pub(crate) fn callback_pending(&self, key: CallbackRef) -> bool {
+        self.callbacks.borrow().is_live(key)
+    }
+
+    /// Runs a callback (a no-op if it was cancelled). A panic fails the run.
+    fn run_callback(&self, key: CallbackRef) {
+        let Some((owner, callback, _)) = self.callbacks.borrow_mut().remove(key) else {
+            return;
+        };
+        self.record(owner, EventKind::Callback);
+        let previous = self.current.take();
+        let result = crate::panic::catch(callback);
+        self.current.set(previous);
+        if let Err(message) = result {
+            self.fail(SimError::TaskPanicked {
+                task: TaskInfo::new(owner, None),
+                message: format!("{message} (in a callback it scheduled)"),
+                ctx: self.ctx(),
+            });
+        }
+    }
+
     pub(crate) fn spawn(&self, name: Option<Arc<str>>, future: TaskFuture) -> (TaskRef, TaskInfo) {
         let task = self.spawn_slot(name, Some(future));
         let info = self
@@ -183,11 +305,16 @@ impl Runtime {
     }
 
     fn spawn_slot(&self, name: Option<Arc<str>>, future: Option<TaskFuture>) -> TaskRef {
+        let host = self.spawn_host();
         let task = {
             let mut tasks = self.tasks.borrow_mut();
+            if let (Some(watched), Some(name)) = (&self.watched, &name) {
+                watched.named(TaskId::from_u64(tasks.next_id()), name);
+            }
             let task = tasks.insert(name, future, &self.wakes);
             let slot = tasks.get_mut(task).expect("just inserted");
             slot.state = State::New;
+            slot.host = host;
             self.recorder.borrow_mut().task_created(&slot.info);
             task
         };
@@ -224,13 +351,6 @@ impl Runtime {
         self.aborts.borrow().iter().any(|t| t.id == task)
     }
 
-    /// The number of the step being taken and how many tasks are ready
-    /// behind it: under FIFO, something queued now runs at step
-    /// `step + backlog + 1`.
-    pub(crate) fn step_and_backlog(&self) -> (u64, usize) {
-        (self.steps.get(), self.ready.borrow().len())
-    }
-
     /// The id of the task being polled, if any.
     pub(crate) fn current_task_id(&self) -> Option<TaskId> {
         self.current.get().map(|t| t.id)
@@ -250,8 +370,19 @@ impl Runtime {
         if let Some(task) = self.current.get()
             && let Some(slot) = self.tasks.borrow_mut().get_mut(task)
         {
+            if self.recorder.borrow().is_tracing() {
+                self.note(NoteKind::WaitsOn(reason.clone()));
+            }
             slot.wait = Some(reason);
         }
+    }
+
+    /// Keeps `kind` in the trace of a traced run, about the current task;
+    /// a run's decisions and fingerprint do not change.
+    pub(crate) fn note(&self, kind: NoteKind) {
+        self.recorder
+            .borrow_mut()
+            .note(self.steps.get(), self.now(), self.current_id(), kind);
     }
 
     /// A panic result was dropped without being looked at.

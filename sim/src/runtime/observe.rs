@@ -28,6 +28,8 @@ pub(crate) struct Observer {
     /// The task choices in task terms (only when tracing).
     pub(crate) decisions: Vec<Decision>,
     pub(crate) panics: Vec<TaskPanic>,
+    /// Whether the strategy follows the ready queue's changes.
+    pub(crate) follow_queue: bool,
 }
 
 /// What a run's observer saw, handed to the run's report.
@@ -40,6 +42,13 @@ pub(crate) struct Observed {
 }
 
 impl Observer {
+    pub(crate) fn following(follow_queue: bool) -> Observer {
+        Observer {
+            follow_queue,
+            ..Observer::default()
+        }
+    }
+
     /// A choice was made: counts it as a preemption if it switched away from
     /// a task that could continue.
     pub(crate) fn chose(&mut self, stay: Option<usize>, index: usize) {

@@ -1,4 +1,5 @@
-//! The ready set: tasks waiting to be polled, in wake order.
+//! The ready set: the items waiting to run, in the order they were queued:
+//! task steps and callbacks, as asyncio's `_ready` deque holds both.
 //!
 //! It also keeps the *catch-up gates*. When `busy` stalls the loop past the
 //! deadlines of several timers, they all fire together once it yields, in
@@ -11,12 +12,25 @@
 
 use std::collections::VecDeque;
 
+use super::callbacks::CallbackRef;
 use super::tasks::TaskRef;
 use crate::task::TaskId;
 
+/// Something the loop runs in one step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Item {
+    /// A step of a task: poll its future (or drop it, if aborted).
+    Task(TaskRef),
+    /// Run a callback.
+    Callback(CallbackRef),
+}
+
 #[derive(Debug, Clone, Copy)]
 struct Entry {
-    task: TaskRef,
+    item: Item,
+    /// The task, or the task that scheduled the callback: strategies rank
+    /// an item as this task.
+    id: TaskId,
     /// 0 for an ordinary wake-up.
     gate: u64,
 }
@@ -30,7 +44,7 @@ pub(crate) struct ReadySet {
     eligible: Vec<usize>,
 }
 
-/// The ready tasks a strategy may choose among, in wake order.
+/// The ready items a strategy may choose among, in wake order.
 pub(crate) struct Candidates<'a> {
     queue: &'a VecDeque<Entry>,
     /// Queue positions of the candidates; `None` when every ready task is one.
@@ -42,15 +56,22 @@ impl Candidates<'_> {
         self.positions.map_or(self.queue.len(), <[usize]>::len)
     }
 
+    /// The task of candidate `index` (for a callback, the task that
+    /// scheduled it).
     pub(crate) fn id(&self, index: usize) -> TaskId {
         let position = self.positions.map_or(index, |p| p[index]);
-        self.queue[position].task.id
+        self.queue[position].id
     }
 
-    /// The task at candidate `index`.
-    pub(crate) fn task(&self, index: usize) -> TaskRef {
+    /// The item at candidate `index`.
+    pub(crate) fn item(&self, index: usize) -> Item {
         let position = self.positions.map_or(index, |p| p[index]);
-        self.queue[position].task
+        self.queue[position].item
+    }
+
+    /// The queue position of candidate `index`.
+    pub(crate) fn position(&self, index: usize) -> usize {
+        self.positions.map_or(index, |p| p[index])
     }
 
     /// The candidate index of the task at queue `position`, if it is a
@@ -64,15 +85,15 @@ impl Candidates<'_> {
 }
 
 impl ReadySet {
-    /// Adds a woken task. Gates must be pushed in non-decreasing order.
-    pub(crate) fn push(&mut self, task: TaskRef, gate: u64) {
+    /// Adds a ready item. Gates must be pushed in non-decreasing order.
+    pub(crate) fn push(&mut self, item: Item, id: TaskId, gate: u64) {
         if gate != 0 {
             match self.gates.back_mut() {
                 Some((g, count)) if *g == gate => *count += 1,
                 _ => self.gates.push_back((gate, 1)),
             }
         }
-        self.queue.push_back(Entry { task, gate });
+        self.queue.push_back(Entry { item, id, gate });
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -105,7 +126,7 @@ impl ReadySet {
     /// returns it. The FIFO candidate, index 0, keeps the rest in order.
     ///
     /// [`candidates`]: ReadySet::candidates
-    pub(crate) fn take(&mut self, index: usize) -> TaskRef {
+    pub(crate) fn take(&mut self, index: usize) -> Item {
         let position = if self.gates.len() > 1 {
             self.eligible[index]
         } else {
@@ -116,7 +137,19 @@ impl ReadySet {
             .swap_remove_front(position)
             .expect("candidate index within the ready set");
         self.release_gate(entry.gate);
-        entry.task
+        entry.item
+    }
+
+    /// Removes `item` if it is queued (a cancelled callback); returns the
+    /// position it had.
+    pub(crate) fn remove(&mut self, item: Item) -> Option<usize> {
+        let position = self.queue.iter().position(|e| e.item == item)?;
+        let entry = self
+            .queue
+            .remove(position)
+            .expect("position within the queue");
+        self.release_gate(entry.gate);
+        Some(position)
     }
 
     fn release_gate(&mut self, gate: u64) {

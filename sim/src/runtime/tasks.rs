@@ -50,6 +50,8 @@ pub(crate) struct Slot {
     pub(crate) waker: Waker,
     pub(crate) state: State,
     pub(crate) wait: Option<WaitReason>,
+    /// The simulated host the task runs on (see [`hosts`](super::hosts)).
+    pub(crate) host: super::HostId,
 }
 
 #[derive(Default)]
@@ -82,8 +84,14 @@ impl TaskTable {
             waker: task_waker(task, queue),
             state: State::Idle,
             wait: None,
+            host: 0,
         });
         task
+    }
+
+    /// The id the next inserted task gets.
+    pub(crate) fn next_id(&self) -> u64 {
+        self.next_id
     }
 
     pub(crate) fn get(&self, task: TaskRef) -> Option<&Slot> {

@@ -9,23 +9,30 @@ use std::task::{Wake, Waker};
 
 use parking_lot::Mutex;
 
+use super::ready::Item;
 use super::tasks::TaskRef;
 
-/// Wake-ups not yet seen by the executor, in call order.
+/// Wake-ups (and callbacks queued) not yet seen by the executor, in call
+/// order.
 #[derive(Default)]
 pub(crate) struct WakeQueue {
-    pending: Mutex<Vec<TaskRef>>,
+    pending: Mutex<Vec<Item>>,
 }
 
 impl WakeQueue {
     /// Records a wake-up of `task`.
     pub(crate) fn push(&self, task: TaskRef) {
-        self.pending.lock().push(task);
+        self.pending.lock().push(Item::Task(task));
+    }
+
+    /// Records a callback queued to run.
+    pub(crate) fn push_item(&self, item: Item) {
+        self.pending.lock().push(item);
     }
 
     /// Moves the pending wake-ups into `out` (which is cleared first),
     /// keeping both buffers' capacity.
-    pub(crate) fn drain_into(&self, out: &mut Vec<TaskRef>) {
+    pub(crate) fn drain_into(&self, out: &mut Vec<Item>) {
         out.clear();
         std::mem::swap(&mut *self.pending.lock(), out);
     }

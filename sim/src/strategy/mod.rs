@@ -125,6 +125,7 @@ impl FromStr for Strategy {
             None => (lower.as_str(), None),
         };
         match (name, arg) {
+            ("", None) => Err(err("the text is empty".to_owned())),
             ("fifo", None) => Ok(Strategy::Fifo),
             ("random", None) => Ok(Strategy::Random),
             ("pct", None) => Ok(Strategy::Pct { depth: 3 }),
@@ -145,6 +146,14 @@ impl FromStr for Strategy {
                     ))),
                 }
             }
+            // `replay:` alone would silently run in FIFO order.
+            ("replay", Some(schedule)) if schedule.trim().is_empty() => Err(err(
+                "`replay:` needs a schedule after the `:` (`replay:fifo` for FIFO order)"
+                    .to_owned(),
+            )),
+            ("replay", None) => Err(err(
+                "`replay` needs a schedule, as in `replay:3:1,17:2`".to_owned()
+            )),
             ("replay", Some(schedule)) => schedule
                 .parse()
                 .map(Strategy::Replay)
@@ -202,6 +211,25 @@ pub(crate) trait Scheduler {
 
     /// Index into `ready` of the task to poll next.
     fn pick_task(&mut self, ready: &Ready<'_>, stay: Option<usize>) -> Result<usize, Divergence>;
+
+    /// Whether the strategy follows the ready queue through
+    /// [`queued`](Scheduler::queued), [`taken`](Scheduler::taken) and
+    /// [`removed`](Scheduler::removed) (the executor calls them only then).
+    fn follows_queue(&self) -> bool {
+        false
+    }
+
+    /// An item joined the back of the ready queue, ranked as task `id` (a
+    /// callback as the task that scheduled it).
+    fn queued(&mut self, _id: TaskId) {}
+
+    /// The item at queue `position` left the queue, and the front item took
+    /// its place (the queue's `swap_remove_front`).
+    fn taken(&mut self, _position: usize) {}
+
+    /// The item at queue `position` left the queue, and the items behind it
+    /// moved up.
+    fn removed(&mut self, _position: usize) {}
 
     /// Index of the timer to fire next among `due` timers due at the same
     /// instant, listed in the order they were armed.

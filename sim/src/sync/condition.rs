@@ -163,6 +163,36 @@ impl<T> Condition<T> {
         guard
     }
 
+    /// Number of tasks waiting to be notified (asyncio's `len(cond._waiters)`):
+    /// those in [`wait`](Condition::wait) that released the lock, until they
+    /// run again after their notification (a notified task that then waits
+    /// to re-take the lock counts among the lock's
+    /// [`waiters`](Mutex::waiters) instead).
+    ///
+    /// ```
+    /// use simloop::{Sim, sync::Condition, task};
+    ///
+    /// Sim::new(1).run(async {
+    ///     let cond = Condition::new(false);
+    ///     let c2 = cond.clone();
+    ///     let waiter = task::spawn(async move {
+    ///         let g = c2.lock().await;
+    ///         drop(c2.wait_for(g, |ready| *ready).await);
+    ///     });
+    ///     task::yield_now().await;
+    ///     assert_eq!(cond.waiters(), 1);
+    ///     let mut g = cond.lock().await;
+    ///     *g = true;
+    ///     assert_eq!(cond.notify_all(&g), 1);
+    ///     drop(g);
+    ///     waiter.await.unwrap();
+    ///     assert_eq!(cond.waiters(), 0);
+    /// }).unwrap();
+    /// ```
+    pub fn waiters(&self) -> usize {
+        self.inner.lock().waiters.len()
+    }
+
     /// Wakes up to `n` waiting tasks, longest-waiting first. Returns how many
     /// it woke.
     ///

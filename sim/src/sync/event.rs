@@ -106,6 +106,30 @@ impl Event {
         self.inner.lock().set
     }
 
+    /// Number of tasks waiting for the flag (asyncio's `len(event._waiters)`):
+    /// those blocked in [`wait`](Event::wait), including ones that
+    /// [`set`](Event::set) woke but that have not run yet, and one whose task
+    /// is being cancelled but has not been dropped yet.
+    ///
+    /// ```
+    /// use simloop::{Sim, sync::Event, task};
+    ///
+    /// Sim::new(1).run(async {
+    ///     let ev = Event::new();
+    ///     let e2 = ev.clone();
+    ///     let waiter = task::spawn(async move { e2.wait().await });
+    ///     task::yield_now().await;
+    ///     assert_eq!(ev.waiters(), 1);
+    ///     ev.set();
+    ///     assert_eq!(ev.waiters(), 1); // woken, not yet running
+    ///     waiter.await.unwrap();
+    ///     assert_eq!(ev.waiters(), 0);
+    /// }).unwrap();
+    /// ```
+    pub fn waiters(&self) -> usize {
+        self.inner.lock().waiters.len()
+    }
+
     /// Waits until the flag is up. Returns at once, without yielding, if it
     /// already is.
     pub fn wait(&self) -> Wait<'_> {

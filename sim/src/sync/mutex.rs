@@ -150,6 +150,31 @@ impl<T> Mutex<T> {
         self.inner.state.lock().locked
     }
 
+    /// Number of tasks waiting for the lock (asyncio's `len(lock._waiters)`):
+    /// those blocked in [`lock`](Mutex::lock), including a woken one that has
+    /// not run yet to take the lock and one whose task is being cancelled
+    /// but has not been dropped yet. The holder does not count.
+    ///
+    /// ```
+    /// use simloop::{Sim, sync::Mutex, task};
+    ///
+    /// Sim::new(1).run(async {
+    ///     let m = Mutex::new(0);
+    ///     let guard = m.lock().await;
+    ///     let m2 = m.clone();
+    ///     let waiter = task::spawn(async move { *m2.lock().await += 1 });
+    ///     task::yield_now().await;
+    ///     assert_eq!(m.waiters(), 1);
+    ///     drop(guard);
+    ///     assert_eq!(m.waiters(), 1); // woken, not yet running
+    ///     waiter.await.unwrap();
+    ///     assert_eq!(m.waiters(), 0);
+    /// }).unwrap();
+    /// ```
+    pub fn waiters(&self) -> usize {
+        self.inner.state.lock().waiters.len()
+    }
+
     /// Whether `guard` is a guard of this mutex (or of a clone of it).
     pub fn owns(&self, guard: &MutexGuard<T>) -> bool {
         Arc::ptr_eq(&self.inner, &guard.mutex.inner)
@@ -371,6 +396,12 @@ impl Lock {
     /// Whether a task holds the lock (asyncio's `locked`).
     pub fn is_locked(&self) -> bool {
         self.0.is_locked()
+    }
+
+    /// Number of tasks waiting for the lock (asyncio's `len(lock._waiters)`);
+    /// see [`Mutex::waiters`].
+    pub fn waiters(&self) -> usize {
+        self.0.waiters()
     }
 
     /// The lock as a [`Mutex<()>`], e.g. to build a

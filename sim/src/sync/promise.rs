@@ -54,11 +54,12 @@ use super::waiters::park;
 ///   the rejected value) instead of raising `InvalidStateError`.
 /// - If every [`Promise`] handle is dropped without settling, awaiting gives
 ///   [`PromiseError::Abandoned`] instead of waiting forever.
-/// - There are no done callbacks; await the future in a task instead.
+/// - Done callbacks ([`Promise::add_done_callback`]) take no argument.
 pub fn promise<T, E>() -> (Promise<T, E>, PromiseFuture<T, E>) {
     let shared = Arc::new(parking_lot::Mutex::new(State {
         outcome: Outcome::Pending,
         waker: None,
+        callbacks: Vec::new(),
         promises: 1,
         name: None,
     }));
@@ -125,9 +126,14 @@ enum Outcome<T, E> {
     Taken,
 }
 
+/// A done callback of a promise.
+type DoneCallback = Box<dyn FnOnce() + Send>;
+
 struct State<T, E> {
     outcome: Outcome<T, E>,
     waker: Option<Waker>,
+    /// Done callbacks, in the order they were added.
+    callbacks: Vec<DoneCallback>,
     /// Live `Promise` handles.
     promises: usize,
     name: Option<Arc<str>>,
@@ -142,19 +148,57 @@ impl<T, E> State<T, E> {
         matches!(self.outcome, Outcome::Cancelled)
     }
 
-    /// Settles a pending promise, returning the waker to wake.
-    fn settle(&mut self, outcome: Outcome<T, E>) -> Result<Option<Waker>, Outcome<T, E>> {
+    /// Settles a pending promise, returning who is to hear of it.
+    fn settle(&mut self, outcome: Outcome<T, E>) -> Result<Settled, Outcome<T, E>> {
         if self.is_done() {
             return Err(outcome);
         }
         self.outcome = outcome;
-        Ok(self.waker.take())
+        Ok(Settled {
+            waker: self.waker.take(),
+            callbacks: std::mem::take(&mut self.callbacks),
+        })
     }
 }
 
-fn wake(waker: Option<Waker>) {
-    if let Some(w) = waker {
+/// Who hears that a promise was settled.
+#[derive(Default)]
+struct Settled {
+    waker: Option<Waker>,
+    callbacks: Vec<DoneCallback>,
+}
+
+fn wake(settled: Settled) {
+    // The done callbacks are queued before the awaiter's wake-up, which is
+    // asyncio's last callback.
+    for callback in settled.callbacks {
+        schedule(callback);
+    }
+    if let Some(w) = settled.waker {
         w.wake();
+    }
+}
+
+/// Queues a done callback inside a simulation; runs it at once outside.
+fn schedule(callback: DoneCallback) {
+    let mut callback = Some(callback);
+    crate::runtime::try_with(|rt| {
+        if let Some(callback) = callback.take() {
+            rt.call_soon(callback);
+        }
+    });
+    if let Some(callback) = callback {
+        callback();
+    }
+}
+
+fn add_done_callback<T, E>(shared: &parking_lot::Mutex<State<T, E>>, callback: DoneCallback) {
+    let mut st = shared.lock();
+    if st.is_done() {
+        drop(st);
+        schedule(callback);
+    } else {
+        st.callbacks.push(callback);
     }
 }
 
@@ -215,6 +259,34 @@ impl<T, E> Promise<T, E> {
     pub fn cancelled(&self) -> bool {
         self.shared.lock().is_cancelled()
     }
+
+    /// Runs `callback` once the promise is settled or cancelled, as a ready
+    /// item of its own (asyncio's `fut.add_done_callback`): queued the
+    /// moment the promise is done, in the order callbacks were added and
+    /// before the awaiting task's wake-up; queued at once if it is already
+    /// done. Outside a simulation it runs right where the promise is
+    /// settled.
+    ///
+    /// ```
+    /// use std::sync::{Arc, atomic::{AtomicBool, Ordering}};
+    /// use simloop::{Sim, sync::promise, task};
+    ///
+    /// Sim::new(1).run(async {
+    ///     let (tx, rx) = promise::<u32, ()>();
+    ///     let heard = Arc::new(AtomicBool::new(false));
+    ///     let h = heard.clone();
+    ///     tx.add_done_callback(move || h.store(true, Ordering::SeqCst));
+    ///     tx.set_result(1).unwrap();
+    ///     assert!(!heard.load(Ordering::SeqCst)); // queued, not run yet
+    ///     assert_eq!(rx.await, Ok(1)); // already there: no scheduling point
+    ///     assert!(!heard.load(Ordering::SeqCst));
+    ///     task::yield_now().await;
+    ///     assert!(heard.load(Ordering::SeqCst));
+    /// }).unwrap();
+    /// ```
+    pub fn add_done_callback(&self, callback: impl FnOnce() + Send + 'static) {
+        add_done_callback(&self.shared, Box::new(callback));
+    }
 }
 
 fn cancel<T, E>(shared: &parking_lot::Mutex<State<T, E>>) -> bool {
@@ -247,7 +319,10 @@ impl<T, E> Drop for Promise<T, E> {
             None
         };
         drop(st);
-        wake(waker);
+        wake(Settled {
+            waker,
+            callbacks: Vec::new(),
+        });
     }
 }
 
@@ -304,6 +379,12 @@ impl<T, E> PromiseFuture<T, E> {
     pub fn cancel(&self) -> bool {
         cancel(&self.shared)
     }
+
+    /// Runs `callback` once the promise is done; see
+    /// [`Promise::add_done_callback`].
+    pub fn add_done_callback(&self, callback: impl FnOnce() + Send + 'static) {
+        add_done_callback(&self.shared, Box::new(callback));
+    }
 }
 
 impl<T, E> Future for PromiseFuture<T, E> {
@@ -342,10 +423,18 @@ impl<T, E> Drop for PromiseFuture<T, E> {
     fn drop(&mut self) {
         // Nobody can await the outcome any more.
         let mut st = self.shared.lock();
-        if !st.is_done() {
+        let callbacks = if st.is_done() {
+            Vec::new()
+        } else {
             st.outcome = Outcome::Cancelled;
             st.waker = None;
-        }
+            std::mem::take(&mut st.callbacks)
+        };
+        drop(st);
+        wake(Settled {
+            waker: None,
+            callbacks,
+        });
     }
 }
 

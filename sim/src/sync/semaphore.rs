@@ -221,6 +221,10 @@ impl Core {
         self.inner.state.lock().is_locked()
     }
 
+    fn waiters(&self) -> usize {
+        self.inner.state.lock().waiters.len()
+    }
+
     fn release(&self, n: usize) -> Result<(), OverRelease> {
         let mut wakes = WakeList::new();
         let result = self.inner.state.lock().release(n, &mut wakes);
@@ -281,6 +285,34 @@ impl Semaphore {
         self.core.is_locked()
     }
 
+    /// Number of tasks waiting for a permit (asyncio's `len(sem._waiters)`):
+    /// those blocked in [`acquire`](Semaphore::acquire), including a woken
+    /// one that has not run yet to take its permit and one whose task is
+    /// being cancelled but has not been dropped yet.
+    ///
+    /// ```
+    /// use simloop::{Sim, sync::Semaphore, task};
+    ///
+    /// Sim::new(1).run(async {
+    ///     let sem = Semaphore::new(1);
+    ///     let permit = sem.acquire().await;
+    ///     let waiters: Vec<_> = (0..2)
+    ///         .map(|_| {
+    ///             let sem = sem.clone();
+    ///             task::spawn(async move { drop(sem.acquire().await) })
+    ///         })
+    ///         .collect();
+    ///     task::yield_now().await;
+    ///     assert_eq!(sem.waiters(), 2);
+    ///     drop(permit);
+    ///     for w in waiters { w.await.unwrap(); }
+    ///     assert_eq!(sem.waiters(), 0);
+    /// }).unwrap();
+    /// ```
+    pub fn waiters(&self) -> usize {
+        self.core.waiters()
+    }
+
     /// Adds `n` permits, waking up to `n` waiters (as `n` asyncio
     /// `release()` calls).
     pub fn add_permits(&self, n: usize) {
@@ -337,6 +369,12 @@ impl BoundedSemaphore {
     /// Whether `acquire` would wait (asyncio's `locked`).
     pub fn is_locked(&self) -> bool {
         self.core.is_locked()
+    }
+
+    /// Number of tasks waiting for a permit (asyncio's `len(sem._waiters)`);
+    /// see [`Semaphore::waiters`].
+    pub fn waiters(&self) -> usize {
+        self.core.waiters()
     }
 
     /// Adds one permit without a guard (asyncio's `release`), or fails with

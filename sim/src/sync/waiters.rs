@@ -229,6 +229,12 @@ impl Waiters {
     pub(crate) fn len(&self) -> usize {
         self.entries.len()
     }
+
+    /// Number of waiters neither notified nor passed over yet (asyncio's
+    /// queues pop a waiter from their deque when they wake it).
+    pub(crate) fn unwoken(&self) -> usize {
+        self.entries.len() - self.marked
+    }
 }
 
 /// Wakers collected under a primitive's internal lock, to be woken in order

@@ -13,7 +13,8 @@ pub struct ListArgs {
     names: bool,
 }
 
-/// Prints the catalog: seed programs with their variants, then the bugs.
+/// Prints the catalog: the teaching documents' programs with their
+/// variants, then the bugs.
 pub fn list(args: &ListArgs) -> Status {
     let scenarios = all();
     if args.names {
@@ -31,7 +32,7 @@ pub fn list(args: &ListArgs) -> Status {
         .map(|s| indent(s).len() + s.name.len())
         .max()
         .unwrap_or(0);
-    out!("Seed programs (seed document in brackets):");
+    out!("Programs of the asyncio teaching documents (the document in brackets):");
     for s in scenarios.iter().filter(|s| s.kind != Kind::Bug) {
         let from = match s.kind {
             Kind::Variant { .. } => String::new(),

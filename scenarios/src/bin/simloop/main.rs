@@ -1,5 +1,5 @@
-//! `simloop`: list, run, replay, sweep and tour the scenarios of the asyncio
-//! seed programs, in virtual time.
+//! `simloop`: list, run, replay, sweep and tour the scenarios made of the
+//! programs of the asyncio teaching documents, in virtual time.
 //!
 //! Exit status: 0 when everything held, 1 when a property failed (or a run
 //! failed), 2 for a usage error (unknown scenario, bad flag).
@@ -30,8 +30,9 @@ mod show;
 mod sweep;
 mod tour;
 
-/// Deterministic simulations of the asyncio seed programs: virtual time,
-/// seeded interleavings, properties checked on every run.
+/// Deterministic simulations of the programs of the asyncio teaching
+/// documents: virtual time, interleavings fixed by an RNG seed, properties
+/// checked on every run.
 #[derive(Debug, Parser)]
 #[command(name = "simloop", version, propagate_version = true)]
 struct Cli {

@@ -18,13 +18,14 @@ pub struct SweepArgs {
     /// The scenarios to sweep.
     #[arg(value_name = "NAME", value_parser = names::parser(), hide_possible_values = true)]
     names: Vec<String>,
-    /// Sweep every seed program and variant (they must all pass).
+    /// Sweep every program of the teaching documents and its variants
+    /// (they must all pass).
     #[arg(long)]
     all: bool,
     /// Sweep the bug scenarios (Random and PCT are expected to find them).
     #[arg(long)]
     bugs: bool,
-    /// How many seeds, from 0 (at least 1).
+    /// How many RNG seeds, from 0 (at least 1).
     #[arg(long, default_value_t = 1000, value_parser = args::seeds)]
     seeds: u64,
     /// fifo, random, pct, pct:DEPTH.

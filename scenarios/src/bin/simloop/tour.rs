@@ -10,8 +10,9 @@ use crate::Status;
 /// Options of `simloop tour`.
 #[derive(Debug, Args)]
 pub struct TourArgs {
-    /// The seed of the runs (they use FIFO order, asyncio's, unless a
-    /// story says otherwise).
+    /// The RNG seed of the runs: it fixes their interleavings and random
+    /// numbers (they use FIFO order, asyncio's, unless a story says
+    /// otherwise).
     #[arg(long, default_value_t = 0)]
     seed: u64,
 }
@@ -53,13 +54,13 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
 /// Tells every scenario's story.
 pub fn tour(args: &TourArgs) -> Status {
     let scenarios = all();
-    let seeds = scenarios.iter().filter(|s| s.kind == Kind::Seed).count();
+    let programs = scenarios.iter().filter(|s| s.kind == Kind::Seed).count();
     let bugs = scenarios.iter().filter(|s| s.kind == Kind::Bug).count();
     out!(
-        "simloop tour: {seeds} asyncio seed programs and {bugs} concurrency bugs, in virtual time."
+        "simloop tour: {programs} programs of the asyncio teaching documents and {bugs} concurrency bugs, in virtual time."
     );
     out!(
-        "Every number below is measured from the runs (seed {}); sleeps take no real time.",
+        "Every number below is measured from the runs (RNG seed {}); sleeps take no real time.",
         args.seed
     );
     out!();
@@ -75,7 +76,10 @@ pub fn tour(args: &TourArgs) -> Status {
         let wall = start.elapsed();
         let from = match scenario.kind {
             Kind::Bug => "concurrency bug".to_owned(),
-            _ => format!("seed {}", scenario.seed_files),
+            _ if scenario.seed_files.contains(',') => {
+                format!("teaching documents {}", scenario.seed_files)
+            }
+            _ => format!("teaching document {}", scenario.seed_files),
         };
         out!("{} · {from}", scenario.name);
         match story {
@@ -127,7 +131,9 @@ pub fn tour(args: &TourArgs) -> Status {
         human::duration(wall),
         human::speedup(simulated, wall)
     );
-    out!("See one run in full: simloop run chess. All the seeds: simloop sweep --all.");
+    out!(
+        "See one run in full: simloop run chess. Every program under 1,000 RNG seeds: simloop sweep --all."
+    );
     status
 }
 

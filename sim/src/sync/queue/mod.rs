@@ -337,6 +337,59 @@ impl<T, S: Storage<T>> GenericQueue<T, S> {
         self.inner.state.lock().unfinished
     }
 
+    /// Number of tasks blocked in [`get`](GenericQueue::get) that no item
+    /// has woken yet (asyncio's `len(q._getters)`: a woken getter leaves the
+    /// list at once, a cancelled one when its task is dropped or a `put`
+    /// passes it over).
+    ///
+    /// ```
+    /// use simloop::{Sim, sync::Queue, task};
+    ///
+    /// Sim::new(1).run(async {
+    ///     let q = Queue::<u32>::new();
+    ///     let q2 = q.clone();
+    ///     let getter = task::spawn(async move { q2.get().await.unwrap() });
+    ///     task::yield_now().await;
+    ///     assert_eq!(q.getters(), 1);
+    ///     q.try_put(7).unwrap();
+    ///     assert_eq!(q.getters(), 0); // woken: no longer waiting
+    ///     assert_eq!(getter.await.unwrap(), 7);
+    /// }).unwrap();
+    /// ```
+    pub fn getters(&self) -> usize {
+        self.inner.state.lock().getters.unwoken()
+    }
+
+    /// Number of tasks blocked in [`put`](GenericQueue::put) on a full
+    /// queue that no free slot has woken yet (asyncio's `len(q._putters)`).
+    ///
+    /// ```
+    /// use simloop::{Sim, sync::Queue, task};
+    ///
+    /// Sim::new(1).run(async {
+    ///     let q = Queue::with_capacity(1);
+    ///     q.try_put(1).unwrap();
+    ///     let q2 = q.clone();
+    ///     let putter = task::spawn(async move { q2.put(2).await.unwrap() });
+    ///     task::yield_now().await;
+    ///     assert_eq!(q.putters(), 1);
+    ///     assert_eq!(q.try_get().unwrap(), 1);
+    ///     assert_eq!(q.putters(), 0);
+    ///     putter.await.unwrap();
+    ///     assert_eq!(q.len(), 1);
+    /// }).unwrap();
+    /// ```
+    pub fn putters(&self) -> usize {
+        self.inner.state.lock().putters.unwoken()
+    }
+
+    /// Number of tasks blocked in [`join`](GenericQueue::join) (asyncio's
+    /// `len(q._finished._waiters)`), including ones the last
+    /// [`task_done`](GenericQueue::task_done) woke that have not run yet.
+    pub fn joiners(&self) -> usize {
+        self.inner.state.lock().joiners.len()
+    }
+
     /// Waits until every item put has been marked with
     /// [`task_done`](GenericQueue::task_done) (asyncio's `join`). Returns at once if
     /// there is none.

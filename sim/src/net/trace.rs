@@ -1,0 +1,89 @@
+//! The network's events, named by host id inside the network and by host
+//! name in the trace (see [`crate::trace::NetEvent`]).
+
+use std::sync::Arc;
+
+use crate::runtime::{self, HostId};
+use crate::trace;
+pub(crate) use crate::trace::Protocol;
+
+/// A network event about hosts known by id.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum NetEvent {
+    Send {
+        from: HostId,
+        to: HostId,
+        protocol: Protocol,
+        bytes: usize,
+    },
+    Deliver {
+        from: HostId,
+        to: HostId,
+        protocol: Protocol,
+        bytes: usize,
+    },
+    Drop {
+        from: HostId,
+        to: HostId,
+        protocol: Protocol,
+    },
+    Partition {
+        from: HostId,
+        to: HostId,
+    },
+    Heal {
+        from: HostId,
+        to: HostId,
+    },
+    Crash {
+        host: HostId,
+    },
+    Restart {
+        host: HostId,
+    },
+}
+
+/// Records `event` in the running simulation's trace, naming hosts with
+/// `name`.
+pub(crate) fn record(event: NetEvent, name: impl Fn(HostId) -> Arc<str>) {
+    let event = match event {
+        NetEvent::Send {
+            from,
+            to,
+            protocol,
+            bytes,
+        } => trace::NetEvent::Send {
+            from: name(from),
+            to: name(to),
+            protocol,
+            bytes,
+        },
+        NetEvent::Deliver {
+            from,
+            to,
+            protocol,
+            bytes,
+        } => trace::NetEvent::Deliver {
+            from: name(from),
+            to: name(to),
+            protocol,
+            bytes,
+        },
+        NetEvent::Drop { from, to, protocol } => trace::NetEvent::Drop {
+            from: name(from),
+            to: name(to),
+            protocol,
+        },
+        NetEvent::Partition { from, to } => trace::NetEvent::Partition {
+            from: name(from),
+            to: name(to),
+        },
+        NetEvent::Heal { from, to } => trace::NetEvent::Heal {
+            from: name(from),
+            to: name(to),
+        },
+        NetEvent::Crash { host } => trace::NetEvent::Crash { host: name(host) },
+        NetEvent::Restart { host } => trace::NetEvent::Restart { host: name(host) },
+    };
+    runtime::try_with(|rt| rt.record_net(event));
+}

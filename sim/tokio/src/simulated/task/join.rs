@@ -1,0 +1,490 @@
+//! Spawning a task and the handles to it: [`JoinHandle`], [`AbortHandle`],
+//! [`JoinError`] and the task [`Id`].
+//!
+//! A tokio task is a simloop task running a wrapper future. The wrapper and
+//! the handles share a [`Control`] block (abort flag, finished flag, the
+//! task's waker) and an output slot, both behind `Arc` and a lock, so the
+//! handles are `Send + Sync` as tokio's are, although simloop itself runs
+//! everything on one thread.
+
+use std::any::Any;
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::task::{Context, Poll, Waker};
+
+use parking_lot::Mutex;
+use simloop::task::{WaitReason, wait_on};
+
+/// An opaque id of a task, unique within one simulation (simloop's task id).
+#[derive(Clone, Copy, Debug, Hash, Eq, PartialEq, Ord, PartialOrd)]
+pub struct Id(pub(crate) u64);
+
+impl fmt::Display for Id {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// The id of the task being polled.
+///
+/// # Panics
+///
+/// Outside a task (outside a simulation).
+pub fn id() -> Id {
+    try_id().expect("can't get a task id when not inside a task")
+}
+
+/// The id of the task being polled, or `None` outside a simulation.
+pub fn try_id() -> Option<Id> {
+    simloop::task::try_current().map(|t| Id(t.id().as_u64()))
+}
+
+/// A callback run once when a task finishes (used by `JoinSet`).
+type OnFinish = Box<dyn FnOnce(Id) + Send>;
+
+/// What the task and its handles share, whatever the output type.
+pub(crate) struct Control {
+    id: AtomicU64,
+    task: std::sync::OnceLock<simloop::task::TaskId>,
+    aborted: AtomicBool,
+    finished: AtomicBool,
+    task_waker: Mutex<Option<Waker>>,
+    on_finish: Mutex<Vec<OnFinish>>,
+}
+
+impl Control {
+    fn new() -> Arc<Control> {
+        Arc::new(Control {
+            id: AtomicU64::new(u64::MAX),
+            task: std::sync::OnceLock::new(),
+            aborted: AtomicBool::new(false),
+            finished: AtomicBool::new(false),
+            task_waker: Mutex::new(None),
+            on_finish: Mutex::new(Vec::new()),
+        })
+    }
+
+    pub(crate) fn id(&self) -> Id {
+        Id(self.id.load(Ordering::Relaxed))
+    }
+
+    fn abort(&self) {
+        if self.finished.load(Ordering::Acquire) {
+            return;
+        }
+        self.aborted.store(true, Ordering::Release);
+        if let Some(w) = self.task_waker.lock().take() {
+            w.wake();
+        }
+    }
+
+    pub(crate) fn is_finished(&self) -> bool {
+        self.finished.load(Ordering::Acquire)
+    }
+
+    /// Runs `f` when the task finishes (at once if it has).
+    pub(crate) fn on_finish(&self, f: OnFinish) {
+        let mut slot = self.on_finish.lock();
+        if self.is_finished() {
+            drop(slot);
+            f(self.id());
+        } else {
+            slot.push(f);
+        }
+    }
+
+    fn finish(&self) {
+        self.finished.store(true, Ordering::Release);
+        let callbacks = std::mem::take(&mut *self.on_finish.lock());
+        for f in callbacks {
+            f(self.id());
+        }
+    }
+}
+
+struct Slot<T> {
+    output: Option<Result<T, JoinError>>,
+    taken: bool,
+    waker: Option<Waker>,
+}
+
+/// A task's output, written by the task, read by its [`JoinHandle`].
+pub(crate) struct Output<T> {
+    slot: Mutex<Slot<T>>,
+}
+
+impl<T> Output<T> {
+    fn complete(&self, result: Result<T, JoinError>) {
+        let waker = {
+            let mut slot = self.slot.lock();
+            slot.output = Some(result);
+            slot.waker.take()
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+}
+
+/// The future simloop runs for a tokio task: polls the user's future,
+/// catching its panic, and drops it when the task is aborted.
+struct TaskFuture<F: Future> {
+    future: Option<Pin<Box<F>>>,
+    control: Arc<Control>,
+    output: Arc<Output<F::Output>>,
+}
+
+impl<F: Future> TaskFuture<F> {
+    fn end(&mut self, result: Result<F::Output, JoinError>) {
+        self.future = None;
+        self.output.complete(result);
+        self.control.finish();
+    }
+}
+
+impl<F: Future> Future for TaskFuture<F> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        if this.future.is_none() {
+            return Poll::Ready(());
+        }
+        if this.control.aborted.load(Ordering::Acquire) {
+            let id = this.control.id();
+            // Drop the future first: its destructors run as the task is cancelled.
+            let dropped = catch_unwind(AssertUnwindSafe(|| this.future = None));
+            let error = match dropped {
+                Ok(()) => JoinError::cancelled(id),
+                Err(payload) => JoinError::panic(id, payload),
+            };
+            this.end(Err(error));
+            return Poll::Ready(());
+        }
+        {
+            let mut w = this.control.task_waker.lock();
+            match &*w {
+                Some(old) if old.will_wake(cx.waker()) => {}
+                _ => *w = Some(cx.waker().clone()),
+            }
+        }
+        let future = this.future.as_mut().expect("checked above");
+        match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(v)) => {
+                this.end(Ok(v));
+                Poll::Ready(())
+            }
+            Err(payload) => {
+                let id = this.control.id();
+                this.end(Err(JoinError::panic(id, payload)));
+                Poll::Ready(())
+            }
+        }
+    }
+}
+
+impl<F: Future> Drop for TaskFuture<F> {
+    fn drop(&mut self) {
+        // The simulation ended with the task still pending: as when a tokio
+        // runtime shuts down, the task is cancelled.
+        if self.future.is_some() {
+            let id = self.control.id();
+            self.future = None;
+            self.output.complete(Err(JoinError::cancelled(id)));
+            self.control.finish();
+        }
+    }
+}
+
+/// Spawns `future` on the running simulation, named `name` if given.
+///
+/// # Panics
+///
+/// Outside a simulation.
+#[track_caller]
+pub(crate) fn spawn_inner<F>(future: F, name: Option<&str>) -> JoinHandle<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    if !simloop::facade::in_simulation() {
+        panic!(
+            "there is no reactor running, must be called from the context of a Tokio 1.x runtime \
+             (simloop-tokio's `sim` mode: spawn inside `#[tokio::test]`, `#[tokio::main]` or \
+             `Runtime::block_on`)"
+        );
+    }
+    let (handle, task) = unspawned(future);
+    let simloop_handle = match name {
+        Some(n) => simloop::task::spawn_named(n.to_owned(), task),
+        None => simloop::task::spawn(task),
+    };
+    handle
+        .control
+        .id
+        .store(simloop_handle.id().as_u64(), Ordering::Relaxed);
+    let _ = handle.control.task.set(simloop_handle.id());
+    // Dropping simloop's handle detaches the task, as a tokio JoinHandle does.
+    drop(simloop_handle);
+    handle
+}
+
+/// A handle whose task is spawned later, by calling the returned closure
+/// inside a simulation (a `Runtime::spawn` before `block_on`).
+pub(crate) fn deferred<F>(future: F) -> (JoinHandle<F::Output>, Box<dyn FnOnce() + Send>)
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let (handle, task) = unspawned(future);
+    let control = Arc::clone(&handle.control);
+    let start = Box::new(move || {
+        let h = simloop::task::spawn(task);
+        control.id.store(h.id().as_u64(), Ordering::Relaxed);
+        let _ = control.task.set(h.id());
+    });
+    (handle, start)
+}
+
+/// A handle and the task future that fills it, not spawned yet.
+fn unspawned<F>(future: F) -> (JoinHandle<F::Output>, TaskFuture<F>)
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    let control = Control::new();
+    let output = Arc::new(Output {
+        slot: Mutex::new(Slot {
+            output: None,
+            taken: false,
+            waker: None,
+        }),
+    });
+    let task = TaskFuture {
+        future: Some(Box::pin(future)),
+        control: Arc::clone(&control),
+        output: Arc::clone(&output),
+    };
+    (JoinHandle { control, output }, task)
+}
+
+/// An owned permission to join on a task (await its termination), as
+/// `tokio::task::JoinHandle`.
+///
+/// Awaiting it gives the task's output, or a [`JoinError`] if the task
+/// panicked or was aborted.
+///
+/// # Cancel safety
+///
+/// Dropping a `JoinHandle` (or a future awaiting it) **detaches** the task:
+/// it keeps running and its output is dropped, as in tokio. A detached
+/// task's panic is caught and discarded, as tokio does.
+pub struct JoinHandle<T> {
+    control: Arc<Control>,
+    output: Arc<Output<T>>,
+}
+
+impl<T> Unpin for JoinHandle<T> {}
+
+impl<T> JoinHandle<T> {
+    /// Aborts the task: at its next turn its future is dropped instead of
+    /// polled, and awaiting the handle gives a cancelled [`JoinError`].
+    /// Does nothing if the task has finished.
+    pub fn abort(&self) {
+        self.control.abort();
+    }
+
+    /// Whether the task has finished (completed, panicked or been aborted).
+    pub fn is_finished(&self) -> bool {
+        self.control.is_finished()
+    }
+
+    /// A handle that can abort the task but not await it.
+    pub fn abort_handle(&self) -> AbortHandle {
+        AbortHandle {
+            control: Arc::clone(&self.control),
+        }
+    }
+
+    /// The task's id.
+    pub fn id(&self) -> Id {
+        self.control.id()
+    }
+
+    pub(crate) fn control(&self) -> &Arc<Control> {
+        &self.control
+    }
+}
+
+impl<T> Future for JoinHandle<T> {
+    type Output = Result<T, JoinError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut slot = self.output.slot.lock();
+        if let Some(out) = slot.output.take() {
+            slot.taken = true;
+            return Poll::Ready(out);
+        }
+        assert!(!slot.taken, "`JoinHandle` polled after completion");
+        match &slot.waker {
+            Some(w) if w.will_wake(cx.waker()) => {}
+            _ => slot.waker = Some(cx.waker().clone()),
+        }
+        drop(slot);
+        let reason = WaitReason::new("JoinHandle::await");
+        wait_on(match self.control.task.get() {
+            Some(t) => reason.on_task(*t),
+            None => reason,
+        });
+        Poll::Pending
+    }
+}
+
+impl<T> fmt::Debug for JoinHandle<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JoinHandle")
+            .field("id", &self.id())
+            .finish()
+    }
+}
+
+/// An owned permission to abort a spawned task, without awaiting its output
+/// (`tokio::task::AbortHandle`).
+#[derive(Clone)]
+pub struct AbortHandle {
+    control: Arc<Control>,
+}
+
+impl AbortHandle {
+    /// Aborts the task; see [`JoinHandle::abort`].
+    pub fn abort(&self) {
+        self.control.abort();
+    }
+
+    /// Whether the task has finished.
+    pub fn is_finished(&self) -> bool {
+        self.control.is_finished()
+    }
+
+    /// The task's id.
+    pub fn id(&self) -> Id {
+        self.control.id()
+    }
+}
+
+impl fmt::Debug for AbortHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AbortHandle")
+            .field("id", &self.id())
+            .finish()
+    }
+}
+
+enum Repr {
+    Cancelled,
+    // In a lock only to be `Sync`: a panic payload is `Send` but not `Sync`.
+    Panic(Mutex<Box<dyn Any + Send + 'static>>),
+}
+
+/// Why a task gave no output: it was cancelled (aborted) or it panicked
+/// (`tokio::task::JoinError`).
+pub struct JoinError {
+    repr: Repr,
+    id: Id,
+}
+
+impl JoinError {
+    pub(crate) fn cancelled(id: Id) -> JoinError {
+        JoinError {
+            repr: Repr::Cancelled,
+            id,
+        }
+    }
+
+    fn panic(id: Id, payload: Box<dyn Any + Send + 'static>) -> JoinError {
+        JoinError {
+            repr: Repr::Panic(Mutex::new(payload)),
+            id,
+        }
+    }
+
+    /// Whether the task was cancelled.
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self.repr, Repr::Cancelled)
+    }
+
+    /// Whether the task panicked.
+    pub fn is_panic(&self) -> bool {
+        matches!(self.repr, Repr::Panic(_))
+    }
+
+    /// The panic's payload.
+    ///
+    /// # Panics
+    ///
+    /// If the task did not panic.
+    #[track_caller]
+    pub fn into_panic(self) -> Box<dyn Any + Send + 'static> {
+        self.try_into_panic()
+            .expect("`JoinError` reason is not a panic.")
+    }
+
+    /// The panic's payload, or the error back if the task did not panic.
+    pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
+        match self.repr {
+            Repr::Panic(p) => Ok(p.into_inner()),
+            _ => Err(self),
+        }
+    }
+
+    /// The id of the task.
+    pub fn id(&self) -> Id {
+        self.id
+    }
+
+    fn message(&self) -> Option<String> {
+        match &self.repr {
+            Repr::Cancelled => None,
+            Repr::Panic(p) => {
+                let p = p.lock();
+                p.downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| p.downcast_ref::<String>().cloned())
+            }
+        }
+    }
+}
+
+impl fmt::Display for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.repr, self.message()) {
+            (Repr::Cancelled, _) => write!(f, "task {} was cancelled", self.id),
+            (Repr::Panic(_), Some(m)) => write!(f, "task {} panicked with message {m:?}", self.id),
+            (Repr::Panic(_), None) => write!(f, "task {} panicked", self.id),
+        }
+    }
+}
+
+impl fmt::Debug for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.repr, self.message()) {
+            (Repr::Cancelled, _) => write!(f, "JoinError::Cancelled({:?})", self.id),
+            (Repr::Panic(_), Some(m)) => write!(f, "JoinError::Panic({:?}, {m:?}, ...)", self.id),
+            (Repr::Panic(_), None) => write!(f, "JoinError::Panic({:?}, ...)", self.id),
+        }
+    }
+}
+
+impl std::error::Error for JoinError {}
+
+impl From<JoinError> for io::Error {
+    fn from(src: JoinError) -> io::Error {
+        io::Error::other(src.to_string())
+    }
+}

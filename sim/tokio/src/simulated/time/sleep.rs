@@ -1,0 +1,94 @@
+//! [`sleep`], [`sleep_until`] and the [`Sleep`] future.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use super::Instant;
+
+/// Waits until `duration` has elapsed on the virtual clock.
+///
+/// The deadline is fixed when `sleep` is called. A sleep whose deadline has
+/// passed completes at its first poll, as in tokio.
+///
+/// # Cancel safety
+///
+/// Dropping the future cancels the timer; nothing else is lost.
+///
+/// # Panics
+///
+/// Outside a simulation.
+#[track_caller]
+pub fn sleep(duration: Duration) -> Sleep {
+    let deadline = Instant::now()
+        .checked_add(duration)
+        .unwrap_or_else(Instant::far_future);
+    Sleep::new(deadline)
+}
+
+/// Waits until the virtual clock reads `deadline`.
+///
+/// # Cancel safety
+///
+/// Dropping the future cancels the timer; nothing else is lost.
+pub fn sleep_until(deadline: Instant) -> Sleep {
+    Sleep::new(deadline)
+}
+
+/// The future returned by [`sleep`] and [`sleep_until`].
+#[derive(Debug)]
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct Sleep {
+    deadline: Instant,
+    timer: Option<simloop::time::Sleep>,
+}
+
+impl Sleep {
+    fn new(deadline: Instant) -> Sleep {
+        Sleep {
+            deadline,
+            timer: None,
+        }
+    }
+
+    /// The instant at which the sleep ends.
+    pub fn deadline(&self) -> Instant {
+        self.deadline
+    }
+
+    /// Whether the deadline has passed.
+    ///
+    /// # Panics
+    ///
+    /// Outside a simulation.
+    pub fn is_elapsed(&self) -> bool {
+        Instant::now() >= self.deadline
+    }
+
+    /// Moves the deadline to `deadline`; the sleep may be polled again after
+    /// it completed.
+    pub fn reset(self: Pin<&mut Self>, deadline: Instant) {
+        let this = self.get_mut();
+        this.deadline = deadline;
+        this.timer = None;
+    }
+}
+
+impl Future for Sleep {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        if Instant::now() >= this.deadline {
+            this.timer = None;
+            return Poll::Ready(());
+        }
+        let deadline = this.deadline.into_simloop();
+        let timer = this
+            .timer
+            .get_or_insert_with(|| simloop::time::sleep_until(deadline));
+        // The deadline is in the future, so the timer is pending.
+        Pin::new(timer).poll(cx)
+    }
+}

@@ -1,0 +1,166 @@
+//! Cancellation propagates as in asyncio: cancelling the awaiter of a task
+//! cancels the task; `shield` and a never-polled handle opt out; an abort
+//! during a task's last step ends it cancelled; cancelling a settled gather
+//! does nothing. The asyncio behaviour quoted was checked on CPython 3.13.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use simloop::combinators::{gather, shield};
+use simloop::{Sim, task, time};
+
+type Log = Rc<RefCell<Vec<&'static str>>>;
+
+/// A task that sleeps `secs` and notes whether it finished or was dropped.
+fn slow(log: &Log, secs: u64) -> task::JoinHandle<()> {
+    struct Noted(Log, bool);
+    impl Drop for Noted {
+        fn drop(&mut self) {
+            self.0.borrow_mut().push(if self.1 {
+                "slow done"
+            } else {
+                "slow cancelled"
+            });
+        }
+    }
+    let log = log.clone();
+    task::spawn(async move {
+        let mut noted = Noted(log, false);
+        time::sleep(Duration::from_secs(secs)).await;
+        noted.1 = true;
+    })
+}
+
+// s = create_task(slow()); a = create_task(awaiter())  # await s
+// await sleep(0); a.cancel()  -> slow cancelled, s.cancelled() is True
+#[test]
+fn aborting_the_task_that_awaits_a_handle_aborts_the_awaited_task() {
+    let log = Sim::new(1)
+        .run(async {
+            let log: Log = Rc::default();
+            let s = slow(&log, 5);
+            let a = task::spawn(async move { s.await.unwrap() });
+            task::yield_now().await;
+            task::yield_now().await;
+            a.abort();
+            assert!(a.await.unwrap_err().is_cancelled());
+            time::sleep(Duration::from_secs(10)).await;
+            log.take()
+        })
+        .unwrap();
+    assert_eq!(log, ["slow cancelled"]);
+}
+
+// s2 = create_task(slow()); await wait_for(s2, 1)
+// -> TimeoutError, and s2.cancelled() is True
+#[test]
+fn a_timeout_around_an_awaited_handle_cancels_the_task_at_the_deadline() {
+    let (log, at) = Sim::new(1)
+        .run(async {
+            let log: Log = Rc::default();
+            let s = slow(&log, 5);
+            assert!(time::wait_for(Duration::from_secs(1), s).await.is_err());
+            // Cancelled at the timeout, not at 5 s.
+            time::sleep(Duration::from_millis(1)).await;
+            let at = time::now().since_start();
+            (log.take(), at)
+        })
+        .unwrap();
+    assert_eq!(log, ["slow cancelled"]);
+    assert_eq!(at, Duration::from_millis(1001));
+}
+
+#[test]
+fn a_handle_dropped_unpolled_detaches_and_shield_opts_out() {
+    let log = Sim::new(1)
+        .run(async {
+            let log: Log = Rc::default();
+            drop(slow(&log, 1));
+            let shielded = {
+                let log = log.clone();
+                shield(async move { slow(&log, 2).await.unwrap() })
+            };
+            assert!(
+                time::timeout(Duration::from_millis(500), shielded)
+                    .await
+                    .is_err()
+            );
+            let free = slow(&log, 3).detach_on_drop();
+            assert!(
+                time::timeout(Duration::from_millis(500), free)
+                    .await
+                    .is_err()
+            );
+            time::sleep(Duration::from_secs(5)).await;
+            log.take()
+        })
+        .unwrap();
+    assert_eq!(log, ["slow done", "slow done", "slow done"]);
+}
+
+#[test]
+fn a_select_loser_that_awaited_a_task_cancels_it() {
+    let log = Sim::new(1)
+        .run(async {
+            let log: Log = Rc::default();
+            let s = slow(&log, 5);
+            let out = simloop::combinators::select(s, time::sleep(Duration::from_secs(1))).await;
+            assert!(matches!(out, simloop::combinators::Either::Right(())));
+            time::sleep(Duration::from_secs(10)).await;
+            log.take()
+        })
+        .unwrap();
+    assert_eq!(log, ["slow cancelled"]);
+}
+
+// async def selfcancel(): current_task().cancel(); return 1
+// await t -> CancelledError, t.cancelled() is True
+#[test]
+fn an_abort_during_the_last_step_ends_the_task_cancelled() {
+    Sim::new(1)
+        .run(async {
+            let me = Rc::new(RefCell::new(None::<task::JoinHandle<u32>>));
+            let cell = me.clone();
+            let t = task::spawn(async move {
+                if let Some(h) = cell.borrow().as_ref() {
+                    h.abort();
+                }
+                1
+            });
+            let id = t.id();
+            // The task aborts itself, through its own handle, in its step.
+            *me.borrow_mut() = Some(t);
+            task::yield_now().await;
+            let outcome = me.borrow_mut().take().unwrap();
+            assert_eq!(outcome.id(), id);
+            assert_eq!(outcome.outcome(), Some(task::Outcome::Cancelled));
+            assert!(outcome.await.unwrap_err().is_cancelled());
+        })
+        .unwrap();
+}
+
+// g = gather(f(), f()); await sleep(0); await sleep(0)
+// g.cancel() -> False; await g -> [42, 42]
+#[test]
+fn cancelling_a_settled_gather_returns_false_and_keeps_the_result() {
+    Sim::new(1)
+        .run(async {
+            let g = gather((0..2).map(|_| async { 42 }));
+            task::yield_now().await;
+            task::yield_now().await;
+            assert!(!g.cancel());
+            assert_eq!(g.await, Ok(vec![42, 42]));
+
+            let log: Log = Rc::default();
+            let l = log.clone();
+            let g = gather([async move { slow(&l, 5).await.unwrap() }]);
+            task::yield_now().await; // the child starts and spawns `slow`
+            task::yield_now().await; // which starts its sleep
+            assert!(g.cancel());
+            assert!(g.await.unwrap_err().is_cancelled());
+            time::sleep(Duration::from_secs(10)).await;
+            assert_eq!(log.take(), ["slow cancelled"]);
+        })
+        .unwrap();
+}
