@@ -78,7 +78,7 @@ impl Scenario {
     /// assert!(find("chain").unwrap().sweep(&sweep).passed());
     /// let report = find("lost_update").unwrap().sweep(&sweep);
     /// let failure = report.first_failure().unwrap();
-    /// assert_eq!(failure.shrunk().unwrap().deviations(), 1);
+    /// assert_eq!(failure.shrunk().unwrap().preemptions, 1);
     /// ```
     pub fn sweep(&self, sweep: &Sweep) -> SweepReport {
         self.sweep_measured(sweep, || {}).report

@@ -1,38 +1,73 @@
 //! The bug scenarios: FIFO never shows the bug; Random and PCT find it within
 //! a stated number of seeds; the failing seed replays the same failure, and
-//! the harness shrinks the failing schedule to one deviation from FIFO order,
-//! which replays it too.
+//! the harness shrinks the failing schedule to the fewest preemptions the bug
+//! needs, which replays it too.
 
 mod common;
 
-use simloop::harness::Sweep;
+use simloop::harness::{Shrunk, Sweep};
 use simloop::{Sim, SimError, Strategy};
-use simloop_scenarios::bugs::{cache_stampede, check_then_act, lock_order, lost_update};
+use simloop_scenarios::bugs::{
+    cache_stampede, check_then_act, dining, lock_order, lost_update, lost_wakeup, run_on,
+    torn_config,
+};
 use simloop_scenarios::{Failure, Scenario, violated_property};
 
 /// Seeds within which Random and PCT must find each bug.
 const FIND_WITHIN: u64 = 50;
+
+/// Seeds within which Random and PCT of depth 3 must find the depth-3 bug.
+const DEEP_WITHIN: u64 = 300;
 
 fn strategies() -> [Strategy; 2] {
     [Strategy::Random, Strategy::Pct { depth: 3 }]
 }
 
 /// Sweeps seeds `0..FIND_WITHIN`, stopping at the first failure, which the
-/// harness shrinks; checks everything the failure says, and returns the
-/// first failing seed.
+/// harness shrinks to a single deviation from FIFO order; checks everything
+/// the failure says, and returns the first failing seed.
 fn find_and_replay(scenario: &Scenario, strategy: &Strategy, property: &str) -> u64 {
+    let (seed, shrunk) = find_and_shrink(scenario, strategy, property, FIND_WITHIN);
+    // One task must run between another's check and its act: one
+    // preemption, however many deviations from FIFO's turn-taking it costs.
+    // The stampede needs none: the second request looks first when the
+    // first one blocks, a free choice.
+    let needed = if scenario.name == "cache_stampede" {
+        0
+    } else {
+        1
+    };
+    assert_eq!(
+        shrunk.preemptions, needed,
+        "shrunk to {} ({} preemptions)",
+        shrunk.schedule, shrunk.preemptions
+    );
+    seed
+}
+
+/// Like [`find_and_replay`], for any shrunk schedule: returns the first
+/// failing seed and the shrunk schedule (which replays the failure).
+fn find_and_shrink(
+    scenario: &Scenario,
+    strategy: &Strategy,
+    property: &str,
+    within: u64,
+) -> (u64, Shrunk) {
     let sweep = Sweep::new()
         .strategy(strategy.clone())
-        .seeds(0..FIND_WITHIN)
+        .seeds(0..within)
         .progress(false);
     let report = scenario.sweep(&sweep);
     let Some(found) = report.first_failure() else {
         panic!(
-            "{} under {strategy}: no failure within {FIND_WITHIN} seeds",
+            "{} under {strategy}: no failure within {within} seeds",
             scenario.name
         );
     };
     let seed = found.seed;
+    // Under PCT the sweep measured the run length first: the failure names
+    // the strategy it ran (`pct:3:K`), which replays it.
+    let strategy = &found.strategy;
     if property == "deadlock" {
         assert!(
             matches!(found.error, SimError::Deadlock { .. }),
@@ -70,10 +105,8 @@ fn find_and_replay(scenario: &Scenario, strategy: &Strategy, property: &str) -> 
         _ => panic!("the replay failed differently: {failure} / {again}"),
     }
 
-    // The harness shrinks it to a single deviation from FIFO order, and
-    // that schedule replays the failure.
+    // The harness shrinks it, and the shrunk schedule replays the failure.
     let shrunk = found.shrunk().expect("the failure shrinks");
-    assert_eq!(shrunk.deviations(), 1, "shrunk to {}", shrunk.schedule);
     let replay = Sim::builder()
         .seed(seed)
         .strategy(shrunk.strategy())
@@ -81,10 +114,10 @@ fn find_and_replay(scenario: &Scenario, strategy: &Strategy, property: &str) -> 
     let replayed = scenario.check(&replay).unwrap_err();
     assert_eq!(replayed.what(), property);
     println!(
-        "{} under {strategy}: found after {} seed(s), at seed {seed}; shrunk to {}",
-        scenario.name, report.seeds_run, shrunk.schedule
+        "{} under {strategy}: found after {} seed(s), at seed {seed}; shrunk to {} ({} preemptions)",
+        scenario.name, report.seeds_run, shrunk.schedule, shrunk.preemptions
     );
-    seed
+    (seed, shrunk.clone())
 }
 
 #[test]
@@ -174,4 +207,84 @@ fn cache_stampede_loads_twice_when_the_second_request_looks_first() {
         .filter(|l| l.text.starts_with("miss"))
         .count();
     assert_eq!(misses, 2);
+}
+
+#[test]
+fn torn_config_needs_pct_of_depth_three() {
+    for strategy in [Strategy::Random, Strategy::Pct { depth: 3 }] {
+        let (_, shrunk) = find_and_shrink(
+            &torn_config::SCENARIO,
+            &strategy,
+            "one-version-per-request",
+            DEEP_WITHIN,
+        );
+        // Admin to request after the first write, request to admin after
+        // the first read: two preemptions.
+        assert_eq!(shrunk.preemptions, 2, "shrunk to {}", shrunk.schedule);
+    }
+    // One change point cannot order three steps of two tasks: PCT of depth
+    // 2 never finds it.
+    let m =
+        simloop_scenarios::bugs::measure(&torn_config::SCENARIO, &Strategy::Pct { depth: 2 }, 300);
+    assert_eq!(m.failing, 0, "{m}");
+}
+
+#[test]
+fn lost_wakeup_deadlocks_the_consumer_on_the_condition() {
+    for strategy in strategies() {
+        find_and_shrink(&lost_wakeup::SCENARIO, &strategy, "deadlock", FIND_WITHIN);
+    }
+    let (seed, _) = find_and_shrink(
+        &lost_wakeup::SCENARIO,
+        &Strategy::Random,
+        "deadlock",
+        FIND_WITHIN,
+    );
+    let sim = Sim::builder().seed(seed).strategy(Strategy::Random).build();
+    let said = simloop_scenarios::describe_failure(&lost_wakeup::simulate(&sim).unwrap_err());
+    assert_eq!(
+        said,
+        "deadlock: task 1 \"consumer\" waits on Condition::wait on \"batch ready\""
+    );
+}
+
+#[test]
+fn run_on_shrinks_to_one_preemption_and_several_deviations() {
+    for strategy in strategies() {
+        let (_, shrunk) = find_and_shrink(
+            &run_on::SCENARIO,
+            &strategy,
+            "checksum-matches",
+            FIND_WITHIN,
+        );
+        // One switch, from the writer to the auditor, which then runs on:
+        // FIFO order would switch back at every await.
+        assert_eq!(shrunk.preemptions, 1, "shrunk to {}", shrunk.schedule);
+        assert!(
+            shrunk.deviations() >= run_on::SESSION_ROUND_TRIPS - 1,
+            "shrunk to {}",
+            shrunk.schedule
+        );
+    }
+}
+
+#[test]
+fn dining_deadlocks_three_tasks_in_a_cycle() {
+    for strategy in strategies() {
+        find_and_shrink(&dining::SCENARIO, &strategy, "deadlock", FIND_WITHIN);
+    }
+    let (seed, _) = find_and_shrink(
+        &dining::SCENARIO,
+        &Strategy::Random,
+        "deadlock",
+        FIND_WITHIN,
+    );
+    let sim = Sim::builder().seed(seed).strategy(Strategy::Random).build();
+    let said = simloop_scenarios::describe_failure(&dining::simulate(&sim).unwrap_err());
+    assert_eq!(
+        said,
+        "deadlock: task 1 \"billing\" waits on Lock::lock on \"B\"; \
+         task 2 \"shipping\" waits on Lock::lock on \"C\"; \
+         task 3 \"returns\" waits on Lock::lock on \"A\""
+    );
 }

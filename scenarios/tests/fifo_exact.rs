@@ -363,7 +363,7 @@ fn every_scenario_and_bug_holds_under_fifo_for_a_thousand_seeds() {
     for s in all() {
         common::assert_properties_hold_under(&s, &[Strategy::Fifo]);
     }
-    assert_eq!(all().iter().filter(|s| s.kind == Kind::Bug).count(), 4);
+    assert_eq!(all().iter().filter(|s| s.kind == Kind::Bug).count(), 8);
 }
 
 /// Whether `text` is one of the lines seed 000's producer/consumer program

@@ -30,6 +30,12 @@ pub(crate) struct Config {
     pub(crate) leaks_are_errors: bool,
     pub(crate) trace: bool,
     pub(crate) fail_on_unobserved_panic: bool,
+    /// Fail the run at the first task panic, even one a `JoinHandle` reports.
+    pub(crate) fail_at_first_panic: bool,
+    /// What a replay does when its schedule runs out: keep the task of the
+    /// previous step running when it can (exploration by preemptions), or
+    /// FIFO order (the default).
+    pub(crate) replay_then_stay: bool,
     /// Real time one poll may take before the watchdog reports it.
     pub(crate) watchdog: Option<Duration>,
     pub(crate) watchdog_sink: Option<WatchdogSink>,
@@ -45,6 +51,8 @@ impl Config {
             leaks_are_errors: false,
             trace: false,
             fail_on_unobserved_panic: true,
+            fail_at_first_panic: false,
+            replay_then_stay: false,
             watchdog: Some(DEFAULT_WATCHDOG),
             watchdog_sink: None,
         }

@@ -55,6 +55,55 @@ impl fmt::Display for FailureContext {
     }
 }
 
+/// A task's panic, as a failing run records it: every panic of a task is
+/// kept in the order they happened, whether a `JoinHandle` reported it or
+/// not, so that the first one can be named as the cause of a failure that
+/// shows up elsewhere (a task that awaited the panicked one, a deadlock).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskPanic {
+    /// The task that panicked.
+    pub task: TaskInfo,
+    /// The panic message, without its location.
+    pub message: String,
+    /// The `file:line:col` of the panic, when the panic hook saw it.
+    pub location: Option<String>,
+    /// Virtual time of the panic.
+    pub time: Instant,
+    /// The step whose poll panicked.
+    pub step: u64,
+}
+
+impl TaskPanic {
+    /// A panic record from the message the executor caught, which ends with
+    /// ` (at file:line:col)` when the location is known.
+    pub(crate) fn new(task: TaskInfo, caught: &str, time: Instant, step: u64) -> TaskPanic {
+        let (message, location) = match caught.rfind(" (at ") {
+            Some(at) if caught.ends_with(')') => (
+                caught[..at].to_owned(),
+                Some(caught[at + " (at ".len()..caught.len() - 1].to_owned()),
+            ),
+            _ => (caught.to_owned(), None),
+        };
+        TaskPanic {
+            task,
+            message,
+            location,
+            time,
+            step,
+        }
+    }
+}
+
+impl fmt::Display for TaskPanic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} panicked: {}", self.task, self.message)?;
+        if let Some(location) = &self.location {
+            write!(f, " (at {location})")?;
+        }
+        write!(f, " at virtual {} (step {})", self.time, self.step)
+    }
+}
+
 /// A task that was blocked when the simulation deadlocked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BlockedTask {

@@ -199,8 +199,8 @@ pub mod trace;
 pub mod tracing;
 
 pub use combinators::TaskGroup;
-pub use error::{BlockedTask, FailureContext, SimError};
-pub use schedule::{Choice, ChoiceKind, Schedule};
+pub use error::{BlockedTask, FailureContext, SimError, TaskPanic};
+pub use schedule::{Choice, ChoiceKind, Decision, Schedule};
 pub use sim::{FailedRun, Report, Sim, SimBuilder};
 /// [`Strategy`] under a name that does not clash with proptest's `Strategy`
 /// trait: `use simloop::SchedStrategy;` next to `use proptest::prelude::*;`.

@@ -19,6 +19,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::task::TaskInfo;
+
 /// What a [`Choice`] chose between.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ChoiceKind {
@@ -56,6 +58,46 @@ impl Choice {
     /// Whether this choice differs from what FIFO order would do.
     pub const fn is_deviation(&self) -> bool {
         self.index != 0
+    }
+}
+
+/// One choice among ready tasks, in task terms: who ran, who FIFO order
+/// would have run, and who could have kept running. Recorded for every task
+/// choice of a run built with `trace(true)` (see
+/// [`Report::decisions`](crate::Report::decisions)); the harness uses them to
+/// explain a shrunk schedule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    /// Position of the choice in the run's [`Schedule`].
+    pub position: usize,
+    /// The step the choice started (steps count from 1).
+    pub step: u64,
+    /// The option taken (0 is FIFO's) and the number of options.
+    pub index: u32,
+    /// How many tasks were ready to choose from.
+    pub of: u32,
+    /// The task that ran.
+    pub chosen: TaskInfo,
+    /// The task FIFO order would have run (the same as `chosen` when the
+    /// choice is not a deviation).
+    pub fifo: TaskInfo,
+    /// The task that ran the step before, if it was ready to run again (it
+    /// yielded or woke itself): switching away from it is a *preemption*.
+    pub could_continue: Option<TaskInfo>,
+}
+
+impl Decision {
+    /// Whether this choice differs from FIFO order.
+    pub fn is_deviation(&self) -> bool {
+        self.index != 0
+    }
+
+    /// Whether this choice switched away from a task that could have kept
+    /// running.
+    pub fn is_preemption(&self) -> bool {
+        self.could_continue
+            .as_ref()
+            .is_some_and(|t| t.id() != self.chosen.id())
     }
 }
 

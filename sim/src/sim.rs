@@ -117,11 +117,17 @@ impl Sim {
     /// ```
     pub fn run_recorded<F: Future>(&self, future: F) -> Result<Report<F::Output>, Box<FailedRun>> {
         let out = runtime::run(&self.config, future).map_err(|f| {
+            let steps = f.error.context().step;
             Box::new(FailedRun {
                 error: f.error,
                 schedule: f.schedule,
                 fingerprint: f.fingerprint,
                 trace: f.trace,
+                steps,
+                preemptions: f.observed.preemptions,
+                decisions: f.observed.decisions,
+                panics: f.observed.panics,
+                stays: f.observed.stays,
             })
         })?;
         Ok(Report {
@@ -134,6 +140,9 @@ impl Sim {
             schedule: out.schedule,
             trace: out.trace,
             leaked: out.leaked,
+            preemptions: out.observed.preemptions,
+            decisions: out.observed.decisions,
+            stays: out.observed.stays,
         })
     }
 
@@ -208,6 +217,11 @@ impl Sim {
             schedule,
             fingerprint: fp1,
             trace: None,
+            steps: at.map_or(0, |e| e.step),
+            preemptions: 0,
+            decisions: Vec::new(),
+            panics: Vec::new(),
+            stays: Vec::new(),
         }))
     }
 }
@@ -234,6 +248,27 @@ pub struct FailedRun {
     /// Every event up to the failure, if the simulation was built with
     /// `trace(true)`.
     pub trace: Option<Trace>,
+    /// Polls made before the failure (the failure's step).
+    pub steps: u64,
+    /// How many choices switched away from a task that could have kept
+    /// running (see [`Decision::is_preemption`](crate::Decision::is_preemption)).
+    pub preemptions: u64,
+    /// The task choices in task terms, if the simulation was built with
+    /// `trace(true)`.
+    pub decisions: Vec<crate::Decision>,
+    /// Every task panic of the run, in order: the first one is the cause of
+    /// the failure even when the failure shows elsewhere (a task that
+    /// awaited the panicked one, a deadlock).
+    pub panics: Vec<crate::TaskPanic>,
+    /// For each choice, the option that keeps the previous task running.
+    pub(crate) stays: Vec<u32>,
+}
+
+impl FailedRun {
+    /// The first task panic of the run, if any: the cause of the failure.
+    pub fn cause(&self) -> Option<&crate::TaskPanic> {
+        self.panics.first()
+    }
 }
 
 impl std::fmt::Display for FailedRun {
@@ -309,6 +344,36 @@ impl SimBuilder {
     /// [`SimError::TaskPanicked`] (default `true`).
     pub fn fail_on_unobserved_panic(mut self, yes: bool) -> SimBuilder {
         self.config.fail_on_unobserved_panic = yes;
+        self
+    }
+
+    /// Whether the first panic of any task fails the run with
+    /// [`SimError::TaskPanicked`] at once, even one its `JoinHandle` would
+    /// report (default `false`). The failure then names the panic itself,
+    /// not the knock-on error where the task is awaited.
+    ///
+    /// ```
+    /// use simloop::{Sim, SimError, task};
+    ///
+    /// let failing = async {
+    ///     let worker = task::spawn_named("worker", async { panic!("bad input") });
+    ///     let _ = worker.await; // the panic is reported, and ignored here
+    ///     std::future::pending::<()>().await; // then the run deadlocks
+    /// };
+    /// let err = Sim::builder().fail_at_first_panic(true).build().run(failing).unwrap_err();
+    /// let SimError::TaskPanicked { task, message, .. } = err else { panic!("{err}") };
+    /// assert_eq!(task.name(), Some("worker"));
+    /// assert!(message.starts_with("bad input"));
+    /// ```
+    pub fn fail_at_first_panic(mut self, yes: bool) -> SimBuilder {
+        self.config.fail_at_first_panic = yes;
+        self
+    }
+
+    /// Whether a replayed schedule, once it runs out, keeps the previous
+    /// step's task running when it can instead of following FIFO order.
+    pub(crate) fn replay_then_stay(mut self, yes: bool) -> SimBuilder {
+        self.config.replay_then_stay = yes;
         self
     }
 
@@ -393,6 +458,14 @@ pub struct Report<T> {
     pub trace: Option<Trace>,
     /// Tasks still pending when the root task finished (they were dropped).
     pub leaked: Vec<TaskInfo>,
+    /// How many choices switched away from a task that could have kept
+    /// running (see [`Decision::is_preemption`](crate::Decision::is_preemption)).
+    pub preemptions: u64,
+    /// The task choices in task terms, if the simulation was built with
+    /// `trace(true)`.
+    pub decisions: Vec<crate::Decision>,
+    /// For each choice, the option that keeps the previous task running.
+    pub(crate) stays: Vec<u32>,
 }
 
 impl<T> Report<T> {
@@ -433,6 +506,9 @@ impl<T> Report<T> {
             schedule: self.schedule,
             trace: self.trace,
             leaked: self.leaked,
+            preemptions: self.preemptions,
+            decisions: self.decisions,
+            stays: self.stays,
         }
     }
 }

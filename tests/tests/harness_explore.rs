@@ -4,7 +4,7 @@ use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
-use simloop::harness::{Explorer, Sweep};
+use simloop::harness::{Explorer, Order, Sweep};
 use simloop::{Sim, Strategy, task};
 use simloop_tests::programs::{self, locked_increments};
 
@@ -137,7 +137,8 @@ async fn lost_update(locked: bool) {
 
 #[test]
 fn exploration_finds_the_lost_update_with_the_fewest_deviations_first() {
-    let exploration = Explorer::new(Sim::new(0)).run(|_| lost_update(false));
+    let by_deviations = Explorer::new(Sim::new(0)).order(Order::Deviations);
+    let exploration = by_deviations.run(|_| lost_update(false));
     assert!(exploration.complete);
     assert!(!exploration.passed());
     let first = &exploration.failures[0];

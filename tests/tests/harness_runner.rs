@@ -56,7 +56,7 @@ fn a_failure_reports_seed_strategy_shrunk_schedule_and_command() {
     // The sweep stops at the lowest failing seed.
     assert_eq!(seeds_run, failure.seed + 1);
     let shrunk = failure.shrunk().expect("shrunk");
-    assert_eq!(shrunk.deviations(), 1);
+    assert_eq!(shrunk.preemptions, 1);
 
     let text = failure.to_string();
     assert!(
@@ -67,7 +67,7 @@ fn a_failure_reports_seed_strategy_shrunk_schedule_and_command() {
         "{text}"
     );
     assert!(text.contains("lost update"), "{text}");
-    assert!(text.contains("1 deviation from FIFO order"), "{text}");
+    assert!(text.contains("2 deviations from FIFO order"), "{text}");
     // One way to replay it, the command at the end: not also the error's
     // own `reproduce:` line, which names the strategy but not the schedule.
     assert!(!text.contains("reproduce:"), "{text}");

@@ -53,7 +53,7 @@ async fn a_failure_prints_its_replay_command() {
 }
 
 #[simloop::test(seeds = 64, regressions = false)]
-#[should_panic(expected = "SIMLOOP_SCHEDULE=0:1 cargo test")]
+#[should_panic(expected = "SIMLOOP_SCHEDULE=2:1,3:1 cargo test")]
 async fn a_failure_prints_its_shrunk_schedule() {
     lost_update().await;
 }

@@ -24,8 +24,11 @@
 //! that these lines still hold):
 //!
 //! - FIFO: no failure in 1,000 seeds.
-//! - Random: first failure at seed 1 (2 tried); 486 of 1,000 seeds fail; shrunk to `replay:0:1` (1 deviation from FIFO order).
-//! - PCT (depth 3): first failure at seed 3 (4 tried); 495 of 1,000 seeds fail; shrunk to `replay:0:1` (1 deviation from FIFO order).
+//! - Random: first failure at seed 1 (2 tried); 486 of 1,000 seeds fail; shrunk to `replay:1:1` (0 preemptions, 1 deviation from FIFO order).
+//! - PCT (depth 2): first failure at seed 2 (3 tried); 528 of 1,000 seeds fail; shrunk to `replay:1:1` (0 preemptions, 1 deviation from FIFO order).
+//! - PCT (depth 3): first failure at seed 2 (3 tried); 484 of 1,000 seeds fail; shrunk to `replay:1:1` (0 preemptions, 1 deviation from FIFO order).
+//! - Exploration by preemptions: first failure at schedule 1 (0 preemptions, 1 deviation).
+//! - Exploration by deviations: first failure at schedule 2 (1 preemption, 1 deviation).
 //!
 //! Property checked: `single-load` (the store is loaded once and the cache
 //! filled once).

@@ -16,15 +16,18 @@
 //!
 //! Expected outcome: FIFO never fails (every seed). Random and PCT find a
 //! claim that comes back empty within a few seeds; the failing seed
-//! replays, and the harness shrinks it to one deviation from FIFO order.
+//! replays, and the harness shrinks it to one preemption.
 //!
 //! Measured over seeds 0 to 999 (`simloop sweep check_then_act --strategy random`,
 //! and `--strategy pct`, show the same; `tests/bug_numbers.rs` checks
 //! that these lines still hold):
 //!
 //! - FIFO: no failure in 1,000 seeds.
-//! - Random: first failure at seed 0 (1 tried); 394 of 1,000 seeds fail; shrunk to `replay:0:1` (1 deviation from FIFO order).
-//! - PCT (depth 3): first failure at seed 8 (9 tried); 39 of 1,000 seeds fail; shrunk to `replay:0:1` (1 deviation from FIFO order).
+//! - Random: first failure at seed 0 (1 tried); 394 of 1,000 seeds fail; shrunk to `replay:4:1,5:1,7:1,9:1` (1 preemption, 4 deviations from FIFO order).
+//! - PCT (depth 2): first failure at seed 6 (7 tried); 157 of 1,000 seeds fail; shrunk to `replay:4:1,5:1,7:1,9:1` (1 preemption, 4 deviations from FIFO order).
+//! - PCT (depth 3): first failure at seed 0 (1 tried); 184 of 1,000 seeds fail; shrunk to `replay:4:1,5:1,7:1,9:1` (1 preemption, 4 deviations from FIFO order).
+//! - Exploration by preemptions: first failure at schedule 25 (1 preemption, 4 deviations).
+//! - Exploration by deviations: first failure at schedule 2 (5 preemptions, 1 deviation).
 //!
 //! Property checked: `claim-finds-a-job` (every worker that saw a job gets
 //! one; the one job is handled exactly once).

@@ -16,15 +16,18 @@
 //! Expected outcome: FIFO never deadlocks (every seed). Random and PCT find
 //! the deadlock within a few seeds; the simulation reports it as a value
 //! naming each blocked task and the lock it waits on; the seed replays it
-//! and the harness shrinks it to one deviation from FIFO order.
+//! and the harness shrinks it to one preemption.
 //!
 //! Measured over seeds 0 to 999 (`simloop sweep lock_order --strategy random`,
 //! and `--strategy pct`, show the same; `tests/bug_numbers.rs` checks
 //! that these lines still hold):
 //!
 //! - FIFO: no failure in 1,000 seeds.
-//! - Random: first failure at seed 1 (2 tried); 373 of 1,000 seeds fail; shrunk to `replay:0:1` (1 deviation from FIFO order).
-//! - PCT (depth 3): first failure at seed 8 (9 tried); 66 of 1,000 seeds fail; shrunk to `replay:0:1` (1 deviation from FIFO order).
+//! - Random: first failure at seed 1 (2 tried); 373 of 1,000 seeds fail; shrunk to `replay:2:1,3:1` (1 preemption, 2 deviations from FIFO order).
+//! - PCT (depth 2): first failure at seed 1 (2 tried); 225 of 1,000 seeds fail; shrunk to `replay:0:1,1:1,3:1` (1 preemption, 3 deviations from FIFO order).
+//! - PCT (depth 3): first failure at seed 0 (1 tried); 282 of 1,000 seeds fail; shrunk to `replay:0:1,1:1,3:1` (1 preemption, 3 deviations from FIFO order).
+//! - Exploration by preemptions: first failure at schedule 4 (1 preemption, 2 deviations).
+//! - Exploration by deviations: first failure at schedule 2 (3 preemptions, 1 deviation).
 //!
 //! Properties checked: the run completes (no `deadlock`), and `conserved`
 //! (the two balances still add up to 200).

@@ -14,16 +14,19 @@
 //!
 //! Expected outcome: FIFO never fails (every seed). Random and PCT find the
 //! lost update in the first few seeds; the failing seed replays the same
-//! failure, and the harness shrinks it to one deviation from FIFO order
-//! (`replay:0:1`: at the first choice, bob runs before alice).
+//! failure, and the harness shrinks it to one preemption: alice is switched
+//! away from between her read and her write, and bob runs on.
 //!
 //! Measured over seeds 0 to 999 (`simloop sweep lost_update --strategy random`,
 //! and `--strategy pct`, show the same; `tests/bug_numbers.rs` checks
 //! that these lines still hold):
 //!
 //! - FIFO: no failure in 1,000 seeds.
-//! - Random: first failure at seed 1 (2 tried); 373 of 1,000 seeds fail; shrunk to `replay:0:1` (1 deviation from FIFO order).
-//! - PCT (depth 3): first failure at seed 8 (9 tried); 66 of 1,000 seeds fail; shrunk to `replay:0:1` (1 deviation from FIFO order).
+//! - Random: first failure at seed 1 (2 tried); 373 of 1,000 seeds fail; shrunk to `replay:2:1,3:1` (1 preemption, 2 deviations from FIFO order).
+//! - PCT (depth 2): first failure at seed 1 (2 tried); 225 of 1,000 seeds fail; shrunk to `replay:0:1,1:1,3:1,4:1` (1 preemption, 4 deviations from FIFO order).
+//! - PCT (depth 3): first failure at seed 0 (1 tried); 282 of 1,000 seeds fail; shrunk to `replay:0:1,1:1,3:1,4:1` (1 preemption, 4 deviations from FIFO order).
+//! - Exploration by preemptions: first failure at schedule 4 (1 preemption, 2 deviations).
+//! - Exploration by deviations: first failure at schedule 2 (3 preemptions, 1 deviation).
 //!
 //! Property checked: `no-lost-update` (the final balance is the sum of the
 //! deposits).

@@ -2,15 +2,19 @@
 //! other strategies have something to find. Each one's properties hold under
 //! FIFO for every seed and fail under some seeds of Random and PCT.
 
-use simloop::Strategy;
-use simloop::harness::{Shrunk, Sweep};
+use simloop::harness::{Explorer, Order, Shrunk, Sweep};
+use simloop::{Sim, Strategy};
 
 use crate::{Failure, Scenario, Story, describe_failure, human, replay_command};
 
 pub mod cache_stampede;
 pub mod check_then_act;
+pub mod dining;
 pub mod lock_order;
 pub mod lost_update;
+pub mod lost_wakeup;
+pub mod run_on;
+pub mod torn_config;
 
 /// The bug scenarios.
 pub fn all() -> Vec<Scenario> {
@@ -19,6 +23,10 @@ pub fn all() -> Vec<Scenario> {
         check_then_act::SCENARIO,
         cache_stampede::SCENARIO,
         lock_order::SCENARIO,
+        torn_config::SCENARIO,
+        lost_wakeup::SCENARIO,
+        run_on::SCENARIO,
+        dining::SCENARIO,
     ]
 }
 
@@ -127,8 +135,19 @@ pub struct Measurement {
     /// The lowest failing seed.
     pub first: Option<u64>,
     /// The lowest failing seed's shrunk schedule, as a strategy
-    /// (`replay:...`), and its number of deviations from FIFO order.
-    pub shrunk: Option<(String, usize)>,
+    /// (`replay:...`), its number of preemptions and of deviations from
+    /// FIFO order.
+    pub shrunk: Option<(String, u64, usize)>,
+}
+
+/// The strategies whose hunts the docs record for every bug.
+pub fn measured_strategies() -> [Strategy; 4] {
+    [
+        Strategy::Fifo,
+        Strategy::Random,
+        Strategy::Pct { depth: 2 },
+        Strategy::Pct { depth: 3 },
+    ]
 }
 
 /// Runs seeds `0..seeds` of `scenario` under `strategy` (all of them) and
@@ -141,6 +160,8 @@ pub struct Measurement {
 /// let m = measure(&lost_update::SCENARIO, &Strategy::Fifo, 100);
 /// assert_eq!(m.failing, 0);
 /// assert_eq!(m.to_string(), "FIFO: no failure in 100 seeds.");
+/// let m = measure(&lost_update::SCENARIO, &Strategy::Random, 10);
+/// assert!(m.to_string().contains("(1 preemption, "), "{m}");
 /// ```
 pub fn measure(scenario: &Scenario, strategy: &Strategy, seeds: u64) -> Measurement {
     let sweep = Sweep::new()
@@ -157,7 +178,70 @@ pub fn measure(scenario: &Scenario, strategy: &Strategy, seeds: u64) -> Measurem
         first: first.map(|f| f.seed),
         shrunk: first
             .and_then(|f| f.shrunk())
-            .map(|s| (s.strategy().to_string(), s.deviations())),
+            .map(|s| (s.strategy().to_string(), s.preemptions, s.deviations())),
+    }
+}
+
+/// How a bounded exploration of seed 0 fares against a bug: how many
+/// schedules ran until the first failure (at most `budget`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Explored {
+    /// The order of the search.
+    pub order: Order,
+    /// The most schedules the search may run.
+    pub budget: usize,
+    /// The number of the first failing schedule (from 1), its preemptions
+    /// and deviations, if one failed within the budget.
+    pub first: Option<(usize, u64, usize)>,
+}
+
+/// Explores seed 0 of `scenario` in `order`, up to `budget` schedules,
+/// stopping at the first failure.
+///
+/// ```
+/// use simloop::harness::Order;
+/// use simloop_scenarios::bugs::{explore, run_on};
+///
+/// let e = explore(&run_on::SCENARIO, Order::Preemptions, 1000);
+/// assert_eq!(e.first.map(|f| f.1), Some(1)); // one preemption
+/// ```
+pub fn explore(scenario: &Scenario, order: Order, budget: usize) -> Explored {
+    let exploration = Explorer::new(Sim::new(0))
+        .order(order)
+        .max_runs(budget)
+        .stop_at_first_failure(true)
+        .run(|_| scenario.checked_future(Strategy::Fifo));
+    let first = exploration.failures.first().map(|f| {
+        let schedule = &exploration.runs_made[f.run];
+        (f.run + 1, schedule.preemptions, schedule.deviations)
+    });
+    Explored {
+        order,
+        budget,
+        first,
+    }
+}
+
+impl std::fmt::Display for Explored {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = match self.order {
+            Order::Deviations => "Exploration by deviations",
+            _ => "Exploration by preemptions",
+        };
+        match self.first {
+            None => write!(
+                f,
+                "{name}: no failure in {} schedules.",
+                human::count(self.budget as u64)
+            ),
+            Some((run, preemptions, deviations)) => write!(
+                f,
+                "{name}: first failure at schedule {} ({}, {}).",
+                human::count(run as u64),
+                human::plural(preemptions, "preemption"),
+                human::plural(deviations as u64, "deviation")
+            ),
+        }
     }
 }
 
@@ -179,9 +263,10 @@ impl std::fmt::Display for Measurement {
             human::count(self.seeds)
         )?;
         match &self.shrunk {
-            Some((schedule, deviations)) => write!(
+            Some((schedule, preemptions, deviations)) => write!(
                 f,
-                "; shrunk to `{schedule}` ({} from FIFO order).",
+                "; shrunk to `{schedule}` ({}, {} from FIFO order).",
+                human::plural(*preemptions, "preemption"),
                 human::plural(*deviations as u64, "deviation")
             ),
             None => f.write_str("."),

@@ -30,7 +30,9 @@
 //! with its log, and a sweep of a single seed (`SIMLOOP_SEED`) logs it.
 
 mod command;
+pub mod coverage;
 mod env;
+pub mod explain;
 mod explore;
 mod outcome;
 mod quiet;
@@ -38,21 +40,24 @@ mod regressions;
 mod report;
 mod run;
 mod runner;
+mod runs;
 mod shard;
 mod shrink;
 mod spec;
 mod sweep;
 
 pub use command::{ReplayCommand, Target, TestRunner};
+pub use coverage::{Coverage, LabelHits, PointKind};
 pub use env::{EnvConfig, EnvError, VARIABLES, Variable, max_jobs};
-pub use explore::{Exploration, ExploredFailure, Explorer};
+pub use explore::{Exploration, ExploredFailure, Explorer, Order};
 pub use outcome::Outcome;
 pub use regressions::{RegressionEntry, Regressions, RegressionsError};
 pub use report::{ElapsedStats, SeedFailure, SweepReport};
 pub use runner::{
     FailedTest, FoundBy, TestFailure, TestPassed, TimelineFiles, run_test, try_run_test,
 };
+pub use runs::{RunOutcome, RunRecord};
 pub use shard::{ParseShardError, Shard};
 pub use shrink::{ShrinkError, Shrinker, Shrunk, same_failure};
 pub use spec::{DEFAULT_SEEDS, REGRESSIONS_DIR, TestSpec};
-pub use sweep::Sweep;
+pub use sweep::{CALIBRATION_SEEDS, Sweep};

@@ -3,8 +3,10 @@
 use std::fmt;
 use std::time::Duration;
 
+use super::coverage::Coverage;
+use super::runs::RunRecord;
 use super::shrink::{ShrinkError, Shrunk};
-use crate::error::SimError;
+use crate::error::{SimError, TaskPanic};
 use crate::schedule::Schedule;
 use crate::strategy::Strategy;
 use crate::trace::Fingerprint;
@@ -26,12 +28,38 @@ pub struct SeedFailure {
     /// The shrunk schedule, if shrinking was on (only the lowest failing seed
     /// of a sweep is shrunk).
     pub shrunk: Option<Result<Shrunk, ShrinkError>>,
+    /// The index of the failing run in [`SweepReport::runs`].
+    pub run: usize,
+    /// How many choices of the failing run were preemptions.
+    pub preemptions: u64,
+    /// Every task panic of the failing run, in order; the first is the
+    /// cause (see [`cause`](SeedFailure::cause)).
+    pub panics: Vec<TaskPanic>,
 }
 
 impl SeedFailure {
     /// The shrunk schedule, if shrinking succeeded.
     pub fn shrunk(&self) -> Option<&Shrunk> {
         self.shrunk.as_ref().and_then(|s| s.as_ref().ok())
+    }
+
+    /// The first task panic of the failing run: the cause of the failure,
+    /// even when the failure itself shows elsewhere.
+    pub fn cause(&self) -> Option<&TaskPanic> {
+        self.panics.first()
+    }
+
+    /// The failure in task terms, one line each: its cause when the visible
+    /// failure is a knock-on error, then the shrunk schedule's deviations
+    /// and preemptions (see [`explain`](super::explain)).
+    pub fn explanation(&self) -> Vec<String> {
+        let mut lines: Vec<String> = super::explain::cause_line(&self.error, &self.panics)
+            .into_iter()
+            .collect();
+        if let Some(shrunk) = self.shrunk() {
+            lines.extend(super::explain::schedule_lines(&shrunk.decisions));
+        }
+        lines
     }
 }
 
@@ -79,12 +107,18 @@ pub struct SweepReport {
     pub elapsed: Option<ElapsedStats>,
     /// Real time the sweep took (for information only).
     pub wall: Duration,
+    /// Every run, in seed order: seed, outcome, steps, choices, deviations
+    /// and preemptions.
+    pub runs: Vec<RunRecord>,
+    /// The counts of the coverage points ([`sometimes!`](crate::sometimes),
+    /// [`reachable!`](crate::reachable)) across the runs.
+    pub coverage: Coverage,
 }
 
 impl SweepReport {
-    /// Whether every seed passed.
+    /// Whether every seed passed and every coverage point held in some run.
     pub fn passed(&self) -> bool {
-        self.failures.is_empty()
+        self.failures.is_empty() && self.coverage.missing().is_empty()
     }
 
     /// The lowest failing seed.
@@ -115,7 +149,11 @@ impl fmt::Display for SweepReport {
                 e.min, e.median, e.max
             )?;
         }
-        write!(f, "; {:.2?} wall", self.wall)
+        write!(f, "; {:.2?} wall", self.wall)?;
+        if !self.coverage.is_empty() {
+            write!(f, "\ncoverage:\n{}", self.coverage)?;
+        }
+        Ok(())
     }
 }
 
@@ -131,6 +169,8 @@ mod tests {
             distinct_fingerprints,
             elapsed: ElapsedStats::of(vec![Duration::from_secs(1), Duration::from_secs(3)]),
             wall: Duration::from_millis(12),
+            runs: Vec::new(),
+            coverage: Coverage::default(),
         };
         assert_eq!(
             report(1, 1).to_string(),

@@ -106,6 +106,25 @@ pub enum TestFailure {
     /// A seed failed.
     #[error("{0}")]
     Failed(Box<FailedTest>),
+    /// Every seed passed, but a coverage point
+    /// ([`sometimes!`](crate::sometimes), [`reachable!`](crate::reachable))
+    /// never held: the sweep did not reach what the test is about.
+    #[error(
+        "simloop test `{test}`: {} never held in {seeds} seeds: {}\n{coverage}\n\
+         (run more seeds with SIMLOOP_SEEDS, or check the condition)",
+        if missing.len() == 1 { "a coverage point" } else { "coverage points" },
+        missing.iter().map(|l| format!("`{l}`")).collect::<Vec<_>>().join(", ")
+    )]
+    Coverage {
+        /// The test.
+        test: String,
+        /// The labels that never held.
+        missing: Vec<String>,
+        /// Seeds run.
+        seeds: u64,
+        /// Every label's counts.
+        coverage: super::coverage::Coverage,
+    },
 }
 
 /// Where a failing seed came from.
@@ -396,6 +415,15 @@ where
         .shrink(false)
         .stop_at_first_failure(true)
         .run(&make);
+    let missing = sweep.coverage.missing();
+    if sweep.failures.is_empty() && !missing.is_empty() {
+        return Err(TestFailure::Coverage {
+            test,
+            missing: missing.into_iter().map(str::to_owned).collect(),
+            seeds: sweep.seeds_run,
+            coverage: sweep.coverage.clone(),
+        });
+    }
     let Some(first) = sweep.failures.first() else {
         // Shown by `cargo test -- --nocapture`, captured otherwise.
         let recorded = match regressions_run {

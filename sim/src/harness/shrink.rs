@@ -3,10 +3,11 @@
 use std::collections::BTreeMap;
 use std::future::Future;
 
+use super::explore::Explorer;
 use super::outcome::{Outcome, checked};
 use super::quiet::quietly;
-use crate::error::SimError;
-use crate::schedule::{Choice, Schedule};
+use crate::error::{SimError, TaskPanic};
+use crate::schedule::{Choice, Decision, Schedule};
 use crate::sim::{FailedRun, Sim};
 use crate::strategy::Strategy;
 
@@ -27,6 +28,16 @@ pub struct Shrunk {
     pub schedule: Schedule,
     /// The failure the simplest schedule gives.
     pub error: SimError,
+    /// How many choices of the simplest schedule switch away from a task
+    /// that could have kept running.
+    pub preemptions: u64,
+    /// Every task panic of the simplest schedule's run, in order: the first
+    /// is the cause of the failure.
+    pub panics: Vec<TaskPanic>,
+    /// The simplest schedule's task choices, in task terms: who ran, who
+    /// FIFO order would have run, who could have continued (see
+    /// [`explain`](super::explain)).
+    pub decisions: Vec<Decision>,
     /// The number of deviations of the original failing run.
     pub original_deviations: usize,
     /// How many replays the search made.
@@ -70,7 +81,9 @@ pub enum ShrinkError {
 }
 
 /// Whether two failures are the same for shrinking: the same kind of failure
-/// ([`SimError::kind`]) and, for panics, the same source location.
+/// ([`SimError::kind`]) and, for panics, the same source location. (The
+/// shrinker itself compares failing runs by their cause first: see
+/// [`Shrinker`].)
 ///
 /// ```
 /// use simloop::{Sim, harness::same_failure};
@@ -106,10 +119,18 @@ fn panic_location(error: &SimError) -> Option<&str> {
 ///
 /// [`Shrinker::shrink`] replays the failing seed with
 /// [`Strategy::Replay`] and ever simpler schedules, keeping a candidate only
-/// if the run still fails [the same way](same_failure). Simpler means fewer
-/// deviations, then earlier ones, then smaller indices. It tries, in order:
+/// if the run still fails the same way: with the same *cause*, the first
+/// task panic of the run (task panics are recorded wherever they happen, so
+/// a panic that shows up only as a knock-on error elsewhere still counts),
+/// or, for a run without a panic, [`same_failure`]. Simpler means plain
+/// FIFO order if it fails, else fewer preemptions (choices that switch away
+/// from a task that could have kept running), then fewer deviations, then
+/// earlier ones, then smaller indices. It tries, in order:
 ///
-/// 1. no deviation at all (plain FIFO order);
+/// 1. no deviation at all (plain FIFO order), then schedules with fewer
+///    preemptions than the failing run, fewest first, as an
+///    [`Explorer`](super::Explorer) by preemptions enumerates them (within
+///    half the budget);
 /// 2. delta debugging (Zeller and Hildebrandt's *ddmin*) over the set of
 ///    deviations, removing halves, then quarters, ... and their complements,
 ///    until removing any single deviation makes the failure go away;
@@ -222,9 +243,11 @@ impl Shrinker {
             sim,
             make: &make,
             target: error,
+            cause: None,
             max_runs: self.max_runs,
             runs: 0,
             tried: BTreeMap::new(),
+            preemptions: BTreeMap::new(),
             best: None,
             progress: self.progress.then(|| Progress {
                 name: self.name.as_deref(),
@@ -263,17 +286,25 @@ struct Best {
     /// What the run recorded (with the number of options at each choice).
     schedule: Schedule,
     error: SimError,
+    preemptions: u64,
+    panics: Vec<TaskPanic>,
 }
 
 struct Search<'a, M> {
     sim: &'a Sim,
     make: &'a M,
     target: &'a SimError,
+    /// Where the failing run's first task panic happened (its cause), once
+    /// the original schedule's replay has shown it: `Some(None)` when the
+    /// run had no panic with a known location.
+    cause: Option<Option<String>>,
     max_runs: usize,
     runs: usize,
     /// Every candidate replayed, with the deviations its run recorded if it
     /// failed the same way.
     tried: BTreeMap<Vec<Deviation>, Option<Vec<Deviation>>>,
+    /// The preemptions of every failing run recorded, by its deviations.
+    preemptions: BTreeMap<Vec<Deviation>, u64>,
     best: Option<Best>,
     progress: Option<Progress<'a>>,
 }
@@ -330,10 +361,25 @@ where
         };
         self.minimize(start);
         let best = self.best.take().expect("the original run failed");
+        let schedule = best.schedule.trimmed();
+        // One more replay, traced, tells the choices in task terms.
+        let traced = self
+            .sim
+            .to_builder()
+            .trace(true)
+            .strategy(Strategy::Replay(schedule.clone()))
+            .build();
+        let decisions = match traced.run_recorded(checked(self.make, traced.seed())) {
+            Ok(report) => report.decisions,
+            Err(failed) => failed.decisions,
+        };
         Ok(Shrunk {
             seed: self.sim.seed(),
-            schedule: best.schedule.trimmed(),
+            schedule,
             error: best.error,
+            preemptions: best.preemptions,
+            panics: best.panics,
+            decisions,
             original_deviations: original.len(),
             runs: self.runs,
             budget_exhausted: self.exhausted(),
@@ -389,31 +435,94 @@ where
         self.report_progress();
         self.runs += 1;
         let result = match self.replay(devs) {
-            Err(failed) if same_failure(self.target, &failed.error) => {
-                let recorded = deviations(&failed.schedule);
-                let simpler = self
-                    .best
-                    .as_ref()
-                    .is_none_or(|b| simplicity(&recorded) < simplicity(&b.devs));
-                if simpler {
-                    self.best = Some(Best {
-                        devs: recorded.clone(),
-                        schedule: failed.schedule,
-                        error: failed.error,
-                    });
-                }
-                Some(recorded)
-            }
+            Err(failed) if self.same_cause(&failed) => Some(self.keep(*failed)),
             _ => None,
         };
         self.tried.insert(devs.to_vec(), result.clone());
         result
     }
 
-    fn minimize(&mut self, start: Vec<Deviation>) {
-        if start.is_empty() || self.test(&[]).is_some() {
+    /// Whether a failed replay failed the way the original run did: with a
+    /// panic at the same place first (the cause), or without any panic and
+    /// [`same_failure`].
+    fn same_cause(&mut self, failed: &FailedRun) -> bool {
+        match &self.cause {
+            None => {
+                // The original schedule's replay: it fixes the cause.
+                let same = same_failure(self.target, &failed.error);
+                if same {
+                    self.cause = Some(cause_location(&failed.panics).map(str::to_owned));
+                }
+                same
+            }
+            Some(cause) => {
+                matches_cause(cause.as_deref(), self.target, &failed.error, &failed.panics)
+            }
+        }
+    }
+
+    /// Keeps a failing run if it is the simplest so far; returns the
+    /// deviations it recorded.
+    fn keep(&mut self, failed: FailedRun) -> Vec<Deviation> {
+        let recorded = deviations(&failed.schedule);
+        self.preemptions
+            .insert(recorded.clone(), failed.preemptions);
+        let simpler = self.best.as_ref().is_none_or(|b| {
+            simplicity(failed.preemptions, &recorded) < simplicity(b.preemptions, &b.devs)
+        });
+        if simpler {
+            self.best = Some(Best {
+                devs: recorded.clone(),
+                schedule: failed.schedule,
+                error: failed.error,
+                preemptions: failed.preemptions,
+                panics: failed.panics,
+            });
+        }
+        recorded
+    }
+
+    /// Searches schedules with fewer preemptions than the best so far,
+    /// fewest first, within half the remaining budget.
+    fn fewer_preemptions(&mut self) {
+        let Some(preemptions) = self.best.as_ref().map(|b| b.preemptions) else {
+            return;
+        };
+        let budget = (self.max_runs.saturating_sub(self.runs)) / 2;
+        if preemptions == 0 || budget == 0 {
             return;
         }
+        let explorer = Explorer::new(self.sim.clone())
+            .max_preemptions(preemptions as usize - 1)
+            .max_runs(budget)
+            .stop_at_first_failure(true);
+        let (cause, target) = (self.cause.clone().flatten(), self.target);
+        let wanted = |error: &SimError, panics: &[TaskPanic]| {
+            matches_cause(cause.as_deref(), target, error, panics)
+        };
+        let exploration = explorer.explore(self.make, &|f| wanted(&f.error, &f.panics));
+        self.runs += exploration.runs;
+        let found = exploration
+            .failures
+            .into_iter()
+            .find(|f| wanted(&f.error, &f.panics));
+        if let Some(found) = found {
+            let devs = deviations(&found.schedule);
+            // Registered through a replay, which also records its choices.
+            self.tried.remove(&devs);
+            self.test(&devs);
+        }
+    }
+
+    fn minimize(&mut self, start: Vec<Deviation>) {
+        if start.is_empty() {
+            return;
+        }
+        if self.test(&[]).is_some() {
+            return;
+        }
+        self.fewer_preemptions();
+        let start = self.best.as_ref().map_or(start, |b| b.devs.clone());
         let mut current = self.ddmin(start);
         while !self.exhausted() {
             match self.simplify_one(&current) {
@@ -502,15 +611,38 @@ where
         candidate: &[Deviation],
         than: &[Deviation],
     ) -> Option<Vec<Deviation>> {
-        self.test(candidate)
-            .filter(|r| simplicity(r) < simplicity(than))
+        let result = self.test(candidate)?;
+        let preempts = |devs: &[Deviation]| self.preemptions.get(devs).copied();
+        let (mine, theirs) = (preempts(&result)?, preempts(than).unwrap_or(u64::MAX));
+        (simplicity(mine, &result) < simplicity(theirs, than)).then_some(result)
     }
 }
 
-/// The order shrinking descends: fewer deviations, then earlier ones, then
-/// smaller indices.
-fn simplicity(devs: &[Deviation]) -> (usize, &[Deviation]) {
-    (devs.len(), devs)
+/// The location of a run's first task panic, if it had one and the panic
+/// hook saw where.
+fn cause_location(panics: &[TaskPanic]) -> Option<&str> {
+    panics.first()?.location.as_deref()
+}
+
+/// Whether a failing run has the cause `cause` (the location of the first
+/// panic), or, without a located cause, fails like `target`.
+fn matches_cause(
+    cause: Option<&str>,
+    target: &SimError,
+    error: &SimError,
+    panics: &[TaskPanic],
+) -> bool {
+    match cause {
+        Some(cause) => cause_location(panics) == Some(cause),
+        None => same_failure(target, error),
+    }
+}
+
+/// The order shrinking descends: plain FIFO order first (the program's own
+/// order, whatever its preemptions), then fewer preemptions, then fewer
+/// deviations, then earlier ones, then smaller indices.
+fn simplicity(preemptions: u64, devs: &[Deviation]) -> (bool, u64, usize, &[Deviation]) {
+    (!devs.is_empty(), preemptions, devs.len(), devs)
 }
 
 /// `devs` cut into `n` nearly equal consecutive chunks (fewer if too short).
@@ -553,10 +685,12 @@ mod tests {
     }
 
     #[test]
-    fn simpler_means_fewer_then_earlier_then_smaller() {
-        assert!(simplicity(&[(9, 3)]) < simplicity(&[(0, 1), (1, 1)]));
-        assert!(simplicity(&[(3, 2)]) < simplicity(&[(4, 1)]));
-        assert!(simplicity(&[(4, 1)]) < simplicity(&[(4, 2)]));
+    fn simpler_means_fewer_preemptions_then_fewer_then_earlier_then_smaller() {
+        assert!(simplicity(4, &[]) < simplicity(0, &[(0, 1)]));
+        assert!(simplicity(0, &[(0, 1), (1, 1), (2, 1)]) < simplicity(1, &[(0, 1)]));
+        assert!(simplicity(1, &[(9, 3)]) < simplicity(1, &[(0, 1), (1, 1)]));
+        assert!(simplicity(1, &[(3, 2)]) < simplicity(1, &[(4, 1)]));
+        assert!(simplicity(1, &[(4, 1)]) < simplicity(1, &[(4, 2)]));
     }
 
     #[test]

@@ -8,11 +8,13 @@ use std::time::Duration;
 
 use parking_lot::Mutex;
 
+use super::coverage::{Coverage, RunCoverage, counting};
 use super::env::EnvConfig;
 use super::outcome::Outcome;
 use super::quiet::quietly;
 use super::report::{ElapsedStats, SeedFailure, SweepReport};
 use super::run::run_once;
+use super::runs::RunRecord;
 use super::shard::Shard;
 use super::shrink::Shrinker;
 use crate::sim::{FailedRun, Sim};
@@ -68,12 +70,31 @@ pub struct Sweep {
     progress: bool,
     name: Option<String>,
     quiet: Option<bool>,
+    expected: Vec<String>,
 }
 
 impl Default for Sweep {
     fn default() -> Sweep {
         Sweep::new()
     }
+}
+
+/// How many seeds [`Sweep::calibrated`] runs to measure a run's length for
+/// PCT.
+pub const CALIBRATION_SEEDS: u64 = 4;
+
+/// The size of the first batch of a PCT sweep; each next batch is twice as
+/// large, up to [`LAST_PCT_BATCH`].
+const FIRST_PCT_BATCH: u64 = 32;
+const LAST_PCT_BATCH: u64 = 512;
+
+/// The number of choices among ready tasks in `schedule` (PCT's `k`).
+fn task_choices(schedule: &crate::schedule::Schedule) -> u64 {
+    schedule
+        .choices()
+        .iter()
+        .filter(|c| c.kind != crate::schedule::ChoiceKind::Timer)
+        .count() as u64
 }
 
 /// Print a progress line at most this often, and only after this long.
@@ -95,7 +116,30 @@ impl Sweep {
             progress: true,
             name: None,
             quiet: None,
+            expected: Vec::new(),
         }
+    }
+
+    /// Declares [`reachable!`](crate::reachable) labels that some run of
+    /// the sweep must reach: the report lists a label no run reached as
+    /// missing, and the sweep does not pass.
+    ///
+    /// ```
+    /// use simloop::harness::Sweep;
+    ///
+    /// let report = Sweep::new()
+    ///     .seeds(0..10)
+    ///     .expect_reachable(["timeout fired"])
+    ///     .run(|_seed| async {});
+    /// assert_eq!(report.coverage.missing(), vec!["timeout fired"]);
+    /// assert!(!report.passed());
+    /// ```
+    pub fn expect_reachable<L: Into<String>>(
+        mut self,
+        labels: impl IntoIterator<Item = L>,
+    ) -> Sweep {
+        self.expected.extend(labels.into_iter().map(Into::into));
+        self
     }
 
     /// The settings of every run (strategy, limits, leaks); its seed is
@@ -258,6 +302,15 @@ impl Sweep {
     }
 
     /// Runs the scenario made by `make` under every planned seed.
+    ///
+    /// Under [`Strategy::Pct`], every run draws its change points within
+    /// the longest run seen so far, as the paper suggests, and runs
+    /// [`Strategy::PctWithin`] with that length: the sweep first measures a
+    /// few runs ([`calibrated`](Sweep::calibrated)), then runs the seeds in
+    /// batches of growing size (32, 64, ... up to 512), each batch with the
+    /// longest length any earlier batch made. The batches keep the sweep
+    /// independent of the number of threads; every failure names the
+    /// `pct:DEPTH:K` it ran, which replays it.
     pub fn run<M, F>(&self, make: M) -> SweepReport
     where
         M: Fn(u64) -> F + Sync,
@@ -268,6 +321,7 @@ impl Sweep {
         let total = self.seed_count();
         let shared = Shared {
             next: AtomicU64::new(0),
+            end: AtomicU64::new(total),
             stop_at: AtomicU64::new(u64::MAX),
             done: AtomicU64::new(0),
             failed: AtomicU64::new(0),
@@ -276,17 +330,106 @@ impl Sweep {
             total,
             name: self.name.as_deref(),
         };
-        let jobs = (self.jobs.get() as u64).min(total.max(1)) as usize;
-        let quiet = self.quiet.unwrap_or(total > 1);
-        let results: Vec<WorkerResult> = std::thread::scope(|scope| {
+        let calibrated = self.calibrated(&make);
+        let mut results = Vec::new();
+        match calibrated.as_ref().map(|c| c.sim.strategy().clone()) {
+            Some(Strategy::PctWithin { depth, mut steps }) => {
+                let (mut from, mut batch) = (0, FIRST_PCT_BATCH);
+                while from < total && shared.stop_at.load(Ordering::Acquire) == u64::MAX {
+                    let to = from.saturating_add(batch).min(total);
+                    let sim = self
+                        .sim
+                        .to_builder()
+                        .strategy(Strategy::PctWithin { depth, steps })
+                        .build();
+                    shared.next.store(from, Ordering::Relaxed);
+                    shared.end.store(to, Ordering::Relaxed);
+                    let part = self.run_part(&sim, &shared, &make);
+                    let longest = part.iter().flat_map(|r| &r.runs).map(|r| r.task_choices);
+                    steps = steps.max(longest.max().unwrap_or(0));
+                    results.extend(part);
+                    (from, batch) = (to, (batch * 2).min(LAST_PCT_BATCH));
+                }
+            }
+            _ => results = self.run_part(&self.sim, &shared, &make),
+        }
+        self.finish(results, &make, started)
+    }
+
+    /// The sweep with [`Strategy::Pct`] replaced by [`Strategy::PctWithin`]
+    /// for the length of this scenario's runs, or `None` under any other
+    /// strategy: the length a PCT sweep starts from.
+    ///
+    /// PCT's guarantee holds when its change points are drawn within the
+    /// run's length `k`. The first length is measured before the sweep, the
+    /// same way whatever the number of threads: the largest number of
+    /// choices among a FIFO run and runs under PCT without change points
+    /// (priorities only), of the first [`CALIBRATION_SEEDS`] seeds of the
+    /// range (before sharding). [`run`](Sweep::run) then grows it to the
+    /// longest run of each batch of seeds.
+    ///
+    /// ```
+    /// use simloop::{Strategy, task, harness::Sweep};
+    ///
+    /// let sweep = Sweep::new().strategy(Strategy::Pct { depth: 2 });
+    /// let calibrated = sweep.calibrated(|_seed| async {
+    ///     let a = task::spawn(async { for _ in 0..5 { task::yield_now().await } });
+    ///     let b = task::spawn(async { for _ in 0..5 { task::yield_now().await } });
+    ///     a.await.unwrap();
+    ///     b.await.unwrap();
+    /// });
+    /// let strategy = calibrated.unwrap().base_sim().strategy().clone();
+    /// assert!(matches!(strategy, Strategy::PctWithin { depth: 2, steps } if steps >= 10));
+    /// ```
+    pub fn calibrated<M, F>(&self, make: M) -> Option<Sweep>
+    where
+        M: Fn(u64) -> F,
+        F: Future,
+        F::Output: Outcome,
+    {
+        let Strategy::Pct { depth } = *self.sim.strategy() else {
+            return None;
+        };
+        let first = self.seeds.start;
+        let seeds = first..self.seeds.end.min(first.saturating_add(CALIBRATION_SEEDS));
+        let choices = |sim: Sim| match quietly(|| run_once(&sim, false, &make)) {
+            Ok(report) => task_choices(&report.schedule),
+            Err(failed) => task_choices(&failed.schedule),
+        };
+        let fifo = self.sim.to_builder().seed(first).strategy(Strategy::Fifo);
+        let mut steps = choices(fifo.build());
+        for seed in seeds {
+            let priorities = Strategy::PctWithin { depth: 1, steps: 1 };
+            let sim = self.sim.to_builder().seed(seed).strategy(priorities);
+            steps = steps.max(choices(sim.build()));
+        }
+        let strategy = Strategy::PctWithin {
+            depth,
+            steps: steps.max(1),
+        };
+        Some(self.clone().strategy(strategy))
+    }
+
+    /// Runs the planned seeds from `shared.next` to `shared.end` under
+    /// `sim`'s settings, on the sweep's threads.
+    fn run_part<M, F>(&self, sim: &Sim, shared: &Shared<'_>, make: &M) -> Vec<WorkerResult>
+    where
+        M: Fn(u64) -> F + Sync,
+        F: Future,
+        F::Output: Outcome,
+    {
+        let count = shared.end.load(Ordering::Relaxed) - shared.next.load(Ordering::Relaxed);
+        let jobs = (self.jobs.get() as u64).min(count.max(1)) as usize;
+        let quiet = self.quiet.unwrap_or(shared.total > 1);
+        std::thread::scope(|scope| {
             // A thread the system refuses is one worker fewer, not a crash:
             // the others take its seeds (and this thread works if none
             // could be started).
             let worker = || {
                 if quiet {
-                    quietly(|| self.work(&shared, &make))
+                    quietly(|| self.work(sim, shared, make))
                 } else {
-                    self.work(&shared, &make)
+                    self.work(sim, shared, make)
                 }
             };
             let workers: Vec<_> = (0..jobs)
@@ -302,10 +445,29 @@ impl Sweep {
                     Err(panic) => std::panic::resume_unwind(panic),
                 })
                 .collect()
-        });
+        })
+    }
+
+    /// Merges the workers' results and shrinks the first failure.
+    fn finish<M, F>(
+        &self,
+        results: Vec<WorkerResult>,
+        make: &M,
+        started: std::time::Instant,
+    ) -> SweepReport
+    where
+        M: Fn(u64) -> F,
+        F: Future,
+        F::Output: Outcome,
+    {
         let mut report = self.merge(results);
         if let (Some(shrinker), Some(first)) = (&self.shrinker, report.failures.first_mut()) {
-            let sim = self.sim.to_builder().seed(first.seed).build();
+            let sim = self
+                .sim
+                .to_builder()
+                .seed(first.seed)
+                .strategy(first.strategy.clone())
+                .build();
             let mut shrinker = shrinker.clone();
             if !self.progress {
                 shrinker = shrinker.progress(false);
@@ -313,39 +475,48 @@ impl Sweep {
             if let Some(name) = &self.name {
                 shrinker = shrinker.name(name);
             }
-            first.shrunk = Some(shrinker.shrink(&sim, &first.error, &first.schedule, &make));
+            first.shrunk = Some(shrinker.shrink(&sim, &first.error, &first.schedule, make));
         }
         report.wall = started.elapsed();
         report
     }
 
     /// One worker: runs seeds until none is left (or a lower one failed).
-    fn work<M, F>(&self, shared: &Shared<'_>, make: &M) -> WorkerResult
+    fn work<M, F>(&self, base: &Sim, shared: &Shared<'_>, make: &M) -> WorkerResult
     where
         M: Fn(u64) -> F,
         F: Future,
         F::Output: Outcome,
     {
         let mut out = WorkerResult::default();
+        let end = shared.end.load(Ordering::Relaxed);
         loop {
             let k = shared.next.fetch_add(1, Ordering::Relaxed);
-            if k >= shared.total || k > shared.stop_at.load(Ordering::Acquire) {
+            if k >= end || k > shared.stop_at.load(Ordering::Acquire) {
                 return out;
             }
-            let sim = self.sim.to_builder().seed(self.seed_at(k)).build();
-            match run_once(&sim, self.check_determinism, make) {
+            let seed = self.seed_at(k);
+            let sim = base.to_builder().seed(seed).build();
+            let (result, coverage) = counting(|| run_once(&sim, self.check_determinism, make));
+            match result {
                 Ok(report) => out.runs.push(RunSummary {
                     index: k,
                     elapsed: report.elapsed,
                     fingerprint: report.fingerprint.0,
+                    task_choices: task_choices(&report.schedule),
+                    record: RunRecord::of_report(&report),
+                    coverage,
                 }),
                 Err(failed) => {
                     out.runs.push(RunSummary {
                         index: k,
                         elapsed: failed.error.context().time.since_start(),
                         fingerprint: failed.fingerprint.0,
+                        task_choices: task_choices(&failed.schedule),
+                        record: RunRecord::of_failure(seed, &failed),
+                        coverage,
                     });
-                    out.failures.push((k, failed));
+                    out.failures.push((k, failed, base.strategy().clone()));
                     shared.failed.fetch_add(1, Ordering::Relaxed);
                     if self.stop_at_first_failure {
                         shared.stop_at.fetch_min(k, Ordering::AcqRel);
@@ -368,24 +539,36 @@ impl Sweep {
             runs.extend(r.runs);
             failures.extend(r.failures);
         }
-        failures.sort_by_key(|(k, _)| *k);
+        failures.sort_by_key(|(k, ..)| *k);
         if self.stop_at_first_failure
-            && let Some(&(cutoff, _)) = failures.first()
+            && let Some(&(cutoff, ..)) = failures.first()
         {
             runs.retain(|r| r.index <= cutoff);
             failures.truncate(1);
         }
+        runs.sort_by_key(|r| r.index);
         let fingerprints: std::collections::BTreeSet<u64> =
             runs.iter().map(|r| r.fingerprint).collect();
+        let mut coverage = Coverage::default();
+        for label in &self.expected {
+            coverage.expect(label);
+        }
+        for run in &runs {
+            coverage.add_run(&run.coverage);
+        }
+        let position = |k: u64| runs.iter().position(|r| r.index == k).unwrap_or(0);
         SweepReport {
             seeds_run: runs.len() as u64,
             distinct_fingerprints: fingerprints.len(),
             elapsed: ElapsedStats::of(runs.iter().map(|r| r.elapsed).collect()),
             failures: failures
                 .into_iter()
-                .map(|(k, failed)| SeedFailure {
+                .map(|(k, failed, strategy)| SeedFailure {
                     seed: self.seed_at(k),
-                    strategy: self.sim.strategy().clone(),
+                    strategy,
+                    run: position(k),
+                    preemptions: failed.preemptions,
+                    panics: failed.panics,
                     error: failed.error,
                     schedule: failed.schedule,
                     fingerprint: failed.fingerprint,
@@ -393,6 +576,8 @@ impl Sweep {
                 })
                 .collect(),
             wall: Duration::ZERO,
+            runs: runs.into_iter().map(|r| r.record).collect(),
+            coverage,
         }
     }
 }
@@ -401,6 +586,8 @@ impl Sweep {
 struct Shared<'a> {
     /// The index (in planned order) of the next seed to hand out.
     next: AtomicU64,
+    /// The index at which the part being run ends.
+    end: AtomicU64,
     /// The lowest failing index so far (when stopping at the first failure).
     stop_at: AtomicU64,
     done: AtomicU64,
@@ -455,13 +642,16 @@ fn progress_line(
 #[derive(Default)]
 struct WorkerResult {
     runs: Vec<RunSummary>,
-    failures: Vec<(u64, Box<FailedRun>)>,
+    failures: Vec<(u64, Box<FailedRun>, Strategy)>,
 }
 
 struct RunSummary {
     index: u64,
     elapsed: Duration,
     fingerprint: u64,
+    task_choices: u64,
+    record: RunRecord,
+    coverage: RunCoverage,
 }
 
 #[cfg(test)]

@@ -11,12 +11,12 @@ use std::time::Duration;
 
 use super::ready::Item;
 use super::tasks::{Exit, State, TaskRef};
-use super::{Runtime, context, new_runtime};
+use super::{Observed, Runtime, context, new_runtime};
 use crate::base::TaskInfo;
 use crate::base::{Instant, duration_to_nanos};
 use crate::config::Config;
-use crate::error::SimError;
-use crate::schedule::{Choice, ChoiceKind, Schedule};
+use crate::error::{SimError, TaskPanic};
+use crate::schedule::{Choice, ChoiceKind, Decision, Schedule};
 use crate::strategy::Divergence;
 use crate::trace::{EventKind, Fingerprint, Trace};
 
@@ -29,6 +29,7 @@ pub(crate) struct RunOutput<T> {
     pub(crate) schedule: Schedule,
     pub(crate) trace: Option<Trace>,
     pub(crate) leaked: Vec<TaskInfo>,
+    pub(crate) observed: Observed,
 }
 
 /// A failed run: the error, and the choices and events before it.
@@ -37,6 +38,7 @@ pub(crate) struct RunFailure {
     pub(crate) schedule: Schedule,
     pub(crate) fingerprint: Fingerprint,
     pub(crate) trace: Option<Trace>,
+    pub(crate) observed: Observed,
 }
 
 /// Runs `future` as the root task of a fresh simulated world; a failure
@@ -53,6 +55,7 @@ pub(crate) fn run<F: Future>(
             schedule: rt.schedule.take(),
             fingerprint: recorder.fingerprint(),
             trace: recorder.take_trace(),
+            observed: rt.observer.borrow_mut().take(),
         })
     };
     let _enter = context::enter(Rc::clone(&rt));
@@ -101,6 +104,7 @@ pub(crate) fn run<F: Future>(
         schedule: rt.schedule.take(),
         trace: recorder.take_trace(),
         leaked,
+        observed: rt.observer.borrow_mut().take(),
     })
 }
 
@@ -200,23 +204,61 @@ impl Runtime {
         }
         let candidates = ready.candidates();
         let options = candidates.len();
+        let mut observer = self.observer.borrow_mut();
+        let last = observer.last;
+        let stay = observer
+            .stay_position
+            .take()
+            .and_then(|p| candidates.index_of_position(p))
+            .filter(|&i| {
+                Some(candidates.id(i)) == last && matches!(candidates.item(i), Item::Task(_))
+            });
         let index = match options {
             1 => 0,
             _ => {
                 let index = self
                     .scheduler
                     .borrow_mut()
-                    .pick_task(&candidates)
+                    .pick_task(&candidates, stay)
                     .map_err(|d| self.diverged(d))?;
-                self.schedule.borrow_mut().push(Choice {
+                let mut schedule = self.schedule.borrow_mut();
+                if self.config.trace {
+                    let info = |i: usize| match candidates.item(i) {
+                        Item::Task(task) => self.task_info(task),
+                        Item::Callback(_) => {
+                            TaskInfo::new(candidates.id(i), Some("callback".into()))
+                        }
+                    };
+                    observer.decisions.push(Decision {
+                        position: schedule.len(),
+                        step: self.steps.get() + 1,
+                        index: index as u32,
+                        of: options as u32,
+                        chosen: info(index),
+                        fifo: info(0),
+                        could_continue: stay.map(info),
+                    });
+                }
+                schedule.push(Choice {
                     kind: ChoiceKind::Task,
                     index: index as u32,
                     of: options as u32,
                 });
+                observer.chose(stay, index);
                 index
             }
         };
-        Ok(Some(ready.take(index)))
+        let position = candidates.position(index);
+        let item = ready.take(index);
+        if observer.follow_queue {
+            self.scheduler.borrow_mut().taken(position);
+        }
+        // Only a task's step can continue at the next one.
+        observer.last = match item {
+            Item::Task(task) => Some(task.id),
+            Item::Callback(_) => None,
+        };
+        Ok(Some(item))
     }
 
     /// Fires every timer that came due while the clock was pushed forward by
@@ -295,6 +337,7 @@ impl Runtime {
             index: index as u32,
             of: options as u32,
         });
+        self.observer.borrow_mut().chose(None, index);
         Ok(index)
     }
 
@@ -321,6 +364,7 @@ impl Runtime {
         }
         let mut tasks = self.tasks.borrow_mut();
         let mut ready = self.ready.borrow_mut();
+        let mut observer = self.observer.borrow_mut();
         for &item in woken.iter() {
             let task = match item {
                 Item::Task(task) => task,
@@ -328,6 +372,9 @@ impl Runtime {
                     let callbacks = self.callbacks.borrow();
                     if callbacks.is_live(key) {
                         ready.push(item, callbacks.owner(key), gate);
+                        if observer.follow_queue {
+                            self.scheduler.borrow_mut().queued(callbacks.owner(key));
+                        }
                     }
                     continue;
                 }
@@ -337,14 +384,24 @@ impl Runtime {
             };
             match slot.state {
                 State::Idle => {
+                    if observer.last == Some(task.id) {
+                        // The task of the step just taken can continue.
+                        observer.stay_position = Some(ready.len());
+                    }
                     slot.state = State::Queued;
                     ready.push(item, task.id, gate);
+                    if observer.follow_queue {
+                        self.scheduler.borrow_mut().queued(task.id);
+                    }
                     self.record(task.id, EventKind::Wake);
                 }
                 // Spawned (already recorded as such): first runs now.
                 State::New => {
                     slot.state = State::Queued;
                     ready.push(item, task.id, gate);
+                    if observer.follow_queue {
+                        self.scheduler.borrow_mut().queued(task.id);
+                    }
                 }
                 State::Queued | State::Running => {}
             }
@@ -405,6 +462,8 @@ impl Runtime {
                     Exit::Done if aborted => self.record(task.id, EventKind::Abort),
                     Exit::Done => self.record(task.id, EventKind::Finish),
                     Exit::Panicked { message, observed } => {
+                        let info = info.unwrap_or_else(|| TaskInfo::new(task.id, None));
+                        self.record_panic(&info, &message);
                         self.record(
                             task.id,
                             EventKind::Panic {
@@ -417,8 +476,14 @@ impl Runtime {
                         );
                         if !observed && self.config.fail_on_unobserved_panic {
                             self.fail(SimError::TaskPanicked {
-                                task: info.unwrap_or_else(|| TaskInfo::new(task.id, None)),
+                                task: info,
                                 message: format!("{message} (nobody holds its JoinHandle)"),
+                                ctx: self.ctx(),
+                            });
+                        } else if self.config.fail_at_first_panic {
+                            self.fail(SimError::TaskPanicked {
+                                task: info,
+                                message,
                                 ctx: self.ctx(),
                             });
                         }
@@ -455,6 +520,7 @@ impl Runtime {
                 Err(self.failure.take().expect("a failure is pending"))
             }
             Err(message) => {
+                self.record_panic(&self.task_info(root), &message);
                 self.record(
                     root.id,
                     EventKind::Panic {
@@ -482,6 +548,12 @@ impl Runtime {
             Some(slot) => slot.info.clone(),
             None => TaskInfo::new(task.id, None),
         }
+    }
+
+    /// Keeps a task's panic for the failure report (see [`TaskPanic`]).
+    fn record_panic(&self, task: &TaskInfo, message: &str) {
+        let panic = TaskPanic::new(task.clone(), message, self.now(), self.steps.get());
+        self.observer.borrow_mut().panics.push(panic);
     }
 
     pub(crate) fn fail(&self, error: SimError) {

@@ -28,6 +28,7 @@ mod executor;
 mod hosts;
 #[cfg(feature = "tracing")]
 mod log;
+mod observe;
 mod radix;
 mod ready;
 mod tasks;
@@ -40,6 +41,7 @@ pub(crate) use cancel::{CancelHook, CancelScope, HookKey};
 pub(crate) use context::{try_with, with};
 pub(crate) use executor::run;
 pub(crate) use hosts::HostId;
+pub(crate) use observe::{NO_STAY, Observed};
 pub(crate) use ready::Candidates;
 pub(crate) use tasks::{Exit, TaskRef};
 pub(crate) use timers::TimerKey;
@@ -98,6 +100,8 @@ pub(crate) struct Runtime {
     hosts: hosts::Hosts,
     /// What the watchdog sees of this run (none if it is off).
     watched: Option<Arc<watchdog::Watched>>,
+    /// Preemptions, task panics and (when tracing) decisions, for the harness.
+    observer: RefCell<observe::Observer>,
 }
 
 impl Runtime {
@@ -110,8 +114,10 @@ impl Runtime {
                 config.watchdog_sink.as_ref().map(|s| Arc::clone(&s.0)),
             )
         });
+        let scheduler = config.strategy.scheduler_for(&config);
+        let observer = observe::Observer::following(scheduler.follows_queue());
         Runtime {
-            scheduler: RefCell::new(config.strategy.scheduler(config.seed)),
+            scheduler: RefCell::new(scheduler),
             user_rng: RefCell::new(crate::base::streams::stream(
                 config.seed,
                 crate::base::streams::USER_STREAM,
@@ -143,6 +149,7 @@ impl Runtime {
             failure: RefCell::default(),
             hosts: hosts::Hosts::default(),
             watched,
+            observer: RefCell::new(observer),
         }
     }
 
@@ -258,7 +265,14 @@ impl Runtime {
         };
         match timer {
             Some(timer) => self.cancel_timer(timer),
-            None => self.ready.borrow_mut().remove(Item::Callback(key)),
+            None => {
+                let removed = self.ready.borrow_mut().remove(Item::Callback(key));
+                if let Some(position) = removed
+                    && self.observer.borrow().follow_queue
+                {
+                    self.scheduler.borrow_mut().removed(position);
+                }
+            }
         }
         // Dropped outside every borrow: it may hold anything.
         drop(callback);

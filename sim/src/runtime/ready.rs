@@ -62,6 +62,26 @@ impl Candidates<'_> {
         let position = self.positions.map_or(index, |p| p[index]);
         self.queue[position].id
     }
+
+    /// The item at candidate `index`.
+    pub(crate) fn item(&self, index: usize) -> Item {
+        let position = self.positions.map_or(index, |p| p[index]);
+        self.queue[position].item
+    }
+
+    /// The queue position of candidate `index`.
+    pub(crate) fn position(&self, index: usize) -> usize {
+        self.positions.map_or(index, |p| p[index])
+    }
+
+    /// The candidate index of the task at queue `position`, if it is a
+    /// candidate.
+    pub(crate) fn index_of_position(&self, position: usize) -> Option<usize> {
+        match self.positions {
+            None => (position < self.queue.len()).then_some(position),
+            Some(p) => p.binary_search(&position).ok(),
+        }
+    }
 }
 
 impl ReadySet {
@@ -120,15 +140,16 @@ impl ReadySet {
         entry.item
     }
 
-    /// Removes `item` if it is queued (a cancelled callback).
-    pub(crate) fn remove(&mut self, item: Item) {
-        if let Some(position) = self.queue.iter().position(|e| e.item == item) {
-            let entry = self
-                .queue
-                .remove(position)
-                .expect("position within the queue");
-            self.release_gate(entry.gate);
-        }
+    /// Removes `item` if it is queued (a cancelled callback); returns the
+    /// position it had.
+    pub(crate) fn remove(&mut self, item: Item) -> Option<usize> {
+        let position = self.queue.iter().position(|e| e.item == item)?;
+        let entry = self
+            .queue
+            .remove(position)
+            .expect("position within the queue");
+        self.release_gate(entry.gate);
+        Some(position)
     }
 
     fn release_gate(&mut self, gate: u64) {

@@ -6,7 +6,7 @@ use super::{Divergence, Ready, Scheduler};
 pub(crate) struct Fifo;
 
 impl Scheduler for Fifo {
-    fn pick_task(&mut self, _ready: &Ready<'_>) -> Result<usize, Divergence> {
+    fn pick_task(&mut self, _ready: &Ready<'_>, _stay: Option<usize>) -> Result<usize, Divergence> {
         Ok(0)
     }
 

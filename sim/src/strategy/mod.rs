@@ -20,12 +20,16 @@ mod replay;
 /// orders timers due at the same instant.
 ///
 /// The text form (used by `SIMLOOP_STRATEGY` and the `simloop` command) is
-/// `fifo`, `random`, `pct` or `pct:DEPTH`, and `replay:SCHEDULE` (see
-/// [`Schedule`]'s text form).
+/// `fifo`, `random`, `pct`, `pct:DEPTH` or `pct:DEPTH:STEPS`, and
+/// `replay:SCHEDULE` (see [`Schedule`]'s text form).
 ///
 /// ```
 /// use simloop::Strategy;
 /// assert_eq!("pct:3".parse::<Strategy>().unwrap(), Strategy::Pct { depth: 3 });
+/// assert_eq!(
+///     "pct:3:40".parse::<Strategy>().unwrap(),
+///     Strategy::PctWithin { depth: 3, steps: 40 }
+/// );
 /// assert_eq!(Strategy::Random.to_string(), "random");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
@@ -41,11 +45,27 @@ pub enum Strategy {
     /// Probabilistic concurrency testing (Burckhardt et al., ASPLOS 2010):
     /// every task gets a random distinct priority, the highest-priority ready
     /// task always runs, and at `depth - 1` random steps the running task
-    /// drops below all others. Finds any bug of depth `depth` with a
-    /// guaranteed probability per run.
+    /// drops below all others.
+    ///
+    /// The paper draws those steps uniformly within the run's length, which
+    /// one run cannot know in advance. A [`Sweep`](crate::harness::Sweep)
+    /// measures it first and runs [`Strategy::PctWithin`] instead, which
+    /// keeps the paper's guarantee; a single run under `Pct` draws the
+    /// length itself, log-uniformly from 2 to 65 536 steps.
     Pct {
         /// The bug depth targeted (at least 1; 3 is a good default).
         depth: u32,
+    },
+    /// PCT exactly as the paper specifies it: the `depth - 1` change points
+    /// are drawn uniformly among the first `steps` scheduling choices. With
+    /// `n` tasks and runs of at most `steps` choices, a bug of depth `depth`
+    /// shows up with probability at least `1 / (n * steps^(depth - 1))` per
+    /// run.
+    PctWithin {
+        /// The bug depth targeted (at least 1).
+        depth: u32,
+        /// The number of scheduling choices a run makes (at least 1).
+        steps: u64,
     },
     /// Repeats the choices recorded by an earlier run (see
     /// [`Report::schedule`](crate::Report::schedule)). When the schedule runs
@@ -61,6 +81,7 @@ impl fmt::Display for Strategy {
             Strategy::Fifo => f.write_str("fifo"),
             Strategy::Random => f.write_str("random"),
             Strategy::Pct { depth } => write!(f, "pct:{depth}"),
+            Strategy::PctWithin { depth, steps } => write!(f, "pct:{depth}:{steps}"),
             Strategy::Replay(schedule) => write!(f, "replay:{schedule}"),
         }
     }
@@ -70,7 +91,8 @@ impl fmt::Display for Strategy {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
     "invalid strategy {input:?}: {reason}; expected one of `fifo`, `random`, \
-     `pct`, `pct:DEPTH` (DEPTH >= 1) or `replay:SCHEDULE`"
+     `pct`, `pct:DEPTH` (DEPTH >= 1), `pct:DEPTH:STEPS` (STEPS >= 1) or \
+     `replay:SCHEDULE`"
 )]
 pub struct ParseStrategyError {
     input: String,
@@ -107,10 +129,23 @@ impl FromStr for Strategy {
             ("fifo", None) => Ok(Strategy::Fifo),
             ("random", None) => Ok(Strategy::Random),
             ("pct", None) => Ok(Strategy::Pct { depth: 3 }),
-            ("pct", Some(depth)) => match depth.parse::<u32>() {
-                Ok(depth) if depth >= 1 => Ok(Strategy::Pct { depth }),
-                _ => Err(err(format!("{depth:?} is not a depth of 1 or more"))),
-            },
+            ("pct", Some(arg)) => {
+                let (depth, steps) = match arg.split_once(':') {
+                    Some((depth, steps)) => (depth, Some(steps)),
+                    None => (arg, None),
+                };
+                let depth = match depth.parse::<u32>() {
+                    Ok(depth) if depth >= 1 => depth,
+                    _ => return Err(err(format!("{depth:?} is not a depth of 1 or more"))),
+                };
+                match steps.map(|s| (s, s.parse::<u64>())) {
+                    None => Ok(Strategy::Pct { depth }),
+                    Some((_, Ok(steps))) if steps >= 1 => Ok(Strategy::PctWithin { depth, steps }),
+                    Some((steps, _)) => Err(err(format!(
+                        "{steps:?} is not a number of steps of 1 or more"
+                    ))),
+                }
+            }
             // `replay:` alone would silently run in FIFO order.
             ("replay", Some(schedule)) if schedule.trim().is_empty() => Err(err(
                 "`replay:` needs a schedule after the `:` (`replay:fifo` for FIFO order)"
@@ -130,14 +165,22 @@ impl FromStr for Strategy {
 }
 
 impl Strategy {
-    /// Creates the scheduler for one run.
-    pub(crate) fn scheduler(&self, seed: u64) -> Box<dyn Scheduler> {
-        let rng = crate::base::streams::stream(seed, crate::base::streams::SCHEDULER_STREAM);
+    /// Creates the scheduler for one run of `config`.
+    pub(crate) fn scheduler_for(&self, config: &crate::config::Config) -> Box<dyn Scheduler> {
+        let mut rng =
+            crate::base::streams::stream(config.seed, crate::base::streams::SCHEDULER_STREAM);
         match self {
             Strategy::Fifo => Box::new(fifo::Fifo),
             Strategy::Random => Box::new(random::Random::new(rng)),
-            Strategy::Pct { depth } => Box::new(pct::Pct::new(*depth, rng)),
-            Strategy::Replay(schedule) => Box::new(replay::Replay::new(schedule.clone())),
+            Strategy::Pct { depth } => {
+                let steps = pct::guess_steps(&mut rng);
+                Box::new(pct::Pct::new(*depth, steps, rng))
+            }
+            Strategy::PctWithin { depth, steps } => Box::new(pct::Pct::new(*depth, *steps, rng)),
+            Strategy::Replay(schedule) => Box::new(replay::Replay::new(
+                schedule.clone(),
+                config.replay_then_stay,
+            )),
         }
     }
 }
@@ -160,13 +203,34 @@ pub(crate) struct Divergence {
 /// The interface between the executor and a strategy.
 ///
 /// The executor calls `pick_*` only when there are at least two options, and
-/// removes the picked task from the ready set itself.
+/// removes the picked task from the ready set itself. Along with the ready
+/// items it says which of them, if any, continues the item of the previous
+/// step (`stay`): picking another one is a preemption.
 pub(crate) trait Scheduler {
     /// A task was created (strategies that rank tasks rank it here).
     fn task_spawned(&mut self, _task: TaskId) {}
 
     /// Index into `ready` of the task to poll next.
-    fn pick_task(&mut self, ready: &Ready<'_>) -> Result<usize, Divergence>;
+    fn pick_task(&mut self, ready: &Ready<'_>, stay: Option<usize>) -> Result<usize, Divergence>;
+
+    /// Whether the strategy follows the ready queue through
+    /// [`queued`](Scheduler::queued), [`taken`](Scheduler::taken) and
+    /// [`removed`](Scheduler::removed) (the executor calls them only then).
+    fn follows_queue(&self) -> bool {
+        false
+    }
+
+    /// An item joined the back of the ready queue, ranked as task `id` (a
+    /// callback as the task that scheduled it).
+    fn queued(&mut self, _id: TaskId) {}
+
+    /// The item at queue `position` left the queue, and the front item took
+    /// its place (the queue's `swap_remove_front`).
+    fn taken(&mut self, _position: usize) {}
+
+    /// The item at queue `position` left the queue, and the items behind it
+    /// moved up.
+    fn removed(&mut self, _position: usize) {}
 
     /// Index of the timer to fire next among `due` timers due at the same
     /// instant, listed in the order they were armed.

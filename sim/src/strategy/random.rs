@@ -17,7 +17,7 @@ impl Random {
 }
 
 impl Scheduler for Random {
-    fn pick_task(&mut self, ready: &Ready<'_>) -> Result<usize, Divergence> {
+    fn pick_task(&mut self, ready: &Ready<'_>, _stay: Option<usize>) -> Result<usize, Divergence> {
         Ok(below(&mut self.rng, ready.len() as u64) as usize)
     }
 

@@ -1,4 +1,6 @@
-//! Replay: repeats a recorded [`Schedule`], then continues in FIFO order.
+//! Replay: repeats a recorded [`Schedule`], then continues in FIFO order
+//! (or, for exploration by preemptions, keeps the previous step's task
+//! running whenever it can).
 
 use super::{Divergence, Ready, Scheduler};
 use crate::schedule::{ChoiceKind, Schedule};
@@ -6,20 +8,27 @@ use crate::schedule::{ChoiceKind, Schedule};
 pub(crate) struct Replay {
     schedule: Schedule,
     position: usize,
+    then_stay: bool,
 }
 
 impl Replay {
-    pub(crate) fn new(schedule: Schedule) -> Replay {
+    pub(crate) fn new(schedule: Schedule, then_stay: bool) -> Replay {
         Replay {
             schedule,
             position: 0,
+            then_stay,
         }
     }
 
-    fn next(&mut self, kind: ChoiceKind, options: usize) -> Result<usize, Divergence> {
+    fn next(
+        &mut self,
+        kind: ChoiceKind,
+        options: usize,
+        stay: Option<usize>,
+    ) -> Result<usize, Divergence> {
         let position = self.position;
         let Some(&recorded) = self.schedule.choices().get(position) else {
-            return Ok(0);
+            return Ok(if self.then_stay { stay.unwrap_or(0) } else { 0 });
         };
         self.position += 1;
         let kind_fits = recorded.kind == ChoiceKind::Any || recorded.kind == kind;
@@ -37,11 +46,11 @@ impl Replay {
 }
 
 impl Scheduler for Replay {
-    fn pick_task(&mut self, ready: &Ready<'_>) -> Result<usize, Divergence> {
-        self.next(ChoiceKind::Task, ready.len())
+    fn pick_task(&mut self, ready: &Ready<'_>, stay: Option<usize>) -> Result<usize, Divergence> {
+        self.next(ChoiceKind::Task, ready.len(), stay)
     }
 
     fn pick_timer(&mut self, due: usize) -> Result<usize, Divergence> {
-        self.next(ChoiceKind::Timer, due)
+        self.next(ChoiceKind::Timer, due, None)
     }
 }

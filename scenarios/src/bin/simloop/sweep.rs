@@ -96,7 +96,7 @@ pub fn sweep(args: &SweepArgs) -> Status {
     }
     out!("\nFailures:");
     for row in failed {
-        print_failure(row, args);
+        print_failure(row);
     }
     Status::Failed
 }
@@ -178,7 +178,7 @@ fn print_table(rows: &[Row]) {
     }
 }
 
-fn print_failure(row: &Row, args: &SweepArgs) {
+fn print_failure(row: &Row) {
     let Some(first) = row.report.first_failure() else {
         return;
     };
@@ -192,7 +192,7 @@ fn print_failure(row: &Row, args: &SweepArgs) {
     );
     out!(
         "    replay: {}",
-        replay_command(name, first.seed, &args.strategy.to_string())
+        replay_command(name, first.seed, &first.strategy.to_string())
     );
     match &first.shrunk {
         Some(Ok(shrunk)) => {
