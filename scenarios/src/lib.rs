@@ -28,6 +28,7 @@
 
 pub mod bugs;
 pub mod catalog;
+pub mod distributed;
 mod env;
 pub mod human;
 pub mod log;
@@ -55,14 +56,23 @@ pub fn all() -> Vec<Scenario> {
     all
 }
 
+/// Every scenario the command knows: [`all`], then the
+/// [`distributed`] ones (kept out of `all`, whose entries all hold under
+/// FIFO order: theirs fail under every strategy, by fault schedule).
+pub fn named() -> Vec<Scenario> {
+    let mut named = all();
+    named.extend(distributed::all());
+    named
+}
+
 /// The scenario called `name`, or an error listing every name.
 pub fn find(name: &str) -> Result<Scenario, UnknownScenario> {
-    all()
+    named()
         .into_iter()
         .find(|s| s.name == name)
         .ok_or_else(|| UnknownScenario {
             name: name.to_owned(),
-            known: all().iter().map(|s| s.name).collect(),
+            known: named().iter().map(|s| s.name).collect(),
         })
 }
 

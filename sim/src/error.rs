@@ -20,9 +20,21 @@ pub struct FailureContext {
     pub time: Instant,
     /// Polls made when the run stopped.
     pub step: u64,
+    /// Other failures that came with this one, one sentence each: a
+    /// destructor that panicked while the failed run's tasks were dropped.
+    /// Shown before the line that reproduces the run. (A boxed slice: it
+    /// is almost always empty, and keeps `SimError` small.)
+    pub also: Box<[String]>,
 }
 
 impl FailureContext {
+    /// Adds a line to [`also`](FailureContext::also).
+    pub(crate) fn add_also(&mut self, line: String) {
+        let mut also = std::mem::take(&mut self.also).into_vec();
+        also.push(line);
+        self.also = also.into_boxed_slice();
+    }
+
     /// The environment variables that make a `#[simloop::test]` or a sweep
     /// replay exactly this run, e.g. `SIMLOOP_SEED=7 SIMLOOP_STRATEGY=random`.
     pub fn repro_env(&self) -> String {
@@ -96,6 +108,36 @@ pub enum SimError {
         /// Where it happened.
         ctx: FailureContext,
     },
+    /// The virtual clock reached its largest value (2^64 - 1 ns, about 584
+    /// years), where it cannot move on: a run without a time limit slept
+    /// or was busy for (nearly) `Duration::MAX`.
+    #[error(
+        "the virtual clock reached its maximum (2^64-1 ns, about 584 years) and cannot move on: \
+         a sleep, timeout or busy of nearly Duration::MAX in a run without a time limit; {ctx}\n{}",
+        repro(ctx)
+    )]
+    ClockOverflow {
+        /// Where it happened.
+        ctx: FailureContext,
+    },
+    /// A task's waker was woken from a thread other than the simulation's.
+    /// A simulation runs on one thread; a wake-up from another one comes
+    /// whenever the OS lets that thread run, so the run would no longer be
+    /// a function of its seed.
+    #[error(
+        "{task} was woken from another thread ({thread}): a simulation runs on one thread, and a \
+         wake-up from outside it would make the run depend on the OS's thread timing; wake \
+         tasks only from inside the simulation (its tasks, timers and primitives); {ctx}\n{}",
+        repro(ctx)
+    )]
+    ForeignWake {
+        /// The task woken.
+        task: TaskInfo,
+        /// The thread that woke it (its name, or its id).
+        thread: String,
+        /// Where the run stopped.
+        ctx: FailureContext,
+    },
     /// The run polled more tasks than the configured limit (livelock, a
     /// runaway loop of yields).
     #[error("step limit of {limit} polls exceeded; {ctx}\n{}", repro(ctx))]
@@ -158,11 +200,37 @@ impl SimError {
             SimError::Deadlock { ctx, .. }
             | SimError::TaskPanicked { ctx, .. }
             | SimError::TimeLimit { ctx, .. }
+            | SimError::ClockOverflow { ctx }
+            | SimError::ForeignWake { ctx, .. }
             | SimError::StepLimit { ctx, .. }
             | SimError::LeakedTasks { ctx, .. }
             | SimError::NonDeterminism { ctx, .. }
             | SimError::ScheduleDiverged { ctx, .. } => ctx,
         }
+    }
+
+    pub(crate) fn context_mut(&mut self) -> &mut FailureContext {
+        match self {
+            SimError::Deadlock { ctx, .. }
+            | SimError::TaskPanicked { ctx, .. }
+            | SimError::TimeLimit { ctx, .. }
+            | SimError::ClockOverflow { ctx }
+            | SimError::ForeignWake { ctx, .. }
+            | SimError::StepLimit { ctx, .. }
+            | SimError::LeakedTasks { ctx, .. }
+            | SimError::NonDeterminism { ctx, .. }
+            | SimError::ScheduleDiverged { ctx, .. } => ctx,
+        }
+    }
+
+    /// This failure as one sentence, for the `also:` lines of another.
+    pub(crate) fn also_line(&self) -> String {
+        let text = self.to_string();
+        let first = text.lines().next().unwrap_or_default();
+        // Without its context: the failure it joins has the same.
+        first
+            .replace(&format!("; {}", self.context()), "")
+            .to_owned()
     }
 
     /// The failing run's seed.
@@ -176,6 +244,8 @@ impl SimError {
             SimError::Deadlock { .. } => "deadlock",
             SimError::TaskPanicked { .. } => "panic",
             SimError::TimeLimit { .. } => "time limit",
+            SimError::ClockOverflow { .. } => "clock overflow",
+            SimError::ForeignWake { .. } => "foreign wake",
             SimError::StepLimit { .. } => "step limit",
             SimError::LeakedTasks { .. } => "leaked tasks",
             SimError::NonDeterminism { .. } => "non-determinism",
@@ -185,8 +255,9 @@ impl SimError {
 }
 
 fn repro(ctx: &FailureContext) -> String {
+    let also: String = ctx.also.iter().map(|a| format!("also: {a}\n")).collect();
     format!(
-        "reproduce: rerun with {} (Sim::builder().seed({}).strategy(\"{}\".parse()?))",
+        "{also}reproduce: rerun with {} (Sim::builder().seed({}).strategy(\"{}\".parse()?))",
         ctx.repro_env(),
         ctx.seed,
         ctx.strategy

@@ -169,6 +169,7 @@
 #![warn(missing_docs)]
 
 mod base;
+pub mod buggify;
 pub mod combinators;
 mod config;
 mod error;
@@ -179,6 +180,7 @@ pub mod facade;
 #[allow(clippy::test_attr_in_doctest)]
 pub mod guide;
 pub mod harness;
+pub mod history;
 pub mod net;
 mod panic;
 #[cfg(feature = "proptest")]
@@ -227,7 +229,9 @@ pub use trace::Fingerprint;
 /// its simplest failing schedule, appended to that file, and reported in a
 /// panic with the error, the seed, the strategy, the shrunk schedule and the
 /// command that replays it, such as
-/// `SIMLOOP_SEED=8841 SIMLOOP_SCHEDULE=0:1 cargo test -p myapp --test queue -- drains --exact`.
+/// `SIMLOOP_SEED=8841 SIMLOOP_SCHEDULE=0:1 cargo test -p myapp --test queue -- drains --exact`
+/// (under cargo-nextest, which sets `NEXTEST=1`, a `cargo nextest run`
+/// command selecting the test with `-E 'test(=drains)'`).
 /// The many runs log nothing through `tracing`; the failure is run once
 /// more for its log, printed before the report.
 ///
@@ -241,7 +245,14 @@ pub use trace::Fingerprint;
 /// - `check_determinism`: run every seed twice, fail on any difference;
 /// - `leaks_are_errors`: tasks still pending at the end fail the run;
 /// - `regressions = false`: neither read nor write the regressions file
-///   (the default for a `#[should_panic]` test, whose failure is expected).
+///   (the default for a `#[should_panic]` test, whose failure is expected);
+/// - `timeline = "DIR"`: a failing test writes its failing run's
+///   [`timeline`] (SVG and Chrome trace) under `DIR`, relative to the
+///   package's directory, and the report prints the paths
+///   (`SIMLOOP_TIMELINE` overrides);
+/// - `crate = sl`: the path the expansion names simloop by, for a
+///   dependency renamed in `Cargo.toml` (`sl = { package = "simloop", .. }`;
+///   `crate = "sl"` works too). Without it the expansion uses `::simloop`.
 ///
 /// The function takes no arguments and returns `()` or a `Result<(), E>`
 /// with `E: Debug` (an `Err` fails the run). It may be combined with

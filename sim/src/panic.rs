@@ -30,6 +30,17 @@ fn install_hook() {
     });
 }
 
+/// What [`stop_the_run`] unwinds with.
+struct StopTheRun;
+
+/// Unwinds the poll being made, without a panic message: the runtime has
+/// recorded why the run must stop (the time limit passed inside `busy`) and
+/// acts on it as soon as the poll is unwound. The task's `JoinHandle` is
+/// never read, as the run ends there.
+pub(crate) fn stop_the_run() -> ! {
+    panic::resume_unwind(Box::new(StopTheRun))
+}
+
 /// Runs `f`, turning a panic into its message (with its source location).
 pub(crate) fn catch<R>(f: impl FnOnce() -> R) -> Result<R, String> {
     install_hook();
@@ -49,6 +60,9 @@ pub(crate) fn catch<R>(f: impl FnOnce() -> R) -> Result<R, String> {
 /// `std::panic::panic_any` (`panic_any(42)`), or a sentence saying the
 /// payload cannot be shown.
 fn payload_message(payload: &(dyn Any + Send)) -> String {
+    if payload.is::<StopTheRun>() {
+        return "the run was stopped (its time limit passed)".to_owned();
+    }
     if let Some(s) = payload.downcast_ref::<&str>() {
         return (*s).to_owned();
     }

@@ -202,6 +202,7 @@ impl Sim {
                     strategy: self.config.strategy.to_string(),
                     time: at.map_or(Instant::ZERO, |e| e.time),
                     step: at.map_or(0, |e| e.step),
+                    also: Box::default(),
                 },
             },
             schedule,
@@ -308,6 +309,56 @@ impl SimBuilder {
     /// [`SimError::TaskPanicked`] (default `true`).
     pub fn fail_on_unobserved_panic(mut self, yes: bool) -> SimBuilder {
         self.config.fail_on_unobserved_panic = yes;
+        self
+    }
+
+    /// How long (in *real* time) one poll may take before the watchdog
+    /// reports it, by task name with the seed, to standard error (default
+    /// 10 s).
+    ///
+    /// simloop cannot interrupt a poll: a task that loops without awaiting
+    /// anything, or blocks its thread, stops the whole simulation, its
+    /// virtual clock and its limits. The watchdog is a thread outside every
+    /// simulation that notices such a poll and says which task it is; the
+    /// run itself goes on unchanged (and ends if the poll ever returns).
+    pub fn watchdog(mut self, limit: Duration) -> SimBuilder {
+        self.config.watchdog = Some(limit);
+        self
+    }
+
+    /// Turns the watchdog off (see [`watchdog`](SimBuilder::watchdog)).
+    pub fn no_watchdog(mut self) -> SimBuilder {
+        self.config.watchdog = None;
+        self
+    }
+
+    /// Sends the watchdog's reports to `sink` instead of standard error
+    /// (see [`watchdog`](SimBuilder::watchdog)). The sink is called on the
+    /// watchdog's thread.
+    ///
+    /// ```
+    /// use std::sync::mpsc;
+    /// use std::time::Duration;
+    /// use simloop::{Sim, task};
+    ///
+    /// let (tx, rx) = mpsc::sync_channel(1);
+    /// let sim = Sim::builder()
+    ///     .seed(3)
+    ///     .watchdog(Duration::from_millis(1))
+    ///     .watchdog_report(move |report| { let _ = tx.try_send(report.to_owned()); })
+    ///     .build();
+    /// let report = sim.run(async move {
+    ///     let stuck = task::spawn_named("stuck", async move {
+    ///         // A poll that does not return until the watchdog has spoken.
+    ///         rx.recv().unwrap()
+    ///     });
+    ///     stuck.await.unwrap()
+    /// }).unwrap();
+    /// assert!(report.starts_with("simloop watchdog: task 1 \"stuck\" has not returned from one poll"));
+    /// assert!(report.contains("seed 3"));
+    /// ```
+    pub fn watchdog_report(mut self, sink: impl Fn(&str) + Send + Sync + 'static) -> SimBuilder {
+        self.config.watchdog_sink = Some(crate::config::WatchdogSink(std::sync::Arc::new(sink)));
         self
     }
 

@@ -568,7 +568,13 @@ impl<T> JoinHandle<T> {
     /// Awaiting this handle then gives a [`JoinError`] for which
     /// [`is_cancelled`](JoinError::is_cancelled) is true. Does nothing if the
     /// task has already finished or its simulation is over.
+    ///
+    /// # Panics
+    ///
+    /// Inside a simulation other than the task's (a nested one): the task's
+    /// simulation is not running, and must not be changed from another.
     pub fn abort(&self) {
+        self.check_simulation("aborted");
         if let Some(rt) = self.runtime.upgrade() {
             rt.request_abort(self.task);
         }
@@ -627,6 +633,19 @@ impl<T> JoinHandle<T> {
             runtime::try_with(|rt| rt.remove_hook(tie.key));
         }
     }
+
+    /// Panics if the running simulation is not the task's.
+    #[track_caller]
+    fn check_simulation(&self, what: &str) {
+        let elsewhere = runtime::try_with(|rt| !std::ptr::eq(rt, self.runtime.as_ptr()));
+        assert!(
+            elsewhere != Some(true),
+            "the JoinHandle of task {} was {what} inside another simulation than the one that \
+             spawned it (a nested Sim::run?): a task id only means something in its own \
+             simulation",
+            self.task.id
+        );
+    }
 }
 
 impl<T> Future for JoinHandle<T> {
@@ -634,6 +653,7 @@ impl<T> Future for JoinHandle<T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
+        this.check_simulation("awaited");
         let mut state = this.state.borrow_mut();
         if let Some(result) = state.result.take() {
             state.taken = Some(Outcome::of(&result));

@@ -447,6 +447,12 @@ impl<F: Future> Future for Timeout<F> {
 /// calling task next yields. The returned value is ready at once: it may be
 /// awaited (`busy(d).await`) or ignored (`busy(d);`) with the same effect.
 ///
+/// A `busy` that would take the clock past the time limit stops the run
+/// there with [`SimError::TimeLimit`](crate::SimError::TimeLimit), at the
+/// limit, even in a task that never awaits; one that reaches the clock's
+/// maximum (in a run without a limit) fails it with
+/// [`SimError::ClockOverflow`](crate::SimError::ClockOverflow).
+///
 /// # Panics
 ///
 /// Outside a simulation.

@@ -10,7 +10,7 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::base::Instant;
-use crate::base::{TaskId, TaskInfo};
+use crate::base::{TaskId, TaskInfo, WaitReason};
 
 mod net_event;
 pub use net_event::{NetEvent, Protocol};
@@ -71,6 +71,7 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    #[inline(always)]
     fn code(&self) -> u64 {
         match self {
             EventKind::Spawn { .. } => 1,
@@ -86,6 +87,7 @@ impl EventKind {
         }
     }
 
+    #[inline(always)]
     fn payload(&self) -> u64 {
         match self {
             EventKind::Spawn { parent } => parent.map_or(u64::MAX, TaskId::as_u64),
@@ -163,6 +165,40 @@ impl Fingerprint {
     }
 }
 
+/// Something a traced run noted that is not a scheduling decision: what a
+/// task waits on, a `tracing` event it logged. Notes are kept for the
+/// pictures of a run and never enter its [`Fingerprint`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    /// How many [`Event`]s the trace held when the note was made: the note
+    /// comes after `events[after - 1]` and before `events[after]`.
+    pub after: usize,
+    /// Number of polls made before the note.
+    pub step: u64,
+    /// Virtual time of the note.
+    pub time: Instant,
+    /// The task being polled (the root task between polls).
+    pub task: TaskId,
+    /// What was noted.
+    pub kind: NoteKind,
+}
+
+/// What a [`Note`] says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NoteKind {
+    /// The task is about to wait on this (see [`task::wait_on`](crate::task::wait_on)).
+    WaitsOn(WaitReason),
+    /// The task logged a `tracing` event (recorded by
+    /// [`timeline::EventMarks`](crate::timeline)).
+    Log {
+        /// The event's level: `ERROR`, `WARN`, `INFO`, `DEBUG` or `TRACE`.
+        level: &'static str,
+        /// Its message and fields, as `message key=value ...`.
+        message: String,
+    },
+}
+
 /// The events of one run and the tasks they name.
 #[derive(Debug, Clone, Default)]
 pub struct Trace {
@@ -170,6 +206,8 @@ pub struct Trace {
     pub events: Vec<Event>,
     /// Every task the run created, indexed by [`TaskId::as_u64`].
     pub tasks: Vec<TaskInfo>,
+    /// What the run noted besides its decisions, in order.
+    pub notes: Vec<Note>,
 }
 
 impl Trace {
@@ -193,18 +231,44 @@ impl Recorder {
         }
     }
 
-    #[inline]
+    /// Feeds one event into the fingerprint (two multiply-rotate rounds: the
+    /// event's kind and task, then its time and payload) and keeps it if
+    /// tracing is on. Inlined, so that at each call site the kind is a
+    /// constant and only the arithmetic is left.
+    #[inline(always)]
     pub(crate) fn record(&mut self, step: u64, time: Instant, task: TaskId, kind: EventKind) {
         self.fingerprint.mix(kind.code() | (task.as_u64() << 8));
-        self.fingerprint.mix(time.as_nanos());
-        self.fingerprint.mix(kind.payload());
-        if let Some(trace) = &mut self.trace {
-            trace.events.push(Event {
+        self.fingerprint
+            .mix(time.as_nanos() ^ kind.payload().rotate_left(31));
+        if self.trace.is_some() {
+            self.keep(Event {
                 step,
                 time,
                 task,
                 kind,
             });
+        }
+    }
+
+    /// Keeps a note in the trace, if there is one; the fingerprint does not
+    /// change.
+    pub(crate) fn note(&mut self, step: u64, time: Instant, task: TaskId, kind: NoteKind) {
+        if let Some(trace) = &mut self.trace {
+            trace.notes.push(Note {
+                after: trace.events.len(),
+                step,
+                time,
+                task,
+                kind,
+            });
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn keep(&mut self, event: Event) {
+        if let Some(trace) = &mut self.trace {
+            trace.events.push(event);
         }
     }
 

@@ -15,6 +15,7 @@ import asyncio
 import json
 import os
 import sys
+import warnings
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -35,7 +36,13 @@ class Program:
         self.sems = [asyncio.Semaphore(n) for n in spec.get("sems", [])]
         self.events = [asyncio.Event() for _ in range(spec.get("events", 0))]
         self.conds = [asyncio.Condition() for _ in range(spec.get("conds", 0))]
-        self.queues = [asyncio.Queue(n) for n in spec.get("queues", [])]
+        kinds = spec.get("queue_kinds", [])
+        classes = {"fifo": asyncio.Queue, "lifo": asyncio.LifoQueue, "priority": asyncio.PriorityQueue}
+        self.queues = [
+            classes[kinds[i] if i < len(kinds) else "fifo"](n)
+            for i, n in enumerate(spec.get("queues", []))
+        ]
+        self.barriers = [asyncio.Barrier(n) for n in spec.get("barriers", [])]
 
     def note(self, body, event):
         if self.over:
@@ -55,6 +62,7 @@ class Program:
             f"Q{i}={n(q._getters)}/{n(q._putters)}/{n(q._finished._waiters)}"
             for i, q in enumerate(self.queues)
         ]
+        parts += [f"B{i}={x.n_waiting}" for i, x in enumerate(self.barriers)]
         return " ".join(parts)
 
     async def body(self, b):
@@ -127,21 +135,42 @@ class Program:
             except ExceptionGroup as eg:
                 note(f"taskgroup err {eg.exceptions[0]}")
         elif op == "put":
-            await self.queues[s["q"]].put(s["v"])
-            note(f"put q{s['q']} {s['v']}")
+            try:
+                await self.queues[s["q"]].put(s["v"])
+                note(f"put q{s['q']} {s['v']}")
+            except asyncio.QueueShutDown:
+                note(f"put q{s['q']} shutdown")
         elif op == "get":
-            note(f"get q{s['q']} {await self.queues[s['q']].get()}")
+            try:
+                note(f"get q{s['q']} {await self.queues[s['q']].get()}")
+            except asyncio.QueueShutDown:
+                note(f"get q{s['q']} shutdown")
         elif op == "put_nowait":
             try:
                 self.queues[s["q"]].put_nowait(s["v"])
                 note(f"put_nowait q{s['q']} {s['v']}")
             except asyncio.QueueFull:
                 note(f"put_nowait q{s['q']} full")
+            except asyncio.QueueShutDown:
+                note(f"put_nowait q{s['q']} shutdown")
         elif op == "get_nowait":
             try:
                 note(f"get_nowait q{s['q']} {self.queues[s['q']].get_nowait()}")
             except asyncio.QueueEmpty:
                 note(f"get_nowait q{s['q']} empty")
+            except asyncio.QueueShutDown:
+                note(f"get_nowait q{s['q']} shutdown")
+        elif op == "shutdown":
+            self.queues[s["q"]].shutdown(s["immediate"])
+            note(f"shutdown q{s['q']} {str(s['immediate']).lower()}")
+        elif op == "release":
+            self.sems[s["s"]].release()
+            note(f"release s{s['s']}")
+        elif op == "barrier_wait":
+            try:
+                note(f"barrier b{s['b']} {await self.barriers[s['b']].wait()}")
+            except asyncio.BrokenBarrierError:
+                note(f"barrier b{s['b']} broken")
         elif op == "task_done":
             try:
                 self.queues[s["q"]].task_done()
@@ -211,27 +240,24 @@ class Program:
                 pass
             log = self.log
             self.log = []
-            # The program is over: cancel what still runs, quietly.
-            self.loop._selector = _Idle()
-            for t in asyncio.all_tasks(self.loop):
-                t.cancel()
-            pending = asyncio.all_tasks(self.loop)
-            if pending:
-                self.loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+            # The program is over: cancel what still runs, quietly, for a
+            # bounded number of loop iterations (a cancelled task may start
+            # others, or wait for a lock before it ends).
+            for i in range(1000):
+                pending = [t for t in asyncio.all_tasks(self.loop) if not t.done()]
+                if not pending:
+                    break
+                if i % 10 == 0:
+                    for t in pending:
+                        t.cancel()
+                try:
+                    self.loop._run_once()
+                except Deadlock:
+                    break
             return log
         finally:
             asyncio.set_event_loop(None)
             self.loop.close()
-
-
-class _Idle:
-    """The selector after a program: clean-up never waits for timers."""
-
-    def select(self, timeout=None):
-        return []
-
-    def close(self):
-        pass
 
 
 def describe(result):
@@ -267,6 +293,8 @@ async def outcome(awaitable):
 
 
 def main():
+    # Tasks a program leaves behind are dropped with the loop, unfinished.
+    warnings.simplefilter("ignore")
     out = sys.stdout
     for line in sys.stdin:
         line = line.strip()

@@ -11,6 +11,9 @@
 //! - `SIMLOOP_DIFF_SEED=S`: run the one program of generator seed `S`;
 //! - `SIMLOOP_DIFF_FEATURES=list`: the features to generate (default
 //!   [`CI_FEATURES`]; `all`, or `all,-wait` for all but one);
+//! - `SIMLOOP_DIFF_PROGRAM=file`: run the one program in `file` (JSON);
+//! - `SIMLOOP_DIFF_DUMP=file`: also write the programs there, one JSON
+//!   object a line (the input of `tests/differential/interp.py`);
 //! - `SIMLOOP_DIFF_PYTHON=path`: the CPython 3.13 to run (default
 //!   `PYENV_VERSION=3.13.0 python3.13`).
 //!
@@ -31,11 +34,18 @@ use simloop_tests::differential::{
 /// in `docs/asyncio-differential.md`; switch each on here as soon as main
 /// fixes it.
 const CI_FEATURES: &[Feature] = &[
+    Feature::Gather,
+    Feature::AsCompleted,
+    Feature::Shield,
     Feature::Queue,
+    Feature::QueueKinds,
+    Feature::Shutdown,
     Feature::Lock,
     Feature::Semaphore,
+    Feature::Release,
     Feature::Event,
     Feature::Condition,
+    Feature::Barrier,
     Feature::Counts,
 ];
 
@@ -113,7 +123,6 @@ fn run_programs(python: &Python, programs: Vec<Program>) -> Outcome {
 
 #[test]
 fn simloop_matches_cpython_on_random_programs() {
-    let Some(python) = python() else { return };
     let features = features();
     let seeds: Vec<u64> = match env("SIMLOOP_DIFF_SEED") {
         Some(s) => vec![s.parse().expect("SIMLOOP_DIFF_SEED is a number")],
@@ -124,15 +133,33 @@ fn simloop_matches_cpython_on_random_programs() {
             (0..n).collect()
         }
     };
-    let programs: Vec<Program> = seeds.iter().map(|&s| generate(s, features)).collect();
-    let single = seeds.len() == 1;
-    if single {
-        eprintln!("program {}: {}", seeds[0], programs[0].to_json());
+    let programs: Vec<Program> = match env("SIMLOOP_DIFF_PROGRAM") {
+        Some(path) => {
+            // Relative paths are read from the workspace root, where cargo is
+            // run, or else from this package's directory (the test's own).
+            let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("..")
+                .join(&path);
+            let text = std::fs::read_to_string(&root)
+                .or_else(|_| std::fs::read_to_string(&path))
+                .unwrap_or_else(|e| panic!("SIMLOOP_DIFF_PROGRAM={path}: {e}"));
+            vec![Program::from_json(&text).unwrap_or_else(|e| panic!("{path}: {e}"))]
+        }
+        None => seeds.iter().map(|&s| generate(s, features)).collect(),
+    };
+    if let Some(path) = env("SIMLOOP_DIFF_DUMP") {
+        let lines: String = programs.iter().map(|p| p.to_json() + "\n").collect();
+        std::fs::write(&path, lines).unwrap_or_else(|e| panic!("SIMLOOP_DIFF_DUMP={path}: {e}"));
     }
+    let Some(python) = python() else { return };
+    let single = programs.len() == 1;
+    if single {
+        eprintln!("program {}: {}", programs[0].seed, programs[0].to_json());
+    }
+    let one = single.then(|| programs[0].clone());
     let outcome = run_programs(&python, programs);
-    if single && outcome.differing.is_empty() {
-        let log = run_on_simloop(&generate(seeds[0], features));
-        eprintln!("both logs:\n{}", log.join("\n"));
+    if let Some(program) = one.filter(|_| outcome.differing.is_empty()) {
+        eprintln!("both logs:\n{}", run_on_simloop(&program).join("\n"));
     }
     let Some((program, expected, got)) = outcome.differing.first() else {
         eprintln!(
@@ -167,32 +194,42 @@ fn simloop_matches_cpython_on_random_programs() {
     );
 }
 
-/// For each feature, the share of programs (over the CI features plus that
-/// one) whose logs differ: the measurement behind `CI_FEATURES`. Run with
-/// `cargo test -p simloop-tests --test asyncio_differential -- --ignored --nocapture`.
+/// For each feature, the share of programs whose logs differ, over that
+/// feature alone (with tasks) and over the CI features plus that one: the
+/// measurement behind `CI_FEATURES`, with the smallest differing program of
+/// each. Run with
+/// `SIMLOOP_DIFF_PROGRAMS=2000 cargo test -p simloop-tests --test asyncio_differential -- --ignored --nocapture`.
 #[test]
 #[ignore = "a measurement, not a check"]
 fn differences_per_feature() {
     let Some(python) = python() else { return };
     let n = env("SIMLOOP_DIFF_PROGRAMS").map_or(DEFAULT_PROGRAMS, |n| n.parse().unwrap());
-    let base = Features::of(CI_FEATURES);
+    let ci = Features::of(CI_FEATURES);
     for feature in Feature::ALL {
-        let features = base.with(feature);
-        let programs: Vec<Program> = (0..n).map(|s| generate(s, features)).collect();
-        let outcome = run_programs(&python, programs);
-        let first = outcome
-            .differing
-            .iter()
-            .min_by_key(|(p, ..)| p.bodies())
-            .map_or(String::new(), |(p, ..)| {
-                format!(" (smallest: seed {}, {} bodies)", p.seed, p.bodies())
-            });
-        eprintln!(
-            "{:>12}: {:>5} of {} programs differ{first}",
-            feature.name(),
-            outcome.differing.len(),
-            outcome.programs
-        );
+        let mut line = format!("{:>12}:", feature.name());
+        for (label, features) in [
+            ("alone", Features::of(&[feature])),
+            ("with CI", ci.with(feature)),
+        ] {
+            let programs: Vec<Program> = (0..n).map(|s| generate(s, features)).collect();
+            let outcome = run_programs(&python, programs);
+            let smallest = outcome
+                .differing
+                .iter()
+                .min_by_key(|(p, ..)| p.bodies())
+                .map_or(String::new(), |(p, ..)| {
+                    format!(
+                        " (smallest: SIMLOOP_DIFF_SEED={} SIMLOOP_DIFF_FEATURES={features})",
+                        p.seed
+                    )
+                });
+            line += &format!(
+                "  {label} {} of {}{smallest}",
+                outcome.differing.len(),
+                outcome.programs
+            );
+        }
+        eprintln!("{line}");
     }
 }
 
@@ -211,6 +248,8 @@ fn known_program() -> (Program, Vec<&'static str>) {
         events: 1,
         conds: 1,
         queues: vec![1],
+        queue_kinds: Vec::new(),
+        barriers: Vec::new(),
         main: body(
             0,
             vec![
@@ -290,6 +329,9 @@ fn generator_is_deterministic_and_honours_features() {
         "put",
         "get",
         "join",
+        "shutdown",
+        "release",
+        "barrier_wait",
         "lock",
         "sem",
         "ev_wait",
@@ -304,6 +346,19 @@ fn generator_is_deterministic_and_honours_features() {
         Features::all().without(Feature::Wait)
     );
     assert!(Features::parse("nonsense").is_err());
+}
+
+#[test]
+fn programs_read_back_from_json() {
+    let all = Features::all();
+    for seed in 0..300 {
+        let p = generate(seed, all);
+        assert_eq!(Program::from_json(&p.to_json()), Ok(p), "seed {seed}");
+    }
+    let (known, _) = known_program();
+    assert_eq!(Program::from_json(&known.to_json()), Ok(known));
+    let err = Program::from_json(r#"{"main": {"id": 0, "stmts": [{"op": "fly"}]}}"#).unwrap_err();
+    assert!(err.to_string().contains("unknown op \"fly\""), "{err}");
 }
 
 #[test]

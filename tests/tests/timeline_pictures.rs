@@ -67,7 +67,10 @@ fn chrome_trace_names_one_thread_per_task() {
 #[test]
 fn chrome_trace_spans_are_in_microseconds_of_virtual_time() {
     let events = chrome_events(&two_sleepers());
-    for (tid, sleep_us) in [(1, 1_000_000.0), (2, 2_000_000.0)] {
+    for (tid, sleep_us, waiting) in [
+        (1, 1_000_000.0, "waiting on timer due at t=1s"),
+        (2, 2_000_000.0, "waiting on timer due at t=2s"),
+    ] {
         let spans = on_thread(&events, tid, "X");
         let summary: Vec<(&str, f64, f64)> = spans
             .iter()
@@ -83,7 +86,7 @@ fn chrome_trace_spans_are_in_microseconds_of_virtual_time() {
             summary,
             [
                 ("running", 0.0, 0.0),
-                ("waiting", 0.0, sleep_us),
+                (waiting, 0.0, sleep_us),
                 ("running", sleep_us, 0.0),
             ],
             "task {tid}"
@@ -105,12 +108,28 @@ fn chrome_trace_spans_are_in_microseconds_of_virtual_time() {
         assert_eq!(timer["s"], "t");
     }
     // The root waits for the first task, then the second.
-    let main_waits: Vec<(f64, f64)> = on_thread(&events, 0, "X")
+    let main_waits: Vec<(&str, f64, f64)> = on_thread(&events, 0, "X")
         .iter()
-        .filter(|e| e["name"] == "waiting")
-        .map(|e| (e["ts"].as_f64().unwrap(), e["dur"].as_f64().unwrap()))
+        .filter(|e| e["name"].as_str().unwrap().starts_with("waiting"))
+        .map(|e| {
+            (
+                e["name"].as_str().unwrap(),
+                e["ts"].as_f64().unwrap(),
+                e["dur"].as_f64().unwrap(),
+            )
+        })
         .collect();
-    assert_eq!(main_waits, [(0.0, 1_000_000.0), (1_000_000.0, 1_000_000.0)]);
+    assert_eq!(
+        main_waits,
+        [
+            ("waiting on JoinHandle::await on task 1", 0.0, 1_000_000.0),
+            (
+                "waiting on JoinHandle::await on task 2",
+                1_000_000.0,
+                1_000_000.0
+            )
+        ]
+    );
 }
 
 #[test]
@@ -146,7 +165,8 @@ fn parse(svg: &str) -> roxmltree::Document<'_> {
 }
 
 fn has_class(node: &roxmltree::Node, class: &str) -> bool {
-    node.attribute("class") == Some(class)
+    node.attribute("class")
+        .is_some_and(|c| c.split_whitespace().any(|c| c == class))
 }
 
 fn number(node: &roxmltree::Node, attr: &str) -> f64 {

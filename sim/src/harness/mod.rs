@@ -13,7 +13,10 @@
 //!   every time.
 //! - [`Explorer`] enumerates every schedule of a small scenario, up to a
 //!   number of deviations.
-//! - [`run_test`] ties them together for `#[simloop::test]`.
+//! - [`run_test`] ties them together for `#[simloop::test]`: its report
+//!   ends with the [`ReplayCommand`] (a `cargo nextest run` one under
+//!   nextest) and, with `SIMLOOP_TIMELINE`, names the failing run's
+//!   [`TimelineFiles`].
 //!
 //! The user guide's [testing page](crate::guide::testing) explains how to
 //! use them in CI.

@@ -479,8 +479,9 @@ fn replay_sim(sim: &Sim, failure: &FailedTest) -> Sim {
         .build()
 }
 
-/// Runs `failure` once more, traced and quietly, and writes its timeline
-/// under `dir` as `<test>.seed-<seed>.svg` and `.json`.
+/// Runs `failure` once more, traced, with its `tracing` events kept as
+/// marks (not printed), and writes its timeline under `dir` as
+/// `<test>.seed-<seed>.svg` and `.json`.
 fn write_timeline<M, F>(
     sim: &Sim,
     failure: &FailedTest,
@@ -493,7 +494,13 @@ where
     F::Output: Outcome,
 {
     let traced = replay_sim(sim, failure).to_builder().trace(true).build();
-    let trace = match quietly(|| run_once(&traced, false, make)) {
+    // The run's `tracing` events become marks on their tasks' lanes (and
+    // are not printed: the log is printed once, by `log_of`).
+    #[cfg(feature = "tracing")]
+    let replay = || crate::timeline::with_event_marks(|| run_once(&traced, false, make));
+    #[cfg(not(feature = "tracing"))]
+    let replay = || quietly(|| run_once(&traced, false, make));
+    let trace = match replay() {
         Ok(report) => report.trace,
         Err(failed) => failed.trace,
     };

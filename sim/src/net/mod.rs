@@ -56,10 +56,11 @@
 //! }).unwrap();
 //! ```
 //!
-//! The guide's `docs/network.md` explains the model, every fault and how to
+//! The guide's [network page](crate::guide::network) explains the model, every fault and how to
 //! write and debug a distributed scenario.
 
 mod addr;
+mod chaos;
 mod host;
 mod link;
 mod tcp;
@@ -73,6 +74,7 @@ use std::time::Duration;
 #[doc(hidden)]
 pub use addr::Target;
 pub use addr::ToSocketAddrs;
+pub use chaos::{Chaos, ChaosHandle, Fault};
 pub use host::{
     AsHost, Host, HostBuilder, HostError, HostRef, current_host, host, hosts, local_time,
     lookup_host,
@@ -329,3 +331,4 @@ pub fn in_flight() -> Vec<InFlight> {
 pub fn set_tcp_timeout(timeout: Duration) {
     world("simloop::net::set_tcp_timeout").op(|inner, _| inner.tcp_timeout = world::nanos(timeout));
 }
+

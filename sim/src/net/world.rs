@@ -261,7 +261,7 @@ impl Wake for Delivery {
     fn wake_by_ref(self: &Arc<Self>) {
         let target = self.target;
         runtime::try_with(|rt| {
-            if let Some(world) = rt.try_network::<World>() {
+            if let Some(world) = rt.try_extension::<World>() {
                 world.op(|inner, wakers| match target {
                     Deliver::Tcp { conn, dir } => inner.deliver_tcp(conn, dir as usize, wakers),
                     Deliver::Udp { host, key } => inner.deliver_udp(host, key, wakers),
@@ -291,7 +291,7 @@ fn err(kind: io::ErrorKind, msg: impl Into<String>) -> io::Error {
 pub(crate) fn world(api: &'static str) -> Rc<World> {
     runtime::with(api, |rt| {
         let seed = rt.ctx().seed;
-        rt.network(|| World::new(seed))
+        rt.extension(|| World::new(seed))
     })
 }
 

@@ -61,13 +61,31 @@ pub(crate) fn run<F: Future>(
     let mut root_future = pin!(Some(future));
 
     let result = rt.drive(root, root_future.as_mut());
+    // A destructor that panics from here on (dropping the root future or a
+    // leaked task) fails a run that succeeded and joins the report of one
+    // that failed; it never unwinds out of the run.
+    let value = match result {
+        Ok(value) => Some(value),
+        Err(mut error) => {
+            if let Some(pending) = rt.failure.borrow_mut().take() {
+                error.context_mut().add_also(pending.also_line());
+            }
+            *rt.failure.borrow_mut() = Some(error);
+            None
+        }
+    };
     // Drop the root future inside the simulation: its destructors may use it.
-    root_future.set(None);
-    let leaked = rt.cleanup(root);
-    let value = result.map_err(failed)?;
-    if let Some(failure) = rt.failure.borrow_mut().take() {
-        return Err(failed(failure));
+    if let Err(message) = crate::panic::catch(|| root_future.set(None)) {
+        let main = TaskInfo::new(root.id, Some(Arc::from("main")));
+        rt.drop_panicked(main, "while the root future was dropped", message);
     }
+    let leaked = rt.cleanup(root);
+    let failure = rt.failure.borrow_mut().take();
+    let value = match (value, failure) {
+        (_, Some(failure)) => return Err(failed(failure)),
+        (Some(value), None) => value,
+        (None, None) => unreachable!("a failed run keeps its failure"),
+    };
     if rt.config.leaks_are_errors && !leaked.is_empty() {
         return Err(failed(SimError::LeakedTasks {
             tasks: leaked,
@@ -231,6 +249,14 @@ impl Runtime {
             *self.timer_buf.borrow_mut() = due;
             return Ok(false);
         };
+        if deadline.as_nanos() == u64::MAX {
+            // Nothing can happen after this instant: later sleeps would
+            // end at once.
+            self.clock.set(u64::MAX);
+            due.clear();
+            *self.timer_buf.borrow_mut() = due;
+            return Err(SimError::ClockOverflow { ctx: self.ctx() });
+        }
         if deadline > self.now() {
             self.clock.set(deadline.as_nanos());
             self.timers_fired_to.set(deadline.as_nanos());
@@ -281,6 +307,13 @@ impl Runtime {
     /// Like [`drain_wakes`](Self::drain_wakes), the tasks joining behind a
     /// catch-up gate.
     fn drain_wakes_behind(&self, gate: u64) {
+        if let Some((task, thread)) = self.wakes.take_foreign() {
+            self.fail(SimError::ForeignWake {
+                task: self.task_info(task),
+                thread,
+                ctx: self.ctx(),
+            });
+        }
         let mut woken = self.wake_buf.borrow_mut();
         self.wakes.drain_into(&mut woken);
         if woken.is_empty() {
@@ -332,12 +365,16 @@ impl Runtime {
         );
         drop(tasks);
         self.record(task.id, EventKind::Poll);
+        if let Some(watched) = &self.watched {
+            watched.poll_begins(self.steps.get(), task.id, self.clock.get());
+        }
         self.current.set(Some(task));
         Some(out)
     }
 
     fn end_poll(&self, task: TaskRef, waker: Waker) {
         self.current.set(None);
+        self.poll_ended();
         if let Some(slot) = self.tasks.borrow_mut().get_mut(task) {
             slot.state = State::Idle;
             slot.waker = waker;
@@ -350,6 +387,7 @@ impl Runtime {
         };
         let poll = future.as_mut().poll(&mut Context::from_waker(&waker));
         self.current.set(None);
+        self.poll_ended();
         match poll {
             Poll::Pending => {
                 if let Some(slot) = self.tasks.borrow_mut().get_mut(task) {
@@ -412,6 +450,10 @@ impl Runtime {
                 self.record(root.id, EventKind::Finish);
                 Ok(Some(value))
             }
+            // The run was stopped from inside the poll (see `busy`).
+            Err(_) if self.failure.borrow().is_some() => {
+                Err(self.failure.take().expect("a failure is pending"))
+            }
             Err(message) => {
                 self.record(
                     root.id,
@@ -428,6 +470,13 @@ impl Runtime {
         }
     }
 
+    /// Tells the watchdog that the poll returned.
+    fn poll_ended(&self) {
+        if let Some(watched) = &self.watched {
+            watched.poll_ends();
+        }
+    }
+
     fn task_info(&self, task: TaskRef) -> TaskInfo {
         match self.tasks.borrow().get(task) {
             Some(slot) => slot.info.clone(),
@@ -435,10 +484,29 @@ impl Runtime {
         }
     }
 
-    pub(super) fn fail(&self, error: SimError) {
+    pub(crate) fn fail(&self, error: SimError) {
         let mut failure = self.failure.borrow_mut();
         if failure.is_none() {
             *failure = Some(error);
+        }
+    }
+
+    /// A destructor of `task`'s future panicked `when` (dropped after an
+    /// abort, at the end of the run, ...): the run fails with it, or, if it
+    /// failed already, the failure's report mentions it.
+    fn drop_panicked(&self, task: TaskInfo, when: &str, message: String) {
+        let mut failure = self.failure.borrow_mut();
+        match &mut *failure {
+            Some(first) => first
+                .context_mut()
+                .add_also(format!("{task} panicked {when}: {message}")),
+            None => {
+                *failure = Some(SimError::TaskPanicked {
+                    task,
+                    message: format!("{message} ({when})"),
+                    ctx: self.ctx(),
+                });
+            }
         }
     }
 
@@ -462,7 +530,10 @@ impl Runtime {
         };
         self.record(task.id, EventKind::Abort);
         // Runs the task's destructors and resolves its handle as cancelled.
-        drop(slot);
+        let info = slot.info.clone();
+        if let Err(message) = crate::panic::catch(move || drop(slot)) {
+            self.drop_panicked(info, "while its future was dropped after abort()", message);
+        }
     }
 
     /// Ends the run: lists the tasks still pending (other than the root) and
@@ -477,16 +548,30 @@ impl Runtime {
             if task != root {
                 leaked.push(slot.info.clone());
             }
-            // A destructor that panics must not take the caller down with it.
-            let _ = crate::panic::catch(move || drop(slot));
+            // A destructor that panics must not take the caller down with it,
+            // nor go unnoticed.
+            let info = slot.info.clone();
+            if let Err(message) = crate::panic::catch(move || drop(slot)) {
+                self.drop_panicked(
+                    info,
+                    "while its future was dropped at the end of the run",
+                    message,
+                );
+            }
         }
         self.ready.borrow_mut().clear();
         let callbacks = self.callbacks.borrow_mut().clear();
-        let _ = crate::panic::catch(move || drop(callbacks));
+        if let Err(message) = crate::panic::catch(move || drop(callbacks)) {
+            self.drop_panicked(
+                TaskInfo::new(crate::task::TaskId::ROOT, Some(Arc::from("main"))),
+                "while a pending callback was dropped at the end of the run",
+                message,
+            );
+        }
         self.timers.borrow_mut().clear();
         self.aborts.borrow_mut().clear();
         // Sockets and host factories are dropped inside the simulation too.
-        drop(self.take_network());
+        drop(self.take_extensions());
         leaked
     }
 }

@@ -4,7 +4,8 @@
 //! host at once, inside the simulation, as an abort drops one.
 //!
 //! The network itself lives above the runtime (`crate::net`); the runtime
-//! only keeps its state for it, so that it lives and dies with the world.
+//! only keeps its state (and that of `buggify!` and chaos plans), so that
+//! it lives and dies with the world.
 
 use std::any::Any;
 use std::cell::{Cell, RefCell};
@@ -23,8 +24,9 @@ pub(crate) type HostId = u32;
 pub(crate) struct Hosts {
     /// The host the next spawned task goes to, if not the spawner's.
     spawn_on: Cell<Option<HostId>>,
-    /// The network's state (see `crate::net`), created on first use.
-    network: RefCell<Option<Rc<dyn Any>>>,
+    /// The state of the layers above (the network, `buggify!`'s sites, a
+    /// chaos plan), one of each type, created on first use.
+    extensions: RefCell<Vec<Rc<dyn Any>>>,
 }
 
 impl Runtime {
@@ -88,28 +90,32 @@ impl Runtime {
         dropped
     }
 
-    /// The network's state, created by `init` on first use.
-    pub(crate) fn network<T: 'static>(&self, init: impl FnOnce() -> T) -> Rc<T> {
-        if let Some(net) = self.hosts.network.borrow().as_ref()
-            && let Ok(net) = Rc::clone(net).downcast::<T>()
-        {
-            return net;
+    /// The state of type `T` kept for a layer above the runtime, created by
+    /// `init` on first use.
+    pub(crate) fn extension<T: 'static>(&self, init: impl FnOnce() -> T) -> Rc<T> {
+        if let Some(found) = self.try_extension::<T>() {
+            return found;
         }
-        let net = Rc::new(init());
-        *self.hosts.network.borrow_mut() = Some(Rc::clone(&net) as Rc<dyn Any>);
-        net
+        let state = Rc::new(init());
+        self.hosts
+            .extensions
+            .borrow_mut()
+            .push(Rc::clone(&state) as Rc<dyn Any>);
+        state
     }
 
-    /// The network's state, if it was created.
-    pub(crate) fn try_network<T: 'static>(&self) -> Option<Rc<T>> {
-        let net = self.hosts.network.borrow().as_ref().map(Rc::clone)?;
-        net.downcast::<T>().ok()
+    /// The state of type `T`, if it was created.
+    pub(crate) fn try_extension<T: 'static>(&self) -> Option<Rc<T>> {
+        let extensions = self.hosts.extensions.borrow();
+        extensions
+            .iter()
+            .find_map(|e| Rc::clone(e).downcast::<T>().ok())
     }
 
-    /// Forgets the network's state (at the end of a run, so that sockets
-    /// are dropped inside the simulation).
-    pub(crate) fn take_network(&self) -> Option<Rc<dyn Any>> {
-        self.hosts.network.borrow_mut().take()
+    /// Forgets every such state (at the end of a run, so that sockets are
+    /// dropped inside the simulation).
+    pub(crate) fn take_extensions(&self) -> Vec<Rc<dyn Any>> {
+        std::mem::take(&mut *self.hosts.extensions.borrow_mut())
     }
 }
 

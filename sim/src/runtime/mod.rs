@@ -19,7 +19,7 @@ use crate::config::Config;
 use crate::error::{BlockedTask, FailureContext, SimError};
 use crate::schedule::Schedule;
 use crate::strategy::Scheduler;
-use crate::trace::{EventKind, Recorder};
+use crate::trace::{EventKind, NoteKind, Recorder};
 
 mod callbacks;
 mod cancel;
@@ -33,6 +33,7 @@ mod ready;
 mod tasks;
 mod timers;
 mod waker;
+mod watchdog;
 
 pub(crate) use callbacks::{Callback, CallbackRef};
 pub(crate) use cancel::{CancelHook, CancelScope, HookKey};
@@ -42,6 +43,7 @@ pub(crate) use hosts::HostId;
 pub(crate) use ready::Candidates;
 pub(crate) use tasks::{Exit, TaskRef};
 pub(crate) use timers::TimerKey;
+pub(crate) use watchdog::Sink as WatchdogSink;
 
 use callbacks::CallbackTable;
 use cancel::HookEntry;
@@ -49,6 +51,10 @@ use ready::{Item, ReadySet};
 use tasks::{State, TaskFuture, TaskTable};
 use timers::Timers;
 use waker::WakeQueue;
+
+/// Numbers the simulations of the process, so that a handle (a timer, a
+/// task) can tell whether it is used in the simulation it came from.
+static SIMULATIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 /// One simulated world.
 pub(crate) struct Runtime {
@@ -90,10 +96,20 @@ pub(crate) struct Runtime {
     failure: RefCell<Option<SimError>>,
     /// Which host each task runs on, and the network's state.
     hosts: hosts::Hosts,
+    /// What the watchdog sees of this run (none if it is off).
+    watched: Option<Arc<watchdog::Watched>>,
 }
 
 impl Runtime {
     fn new(config: Config, me: Weak<Runtime>) -> Runtime {
+        let watched = config.watchdog.map(|limit| {
+            watchdog::Watched::start(
+                limit,
+                config.seed,
+                config.strategy.clone(),
+                config.watchdog_sink.as_ref().map(|s| Arc::clone(&s.0)),
+            )
+        });
         Runtime {
             scheduler: RefCell::new(config.strategy.scheduler(config.seed)),
             user_rng: RefCell::new(crate::base::streams::stream(
@@ -112,7 +128,9 @@ impl Runtime {
             tasks: RefCell::default(),
             ready: RefCell::default(),
             next_gate: Cell::new(1),
-            timers: RefCell::default(),
+            timers: RefCell::new(Timers::for_simulation(
+                SIMULATIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            )),
             wakes: Arc::default(),
             wake_buf: RefCell::default(),
             callbacks: RefCell::default(),
@@ -124,6 +142,7 @@ impl Runtime {
             next_hook: Cell::new(0),
             failure: RefCell::default(),
             hosts: hosts::Hosts::default(),
+            watched,
         }
     }
 
@@ -139,6 +158,7 @@ impl Runtime {
         self.current.get().map_or(TaskId::ROOT, |t| t.id)
     }
 
+    #[inline(always)]
     fn record(&self, task: TaskId, kind: EventKind) {
         #[cfg(feature = "tracing")]
         if self.log_events {
@@ -155,14 +175,39 @@ impl Runtime {
             strategy: self.config.strategy.to_string(),
             time: self.now(),
             step: self.steps.get(),
+            also: Box::default(),
         }
     }
 
     /// Blocks the loop: the clock jumps forward with no other task running.
+    ///
+    /// Past the time limit (or at the clock's maximum), the run fails right
+    /// there: the clock stops at the limit and the task's poll is unwound
+    /// (quietly), so that a task looping on `busy` without ever awaiting
+    /// cannot run past it.
     pub(crate) fn busy(&self, duration: Duration) {
         self.record(self.current_id(), EventKind::Busy { duration });
-        self.clock
-            .set(self.clock.get().saturating_add(duration_to_nanos(duration)));
+        let clock = self.clock.get().saturating_add(duration_to_nanos(duration));
+        let limit = self.config.time_limit.map(duration_to_nanos);
+        let error = match limit {
+            Some(limit) if clock > limit => {
+                self.clock.set(self.clock.get().max(limit));
+                SimError::TimeLimit {
+                    limit: Duration::from_nanos(limit),
+                    ctx: self.ctx(),
+                }
+            }
+            _ if clock == u64::MAX => {
+                self.clock.set(clock);
+                SimError::ClockOverflow { ctx: self.ctx() }
+            }
+            _ => {
+                self.clock.set(clock);
+                return;
+            }
+        };
+        self.fail(error);
+        crate::panic::stop_the_run();
     }
 
     pub(crate) fn register_timer(&self, deadline: Instant, waker: &Waker) -> TimerKey {
@@ -259,6 +304,9 @@ impl Runtime {
         let host = self.spawn_host();
         let task = {
             let mut tasks = self.tasks.borrow_mut();
+            if let (Some(watched), Some(name)) = (&self.watched, &name) {
+                watched.named(TaskId::from_u64(tasks.next_id()), name);
+            }
             let task = tasks.insert(name, future, &self.wakes);
             let slot = tasks.get_mut(task).expect("just inserted");
             slot.state = State::New;
@@ -318,8 +366,19 @@ impl Runtime {
         if let Some(task) = self.current.get()
             && let Some(slot) = self.tasks.borrow_mut().get_mut(task)
         {
+            if self.recorder.borrow().is_tracing() {
+                self.note(NoteKind::WaitsOn(reason.clone()));
+            }
             slot.wait = Some(reason);
         }
+    }
+
+    /// Keeps `kind` in the trace of a traced run, about the current task;
+    /// a run's decisions and fingerprint do not change.
+    pub(crate) fn note(&self, kind: NoteKind) {
+        self.recorder
+            .borrow_mut()
+            .note(self.steps.get(), self.now(), self.current_id(), kind);
     }
 
     /// A panic result was dropped without being looked at.

@@ -89,6 +89,11 @@ impl TaskTable {
         task
     }
 
+    /// The id the next inserted task gets.
+    pub(crate) fn next_id(&self) -> u64 {
+        self.next_id
+    }
+
     pub(crate) fn get(&self, task: TaskRef) -> Option<&Slot> {
         self.slots
             .get(task.slot as usize)?

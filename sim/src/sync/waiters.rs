@@ -100,11 +100,19 @@ impl Waiters {
     }
 
     fn position(&self, id: WaiterId) -> Option<usize> {
-        self.entries.binary_search_by_key(&id.0, |e| e.id).ok()
+        // Most waiters leave from the front (they are notified in order).
+        match self.entries.front() {
+            Some(first) if first.id == id.0 => Some(0),
+            _ => self.entries.binary_search_by_key(&id.0, |e| e.id).ok(),
+        }
     }
 
     fn remove_at(&mut self, pos: usize) -> Option<Entry> {
-        let entry = self.entries.remove(pos)?;
+        let entry = if pos == 0 {
+            self.entries.pop_front()?
+        } else {
+            self.entries.remove(pos)?
+        };
         if pos < self.marked {
             self.marked -= 1;
             if entry.mark == Mark::Passed {
@@ -254,6 +262,7 @@ impl WakeList {
         WakeList::default()
     }
 
+    #[inline]
     fn push(&mut self, waker: &Waker) {
         if self.first.is_none() {
             self.first = Some(waker.clone());
@@ -263,12 +272,14 @@ impl WakeList {
     }
 
     /// Wakes every collected waker, in the order they were collected.
+    #[inline]
     pub(crate) fn wake_all(self) {
-        if let Some(first) = self.first {
+        let WakeList { first, rest } = self;
+        if let Some(first) = first {
             first.wake();
         }
-        for waker in self.rest {
-            waker.wake();
+        if !rest.is_empty() {
+            rest.into_iter().for_each(Waker::wake);
         }
     }
 }

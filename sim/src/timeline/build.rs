@@ -1,4 +1,4 @@
-//! From a trace's events to each task's spans and markers.
+//! From a trace's events (and notes) to each task's spans and markers.
 //!
 //! A task moves through three phases: ready (spawned or woken, in the ready
 //! set), running (inside a poll) and waiting (its poll returned `Pending`).
@@ -6,15 +6,19 @@
 //! that returned `Pending`: a poll ends at its start plus any `busy` time
 //! recorded in it, and the next event about the task that is not part of the
 //! poll (a wake, a timer firing, an abort) finds it waiting.
+//!
+//! The trace's notes add what a waiting span waited on (the last `wait_on`
+//! of the poll before it; else a timer, if one fired to end it) and the
+//! `tracing` events each task logged.
 
-use super::{Lane, Marker, MarkerKind, Span, SpanKind, Timeline};
+use super::{Lane, Marker, MarkerKind, Span, SpanKind, Timeline, Wait};
 use crate::task::{TaskId, TaskInfo};
 use crate::time::Instant;
-use crate::trace::{EventKind, Trace};
+use crate::trace::{EventKind, Note, NoteKind, Trace};
 use std::collections::BTreeMap;
 
 /// Where a task is, with the start of its open span.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 enum Phase {
     Ready {
         since: Instant,
@@ -24,10 +28,13 @@ enum Phase {
         since: Instant,
         until: Instant,
         step: u64,
+        /// What the poll said the task will wait on.
+        waits_on: Option<Wait>,
     },
     Waiting {
         since: Instant,
         step: u64,
+        wait: Option<Wait>,
     },
     Gone,
 }
@@ -51,13 +58,21 @@ impl LaneBuilder {
     }
 
     /// Keeps every poll, and other spans only if they last.
-    fn push(&mut self, kind: SpanKind, start: Instant, end: Instant, step: u64) {
+    fn push(
+        &mut self,
+        kind: SpanKind,
+        start: Instant,
+        end: Instant,
+        step: u64,
+        wait: Option<Wait>,
+    ) {
         if kind == SpanKind::Running || end > start {
             self.lane.spans.push(Span {
                 kind,
                 start,
                 end: end.max(start),
                 step,
+                wait,
             });
         }
     }
@@ -69,23 +84,54 @@ impl LaneBuilder {
     /// An event outside the current poll: a running task has returned
     /// `Pending` and is now waiting.
     fn poll_returned(&mut self) {
-        if let Phase::Running { since, until, step } = self.phase {
-            self.push(SpanKind::Running, since, until, step);
-            self.phase = Phase::Waiting { since: until, step };
+        if !matches!(self.phase, Phase::Running { .. }) {
+            return;
+        }
+        if let Phase::Running {
+            since,
+            until,
+            step,
+            waits_on,
+        } = std::mem::replace(&mut self.phase, Phase::Gone)
+        {
+            self.push(SpanKind::Running, since, until, step, None);
+            self.phase = Phase::Waiting {
+                since: until,
+                step,
+                wait: waits_on,
+            };
         }
     }
 
     /// Closes the open span at `time` and moves to `next`.
     fn close(&mut self, time: Instant, next: Phase) {
-        match self.phase {
-            Phase::Ready { since, step } => self.push(SpanKind::Ready, since, time, step),
-            Phase::Running { since, until, step } => {
-                self.push(SpanKind::Running, since, until.max(time), step)
+        match std::mem::replace(&mut self.phase, next) {
+            Phase::Ready { since, step } => self.push(SpanKind::Ready, since, time, step, None),
+            Phase::Running {
+                since, until, step, ..
+            } => self.push(SpanKind::Running, since, until.max(time), step, None),
+            Phase::Waiting { since, step, wait } => {
+                self.push(SpanKind::Waiting, since, time, step, wait)
             }
-            Phase::Waiting { since, step } => self.push(SpanKind::Waiting, since, time, step),
             Phase::Gone => {}
         }
-        self.phase = next;
+    }
+
+    fn note(&mut self, note: &Note) {
+        match &note.kind {
+            NoteKind::WaitsOn(reason) => {
+                if let Phase::Running { waits_on, .. } = &mut self.phase {
+                    *waits_on = Some(Wait::on(reason));
+                }
+            }
+            NoteKind::Log { level, message } => self.mark(
+                MarkerKind::Log {
+                    level,
+                    message: message.clone(),
+                },
+                note.time,
+            ),
+        }
     }
 }
 
@@ -97,12 +143,14 @@ pub(super) fn build(trace: &Trace) -> Timeline {
         .collect();
     let mut end = Instant::ZERO;
     let mut polls = 0;
-    for event in &trace.events {
+    let mut notes = trace.notes.iter().peekable();
+    for (index, event) in trace.events.iter().enumerate() {
+        while let Some(note) = notes.next_if(|n| n.after <= index) {
+            lane_of(&mut lanes, note.task).note(note);
+        }
         let (t, step) = (event.time, event.step);
         end = end.max(t);
-        let lane = lanes
-            .entry(event.task)
-            .or_insert_with(|| LaneBuilder::new(TaskInfo::new(event.task, None)));
+        let lane = lane_of(&mut lanes, event.task);
         match &event.kind {
             EventKind::Spawn { parent } => {
                 lane.lane.parent = *parent;
@@ -120,6 +168,7 @@ pub(super) fn build(trace: &Trace) -> Timeline {
                     since: t,
                     until: t,
                     step,
+                    waits_on: None,
                 };
                 lane.close(t, running);
             }
@@ -130,11 +179,19 @@ pub(super) fn build(trace: &Trace) -> Timeline {
                     Phase::Running { until: u, .. } => *u = (*u).max(until),
                     // Busy outside the task's poll (drop code at the end of
                     // the run): a span of its own.
-                    _ => lane.push(SpanKind::Running, t, until, step),
+                    _ => lane.push(SpanKind::Running, t, until, step, None),
                 }
             }
             EventKind::TimerFired { deadline } => {
                 lane.poll_returned();
+                // A wait nothing described, ended by the task's timer: a
+                // sleep.
+                if let Phase::Waiting {
+                    wait: wait @ None, ..
+                } = &mut lane.phase
+                {
+                    *wait = Some(Wait::timer(*deadline));
+                }
                 lane.mark(
                     MarkerKind::TimerFired {
                         deadline: *deadline,
@@ -165,12 +222,18 @@ pub(super) fn build(trace: &Trace) -> Timeline {
             EventKind::Net(_) => {}
         }
     }
+    for note in notes {
+        end = end.max(note.time);
+        lane_of(&mut lanes, note.task).note(note);
+    }
     // Tasks still pending at the end were waiting (or ready) until then.
     let lanes: Vec<Lane> = lanes
         .into_values()
         .map(|mut lane| {
             lane.poll_returned();
             lane.close(end, Phase::Gone);
+            // Marks from notes come in between the events': time order.
+            lane.lane.markers.sort_by_key(|m| m.time);
             lane.lane
         })
         .collect();
@@ -180,4 +243,10 @@ pub(super) fn build(trace: &Trace) -> Timeline {
         polls,
         lanes,
     }
+}
+
+fn lane_of(lanes: &mut BTreeMap<TaskId, LaneBuilder>, task: TaskId) -> &mut LaneBuilder {
+    lanes
+        .entry(task)
+        .or_insert_with(|| LaneBuilder::new(TaskInfo::new(task, None)))
 }

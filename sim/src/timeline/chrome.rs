@@ -55,11 +55,18 @@ fn span_event(span: &Span, tid: u64) -> Value {
         SpanKind::Running => "thread_state_running",
         SpanKind::Waiting => "thread_state_sleeping",
     };
+    let (name, args) = match &span.wait {
+        Some(wait) => (
+            format!("waiting on {}", wait.label),
+            json!({ "step": span.step, "wait": wait.kind.name(), "on": wait.label }),
+        ),
+        None => (span.kind.name().to_owned(), json!({ "step": span.step })),
+    };
     json!({
-        "name": span.kind.name(), "cat": "task", "ph": "X",
+        "name": name, "cat": "task", "ph": "X",
         "ts": micros(span.start), "dur": micros(span.end) - micros(span.start),
         "pid": PID, "tid": tid, "cname": cname,
-        "args": { "step": span.step },
+        "args": args,
     })
 }
 
@@ -67,10 +74,15 @@ fn marker_event(marker: &Marker, tid: u64) -> Value {
     let args = match &marker.kind {
         MarkerKind::TimerFired { deadline } => json!({ "deadline_us": micros(*deadline) }),
         MarkerKind::Panic { message } => json!({ "message": message }),
+        MarkerKind::Log { level, message } => json!({ "level": level, "message": message }),
         _ => json!({}),
     };
+    let name = match &marker.kind {
+        MarkerKind::Log { level, message } => format!("{level} {message}"),
+        kind => kind.name().to_owned(),
+    };
     json!({
-        "name": marker.kind.name(), "cat": "task", "ph": "i", "s": "t",
+        "name": name, "cat": "task", "ph": "i", "s": "t",
         "ts": micros(marker.time), "pid": PID, "tid": tid, "args": args,
     })
 }

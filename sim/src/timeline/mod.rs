@@ -13,9 +13,20 @@
 //!   during a poll gives them a real width;
 //! - **waiting**: between a poll that returned `Pending` and the next wake.
 //!
-//! and [`Marker`]s for its spawn, timer firings, and its end (finish, abort
-//! or panic). Every poll is kept; ready and waiting spans of zero length are
-//! left out.
+//! and [`Marker`]s for its spawn, timer firings, the `tracing` events it
+//! logged, and its end (finish, abort or panic). Every poll is kept; ready
+//! and waiting spans of zero length are left out.
+//!
+//! A waiting span says what the task waited on ([`Span::wait`]), when the
+//! primitive it waited in said so through [`task::wait_on`](crate::task::wait_on)
+//! (every one of simloop's does) or when a timer ended the wait: a
+//! [`WaitKind`] (timer, queue, lock, join, socket or other), drawn in its
+//! own colour, and a label such as `Queue::get on "jobs"`.
+//!
+//! `tracing` events become markers on the lane of the task that logged them
+//! when the run is made under [`with_event_marks`] (or with an
+//! [`EventMarks`] layer in the subscriber). A failing
+//! `#[simloop::test]` draws its pictures (`SIMLOOP_TIMELINE`) that way.
 //!
 //! ```
 //! use std::time::Duration;
@@ -51,7 +62,14 @@ use crate::trace::Trace;
 mod axis;
 mod build;
 mod chrome;
+#[cfg(feature = "tracing")]
+mod events;
 mod svg;
+mod wait;
+
+#[cfg(feature = "tracing")]
+pub use events::{EventMarks, with_event_marks};
+pub use wait::{Wait, WaitKind};
 
 /// What every task of a run did over virtual time; see the [module
 /// docs](self).
@@ -92,7 +110,7 @@ pub struct Lane {
 }
 
 /// An interval of a task's life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Span {
     /// What the task was doing.
     pub kind: SpanKind,
@@ -103,6 +121,8 @@ pub struct Span {
     /// The step (poll count) at which it started; for a running span, the
     /// poll's step number.
     pub step: u64,
+    /// For a waiting span, what the task waited on, if that is known.
+    pub wait: Option<Wait>,
 }
 
 impl Span {
@@ -111,7 +131,7 @@ impl Span {
     /// ```
     /// use simloop::time::Instant;
     /// use simloop::timeline::{Span, SpanKind};
-    /// let span = Span { kind: SpanKind::Ready, start: Instant::from_nanos(5), end: Instant::from_nanos(12), step: 0 };
+    /// let span = Span { kind: SpanKind::Ready, start: Instant::from_nanos(5), end: Instant::from_nanos(12), step: 0, wait: None };
     /// assert_eq!(span.duration().as_nanos(), 7);
     /// ```
     pub fn duration(&self) -> Duration {
@@ -194,11 +214,18 @@ pub enum MarkerKind {
         /// The panic message.
         message: String,
     },
+    /// The task logged a `tracing` event (see [`with_event_marks`]).
+    Log {
+        /// The event's level: `ERROR`, `WARN`, `INFO`, `DEBUG` or `TRACE`.
+        level: &'static str,
+        /// Its message and fields.
+        message: String,
+    },
 }
 
 impl MarkerKind {
     /// The lowercase name used in both pictures (`spawn`, `timer fired`,
-    /// `finish`, `abort`, `panic`).
+    /// `finish`, `abort`, `panic`, `log`).
     ///
     /// ```
     /// assert_eq!(simloop::timeline::MarkerKind::Finish.name(), "finish");
@@ -210,6 +237,7 @@ impl MarkerKind {
             MarkerKind::Finish => "finish",
             MarkerKind::Abort => "abort",
             MarkerKind::Panic { .. } => "panic",
+            MarkerKind::Log { .. } => "log",
         }
     }
 }

@@ -6,7 +6,7 @@
 use std::fmt::Write;
 
 use super::axis::{self, Axis};
-use super::{Lane, Marker, MarkerKind, Span, SpanKind, Timeline};
+use super::{Lane, Marker, MarkerKind, Span, SpanKind, Timeline, WaitKind};
 use crate::time::Instant;
 
 const WIDTH: f64 = 1200.0;
@@ -20,6 +20,8 @@ const MAX_TICKS: u64 = 10;
 const LABEL_CHARS: usize = 28;
 /// Narrowest mark for a poll that took no virtual time.
 const POLL_W: f64 = 1.5;
+/// The legend's second row (what waits are on, log events).
+const LEGEND_ROW: f64 = 22.0;
 
 const STYLE: &str = "\
 text{font-family:'DejaVu Sans',Verdana,Arial,sans-serif;font-size:12px;fill:#222}\
@@ -32,6 +34,16 @@ text{font-family:'DejaVu Sans',Verdana,Arial,sans-serif;font-size:12px;fill:#222
 .stripe{fill:#f4f6f8}\
 .ready{fill:#f5b82e}\
 .waiting{fill:#c5cad3}\
+.wait-timer{fill:#b39ddb}\
+.wait-queue{fill:#5fb98e}\
+.wait-lock{fill:#e8787a}\
+.wait-join{fill:#6fa8dc}\
+.wait-socket{fill:#f0a04b}\
+.wait-other{fill:#9aa0aa}\
+.wait-label{font-size:10px;fill:#444}\
+.log{fill:#138d90}\
+.log-warn{fill:#e6a100}\
+.log-error{fill:#d62728}\
 .busy{fill:#2f6fd0}\
 .poll{fill:#163a73}\
 .spawn{fill:#2e9e44}\
@@ -69,7 +81,7 @@ pub(super) fn render(timeline: &Timeline) -> String {
     };
     let lanes_bottom = LANE_TOP + LANE_H * timeline.lanes.len() as f64;
     let legend_y = lanes_bottom + 46.0;
-    let height = legend_y + 26.0;
+    let height = legend_y + 26.0 + LEGEND_ROW;
 
     let mut out = String::with_capacity(4096 + 256 * timeline.lanes.len());
     let _ = writeln!(
@@ -185,17 +197,26 @@ fn draw_lane(out: &mut String, lane: &Lane, scale: &Scale, top: f64) {
     out.push_str("</g>\n");
 }
 
+/// The class of a waiting bar on a `kind` of thing.
+fn wait_class(kind: WaitKind) -> String {
+    format!("waiting wait-{}", kind.name())
+}
+
 fn draw_span(out: &mut String, span: &Span, label: &str, x: f64, w: f64, mid: f64) {
-    let (class, h, x, w) = match span.kind {
-        SpanKind::Waiting => ("waiting", 4.0, x, w),
-        SpanKind::Ready => ("ready", 10.0, x, w),
-        SpanKind::Running if w < POLL_W => ("poll", 16.0, x - POLL_W / 2.0, POLL_W),
-        SpanKind::Running => ("busy", 16.0, x, w),
+    let (class, h, x, w) = match (span.kind, &span.wait) {
+        (SpanKind::Waiting, Some(wait)) => (wait_class(wait.kind), 6.0, x, w),
+        (SpanKind::Waiting, None) => ("waiting".to_owned(), 4.0, x, w),
+        (SpanKind::Ready, _) => ("ready".to_owned(), 10.0, x, w),
+        (SpanKind::Running, _) if w < POLL_W => ("poll".to_owned(), 16.0, x - POLL_W / 2.0, POLL_W),
+        (SpanKind::Running, _) => ("busy".to_owned(), 16.0, x, w),
     };
-    let what = match (span.kind, span.end > span.start) {
-        (SpanKind::Running, true) => format!("poll at step {} (busy)", span.step),
-        (SpanKind::Running, false) => format!("poll at step {}", span.step),
-        (kind, _) => kind.name().to_owned(),
+    let what = match (span.kind, span.end > span.start, &span.wait) {
+        (SpanKind::Running, true, _) => format!("poll at step {} (busy)", span.step),
+        (SpanKind::Running, false, _) => format!("poll at step {}", span.step),
+        (SpanKind::Waiting, _, Some(wait)) => {
+            format!("waiting on {} ({})", escape(&wait.label), wait.kind)
+        }
+        (kind, _, _) => kind.name().to_owned(),
     };
     let _ = writeln!(
         out,
@@ -205,6 +226,19 @@ fn draw_span(out: &mut String, span: &Span, label: &str, x: f64, w: f64, mid: f6
         span.end,
         span.duration()
     );
+    // What the wait is on, written over its bar where it fits.
+    if let Some(wait) = &span.wait {
+        let text = wait.label.as_str();
+        if w >= text.chars().count() as f64 * 6.0 + 8.0 {
+            let _ = writeln!(
+                out,
+                r#"<text class="wait-label" x="{:.2}" y="{:.1}">{}</text>"#,
+                x + 3.0,
+                mid - 5.0,
+                escape(text)
+            );
+        }
+    }
 }
 
 fn draw_marker(out: &mut String, marker: &Marker, label: &str, x: f64, top: f64) {
@@ -215,6 +249,7 @@ fn draw_marker(out: &mut String, marker: &Marker, label: &str, x: f64, top: f64)
         MarkerKind::Finish => "finished".to_owned(),
         MarkerKind::Abort => "aborted".to_owned(),
         MarkerKind::Panic { message } => format!("panicked: {}", escape(message)),
+        MarkerKind::Log { level, message } => format!("{level} {}", escape(message)),
     };
     let _ = writeln!(
         out,
@@ -257,6 +292,15 @@ fn marker_shape(kind: &MarkerKind, x: f64, top: f64) -> (&'static str, String) {
         ),
         MarkerKind::Abort => ("abort", cross(x, mid, 4.5)),
         MarkerKind::Panic { .. } => ("panic", cross(x, mid, 6.0)),
+        // A diamond on the lane's bottom edge, coloured by level.
+        MarkerKind::Log { level, .. } => (
+            match *level {
+                "ERROR" => "log log-error",
+                "WARN" => "log log-warn",
+                _ => "log",
+            },
+            format!("M{x:.1},{:.1}l4,4l-4,4l-4,-4Z", top + LANE_H - 9.0),
+        ),
     }
 }
 
@@ -321,6 +365,26 @@ fn draw_legend(out: &mut String, y: f64) {
         let _ = writeln!(out, r#"<path class="{class}" d="{shape}"/>"#);
         x = legend_text(out, x + 16.0, y, text);
     }
+    // The second row: what waits are on, and log events.
+    let y = y + LEGEND_ROW;
+    let mid = mid + LEGEND_ROW;
+    let mut x = legend_text(out, MARGIN, y, "waiting on:") - 12.0;
+    for kind in WaitKind::ALL {
+        let _ = writeln!(
+            out,
+            r#"<rect class="{}" x="{x:.1}" y="{:.1}" width="18" height="6"/>"#,
+            wait_class(kind),
+            mid - 3.0
+        );
+        x = legend_text(out, x + 24.0, y, kind.name());
+    }
+    let log = MarkerKind::Log {
+        level: "INFO",
+        message: String::new(),
+    };
+    let (class, shape) = marker_shape(&log, x + 4.0, mid - LANE_H + 5.0);
+    let _ = writeln!(out, r#"<path class="{class}" d="{shape}"/>"#);
+    legend_text(out, x + 16.0, y, "tracing event");
     out.push_str("</g>\n");
 }
 

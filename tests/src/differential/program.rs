@@ -21,8 +21,12 @@ pub struct Program {
     pub events: usize,
     /// Number of `Condition`s.
     pub conds: usize,
-    /// Capacity of each `Queue` (0 for unbounded).
+    /// Capacity of each queue (0 for unbounded).
     pub queues: Vec<usize>,
+    /// The kind of each queue (FIFO where the list is short).
+    pub queue_kinds: Vec<QueueKind>,
+    /// The parties of each `Barrier`.
+    pub barriers: Vec<usize>,
     /// The root task's body.
     pub main: Rc<Body>,
 }
@@ -37,6 +41,34 @@ pub struct Body {
     pub stmts: Vec<Stmt>,
     /// Whether the body fails (raises) at its end.
     pub fail: bool,
+}
+
+/// Which asyncio queue class a queue is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueueKind {
+    /// `asyncio.Queue`.
+    Fifo,
+    /// `asyncio.LifoQueue`.
+    Lifo,
+    /// `asyncio.PriorityQueue`.
+    Priority,
+}
+
+impl QueueKind {
+    /// The kind's name in the JSON form.
+    pub fn name(self) -> &'static str {
+        match self {
+            QueueKind::Fifo => "fifo",
+            QueueKind::Lifo => "lifo",
+            QueueKind::Priority => "priority",
+        }
+    }
+
+    fn parse(name: &str) -> Option<QueueKind> {
+        [QueueKind::Fifo, QueueKind::Lifo, QueueKind::Priority]
+            .into_iter()
+            .find(|k| k.name() == name)
+    }
 }
 
 /// `return_when` of `asyncio.wait`.
@@ -97,10 +129,16 @@ pub enum Stmt {
     TaskDone(usize),
     /// `await q.join()`.
     Join(usize),
+    /// `q.shutdown(immediate)`.
+    Shutdown(usize, bool),
     /// `async with lock: stmts`.
     Lock(usize, Vec<Stmt>),
     /// `async with sem: stmts`.
     Sem(usize, Vec<Stmt>),
+    /// `sem.release()`, bare.
+    Release(usize),
+    /// `await barrier.wait()`.
+    BarrierWait(usize),
     /// `event.set()`.
     Set(usize),
     /// `event.clear()`.
@@ -125,6 +163,8 @@ impl Program {
             "events": self.events,
             "conds": self.conds,
             "queues": self.queues,
+            "queue_kinds": self.queue_kinds.iter().map(|k| k.name()).collect::<Vec<_>>(),
+            "barriers": self.barriers,
             "main": self.main.to_json(),
         })
         .to_string()
@@ -180,6 +220,9 @@ impl Stmt {
             Stmt::GetNowait(_) => "get_nowait",
             Stmt::TaskDone(_) => "task_done",
             Stmt::Join(_) => "join",
+            Stmt::Shutdown(..) => "shutdown",
+            Stmt::Release(_) => "release",
+            Stmt::BarrierWait(_) => "barrier_wait",
             Stmt::Lock(..) => "lock",
             Stmt::Sem(..) => "sem",
             Stmt::Set(_) => "set",
@@ -213,6 +256,9 @@ impl Stmt {
             Stmt::Get(q) | Stmt::GetNowait(q) | Stmt::TaskDone(q) | Stmt::Join(q) => {
                 json!({"op": op, "q": q})
             }
+            Stmt::Shutdown(q, immediate) => json!({"op": op, "q": q, "immediate": immediate}),
+            Stmt::Release(s) => json!({"op": op, "s": s}),
+            Stmt::BarrierWait(b) => json!({"op": op, "b": b}),
             Stmt::Lock(l, stmts) => json!({"op": op, "l": l, "stmts": stmts_json(stmts)}),
             Stmt::Sem(s, stmts) => json!({"op": op, "s": s, "stmts": stmts_json(stmts)}),
             Stmt::Set(e) | Stmt::Clear(e) | Stmt::EventWait(e) => json!({"op": op, "e": e}),
@@ -257,5 +303,162 @@ impl Body {
     /// Calls `f` on every statement of the body, nested ones included.
     pub fn visit(&self, f: &mut impl FnMut(&Stmt)) {
         self.stmts.iter().for_each(|s| s.visit(f));
+    }
+}
+
+/// A malformed program in JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError(pub String);
+
+impl std::fmt::Display for ParseError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "not a differential program: {}", self.0)
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+fn field<'a>(v: &'a Value, name: &str) -> Result<&'a Value, ParseError> {
+    v.get(name)
+        .ok_or_else(|| ParseError(format!("missing {name:?} in {v}")))
+}
+
+fn uint(v: &Value, name: &str) -> Result<usize, ParseError> {
+    field(v, name)?
+        .as_u64()
+        .map(|n| n as usize)
+        .ok_or_else(|| ParseError(format!("{name:?} is not a count in {v}")))
+}
+
+fn uints(v: &Value, name: &str) -> Result<Vec<usize>, ParseError> {
+    match v.get(name) {
+        None => Ok(Vec::new()),
+        Some(Value::Array(xs)) => xs
+            .iter()
+            .map(|x| {
+                x.as_u64()
+                    .map(|n| n as usize)
+                    .ok_or_else(|| ParseError(format!("{name:?} holds {x}")))
+            })
+            .collect(),
+        Some(x) => Err(ParseError(format!("{name:?} is {x}, not a list"))),
+    }
+}
+
+impl Program {
+    /// Reads a program in the JSON form [`to_json`](Program::to_json)
+    /// writes (and `interp.py` reads).
+    pub fn from_json(text: &str) -> Result<Program, ParseError> {
+        let v: Value = serde_json::from_str(text).map_err(|e| ParseError(e.to_string()))?;
+        Ok(Program {
+            seed: v.get("seed").and_then(Value::as_u64).unwrap_or(0),
+            locks: v.get("locks").map_or(Ok(0), |_| uint(&v, "locks"))?,
+            sems: uints(&v, "sems")?,
+            events: v.get("events").map_or(Ok(0), |_| uint(&v, "events"))?,
+            conds: v.get("conds").map_or(Ok(0), |_| uint(&v, "conds"))?,
+            queues: uints(&v, "queues")?,
+            queue_kinds: match v.get("queue_kinds") {
+                None => Vec::new(),
+                Some(Value::Array(xs)) => xs
+                    .iter()
+                    .map(|x| {
+                        x.as_str()
+                            .and_then(QueueKind::parse)
+                            .ok_or_else(|| ParseError(format!("unknown queue kind {x}")))
+                    })
+                    .collect::<Result<_, _>>()?,
+                Some(x) => return Err(ParseError(format!("\"queue_kinds\" is {x}"))),
+            },
+            barriers: uints(&v, "barriers")?,
+            main: Body::from_json(field(&v, "main")?)?,
+        })
+    }
+}
+
+impl Body {
+    fn from_json(v: &Value) -> Result<Rc<Body>, ParseError> {
+        Ok(Rc::new(Body {
+            id: uint(v, "id")?,
+            stmts: stmts_from_json(v)?,
+            fail: v.get("fail").and_then(Value::as_bool).unwrap_or(false),
+        }))
+    }
+}
+
+fn stmts_from_json(v: &Value) -> Result<Vec<Stmt>, ParseError> {
+    match field(v, "stmts")? {
+        Value::Array(xs) => xs.iter().map(Stmt::from_json).collect(),
+        x => Err(ParseError(format!("\"stmts\" is {x}, not a list"))),
+    }
+}
+
+fn bodies_from_json(v: &Value) -> Result<Vec<Rc<Body>>, ParseError> {
+    match field(v, "bodies")? {
+        Value::Array(xs) => xs.iter().map(Body::from_json).collect(),
+        x => Err(ParseError(format!("\"bodies\" is {x}, not a list"))),
+    }
+}
+
+impl Stmt {
+    fn from_json(v: &Value) -> Result<Stmt, ParseError> {
+        let op = field(v, "op")?
+            .as_str()
+            .ok_or_else(|| ParseError(format!("\"op\" is not a string in {v}")))?;
+        let ms = |name| uint(v, name).map(|n| n as u64);
+        let body = || Body::from_json(field(v, "body")?);
+        let value = || {
+            field(v, "v")?
+                .as_i64()
+                .ok_or_else(|| ParseError(format!("\"v\" is not an integer in {v}")))
+        };
+        Ok(match op {
+            "sleep" => Stmt::Sleep(ms("ms")?),
+            "spawn" => Stmt::Spawn(uint(v, "var")?, body()?),
+            "await" => Stmt::Await(uint(v, "var")?),
+            "cancel" => Stmt::Cancel(uint(v, "var")?),
+            "timeout" => Stmt::Timeout(ms("ms")?, stmts_from_json(v)?),
+            "wait_for" => Stmt::WaitFor(ms("ms")?, body()?),
+            "gather" => Stmt::Gather(
+                bodies_from_json(v)?,
+                v.get("rex").and_then(Value::as_bool).unwrap_or(false),
+            ),
+            "wait" => {
+                let when = match v.get("when").and_then(Value::as_str) {
+                    Some("first_completed") => When::FirstCompleted,
+                    Some("first_exception") => When::FirstException,
+                    Some("all_completed") | None => When::AllCompleted,
+                    Some(w) => return Err(ParseError(format!("unknown \"when\" {w:?}"))),
+                };
+                let timeout = match v.get("ms") {
+                    None | Some(Value::Null) => None,
+                    Some(_) => Some(ms("ms")?),
+                };
+                Stmt::Wait(bodies_from_json(v)?, when, timeout)
+            }
+            "as_completed" => Stmt::AsCompleted(bodies_from_json(v)?),
+            "shield" => Stmt::Shield(body()?),
+            "taskgroup" => Stmt::TaskGroup(bodies_from_json(v)?),
+            "put" => Stmt::Put(uint(v, "q")?, value()?),
+            "get" => Stmt::Get(uint(v, "q")?),
+            "put_nowait" => Stmt::PutNowait(uint(v, "q")?, value()?),
+            "get_nowait" => Stmt::GetNowait(uint(v, "q")?),
+            "task_done" => Stmt::TaskDone(uint(v, "q")?),
+            "join" => Stmt::Join(uint(v, "q")?),
+            "shutdown" => Stmt::Shutdown(
+                uint(v, "q")?,
+                v.get("immediate").and_then(Value::as_bool).unwrap_or(false),
+            ),
+            "release" => Stmt::Release(uint(v, "s")?),
+            "barrier_wait" => Stmt::BarrierWait(uint(v, "b")?),
+            "lock" => Stmt::Lock(uint(v, "l")?, stmts_from_json(v)?),
+            "sem" => Stmt::Sem(uint(v, "s")?, stmts_from_json(v)?),
+            "set" => Stmt::Set(uint(v, "e")?),
+            "clear" => Stmt::Clear(uint(v, "e")?),
+            "ev_wait" => Stmt::EventWait(uint(v, "e")?),
+            "cond_wait" => Stmt::CondWait(uint(v, "c")?),
+            "notify" => Stmt::Notify(uint(v, "c")?, uint(v, "n")?),
+            "counts" => Stmt::Counts,
+            other => return Err(ParseError(format!("unknown op {other:?}"))),
+        })
     }
 }

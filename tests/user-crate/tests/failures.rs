@@ -178,3 +178,21 @@ async fn the_timeline_option_writes_pictures() {
     let broken = Rc::new(Cell::new(true));
     assert!(!broken.get(), "always fails");
 }
+
+#[test]
+fn the_failure_pictures_carry_the_runs_tracing_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let vars = [("SIMLOOP_TIMELINE", dir.path().to_str().unwrap())];
+    let failure = failed(&spec("logged"), &env(&vars), |_| async {
+        task::spawn_named("refresh", async {
+            tracing::warn!(attempt = 3, "cache refresh failed");
+            panic!("gave up");
+        })
+        .await
+        .unwrap();
+    });
+    let files = failure.timeline.clone().unwrap().unwrap();
+    let svg = std::fs::read_to_string(&files.svg).unwrap();
+    assert!(svg.contains("WARN cache refresh failed attempt=3"), "{svg}");
+    assert!(svg.contains("gave up"));
+}

@@ -5,7 +5,7 @@ use clap::builder::PossibleValuesParser;
 
 /// A parser accepting exactly the catalog's names.
 pub fn parser() -> PossibleValuesParser {
-    PossibleValuesParser::new(simloop_scenarios::all().into_iter().map(|s| s.name))
+    PossibleValuesParser::new(simloop_scenarios::named().into_iter().map(|s| s.name))
 }
 
 /// The scenario called `name` (which the parser has already checked).

@@ -2,3 +2,5 @@
 //! depends on `tokio = { package = "simloop-tokio", features = ["full",
 //! "sim"] }`, as a user's crate does. The tests live in `tests/`; this
 //! library is empty.
+
+pub mod ledger;

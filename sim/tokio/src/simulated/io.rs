@@ -9,6 +9,7 @@
 //! thread pool and do not work in `sim` mode.
 //!
 //! ```
+//! # extern crate simloop_tokio as tokio;
 //! use tokio::io::{AsyncReadExt, AsyncWriteExt};
 //! # simloop::Sim::new(1).run(async {
 //! let (mut a, mut b) = tokio::io::duplex(64);

@@ -12,6 +12,7 @@
 /// to match.
 ///
 /// ```
+/// # extern crate simloop_tokio as tokio;
 /// use std::time::Duration;
 /// # simloop::Sim::new(1).run(async {
 /// let (tx, mut rx) = tokio::sync::mpsc::channel::<u32>(1);
@@ -36,6 +37,7 @@ macro_rules! select {
 /// position, as tokio does.
 ///
 /// ```
+/// # extern crate simloop_tokio as tokio;
 /// # simloop::Sim::new(1).run(async {
 /// let (a, b) = tokio::join!(async { 1 }, async { "two" });
 /// assert_eq!((a, b), (1, "two"));
@@ -52,6 +54,7 @@ macro_rules! join {
 /// at once, dropping the other futures (`tokio::try_join!`).
 ///
 /// ```
+/// # extern crate simloop_tokio as tokio;
 /// # simloop::Sim::new(1).run(async {
 /// let r: Result<(u32, u32), &str> = tokio::try_join!(async { Ok(1) }, async { Err("no") });
 /// assert_eq!(r, Err("no"));
@@ -67,6 +70,7 @@ macro_rules! try_join {
 /// Pins values on the stack (`tokio::pin!`).
 ///
 /// ```
+/// # extern crate simloop_tokio as tokio;
 /// # simloop::Sim::new(1).run(async {
 /// let fut = async { 3 };
 /// tokio::pin!(fut);

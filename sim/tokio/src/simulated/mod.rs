@@ -4,6 +4,7 @@ pub mod fs;
 pub mod io;
 #[doc(hidden)]
 pub mod macros;
+pub mod net;
 pub mod process;
 pub mod runtime;
 pub mod signal;

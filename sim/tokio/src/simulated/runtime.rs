@@ -10,6 +10,7 @@
 //! start when it does. Both flavours run on the one simulated thread.
 //!
 //! ```
+//! # extern crate simloop_tokio as tokio;
 //! let rt = tokio::runtime::Builder::new_multi_thread()
 //!     .worker_threads(4)
 //!     .enable_all()

@@ -55,6 +55,7 @@ fn state() -> Arc<Mutex<State>> {
 /// Outside a simulation.
 ///
 /// ```
+/// # extern crate simloop_tokio as tokio;
 /// # simloop::Sim::new(1).run(async {
 /// let waiter = tokio::spawn(async { tokio::signal::ctrl_c().await.unwrap(); "stopping" });
 /// tokio::time::sleep(std::time::Duration::from_secs(1)).await;

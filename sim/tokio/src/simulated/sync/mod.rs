@@ -7,4 +7,27 @@
 //! locks inside are `parking_lot` locks held only for the duration of a
 //! call, never across an `.await`.
 
+mod batch;
+pub mod mpsc;
+mod mutex;
 pub mod oneshot;
+mod rwlock;
+mod semaphore;
+
+pub use mutex::{MappedMutexGuard, Mutex, MutexGuard, OwnedMutexGuard, TryLockError};
+pub use rwlock::{
+    OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock, RwLockMappedWriteGuard, RwLockReadGuard,
+    RwLockWriteGuard,
+};
+pub use semaphore::{
+    AcquireError, OwnedSemaphorePermit, Semaphore, SemaphorePermit, TryAcquireError,
+};
+mod barrier;
+pub mod broadcast;
+mod notify;
+mod once_cell;
+pub mod watch;
+
+pub use barrier::{Barrier, BarrierWaitResult};
+pub use notify::{Notified, Notify, OwnedNotified};
+pub use once_cell::{OnceCell, SetError, SetOnce, SetOnceError};

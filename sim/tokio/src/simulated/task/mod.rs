@@ -6,6 +6,7 @@
 //! compiles here compiles against tokio.
 //!
 //! ```
+//! # extern crate simloop_tokio as tokio;
 //! # simloop::Sim::new(1).run(async {
 //! let handle = tokio::spawn(async { 6 * 7 });
 //! assert_eq!(handle.await.unwrap(), 42);

@@ -14,6 +14,7 @@ use std::task::{Context, Poll};
 /// Declares task-local keys (`tokio::task_local!`).
 ///
 /// ```
+/// # extern crate simloop_tokio as tokio;
 /// tokio::task_local! {
 ///     static REQUEST_ID: u32;
 /// }

@@ -7,6 +7,7 @@
 //! the clock forward at once.
 //!
 //! ```
+//! # extern crate simloop_tokio as tokio;
 //! use std::time::Duration;
 //! # simloop::Sim::new(1).run(async {
 //! let start = tokio::time::Instant::now();

@@ -1,0 +1,236 @@
+//! The fair semaphore under `Semaphore`, `Mutex`, `RwLock` and the bounded
+//! `mpsc` channel, as tokio's batch semaphore is.
+//!
+//! Waiters queue in arrival order. Released permits go to the waiter at the
+//! front of the queue until it has all it asked for, even if a later waiter
+//! needs fewer: nobody overtakes. A dropped acquire future gives back the
+//! permits it had been assigned, which pass on to the next waiter.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
+
+use parking_lot::Mutex;
+use simloop::task::{WaitReason, wait_on};
+
+/// The semaphore is closed.
+#[derive(Debug)]
+pub(crate) struct Closed;
+
+/// Why `try_acquire` failed.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum TryAcquire {
+    Closed,
+    NoPermits,
+}
+
+#[derive(Debug)]
+struct Waiter {
+    needed: usize,
+    assigned: usize,
+    waker: Option<Waker>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    permits: usize,
+    closed: bool,
+    next_id: u64,
+    /// Keyed by arrival: the first entry is the front of the queue.
+    waiters: BTreeMap<u64, Waiter>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Semaphore {
+    state: Mutex<State>,
+}
+
+pub(crate) const MAX_PERMITS: usize = usize::MAX >> 3;
+
+impl Semaphore {
+    pub(crate) fn new(permits: usize) -> Semaphore {
+        assert!(
+            permits <= MAX_PERMITS,
+            "a semaphore may not have more than MAX_PERMITS permits ({MAX_PERMITS})"
+        );
+        Semaphore {
+            state: Mutex::new(State {
+                permits,
+                ..State::default()
+            }),
+        }
+    }
+
+    pub(crate) fn available_permits(&self) -> usize {
+        self.state.lock().permits
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.state.lock().closed
+    }
+
+    /// Closes the semaphore: every waiter fails, and so does every later
+    /// acquire.
+    pub(crate) fn close(&self) {
+        let wakers: Vec<Waker> = {
+            let mut s = self.state.lock();
+            s.closed = true;
+            s.waiters
+                .values_mut()
+                .filter_map(|w| w.waker.take())
+                .collect()
+        };
+        wakers.into_iter().for_each(Waker::wake);
+    }
+
+    /// Gives `n` permits back (or adds them), serving the queue in order.
+    pub(crate) fn release(&self, n: usize) {
+        if n == 0 {
+            return;
+        }
+        let mut wake = Vec::new();
+        {
+            let mut s = self.state.lock();
+            s.permits += n;
+            let State {
+                permits, waiters, ..
+            } = &mut *s;
+            for w in waiters.values_mut() {
+                if *permits == 0 {
+                    break;
+                }
+                let give = (*permits).min(w.needed - w.assigned);
+                w.assigned += give;
+                *permits -= give;
+                if w.assigned < w.needed {
+                    break;
+                }
+                if let Some(waker) = w.waker.take() {
+                    wake.push(waker);
+                }
+            }
+        }
+        wake.into_iter().for_each(Waker::wake);
+    }
+
+    /// Removes up to `n` available permits for good; returns how many.
+    pub(crate) fn forget_permits(&self, n: usize) -> usize {
+        let mut s = self.state.lock();
+        let gone = n.min(s.permits);
+        s.permits -= gone;
+        gone
+    }
+
+    pub(crate) fn try_acquire(&self, n: usize) -> Result<(), TryAcquire> {
+        let mut s = self.state.lock();
+        if s.closed {
+            return Err(TryAcquire::Closed);
+        }
+        if s.waiters.is_empty() && s.permits >= n {
+            s.permits -= n;
+            Ok(())
+        } else {
+            Err(TryAcquire::NoPermits)
+        }
+    }
+
+    pub(crate) fn acquire(&self, n: usize, reason: &'static str) -> Acquire<'_> {
+        Acquire {
+            sem: self,
+            n,
+            id: None,
+            reason,
+        }
+    }
+}
+
+/// Waits for `n` permits, in turn.
+#[derive(Debug)]
+pub(crate) struct Acquire<'a> {
+    sem: &'a Semaphore,
+    n: usize,
+    id: Option<u64>,
+    reason: &'static str,
+}
+
+impl Future for Acquire<'_> {
+    type Output = Result<(), Closed>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let mut s = this.sem.state.lock();
+        match this.id {
+            None => {
+                if s.closed {
+                    return Poll::Ready(Err(Closed));
+                }
+                if s.waiters.is_empty() && s.permits >= this.n {
+                    s.permits -= this.n;
+                    return Poll::Ready(Ok(()));
+                }
+                let id = s.next_id;
+                s.next_id += 1;
+                let assigned = if s.waiters.is_empty() {
+                    let a = s.permits.min(this.n);
+                    s.permits -= a;
+                    a
+                } else {
+                    0
+                };
+                s.waiters.insert(
+                    id,
+                    Waiter {
+                        needed: this.n,
+                        assigned,
+                        waker: Some(cx.waker().clone()),
+                    },
+                );
+                this.id = Some(id);
+            }
+            Some(id) => {
+                let closed = s.closed;
+                let w = s
+                    .waiters
+                    .get_mut(&id)
+                    .expect("a queued waiter stays queued");
+                if w.assigned == w.needed {
+                    s.waiters.remove(&id);
+                    this.id = None;
+                    this.n = 0;
+                    return Poll::Ready(Ok(()));
+                }
+                if closed {
+                    let back = s.waiters.remove(&id).map_or(0, |w| w.assigned);
+                    this.id = None;
+                    drop(s);
+                    this.sem.release(back);
+                    return Poll::Ready(Err(Closed));
+                }
+                match &w.waker {
+                    Some(old) if old.will_wake(cx.waker()) => {}
+                    _ => w.waker = Some(cx.waker().clone()),
+                }
+            }
+        }
+        drop(s);
+        wait_on(WaitReason::new(this.reason));
+        Poll::Pending
+    }
+}
+
+impl Drop for Acquire<'_> {
+    fn drop(&mut self) {
+        if let Some(id) = self.id.take() {
+            let back = self
+                .sem
+                .state
+                .lock()
+                .waiters
+                .remove(&id)
+                .map_or(0, |w| w.assigned);
+            // Permits assigned to a cancelled waiter pass on to the next.
+            self.sem.release(back);
+        }
+    }
+}
