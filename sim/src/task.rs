@@ -173,6 +173,43 @@ pub fn current() -> TaskInfo {
     runtime::with("simloop::task::current", Runtime::current_task)
 }
 
+/// How many cancellations of the current task are pending (asyncio's
+/// `current_task().cancelling()`): 1 once it was aborted during the step
+/// being run, else 0.
+///
+/// ```
+/// use std::{cell::{Cell, RefCell}, rc::Rc};
+/// use simloop::{Sim, task};
+///
+/// Sim::new(1).run(async {
+///     let me = Rc::new(RefCell::new(None::<task::JoinHandle<()>>));
+///     let seen = Rc::new(Cell::new((9, 9)));
+///     let (cell, s) = (me.clone(), seen.clone());
+///     let t = task::spawn(async move {
+///         let before = task::cancelling();
+///         cell.borrow().as_ref().unwrap().abort();
+///         s.set((before, task::cancelling()));
+///     });
+///     *me.borrow_mut() = Some(t);
+///     task::yield_now().await;
+///     assert_eq!(seen.get(), (0, 1));
+///     let t = me.borrow_mut().take().unwrap();
+///     // Aborted in its last step: it ended cancelled.
+///     assert!(t.await.unwrap_err().is_cancelled());
+/// }).unwrap();
+/// ```
+///
+/// # Panics
+///
+/// Outside a simulation.
+pub fn cancelling() -> u32 {
+    runtime::with("simloop::task::cancelling", |rt| {
+        rt.current_task_id()
+            .is_some_and(|id| rt.abort_pending(id))
+            .into()
+    })
+}
+
 /// The task being polled, or `None` outside a simulation.
 pub fn try_current() -> Option<TaskInfo> {
     runtime::try_with(Runtime::current_task)
@@ -460,6 +497,17 @@ impl<T> JoinHandle<T> {
     /// Whether the task has finished (completed, panicked or been aborted).
     pub fn is_finished(&self) -> bool {
         self.state.borrow().outcome().is_some()
+    }
+
+    /// How many cancellations of the task are pending (asyncio's
+    /// `task.cancelling()`): 1 from [`abort`](JoinHandle::abort) until the
+    /// task is dropped, else 0. A cancelled task cannot catch its
+    /// cancellation, so the count never goes back down while it runs.
+    pub fn cancelling(&self) -> u32 {
+        self.runtime
+            .upgrade()
+            .is_some_and(|rt| rt.abort_pending(self.task.id))
+            .into()
     }
 
     /// How the task ended, or `None` while it runs.

@@ -346,6 +346,59 @@ impl Drop for ScopeGuard {
     }
 }
 
+impl<F> Timeout<F> {
+    /// The deadline (asyncio's `Timeout.when()`).
+    pub fn when(&self) -> Instant {
+        self.sleep.deadline
+    }
+
+    /// Whether the deadline passed and the timeout fired (asyncio's
+    /// `Timeout.expired()`).
+    pub fn expired(&self) -> bool {
+        self.scope.as_ref().is_some_and(|s| s.fired()) || (self.future.is_none() && self.started)
+    }
+
+    /// Moves the deadline (asyncio's `Timeout.reschedule(when)`); a
+    /// deadline already passed expires the timeout at its next poll.
+    /// Returns `false`, changing nothing, once it has expired or completed
+    /// (asyncio raises `RuntimeError`).
+    ///
+    /// ```
+    /// use std::{pin::pin, time::Duration};
+    /// use simloop::{Sim, combinators::{select, Either}, time};
+    ///
+    /// Sim::new(1).run(async {
+    ///     let mut t = pin!(time::timeout(Duration::from_secs(1), time::sleep(Duration::from_secs(10))));
+    ///     assert_eq!(t.when().since_start(), Duration::from_secs(1));
+    ///     // Not yet expired at 0.5 s: give it until 3 s.
+    ///     if let Either::Right(()) = select(t.as_mut(), time::sleep(Duration::from_millis(500))).await {
+    ///         assert!(t.as_mut().reschedule(time::Instant::ZERO + Duration::from_secs(3)));
+    ///     }
+    ///     assert!(t.as_mut().await.is_err());
+    ///     assert!(t.expired());
+    ///     assert_eq!(time::now().since_start(), Duration::from_secs(3));
+    /// }).unwrap();
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// Outside a simulation.
+    pub fn reschedule(self: Pin<&mut Self>, deadline: Instant) -> bool {
+        if self.expired() || (self.future.is_none() && self.started) {
+            return false;
+        }
+        let mut this = self.project();
+        // Dropping the old sleep disarms its timer.
+        this.sleep.set(sleep_until(deadline));
+        if let Some(scope) = this.scope.as_ref() {
+            // Armed at once: the task may be parked in the inner future.
+            let scope_waker = Waker::from(Arc::clone(scope));
+            let _ = this.sleep.poll(&mut Context::from_waker(&scope_waker));
+        }
+        true
+    }
+}
+
 impl<F: Future> Future for Timeout<F> {
     type Output = Result<F::Output, Elapsed>;
 

@@ -42,6 +42,11 @@ impl CancelScope {
             || self.parent.as_ref().is_some_and(|p| p.is_cancelled())
     }
 
+    /// Whether this timeout's own timer fired.
+    pub(crate) fn fired(&self) -> bool {
+        self.expired.load(Ordering::SeqCst)
+    }
+
     pub(crate) fn point_to(&self, waker: &Waker) {
         let mut target = self.target.lock();
         match &*target {
