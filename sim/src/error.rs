@@ -4,9 +4,9 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::base::Instant;
+use crate::base::{TaskInfo, WaitReason};
 use crate::schedule::Choice;
-use crate::task::{TaskInfo, WaitReason};
-use crate::time::Instant;
 use crate::trace::Event;
 
 /// Where and how a failing run happened: enough to reproduce it.
@@ -120,6 +120,24 @@ pub enum SimError {
         /// Where it happened.
         ctx: FailureContext,
     },
+    /// A task's waker was woken from a thread other than the simulation's.
+    /// A simulation runs on one thread; a wake-up from another one comes
+    /// whenever the OS lets that thread run, so the run would no longer be
+    /// a function of its seed.
+    #[error(
+        "{task} was woken from another thread ({thread}): a simulation runs on one thread, and a \
+         wake-up from outside it would make the run depend on the OS's thread timing; wake \
+         tasks only from inside the simulation (its tasks, timers and primitives); {ctx}\n{}",
+        repro(ctx)
+    )]
+    ForeignWake {
+        /// The task woken.
+        task: TaskInfo,
+        /// The thread that woke it (its name, or its id).
+        thread: String,
+        /// Where the run stopped.
+        ctx: FailureContext,
+    },
     /// The run polled more tasks than the configured limit (livelock, a
     /// runaway loop of yields).
     #[error("step limit of {limit} polls exceeded; {ctx}\n{}", repro(ctx))]
@@ -183,6 +201,7 @@ impl SimError {
             | SimError::TaskPanicked { ctx, .. }
             | SimError::TimeLimit { ctx, .. }
             | SimError::ClockOverflow { ctx }
+            | SimError::ForeignWake { ctx, .. }
             | SimError::StepLimit { ctx, .. }
             | SimError::LeakedTasks { ctx, .. }
             | SimError::NonDeterminism { ctx, .. }
@@ -196,6 +215,7 @@ impl SimError {
             | SimError::TaskPanicked { ctx, .. }
             | SimError::TimeLimit { ctx, .. }
             | SimError::ClockOverflow { ctx }
+            | SimError::ForeignWake { ctx, .. }
             | SimError::StepLimit { ctx, .. }
             | SimError::LeakedTasks { ctx, .. }
             | SimError::NonDeterminism { ctx, .. }
@@ -225,6 +245,7 @@ impl SimError {
             SimError::TaskPanicked { .. } => "panic",
             SimError::TimeLimit { .. } => "time limit",
             SimError::ClockOverflow { .. } => "clock overflow",
+            SimError::ForeignWake { .. } => "foreign wake",
             SimError::StepLimit { .. } => "step limit",
             SimError::LeakedTasks { .. } => "leaked tasks",
             SimError::NonDeterminism { .. } => "non-determinism",

@@ -168,6 +168,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod base;
 pub mod buggify;
 pub mod combinators;
 mod config;

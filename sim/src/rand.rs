@@ -60,39 +60,13 @@ use rand_chacha::ChaCha8Rng;
 /// `rand_core` 0.10's infallible generator trait, which [`SimRng`] implements
 /// (through [`TryRng`]): `next_u32`, `next_u64`, `fill_bytes`.
 pub use rand_core::Rng;
-use rand_core::SeedableRng;
 /// `rand_core` 0.10's generator trait, which [`SimRng`] implements with
 /// `Error = Infallible`.
 pub use rand_core::TryRng;
 
 use crate::runtime;
 
-/// Stream of the seed's ChaCha generator used for scheduling decisions.
-pub(crate) const SCHEDULER_STREAM: u64 = 0;
-/// Stream used for the code under test.
-pub(crate) const USER_STREAM: u64 = 1;
-
-/// The generator for one purpose (`stream`) of one seed.
-pub(crate) fn stream(seed: u64, stream: u64) -> ChaCha8Rng {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    rng.set_stream(stream);
-    rng
-}
-
-/// A uniform draw from `0..n` without modulo bias (Lemire's method).
-/// Returns 0 when `n` is 0.
-pub(crate) fn below(rng: &mut impl Rng, n: u64) -> u64 {
-    if n == 0 {
-        return 0;
-    }
-    let threshold = n.wrapping_neg() % n;
-    loop {
-        let m = u128::from(rng.next_u64()) * u128::from(n);
-        if (m as u64) >= threshold {
-            return (m >> 64) as u64;
-        }
-    }
-}
+pub(crate) use crate::base::streams::{below, stream};
 
 fn with_rng<R>(api: &str, f: impl FnOnce(&mut ChaCha8Rng) -> R) -> R {
     runtime::with(api, |rt| f(&mut rt.user_rng()))

@@ -29,146 +29,9 @@ use std::rc::{Rc, Weak};
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
+pub use crate::base::{TaskId, TaskInfo, WaitReason};
 use crate::runtime::{self, CallbackRef, Exit, Runtime, TaskRef};
 use crate::time::Instant;
-
-/// Identifies a task within one simulation. Ids count from 0 (the root task)
-/// in spawn order, the same way in every run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct TaskId(u64);
-
-impl TaskId {
-    /// The root task (the future given to [`Sim::run`](crate::Sim::run)).
-    pub const ROOT: TaskId = TaskId(0);
-
-    pub(crate) const fn from_u64(id: u64) -> TaskId {
-        TaskId(id)
-    }
-
-    /// The id as a number.
-    pub const fn as_u64(self) -> u64 {
-        self.0
-    }
-}
-
-impl fmt::Display for TaskId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)
-    }
-}
-
-/// A task's id and optional name.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct TaskInfo {
-    id: TaskId,
-    name: Option<Arc<str>>,
-}
-
-impl TaskInfo {
-    pub(crate) fn new(id: TaskId, name: Option<Arc<str>>) -> TaskInfo {
-        TaskInfo { id, name }
-    }
-
-    /// The task's id.
-    pub fn id(&self) -> TaskId {
-        self.id
-    }
-
-    /// The task's name, if it was given one (the root task is `main`).
-    pub fn name(&self) -> Option<&str> {
-        self.name.as_deref()
-    }
-
-    /// The name, or `task-ID` for an unnamed task.
-    pub fn label(&self) -> String {
-        match &self.name {
-            Some(n) => n.to_string(),
-            None => format!("task-{}", self.id),
-        }
-    }
-}
-
-impl fmt::Display for TaskInfo {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&crate::trace::display_name(self.id, self.name.as_ref()))
-    }
-}
-
-/// What a blocked task waits on, as shown in a deadlock report: an operation
-/// and, optionally, the name of the object it waits on.
-///
-/// Synchronisation primitives call [`wait_on`] when they return
-/// `Poll::Pending`; custom primitives should do the same.
-///
-/// ```
-/// use simloop::task::WaitReason;
-/// let r = WaitReason::new("Queue::get").on("jobs");
-/// assert_eq!(r.to_string(), "Queue::get on \"jobs\"");
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct WaitReason {
-    operation: &'static str,
-    object: Option<WaitObject>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum WaitObject {
-    Named(Arc<str>),
-    Task(TaskId),
-}
-
-impl WaitReason {
-    /// A wait in `operation` (e.g. `"Lock::lock"`).
-    pub const fn new(operation: &'static str) -> WaitReason {
-        WaitReason {
-            operation,
-            object: None,
-        }
-    }
-
-    /// The same wait, on the object called `name`.
-    pub fn on(mut self, name: impl Into<Arc<str>>) -> WaitReason {
-        self.object = Some(WaitObject::Named(name.into()));
-        self
-    }
-
-    /// The same wait, on another task (e.g. joining it).
-    pub fn on_task(mut self, task: TaskId) -> WaitReason {
-        self.object = Some(WaitObject::Task(task));
-        self
-    }
-
-    /// The operation.
-    pub fn operation(&self) -> &'static str {
-        self.operation
-    }
-
-    /// The name of the object waited on, if it has one.
-    pub fn object(&self) -> Option<&str> {
-        match &self.object {
-            Some(WaitObject::Named(name)) => Some(name),
-            _ => None,
-        }
-    }
-
-    /// The task waited on, if the wait is for a task.
-    pub fn task(&self) -> Option<TaskId> {
-        match &self.object {
-            Some(WaitObject::Task(task)) => Some(*task),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for WaitReason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.object {
-            Some(WaitObject::Named(o)) => write!(f, "{} on \"{o}\"", self.operation),
-            Some(WaitObject::Task(t)) => write!(f, "{} on task {t}", self.operation),
-            None => f.write_str(self.operation),
-        }
-    }
-}
 
 /// Tells the simulation what the current task is about to wait on; shown if
 /// the run deadlocks. The note lasts until the task is next polled. Does
@@ -244,7 +107,7 @@ impl Builder {
         F::Output: 'static,
     {
         let state = Rc::new(RefCell::new(JoinState {
-            task: TaskInfo::new(TaskId(u64::MAX), None),
+            task: TaskInfo::new(TaskId::from_u64(u64::MAX), None),
             result: None,
             waker: None,
             callbacks: Vec::new(),
@@ -458,7 +321,7 @@ impl JoinError {
 
     /// The task's id.
     pub fn id(&self) -> TaskId {
-        self.task.id
+        self.task.id()
     }
 
     /// The task's id and name.
@@ -657,7 +520,13 @@ impl<T> JoinHandle<T> {
     /// Awaiting this handle then gives a [`JoinError`] for which
     /// [`is_cancelled`](JoinError::is_cancelled) is true. Does nothing if the
     /// task has already finished or its simulation is over.
+    ///
+    /// # Panics
+    ///
+    /// Inside a simulation other than the task's (a nested one): the task's
+    /// simulation is not running, and must not be changed from another.
     pub fn abort(&self) {
+        self.check_simulation("aborted");
         if let Some(rt) = self.runtime.upgrade() {
             rt.request_abort(self.task);
         }
@@ -716,6 +585,19 @@ impl<T> JoinHandle<T> {
             runtime::try_with(|rt| rt.remove_hook(tie.key));
         }
     }
+
+    /// Panics if the running simulation is not the task's.
+    #[track_caller]
+    fn check_simulation(&self, what: &str) {
+        let elsewhere = runtime::try_with(|rt| !std::ptr::eq(rt, self.runtime.as_ptr()));
+        assert!(
+            elsewhere != Some(true),
+            "the JoinHandle of task {} was {what} inside another simulation than the one that \
+             spawned it (a nested Sim::run?): a task id only means something in its own \
+             simulation",
+            self.task.id
+        );
+    }
 }
 
 impl<T> Future for JoinHandle<T> {
@@ -723,6 +605,7 @@ impl<T> Future for JoinHandle<T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
+        this.check_simulation("awaited");
         let mut state = this.state.borrow_mut();
         if let Some(result) = state.result.take() {
             state.taken = Some(Outcome::of(&result));

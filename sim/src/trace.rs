@@ -7,11 +7,10 @@
 //! uses to point at the first divergence when a run is not deterministic.
 
 use std::fmt;
-use std::sync::Arc;
 use std::time::Duration;
 
-use crate::task::{TaskId, TaskInfo, WaitReason};
-use crate::time::Instant;
+use crate::base::Instant;
+use crate::base::{TaskId, TaskInfo, WaitReason};
 
 mod net_event;
 pub use net_event::{NetEvent, Protocol};
@@ -91,7 +90,7 @@ impl EventKind {
         match self {
             EventKind::Spawn { parent } => parent.map_or(u64::MAX, TaskId::as_u64),
             EventKind::TimerFired { deadline } => deadline.as_nanos(),
-            EventKind::Busy { duration } => crate::time::duration_to_nanos(*duration),
+            EventKind::Busy { duration } => crate::base::duration_to_nanos(*duration),
             EventKind::Panic { message } => message.len() as u64,
             EventKind::Net(e) => e.payload(),
             _ => 0,
@@ -275,13 +274,5 @@ impl Recorder {
 
     pub(crate) fn take_trace(&mut self) -> Option<Trace> {
         self.trace.take()
-    }
-}
-
-/// Name shared by the trace and error reports for a task that has none.
-pub(crate) fn display_name(id: TaskId, name: Option<&Arc<str>>) -> String {
-    match name {
-        Some(n) => format!("task {id} \"{n}\""),
-        None => format!("task {id}"),
     }
 }

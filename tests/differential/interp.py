@@ -36,7 +36,13 @@ class Program:
         self.sems = [asyncio.Semaphore(n) for n in spec.get("sems", [])]
         self.events = [asyncio.Event() for _ in range(spec.get("events", 0))]
         self.conds = [asyncio.Condition() for _ in range(spec.get("conds", 0))]
-        self.queues = [asyncio.Queue(n) for n in spec.get("queues", [])]
+        kinds = spec.get("queue_kinds", [])
+        classes = {"fifo": asyncio.Queue, "lifo": asyncio.LifoQueue, "priority": asyncio.PriorityQueue}
+        self.queues = [
+            classes[kinds[i] if i < len(kinds) else "fifo"](n)
+            for i, n in enumerate(spec.get("queues", []))
+        ]
+        self.barriers = [asyncio.Barrier(n) for n in spec.get("barriers", [])]
 
     def note(self, body, event):
         if self.over:
@@ -56,6 +62,7 @@ class Program:
             f"Q{i}={n(q._getters)}/{n(q._putters)}/{n(q._finished._waiters)}"
             for i, q in enumerate(self.queues)
         ]
+        parts += [f"B{i}={x.n_waiting}" for i, x in enumerate(self.barriers)]
         return " ".join(parts)
 
     async def body(self, b):
@@ -128,21 +135,42 @@ class Program:
             except ExceptionGroup as eg:
                 note(f"taskgroup err {eg.exceptions[0]}")
         elif op == "put":
-            await self.queues[s["q"]].put(s["v"])
-            note(f"put q{s['q']} {s['v']}")
+            try:
+                await self.queues[s["q"]].put(s["v"])
+                note(f"put q{s['q']} {s['v']}")
+            except asyncio.QueueShutDown:
+                note(f"put q{s['q']} shutdown")
         elif op == "get":
-            note(f"get q{s['q']} {await self.queues[s['q']].get()}")
+            try:
+                note(f"get q{s['q']} {await self.queues[s['q']].get()}")
+            except asyncio.QueueShutDown:
+                note(f"get q{s['q']} shutdown")
         elif op == "put_nowait":
             try:
                 self.queues[s["q"]].put_nowait(s["v"])
                 note(f"put_nowait q{s['q']} {s['v']}")
             except asyncio.QueueFull:
                 note(f"put_nowait q{s['q']} full")
+            except asyncio.QueueShutDown:
+                note(f"put_nowait q{s['q']} shutdown")
         elif op == "get_nowait":
             try:
                 note(f"get_nowait q{s['q']} {self.queues[s['q']].get_nowait()}")
             except asyncio.QueueEmpty:
                 note(f"get_nowait q{s['q']} empty")
+            except asyncio.QueueShutDown:
+                note(f"get_nowait q{s['q']} shutdown")
+        elif op == "shutdown":
+            self.queues[s["q"]].shutdown(s["immediate"])
+            note(f"shutdown q{s['q']} {str(s['immediate']).lower()}")
+        elif op == "release":
+            self.sems[s["s"]].release()
+            note(f"release s{s['s']}")
+        elif op == "barrier_wait":
+            try:
+                note(f"barrier b{s['b']} {await self.barriers[s['b']].wait()}")
+            except asyncio.BrokenBarrierError:
+                note(f"barrier b{s['b']} broken")
         elif op == "task_done":
             try:
                 self.queues[s["q"]].task_done()

@@ -38,10 +38,14 @@ const CI_FEATURES: &[Feature] = &[
     Feature::AsCompleted,
     Feature::Shield,
     Feature::Queue,
+    Feature::QueueKinds,
+    Feature::Shutdown,
     Feature::Lock,
     Feature::Semaphore,
+    Feature::Release,
     Feature::Event,
     Feature::Condition,
+    Feature::Barrier,
     Feature::Counts,
 ];
 
@@ -244,6 +248,8 @@ fn known_program() -> (Program, Vec<&'static str>) {
         events: 1,
         conds: 1,
         queues: vec![1],
+        queue_kinds: Vec::new(),
+        barriers: Vec::new(),
         main: body(
             0,
             vec![
@@ -323,6 +329,9 @@ fn generator_is_deterministic_and_honours_features() {
         "put",
         "get",
         "join",
+        "shutdown",
+        "release",
+        "barrier_wait",
         "lock",
         "sem",
         "ev_wait",

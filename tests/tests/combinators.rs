@@ -11,8 +11,8 @@ use std::time::Duration;
 use futures::{FutureExt, StreamExt};
 use proptest::prelude::*;
 use simloop::combinators::{
-    Either, ReturnWhen, TaskError, TaskGroup, as_completed, gather, join_all, race, select, shield,
-    try_gather, try_join_all, try_wait, wait,
+    Either, MemberOutcome, ReturnWhen, TaskError, TaskGroup, as_completed, gather, join_all, race,
+    select, shield, try_gather, try_join_all, try_wait, wait,
 };
 use simloop::sync::{Event, Queue};
 use simloop::{Sim, SimError, task, time};
@@ -1338,4 +1338,86 @@ proptest! {
         prop_assert_eq!(alive_after, 0);
         prop_assert_eq!(err.is_some(), any_failure);
     }
+}
+
+// async with asyncio.TaskGroup() as tg:
+//     tg.create_task(crash_at(1)); tg.create_task(sleep(5))
+//     await asyncio.sleep(60)        # cancelled at 1 s
+// -> ExceptionGroup at 1 s; the body's sleep never ends
+#[test]
+fn a_failing_member_cancels_the_body_run_with_the_group() {
+    let (out, at, body_ended) = Sim::new(1)
+        .run(async {
+            let group: TaskGroup<u32, &str> = TaskGroup::new();
+            group.spawn(async {
+                time::sleep(Duration::from_secs(1)).await;
+                Err("crashed")
+            });
+            let other = group.spawn(async {
+                time::sleep(Duration::from_secs(5)).await;
+                Ok(5)
+            });
+            let ended = Rc::new(Cell::new(false));
+            let e = ended.clone();
+            let out = group
+                .run(async move {
+                    time::sleep(Duration::from_secs(60)).await;
+                    e.set(true);
+                })
+                .await;
+            assert_eq!(other.outcome(), Some(MemberOutcome::Cancelled));
+            (out.map(|(_, v)| v), now_ms(), ended.get())
+        })
+        .unwrap();
+    assert_eq!(out, Err(TaskError::Failed("crashed")));
+    assert_eq!(at, 1000);
+    assert!(!body_ended);
+}
+
+#[test]
+fn a_group_run_gives_the_body_output_and_the_members_outputs() {
+    let out = Sim::new(1)
+        .run(async {
+            let group: TaskGroup<u64> = TaskGroup::new();
+            let handle = group.handle();
+            group.spawn(async {
+                time::sleep(Duration::from_secs(2)).await;
+                Ok(2)
+            });
+            group
+                .run(async move {
+                    let m = handle.spawn(async { Ok(1) }).unwrap();
+                    assert_eq!(m.await, MemberOutcome::Returned);
+                    "body"
+                })
+                .await
+        })
+        .unwrap();
+    assert_eq!(out, Ok(("body", vec![2, 1])));
+}
+
+#[test]
+fn members_can_be_awaited_inspected_and_aborted_and_cancel_and_join_waits_for_all() {
+    Sim::new(1)
+        .run(async {
+            let group: TaskGroup<u64, String> = TaskGroup::new();
+            let a = group.spawn(async {
+                time::sleep(Duration::from_secs(1)).await;
+                Ok(1)
+            });
+            let b = group.spawn_named("b", async {
+                time::sleep(Duration::from_secs(100)).await;
+                Ok(2)
+            });
+            assert!(!a.is_finished() && a.outcome().is_none());
+            assert_eq!(a.await, MemberOutcome::Returned);
+            assert_eq!(now_ms(), 1000);
+            assert!(!b.is_finished());
+            group.cancel_and_join().await;
+            assert_eq!(b.outcome(), Some(MemberOutcome::Cancelled));
+            assert!(b.is_finished());
+            assert_eq!(now_ms(), 1000);
+            b.abort(); // a no-op once it ended
+        })
+        .unwrap();
 }

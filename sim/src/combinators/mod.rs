@@ -58,5 +58,8 @@ pub use error::TaskError;
 pub use gather::{Gather, JoinAll, TryGather, gather, join_all, try_gather};
 pub use select::{Either, Race, Select, race, select};
 pub use shield::{Shield, shield};
-pub use task_group::{TaskGroup, TaskGroupClosed, TaskGroupHandle, TaskGroupJoin, try_join_all};
+pub use task_group::{
+    Member, MemberOutcome, TaskGroup, TaskGroupClosed, TaskGroupHandle, TaskGroupJoin,
+    TaskGroupRun, try_join_all,
+};
 pub use wait::{ReturnWhen, Wait, Waited, try_wait, wait};

@@ -15,6 +15,7 @@ use std::rc::{Rc, Weak};
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
+use super::task_group::MemberOutcome;
 use crate::runtime;
 use crate::task::{self, JoinError, JoinHandle, TaskId, WaitReason};
 
@@ -43,6 +44,10 @@ struct Shared<T> {
     handles: Vec<Option<JoinHandle<T>>>,
     /// Endings not yet taken, in the order they were reported.
     ended: VecDeque<Ended<T>>,
+    /// How each task ended, by spawn index, once its done callback ran.
+    outcomes: Vec<Option<MemberOutcome>>,
+    /// Who awaits each task's ending through a [`MemberRef`].
+    member_wakers: Vec<Option<Waker>>,
     /// Endings taken by `poll_next`.
     taken: usize,
     waker: Option<Waker>,
@@ -91,6 +96,8 @@ impl<T: 'static> TaskSet<T> {
             shared: Rc::new(RefCell::new(Shared {
                 handles: Vec::new(),
                 ended: VecDeque::new(),
+                outcomes: Vec::new(),
+                member_wakers: Vec::new(),
                 taken: 0,
                 waker: None,
                 wake_on,
@@ -105,7 +112,7 @@ impl<T: 'static> TaskSet<T> {
 
     /// Spawns `future` as a task of the set. If the set is cancelling, the
     /// task is aborted before it first runs.
-    pub(crate) fn spawn<F>(&self, name: Option<Arc<str>>, future: F) -> TaskId
+    pub(crate) fn spawn<F>(&self, name: Option<Arc<str>>, future: F) -> MemberRef<T>
     where
         F: Future<Output = T> + 'static,
     {
@@ -230,7 +237,7 @@ impl<T: 'static> TaskSet<T> {
 
 impl<T: 'static> WeakTaskSet<T> {
     /// Spawns into the set, or returns `None` if it is closed or gone.
-    pub(crate) fn spawn<F>(&self, name: Option<Arc<str>>, future: F) -> Option<TaskId>
+    pub(crate) fn spawn<F>(&self, name: Option<Arc<str>>, future: F) -> Option<MemberRef<T>>
     where
         F: Future<Output = T> + 'static,
     {
@@ -254,7 +261,7 @@ fn spawn_into<T: 'static, F>(
     shared: &Rc<RefCell<Shared<T>>>,
     name: Option<Arc<str>>,
     future: F,
-) -> TaskId
+) -> MemberRef<T>
 where
     F: Future<Output = T> + 'static,
 {
@@ -272,7 +279,63 @@ where
         handle.abort();
     }
     sh.handles.push(Some(handle));
-    id
+    sh.outcomes.push(None);
+    sh.member_wakers.push(None);
+    MemberRef {
+        id,
+        index,
+        shared: Rc::downgrade(shared),
+    }
+}
+
+/// One task of a [`TaskSet`], as its owner's code sees it.
+pub(crate) struct MemberRef<T> {
+    pub(crate) id: TaskId,
+    index: usize,
+    shared: Weak<RefCell<Shared<T>>>,
+}
+
+impl<T> MemberRef<T> {
+    /// How the task ended, once its done callback ran (or the set is gone).
+    pub(crate) fn outcome(&self) -> Option<MemberOutcome> {
+        match self.shared.upgrade() {
+            Some(shared) => shared.borrow().outcomes[self.index],
+            None => Some(MemberOutcome::Cancelled),
+        }
+    }
+
+    /// Whether the task has ended (its done callback may be still to run).
+    pub(crate) fn is_finished(&self) -> bool {
+        let Some(shared) = self.shared.upgrade() else {
+            return true;
+        };
+        let sh = shared.borrow();
+        sh.handles[self.index]
+            .as_ref()
+            .is_none_or(JoinHandle::is_finished)
+    }
+
+    /// Aborts the task (a no-op once it ended).
+    pub(crate) fn abort(&self) {
+        if let Some(shared) = self.shared.upgrade()
+            && let Some(handle) = &shared.borrow().handles[self.index]
+        {
+            handle.abort();
+        }
+    }
+
+    /// Waits for the task's done callback.
+    pub(crate) fn poll_end(&self, cx: &mut Context<'_>) -> Poll<MemberOutcome> {
+        let Some(shared) = self.shared.upgrade() else {
+            return Poll::Ready(MemberOutcome::Cancelled);
+        };
+        let mut sh = shared.borrow_mut();
+        if let Some(outcome) = sh.outcomes[self.index] {
+            return Poll::Ready(outcome);
+        }
+        sh.member_wakers[self.index] = Some(cx.waker().clone());
+        Poll::Pending
+    }
 }
 
 impl<T> runtime::CancelHook for RefCell<Shared<T>> {
@@ -316,6 +379,13 @@ fn on_done<T>(shared: &Weak<RefCell<Shared<T>>>, index: usize) {
         (Err(e), Some(_)) => e.is_panic(),
         _ => false,
     };
+    sh.outcomes[index] = Some(match &result {
+        Ok(_) if failed => MemberOutcome::Failed,
+        Ok(_) => MemberOutcome::Returned,
+        Err(e) if e.is_panic() => MemberOutcome::Panicked,
+        Err(_) => MemberOutcome::Cancelled,
+    });
+    let member = sh.member_wakers[index].take();
     let wakes_on_failure = match (&sh.wake_on, &result) {
         (WakeOn::LastOrFailure(is_failure), Ok(value)) => is_failure(value),
         (WakeOn::LastOrFailure(_), Err(_)) => true,
@@ -333,7 +403,12 @@ fn on_done<T>(shared: &Weak<RefCell<Shared<T>>>, index: usize) {
     }
     let waker = if wake { sh.waker.take() } else { None };
     drop(sh);
+    // The owner's wake-up first: asyncio's group callback was added when
+    // the task was created, an awaiter's after.
     if let Some(waker) = waker {
+        waker.wake();
+    }
+    if let Some(waker) = member {
         waker.wake();
     }
 }

@@ -9,9 +9,9 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use super::error::TaskError;
-use super::set::{TaskSet, WeakTaskSet};
+use super::set::{MemberRef, TaskSet, WeakTaskSet};
 use super::slots::Slots;
-use crate::task::TaskId;
+use crate::task::{self, TaskId, WaitReason};
 
 /// A set of tasks that live and die together: asyncio's `TaskGroup`, or a
 /// join set.
@@ -61,9 +61,12 @@ use crate::task::TaskId;
 /// - The group returns the first failure, not an `ExceptionGroup` of all of
 ///   them (another task may fail in the step between the first failure
 ///   and the cancellation; its failure is dropped).
-/// - A failure cannot cancel the code that owns the group (asyncio cancels
-///   the `async with` body): the owner sees the error when it joins. The
-///   siblings are cancelled all the same.
+/// - The `async with` body is [`run`](TaskGroup::run)'s future: a failure
+///   cancels it (drops it) at its current wait, as asyncio cancels the task
+///   running the block. Code that owns a group and joins it later is not
+///   interrupted (it sees the failure when it joins).
+/// - [`spawn`](TaskGroup::spawn) returns a [`Member`]: awaiting it gives
+///   how the task ended, not its output, which goes to the join.
 /// - A task cancelled on its own (not by the group) counts as a failure,
 ///   since only the group can cancel its tasks.
 /// - Spawning into a group that is cancelling after a failure cancels the
@@ -93,17 +96,18 @@ impl<T: 'static, E: 'static> TaskGroup<T, E> {
         }
     }
 
-    /// Spawns `future` as a task of the group and returns its id (asyncio's
-    /// `create_task`). It first runs at the next scheduling point.
+    /// Spawns `future` as a task of the group and returns its [`Member`]
+    /// handle (asyncio's `create_task`). It first runs at the next
+    /// scheduling point.
     ///
     /// # Panics
     ///
     /// Outside a simulation.
-    pub fn spawn<F>(&self, future: F) -> TaskId
+    pub fn spawn<F>(&self, future: F) -> Member<T, E>
     where
         F: Future<Output = Result<T, E>> + 'static,
     {
-        self.set.spawn(None, future)
+        Member(self.set.spawn(None, future))
     }
 
     /// Spawns `future` as a task called `name`.
@@ -111,11 +115,11 @@ impl<T: 'static, E: 'static> TaskGroup<T, E> {
     /// # Panics
     ///
     /// Outside a simulation.
-    pub fn spawn_named<F>(&self, name: impl Into<Arc<str>>, future: F) -> TaskId
+    pub fn spawn_named<F>(&self, name: impl Into<Arc<str>>, future: F) -> Member<T, E>
     where
         F: Future<Output = Result<T, E>> + 'static,
     {
-        self.set.spawn(Some(name.into()), future)
+        Member(self.set.spawn(Some(name.into()), future))
     }
 
     /// A handle that lets tasks add siblings to the group.
@@ -143,6 +147,58 @@ impl<T: 'static, E: 'static> TaskGroup<T, E> {
     /// Waits for every task; see [`TaskGroup`].
     pub fn join(self) -> TaskGroupJoin<T, E> {
         self.join_as("TaskGroup::join")
+    }
+
+    /// Cancels every task and waits until they are all gone (cancelling
+    /// the `async with TaskGroup()` block from outside). Tasks spawned
+    /// meanwhile are cancelled before they run.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future aborts what is left, as dropping the group does.
+    pub fn cancel_and_join(self) -> impl Future<Output = ()> {
+        self.set.abort_all();
+        let join = self.join_as("TaskGroup::cancel_and_join");
+        async move {
+            let _ = join.await;
+        }
+    }
+
+    /// Runs `body` next to the group's tasks and then joins them: asyncio's
+    /// `async with TaskGroup() as tg: body`. The first task to fail cancels
+    /// `body` at its current wait (it is dropped), as asyncio cancels the
+    /// task running the `async with` block, then every other task; the
+    /// result is that failure once they are all gone. If `body` finishes,
+    /// its output comes with the tasks' outputs.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use simloop::{Sim, combinators::{TaskError, TaskGroup}, time};
+    ///
+    /// Sim::new(1).run(async {
+    ///     let group: TaskGroup<u32, &str> = TaskGroup::new();
+    ///     group.spawn(async {
+    ///         time::sleep(Duration::from_secs(1)).await;
+    ///         Err("crashed")
+    ///     });
+    ///     let out = group.run(async {
+    ///         time::sleep(Duration::from_secs(60)).await; // cancelled at 1 s
+    ///         "body done"
+    ///     }).await;
+    ///     assert_eq!(out, Err(TaskError::Failed("crashed")));
+    ///     assert_eq!(time::now().since_start(), Duration::from_secs(1));
+    /// }).unwrap();
+    /// ```
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future drops `body` and aborts every task of the group.
+    pub fn run<F: Future>(self, body: F) -> TaskGroupRun<T, E, F> {
+        TaskGroupRun {
+            body: Some(body),
+            output: None,
+            join: self.join_as("TaskGroup::run"),
+        }
     }
 
     fn join_as(self, operation: &'static str) -> TaskGroupJoin<T, E> {
@@ -194,11 +250,14 @@ impl<T: 'static, E: 'static> TaskGroupHandle<T, E> {
     /// # Panics
     ///
     /// Outside a simulation.
-    pub fn spawn<F>(&self, future: F) -> Result<TaskId, TaskGroupClosed>
+    pub fn spawn<F>(&self, future: F) -> Result<Member<T, E>, TaskGroupClosed>
     where
         F: Future<Output = Result<T, E>> + 'static,
     {
-        self.set.spawn(None, future).ok_or(TaskGroupClosed)
+        self.set
+            .spawn(None, future)
+            .map(Member)
+            .ok_or(TaskGroupClosed)
     }
 
     /// Spawns `future` into the group as a task called `name`.
@@ -210,12 +269,13 @@ impl<T: 'static, E: 'static> TaskGroupHandle<T, E> {
         &self,
         name: impl Into<Arc<str>>,
         future: F,
-    ) -> Result<TaskId, TaskGroupClosed>
+    ) -> Result<Member<T, E>, TaskGroupClosed>
     where
         F: Future<Output = Result<T, E>> + 'static,
     {
         self.set
             .spawn(Some(name.into()), future)
+            .map(Member)
             .ok_or(TaskGroupClosed)
     }
 }
@@ -282,6 +342,169 @@ impl<T: 'static, E: 'static> Future for TaskGroupJoin<T, E> {
                 set.abort_all();
             }
         }
+    }
+}
+
+impl<T: 'static, E: 'static> TaskGroupJoin<T, E> {
+    /// Takes the endings reported so far without waiting; whether one
+    /// failed.
+    fn collect(&mut self, cx: &mut Context<'_>) -> bool {
+        let set = &self.group.set;
+        while let Poll::Ready(Some(ended)) = set.poll_next(cx) {
+            match TaskError::from_ending(ended.result) {
+                Ok(value) => self.results.put(ended.index, value),
+                Err(failure) => {
+                    if self.error.is_none() {
+                        self.error = Some(failure);
+                        set.abort_all();
+                    }
+                }
+            }
+        }
+        self.error.is_some()
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The future returned by [`TaskGroup::run`]: the body's output and the
+    /// tasks' outputs, or the first failure.
+    #[must_use = "dropping the future cancels the body and every task of the group"]
+    pub struct TaskGroupRun<T: 'static, E: 'static, F: Future> {
+        #[pin]
+        body: Option<F>,
+        output: Option<F::Output>,
+        join: TaskGroupJoin<T, E>,
+    }
+}
+
+impl<T: 'static, E: 'static, F: Future> Future for TaskGroupRun<T, E, F> {
+    type Output = Result<(F::Output, Vec<T>), TaskError<E>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        if this.body.is_some() {
+            // A failure's done callback woke us: the body is cancelled at
+            // its wait, without running again.
+            if this.join.collect(cx) {
+                this.body.set(None);
+            } else if let Some(body) = this.body.as_mut().as_pin_mut() {
+                match body.poll(cx) {
+                    Poll::Ready(output) => {
+                        *this.output = Some(output);
+                        this.body.set(None);
+                    }
+                    Poll::Pending => return Poll::Pending,
+                }
+            }
+        }
+        match Pin::new(&mut *this.join).poll(cx) {
+            Poll::Ready(Ok(values)) => Poll::Ready(Ok((
+                this.output
+                    .take()
+                    .expect("the body finished when no task failed"),
+                values,
+            ))),
+            Poll::Ready(Err(error)) => Poll::Ready(Err(error)),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<T: 'static, E: 'static, F: Future> fmt::Debug for TaskGroupRun<T, E, F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TaskGroupRun")
+            .field("body_running", &self.body.is_some())
+            .field("group", &self.join.group)
+            .finish()
+    }
+}
+
+/// A task of a [`TaskGroup`]: its id, whether it finished, abort, and
+/// awaiting how it ended (asyncio's `Task` returned by `tg.create_task`).
+///
+/// The task's output goes to the group's join; awaiting the member gives
+/// how it ended, once its done callback ran (after the group's own).
+///
+/// ```
+/// use std::time::Duration;
+/// use simloop::{Sim, combinators::{MemberOutcome, TaskGroup}, time};
+///
+/// Sim::new(1).run(async {
+///     let group: TaskGroup<u32> = TaskGroup::new();
+///     let quick = group.spawn(async { Ok(1) });
+///     let slow = group.spawn(async {
+///         time::sleep(Duration::from_secs(9)).await;
+///         Ok(2)
+///     });
+///     assert_eq!(quick.await, MemberOutcome::Returned);
+///     assert!(!slow.is_finished());
+///     slow.abort();
+///     assert_eq!(slow.await, MemberOutcome::Cancelled);
+///     // The group counts a member cancelled on its own as a failure.
+///     assert!(group.await.is_err());
+/// }).unwrap();
+/// ```
+///
+/// # Cancel safety
+///
+/// Dropping the member (or a future awaiting it) does nothing to the task.
+pub struct Member<T: 'static, E: 'static = Infallible>(MemberRef<Result<T, E>>);
+
+/// How a [`Member`] of a [`TaskGroup`] ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MemberOutcome {
+    /// It returned `Ok`.
+    Returned,
+    /// It returned `Err`.
+    Failed,
+    /// It panicked.
+    Panicked,
+    /// It was cancelled (by the group, by [`Member::abort`], or because the
+    /// group is gone).
+    Cancelled,
+}
+
+impl<T: 'static, E: 'static> Member<T, E> {
+    /// The task's id.
+    pub fn id(&self) -> TaskId {
+        self.0.id
+    }
+
+    /// Whether the task has ended.
+    pub fn is_finished(&self) -> bool {
+        self.0.is_finished()
+    }
+
+    /// How the task ended, once its done callback ran.
+    pub fn outcome(&self) -> Option<MemberOutcome> {
+        self.0.outcome()
+    }
+
+    /// Cancels the task (asyncio's `task.cancel()`); the group then counts
+    /// it as failed. A no-op once it ended.
+    pub fn abort(&self) {
+        self.0.abort();
+    }
+}
+
+impl<T: 'static, E: 'static> Future for Member<T, E> {
+    type Output = MemberOutcome;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<MemberOutcome> {
+        let poll = self.0.poll_end(cx);
+        if poll.is_pending() {
+            task::wait_on(WaitReason::new("Member::await").on_task(self.0.id));
+        }
+        poll
+    }
+}
+
+impl<T: 'static, E: 'static> fmt::Debug for Member<T, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Member")
+            .field("id", &self.id())
+            .field("outcome", &self.outcome())
+            .finish()
     }
 }
 

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::task::{Wake, Waker};
 
 use super::timers::TimerKey;
-use crate::task::TaskId;
+use crate::base::TaskId;
 
 /// A queued callback.
 pub(crate) type Callback = Box<dyn FnOnce()>;

@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Wake, Waker};
 
 use super::Runtime;
-use crate::task::TaskId;
+use crate::base::TaskId;
 
 /// What a [`Timeout`](crate::time::Timeout) cancels when its deadline passes, as seen from the
 /// waits inside it.

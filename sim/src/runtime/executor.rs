@@ -12,12 +12,12 @@ use std::time::Duration;
 use super::ready::Item;
 use super::tasks::{Exit, State, TaskRef};
 use super::{Runtime, context, new_runtime};
+use crate::base::TaskInfo;
+use crate::base::{Instant, duration_to_nanos};
 use crate::config::Config;
 use crate::error::SimError;
 use crate::schedule::{Choice, ChoiceKind, Schedule};
 use crate::strategy::Divergence;
-use crate::task::TaskInfo;
-use crate::time::{Instant, duration_to_nanos};
 use crate::trace::{EventKind, Fingerprint, Trace};
 
 /// What a successful run produced.
@@ -307,6 +307,13 @@ impl Runtime {
     /// Like [`drain_wakes`](Self::drain_wakes), the tasks joining behind a
     /// catch-up gate.
     fn drain_wakes_behind(&self, gate: u64) {
+        if let Some((task, thread)) = self.wakes.take_foreign() {
+            self.fail(SimError::ForeignWake {
+                task: self.task_info(task),
+                thread,
+                ctx: self.ctx(),
+            });
+        }
         let mut woken = self.wake_buf.borrow_mut();
         self.wakes.drain_into(&mut woken);
         if woken.is_empty() {

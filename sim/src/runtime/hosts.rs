@@ -13,7 +13,7 @@ use std::rc::Rc;
 
 use super::Runtime;
 use super::tasks::State;
-use crate::task::TaskInfo;
+use crate::base::TaskInfo;
 use crate::trace::EventKind;
 
 /// Identifies a simulated host; 0 is the implicit host of a simulation.

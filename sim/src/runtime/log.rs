@@ -3,7 +3,7 @@
 //! timers and `busy` at `trace`). Whether a run logs is decided once, when it
 //! starts, so a run nobody listens to pays nothing.
 
-use crate::task::TaskId;
+use crate::base::TaskId;
 use crate::trace::EventKind;
 
 /// Whether the current subscriber wants the executor's events.

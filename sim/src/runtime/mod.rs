@@ -13,12 +13,12 @@ use std::time::Duration;
 
 use rand_chacha::ChaCha8Rng;
 
+use crate::base::{Instant, duration_to_nanos};
+use crate::base::{TaskId, TaskInfo, WaitReason};
 use crate::config::Config;
 use crate::error::{BlockedTask, FailureContext, SimError};
 use crate::schedule::Schedule;
 use crate::strategy::Scheduler;
-use crate::task::{TaskId, TaskInfo, WaitReason};
-use crate::time::{Instant, duration_to_nanos};
 use crate::trace::{EventKind, NoteKind, Recorder};
 
 mod callbacks;
@@ -51,6 +51,10 @@ use ready::{Item, ReadySet};
 use tasks::{State, TaskFuture, TaskTable};
 use timers::Timers;
 use waker::WakeQueue;
+
+/// Numbers the simulations of the process, so that a handle (a timer, a
+/// task) can tell whether it is used in the simulation it came from.
+static SIMULATIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 /// One simulated world.
 pub(crate) struct Runtime {
@@ -108,7 +112,10 @@ impl Runtime {
         });
         Runtime {
             scheduler: RefCell::new(config.strategy.scheduler(config.seed)),
-            user_rng: RefCell::new(crate::rand::stream(config.seed, crate::rand::USER_STREAM)),
+            user_rng: RefCell::new(crate::base::streams::stream(
+                config.seed,
+                crate::base::streams::USER_STREAM,
+            )),
             recorder: RefCell::new(Recorder::new(config.trace)),
             #[cfg(feature = "tracing")]
             log_events: log::executor_enabled(),
@@ -121,7 +128,9 @@ impl Runtime {
             tasks: RefCell::default(),
             ready: RefCell::default(),
             next_gate: Cell::new(1),
-            timers: RefCell::default(),
+            timers: RefCell::new(Timers::for_simulation(
+                SIMULATIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            )),
             wakes: Arc::default(),
             wake_buf: RefCell::default(),
             callbacks: RefCell::default(),

@@ -14,7 +14,7 @@ use std::collections::VecDeque;
 
 use super::callbacks::CallbackRef;
 use super::tasks::TaskRef;
-use crate::task::TaskId;
+use crate::base::TaskId;
 
 /// Something the loop runs in one step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

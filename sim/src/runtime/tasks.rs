@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::task::Waker;
 
 use super::waker::{WakeQueue, task_waker};
-use crate::task::{TaskId, TaskInfo, WaitReason};
+use crate::base::{TaskId, TaskInfo, WaitReason};
 
 /// Names a task in the table: its slot, checked against its id so that a
 /// stale reference to a reused slot is recognised.

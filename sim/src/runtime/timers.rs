@@ -9,14 +9,16 @@
 use std::task::Waker;
 
 use super::radix::{Item, RadixHeap};
-use crate::task::TaskId;
-use crate::time::Instant;
+use crate::base::Instant;
+use crate::base::TaskId;
 
-/// Names an armed timer; held by the `Sleep` that armed it.
+/// Names an armed timer; held by the `Sleep` that armed it. It names the
+/// simulation too: slots and sequence numbers are only unique within one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct TimerKey {
     slot: u32,
     seq: u64,
+    sim: u64,
 }
 
 struct Entry {
@@ -35,9 +37,33 @@ pub(crate) struct Timers {
     free: Vec<u32>,
     next_seq: u64,
     live: usize,
+    /// The simulation these timers belong to.
+    sim: u64,
 }
 
 impl Timers {
+    /// The timers of simulation number `sim`.
+    pub(crate) fn for_simulation(sim: u64) -> Timers {
+        Timers {
+            sim,
+            ..Timers::default()
+        }
+    }
+
+    /// A key armed in another simulation must not touch this one's timers
+    /// (its slot and sequence number may name an unrelated timer here).
+    #[track_caller]
+    fn check(&self, key: TimerKey) {
+        assert!(
+            key.sim == self.sim,
+            "a simloop timer (a time::Sleep, a timeout's deadline) armed in simulation #{} was \
+             polled or dropped inside simulation #{}: a Sleep belongs to the simulation that \
+             first polled it; create a new one in the simulation that awaits it",
+            key.sim,
+            self.sim
+        );
+    }
+
     pub(crate) fn insert(&mut self, deadline: Instant, owner: TaskId, waker: &Waker) -> TimerKey {
         self.next_seq += 1;
         let seq = self.next_seq;
@@ -58,12 +84,17 @@ impl Timers {
         };
         self.heap.push((deadline.as_nanos(), seq, slot));
         self.live += 1;
-        TimerKey { slot, seq }
+        TimerKey {
+            slot,
+            seq,
+            sim: self.sim,
+        }
     }
 
     /// Replaces the waker of a still-armed timer (a task may poll the same
     /// sleep from different contexts).
     pub(crate) fn update(&mut self, key: TimerKey, waker: &Waker) {
+        self.check(key);
         if let Some(entry) = self.entries.get_mut(key.slot as usize)
             && entry.seq == key.seq
         {
@@ -76,6 +107,7 @@ impl Timers {
 
     /// Disarms a timer; a no-op if it already fired.
     pub(crate) fn cancel(&mut self, key: TimerKey) {
+        self.check(key);
         if let Some(entry) = self.entries.get_mut(key.slot as usize)
             && entry.seq == key.seq
         {

@@ -14,15 +14,57 @@ use super::tasks::TaskRef;
 
 /// Wake-ups (and callbacks queued) not yet seen by the executor, in call
 /// order.
-#[derive(Default)]
 pub(crate) struct WakeQueue {
     pending: Mutex<Vec<Item>>,
+    /// The simulation's thread (see [`thread_mark`]).
+    thread: usize,
+    /// The first wake-up that came from another thread, with that thread's
+    /// name: it fails the run instead of joining it.
+    foreign: Mutex<Option<(TaskRef, String)>>,
+}
+
+impl Default for WakeQueue {
+    /// The queue of a simulation running on this thread.
+    fn default() -> WakeQueue {
+        WakeQueue {
+            pending: Mutex::default(),
+            thread: thread_mark(),
+            foreign: Mutex::default(),
+        }
+    }
+}
+
+/// A number that tells this thread from every other one alive: the address
+/// of a thread-local (cheaper than `thread::current().id()`).
+fn thread_mark() -> usize {
+    thread_local! {
+        static MARK: u8 = const { 0 };
+    }
+    MARK.with(|m| std::ptr::from_ref(m) as usize)
 }
 
 impl WakeQueue {
-    /// Records a wake-up of `task`.
+    /// Records a wake-up of `task`, unless it comes from another thread: a
+    /// wake-up whose moment the OS decides would make the run depend on
+    /// thread timing, so it is kept aside to fail the run instead.
     pub(crate) fn push(&self, task: TaskRef) {
+        if thread_mark() != self.thread {
+            let mut foreign = self.foreign.lock();
+            if foreign.is_none() {
+                let thread = std::thread::current();
+                let name = thread
+                    .name()
+                    .map_or_else(|| format!("{:?}", thread.id()), str::to_owned);
+                *foreign = Some((task, name));
+            }
+            return;
+        }
         self.pending.lock().push(Item::Task(task));
+    }
+
+    /// The first wake-up that came from another thread, if any.
+    pub(crate) fn take_foreign(&self) -> Option<(TaskRef, String)> {
+        self.foreign.lock().take()
     }
 
     /// Records a callback queued to run.

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use parking_lot::Mutex;
 
 use crate::strategy::Strategy;
-use crate::task::TaskId;
+use crate::task::{TaskId, TaskInfo};
 
 /// Where the watchdog's reports go.
 pub(crate) type Sink = Arc<dyn Fn(&str) + Send + Sync>;
@@ -125,7 +125,7 @@ impl Watched {
             .iter()
             .find(|(task, _)| *task == id)
             .map(|(_, name)| Arc::clone(name));
-        let task = crate::trace::display_name(TaskId::from_u64(id), name.as_ref());
+        let task = TaskInfo::new(TaskId::from_u64(id), name);
         let clock = crate::time::Instant::from_nanos(self.clock.load(Ordering::Relaxed));
         format!(
             "simloop watchdog: {task} has not returned from one poll for {:.1}s of real time \

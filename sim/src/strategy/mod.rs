@@ -8,8 +8,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::base::TaskId;
 use crate::schedule::{Choice, ChoiceKind, Schedule};
-use crate::task::TaskId;
 
 mod fifo;
 mod pct;
@@ -132,7 +132,7 @@ impl FromStr for Strategy {
 impl Strategy {
     /// Creates the scheduler for one run.
     pub(crate) fn scheduler(&self, seed: u64) -> Box<dyn Scheduler> {
-        let rng = crate::rand::stream(seed, crate::rand::SCHEDULER_STREAM);
+        let rng = crate::base::streams::stream(seed, crate::base::streams::SCHEDULER_STREAM);
         match self {
             Strategy::Fifo => Box::new(fifo::Fifo),
             Strategy::Random => Box::new(random::Random::new(rng)),

@@ -19,8 +19,8 @@ use rand_chacha::ChaCha8Rng;
 use rand_core::Rng;
 
 use super::{Divergence, Ready, Scheduler};
-use crate::rand::below;
-use crate::task::TaskId;
+use crate::base::TaskId;
+use crate::base::streams::below;
 
 pub(crate) struct Pct {
     rng: ChaCha8Rng,

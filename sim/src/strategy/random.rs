@@ -4,7 +4,7 @@
 use rand_chacha::ChaCha8Rng;
 
 use super::{Divergence, Ready, Scheduler};
-use crate::rand::below;
+use crate::base::streams::below;
 
 pub(crate) struct Random {
     rng: ChaCha8Rng,

@@ -7,7 +7,7 @@ use std::rc::Rc;
 use rand_chacha::ChaCha8Rng;
 use rand_core::{Rng, SeedableRng};
 
-use super::program::{Body, Program, Stmt, When};
+use super::program::{Body, Program, QueueKind, Stmt, When};
 
 /// A group of statements the generator may use. Tasks (`spawn`, `await`,
 /// `sleep`) are always on.
@@ -43,11 +43,23 @@ pub enum Feature {
     Counts,
     /// Zero deadlines in `timeout` and `wait_for` (with one of them on).
     ZeroTimeout,
+    /// `LifoQueue` and `PriorityQueue` besides `Queue` (with `queue`).
+    QueueKinds,
+    /// `Queue.shutdown` (with `queue`).
+    Shutdown,
+    /// `Barrier`.
+    Barrier,
+    /// Bare `Semaphore.release()` (with `semaphore`).
+    Release,
+    /// Awaiting a task where the awaiter may be cancelled (by `cancel`,
+    /// `timeout`, `wait_for` or a `TaskGroup`). Without it, and with one of
+    /// those on, only the main body awaits tasks, outside timeouts.
+    AwaitCancel,
 }
 
 impl Feature {
     /// Every feature, in a fixed order.
-    pub const ALL: [Feature; 15] = [
+    pub const ALL: [Feature; 20] = [
         Feature::Cancel,
         Feature::Timeout,
         Feature::WaitFor,
@@ -63,6 +75,11 @@ impl Feature {
         Feature::Condition,
         Feature::Counts,
         Feature::ZeroTimeout,
+        Feature::QueueKinds,
+        Feature::Shutdown,
+        Feature::Barrier,
+        Feature::Release,
+        Feature::AwaitCancel,
     ];
 
     /// The feature's name, as `SIMLOOP_DIFF_FEATURES` spells it.
@@ -83,6 +100,11 @@ impl Feature {
             Feature::Condition => "condition",
             Feature::Counts => "counts",
             Feature::ZeroTimeout => "zero_timeout",
+            Feature::QueueKinds => "queue_kinds",
+            Feature::Shutdown => "shutdown",
+            Feature::Barrier => "barrier",
+            Feature::Release => "release",
+            Feature::AwaitCancel => "await_cancel",
         }
     }
 
@@ -179,6 +201,8 @@ pub fn generate(seed: u64, features: Features) -> Program {
         events: 0,
         conds: 0,
         queues: Vec::new(),
+        queue_kinds: Vec::new(),
+        barriers: Vec::new(),
     };
     if features.has(Feature::Lock) {
         g.locks = g.range(1, 2);
@@ -194,6 +218,14 @@ pub fn generate(seed: u64, features: Features) -> Program {
     }
     if features.has(Feature::Queue) {
         g.queues = (0..g.range(1, 2)).map(|_| [0, 1, 2][g.below(3)]).collect();
+        if features.has(Feature::QueueKinds) {
+            g.queue_kinds = (0..g.queues.len())
+                .map(|_| [QueueKind::Fifo, QueueKind::Lifo, QueueKind::Priority][g.below(3)])
+                .collect();
+        }
+    }
+    if features.has(Feature::Barrier) {
+        g.barriers = (0..g.range(1, 2)).map(|_| g.range(1, 3)).collect();
     }
     let main = g.body(0, false);
     Program {
@@ -203,6 +235,8 @@ pub fn generate(seed: u64, features: Features) -> Program {
         events: g.events,
         conds: g.conds,
         queues: g.queues,
+        queue_kinds: g.queue_kinds,
+        barriers: g.barriers,
         main,
     }
 }
@@ -216,6 +250,8 @@ struct Gen {
     events: usize,
     conds: usize,
     queues: Vec<usize>,
+    queue_kinds: Vec<QueueKind>,
+    barriers: Vec<usize>,
 }
 
 /// What a block may contain.
@@ -249,6 +285,9 @@ enum Kind {
     GetNowait,
     TaskDone,
     Join,
+    Shutdown,
+    Release,
+    BarrierWait,
     Lock,
     Sem,
     Set,
@@ -294,8 +333,9 @@ impl Gen {
         };
         let mut stmts = self.block(n, depth, Scope::Body, &mut vars);
         // Await some of the tasks still unawaited; the others leak.
+        let may_await = self.may_await(depth, Scope::Body);
         for var in std::mem::take(&mut vars.live) {
-            if self.chance(60) {
+            if may_await && self.chance(60) {
                 stmts.push(Stmt::Await(var));
             }
         }
@@ -312,6 +352,21 @@ impl Gen {
         depth < MAX_DEPTH && self.next_id < MAX_BODIES
     }
 
+    /// Whether a body at `depth` may await a task in `scope`: anywhere, but
+    /// where the awaiter may be cancelled only with [`Feature::AwaitCancel`].
+    fn may_await(&self, depth: usize, scope: Scope) -> bool {
+        let f = self.features;
+        let cancelling = [
+            Feature::Cancel,
+            Feature::Timeout,
+            Feature::WaitFor,
+            Feature::TaskGroup,
+        ]
+        .into_iter()
+        .any(|c| f.has(c));
+        f.has(Feature::AwaitCancel) || !cancelling || (depth == 0 && scope == Scope::Body)
+    }
+
     fn kinds(&self, depth: usize, scope: Scope, vars: &Vars) -> Vec<(Kind, usize)> {
         let f = self.features;
         let nest = self.can_nest(depth);
@@ -322,7 +377,11 @@ impl Gen {
             }
         };
         add(nest && scope == Scope::Body, Kind::Spawn, 4);
-        add(!vars.live.is_empty(), Kind::Await, 4);
+        add(
+            !vars.live.is_empty() && self.may_await(depth, scope),
+            Kind::Await,
+            4,
+        );
         add(
             f.has(Feature::Cancel) && !vars.live.is_empty(),
             Kind::Cancel,
@@ -346,6 +405,17 @@ impl Gen {
         add(q, Kind::GetNowait, 1);
         add(q, Kind::TaskDone, 1);
         add(q && scope != Scope::Held, Kind::Join, 1);
+        add(q && f.has(Feature::Shutdown), Kind::Shutdown, 1);
+        add(
+            f.has(Feature::Semaphore) && f.has(Feature::Release),
+            Kind::Release,
+            1,
+        );
+        add(
+            f.has(Feature::Barrier) && scope != Scope::Held,
+            Kind::BarrierWait,
+            2,
+        );
         add(f.has(Feature::Lock) && scope != Scope::Held, Kind::Lock, 3);
         add(
             f.has(Feature::Semaphore) && scope != Scope::Held,
@@ -432,6 +502,12 @@ impl Gen {
             Kind::GetNowait => Stmt::GetNowait(self.below(self.queues.len())),
             Kind::TaskDone => Stmt::TaskDone(self.below(self.queues.len())),
             Kind::Join => Stmt::Join(self.below(self.queues.len())),
+            Kind::Shutdown => {
+                let q = self.below(self.queues.len());
+                Stmt::Shutdown(q, self.chance(50))
+            }
+            Kind::Release => Stmt::Release(self.below(self.sems.len())),
+            Kind::BarrierWait => Stmt::BarrierWait(self.below(self.barriers.len())),
             Kind::Lock => {
                 let l = self.below(self.locks);
                 let n = self.range(0, 2);

@@ -21,8 +21,12 @@ pub struct Program {
     pub events: usize,
     /// Number of `Condition`s.
     pub conds: usize,
-    /// Capacity of each `Queue` (0 for unbounded).
+    /// Capacity of each queue (0 for unbounded).
     pub queues: Vec<usize>,
+    /// The kind of each queue (FIFO where the list is short).
+    pub queue_kinds: Vec<QueueKind>,
+    /// The parties of each `Barrier`.
+    pub barriers: Vec<usize>,
     /// The root task's body.
     pub main: Rc<Body>,
 }
@@ -37,6 +41,34 @@ pub struct Body {
     pub stmts: Vec<Stmt>,
     /// Whether the body fails (raises) at its end.
     pub fail: bool,
+}
+
+/// Which asyncio queue class a queue is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueueKind {
+    /// `asyncio.Queue`.
+    Fifo,
+    /// `asyncio.LifoQueue`.
+    Lifo,
+    /// `asyncio.PriorityQueue`.
+    Priority,
+}
+
+impl QueueKind {
+    /// The kind's name in the JSON form.
+    pub fn name(self) -> &'static str {
+        match self {
+            QueueKind::Fifo => "fifo",
+            QueueKind::Lifo => "lifo",
+            QueueKind::Priority => "priority",
+        }
+    }
+
+    fn parse(name: &str) -> Option<QueueKind> {
+        [QueueKind::Fifo, QueueKind::Lifo, QueueKind::Priority]
+            .into_iter()
+            .find(|k| k.name() == name)
+    }
 }
 
 /// `return_when` of `asyncio.wait`.
@@ -97,10 +129,16 @@ pub enum Stmt {
     TaskDone(usize),
     /// `await q.join()`.
     Join(usize),
+    /// `q.shutdown(immediate)`.
+    Shutdown(usize, bool),
     /// `async with lock: stmts`.
     Lock(usize, Vec<Stmt>),
     /// `async with sem: stmts`.
     Sem(usize, Vec<Stmt>),
+    /// `sem.release()`, bare.
+    Release(usize),
+    /// `await barrier.wait()`.
+    BarrierWait(usize),
     /// `event.set()`.
     Set(usize),
     /// `event.clear()`.
@@ -125,6 +163,8 @@ impl Program {
             "events": self.events,
             "conds": self.conds,
             "queues": self.queues,
+            "queue_kinds": self.queue_kinds.iter().map(|k| k.name()).collect::<Vec<_>>(),
+            "barriers": self.barriers,
             "main": self.main.to_json(),
         })
         .to_string()
@@ -180,6 +220,9 @@ impl Stmt {
             Stmt::GetNowait(_) => "get_nowait",
             Stmt::TaskDone(_) => "task_done",
             Stmt::Join(_) => "join",
+            Stmt::Shutdown(..) => "shutdown",
+            Stmt::Release(_) => "release",
+            Stmt::BarrierWait(_) => "barrier_wait",
             Stmt::Lock(..) => "lock",
             Stmt::Sem(..) => "sem",
             Stmt::Set(_) => "set",
@@ -213,6 +256,9 @@ impl Stmt {
             Stmt::Get(q) | Stmt::GetNowait(q) | Stmt::TaskDone(q) | Stmt::Join(q) => {
                 json!({"op": op, "q": q})
             }
+            Stmt::Shutdown(q, immediate) => json!({"op": op, "q": q, "immediate": immediate}),
+            Stmt::Release(s) => json!({"op": op, "s": s}),
+            Stmt::BarrierWait(b) => json!({"op": op, "b": b}),
             Stmt::Lock(l, stmts) => json!({"op": op, "l": l, "stmts": stmts_json(stmts)}),
             Stmt::Sem(s, stmts) => json!({"op": op, "s": s, "stmts": stmts_json(stmts)}),
             Stmt::Set(e) | Stmt::Clear(e) | Stmt::EventWait(e) => json!({"op": op, "e": e}),
@@ -311,6 +357,19 @@ impl Program {
             events: v.get("events").map_or(Ok(0), |_| uint(&v, "events"))?,
             conds: v.get("conds").map_or(Ok(0), |_| uint(&v, "conds"))?,
             queues: uints(&v, "queues")?,
+            queue_kinds: match v.get("queue_kinds") {
+                None => Vec::new(),
+                Some(Value::Array(xs)) => xs
+                    .iter()
+                    .map(|x| {
+                        x.as_str()
+                            .and_then(QueueKind::parse)
+                            .ok_or_else(|| ParseError(format!("unknown queue kind {x}")))
+                    })
+                    .collect::<Result<_, _>>()?,
+                Some(x) => return Err(ParseError(format!("\"queue_kinds\" is {x}"))),
+            },
+            barriers: uints(&v, "barriers")?,
             main: Body::from_json(field(&v, "main")?)?,
         })
     }
@@ -385,6 +444,12 @@ impl Stmt {
             "get_nowait" => Stmt::GetNowait(uint(v, "q")?),
             "task_done" => Stmt::TaskDone(uint(v, "q")?),
             "join" => Stmt::Join(uint(v, "q")?),
+            "shutdown" => Stmt::Shutdown(
+                uint(v, "q")?,
+                v.get("immediate").and_then(Value::as_bool).unwrap_or(false),
+            ),
+            "release" => Stmt::Release(uint(v, "s")?),
+            "barrier_wait" => Stmt::BarrierWait(uint(v, "b")?),
             "lock" => Stmt::Lock(uint(v, "l")?, stmts_from_json(v)?),
             "sem" => Stmt::Sem(uint(v, "s")?, stmts_from_json(v)?),
             "set" => Stmt::Set(uint(v, "e")?),

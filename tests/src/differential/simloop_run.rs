@@ -10,10 +10,73 @@ use futures::future::LocalBoxFuture;
 use simloop::combinators::{
     ReturnWhen, TaskError, TaskGroup, as_completed, join_all, shield, try_gather, try_wait,
 };
-use simloop::sync::{Condition, Event, Lock, Queue, Semaphore};
+use simloop::sync::queue::{PutError, ShutDown, TaskDoneError, TryGetError, TryPutError};
+use simloop::sync::{Barrier, Condition, Event, LifoQueue, Lock, PriorityQueue, Queue, Semaphore};
 use simloop::{JoinError, JoinHandle, Sim, SimError, Strategy, task, time};
 
-use super::program::{Body, Program, Stmt, When};
+use super::program::{Body, Program, QueueKind, Stmt, When};
+
+/// One of the three queue classes, with the operations the programs use.
+enum AnyQueue {
+    Fifo(Queue<i64>),
+    Lifo(LifoQueue<i64>),
+    Priority(PriorityQueue<i64>),
+}
+
+macro_rules! each {
+    ($q:expr, $x:ident => $e:expr) => {
+        match $q {
+            AnyQueue::Fifo($x) => $e,
+            AnyQueue::Lifo($x) => $e,
+            AnyQueue::Priority($x) => $e,
+        }
+    };
+}
+
+impl AnyQueue {
+    fn new(kind: QueueKind, maxsize: usize) -> AnyQueue {
+        match (kind, maxsize) {
+            (QueueKind::Fifo, 0) => AnyQueue::Fifo(Queue::new()),
+            (QueueKind::Fifo, n) => AnyQueue::Fifo(Queue::with_capacity(n)),
+            (QueueKind::Lifo, 0) => AnyQueue::Lifo(LifoQueue::new()),
+            (QueueKind::Lifo, n) => AnyQueue::Lifo(LifoQueue::with_capacity(n)),
+            (QueueKind::Priority, 0) => AnyQueue::Priority(PriorityQueue::new()),
+            (QueueKind::Priority, n) => AnyQueue::Priority(PriorityQueue::with_capacity(n)),
+        }
+    }
+
+    async fn put(&self, v: i64) -> Result<(), PutError<i64>> {
+        each!(self, q => q.put(v).await)
+    }
+
+    async fn get(&self) -> Result<i64, ShutDown> {
+        each!(self, q => q.get().await)
+    }
+
+    fn try_put(&self, v: i64) -> Result<(), TryPutError<i64>> {
+        each!(self, q => q.try_put(v))
+    }
+
+    fn try_get(&self) -> Result<i64, TryGetError> {
+        each!(self, q => q.try_get())
+    }
+
+    fn task_done(&self) -> Result<(), TaskDoneError> {
+        each!(self, q => q.task_done())
+    }
+
+    async fn join(&self) {
+        each!(self, q => q.join().await)
+    }
+
+    fn shutdown(&self, immediate: bool) {
+        each!(self, q => q.shutdown(immediate))
+    }
+
+    fn counts(&self) -> String {
+        each!(self, q => format!("{}/{}/{}", q.getters(), q.putters(), q.joiners()))
+    }
+}
 
 /// What a body returns: its id, or the error `b<id>`.
 type Out = Result<i64, String>;
@@ -24,7 +87,8 @@ struct Env {
     sems: Vec<Semaphore>,
     events: Vec<Event>,
     conds: Vec<Condition<()>>,
-    queues: Vec<Queue<i64>>,
+    queues: Vec<AnyQueue>,
+    barriers: Vec<Barrier>,
 }
 
 impl Env {
@@ -65,7 +129,13 @@ impl Env {
             self.queues
                 .iter()
                 .enumerate()
-                .map(|(i, q)| format!("Q{i}={}/{}/{}", q.getters(), q.putters(), q.joiners())),
+                .map(|(i, q)| format!("Q{i}={}", q.counts())),
+        );
+        parts.extend(
+            self.barriers
+                .iter()
+                .enumerate()
+                .map(|(i, b)| format!("B{i}={}", b.n_waiting())),
         );
         parts.join(" ")
     }
@@ -84,14 +154,19 @@ pub fn run_on_simloop(program: &Program) -> Vec<String> {
         queues: program
             .queues
             .iter()
-            .map(|&n| {
-                if n == 0 {
-                    Queue::new()
-                } else {
-                    Queue::with_capacity(n)
-                }
+            .enumerate()
+            .map(|(i, &n)| {
+                AnyQueue::new(
+                    program
+                        .queue_kinds
+                        .get(i)
+                        .copied()
+                        .unwrap_or(QueueKind::Fifo),
+                    n,
+                )
             })
             .collect(),
+        barriers: program.barriers.iter().map(|&n| Barrier::new(n)).collect(),
     });
     let sim = Sim::builder().seed(0).strategy(Strategy::Fifo).build();
     let main = Rc::clone(&program.main);
@@ -267,7 +342,7 @@ async fn stmt(env: &Rc<Env>, body: &Body, s: &Stmt, handles: &Handles) {
         Stmt::TaskGroup(children) => {
             let tg = TaskGroup::<i64, String>::new();
             for f in bodies(env, children) {
-                let _ = tg.spawn(f);
+                tg.spawn(f);
             }
             match tg.await {
                 Ok(vs) => {
@@ -277,27 +352,35 @@ async fn stmt(env: &Rc<Env>, body: &Body, s: &Stmt, handles: &Handles) {
                 Err(e) => note(format!("taskgroup {}", task_error(&e))),
             }
         }
-        Stmt::Put(q, v) => {
-            env.queues[*q]
-                .put(*v)
-                .await
-                .unwrap_or_else(|_| panic!("queues are never shut down"));
-            note(format!("put q{q} {v}"));
-        }
-        Stmt::Get(q) => {
-            let v = env.queues[*q]
-                .get()
-                .await
-                .expect("queues are never shut down");
-            note(format!("get q{q} {v}"));
-        }
+        Stmt::Put(q, v) => match env.queues[*q].put(*v).await {
+            Ok(()) => note(format!("put q{q} {v}")),
+            Err(_) => note(format!("put q{q} shutdown")),
+        },
+        Stmt::Get(q) => match env.queues[*q].get().await {
+            Ok(v) => note(format!("get q{q} {v}")),
+            Err(_) => note(format!("get q{q} shutdown")),
+        },
         Stmt::PutNowait(q, v) => match env.queues[*q].try_put(*v) {
             Ok(()) => note(format!("put_nowait q{q} {v}")),
-            Err(_) => note(format!("put_nowait q{q} full")),
+            Err(TryPutError::Full(_)) => note(format!("put_nowait q{q} full")),
+            Err(TryPutError::ShutDown(_)) => note(format!("put_nowait q{q} shutdown")),
         },
         Stmt::GetNowait(q) => match env.queues[*q].try_get() {
             Ok(v) => note(format!("get_nowait q{q} {v}")),
-            Err(_) => note(format!("get_nowait q{q} empty")),
+            Err(TryGetError::Empty) => note(format!("get_nowait q{q} empty")),
+            Err(TryGetError::ShutDown) => note(format!("get_nowait q{q} shutdown")),
+        },
+        Stmt::Shutdown(q, immediate) => {
+            env.queues[*q].shutdown(*immediate);
+            note(format!("shutdown q{q} {immediate}"));
+        }
+        Stmt::Release(s) => {
+            env.sems[*s].release();
+            note(format!("release s{s}"));
+        }
+        Stmt::BarrierWait(b) => match env.barriers[*b].wait().await {
+            Ok(i) => note(format!("barrier b{b} {i}")),
+            Err(_) => note(format!("barrier b{b} broken")),
         },
         Stmt::TaskDone(q) => match env.queues[*q].task_done() {
             Ok(()) => note(format!("task_done q{q}")),
