@@ -196,3 +196,16 @@ fn the_failure_pictures_carry_the_runs_tracing_events() {
     assert!(svg.contains("WARN cache refresh failed attempt=3"), "{svg}");
     assert!(svg.contains("gave up"));
 }
+
+/// The README's replay loop shows this very report.
+#[test]
+fn the_readme_shows_this_report_verbatim() {
+    let failure = failed(&spec("two_orders"), &env(&[]), |_| two_orders());
+    let readme = include_str!("../../../README.md");
+    let shown = readme
+        .split("```text\n")
+        .find(|block| block.starts_with("simloop test `failures::two_orders`"))
+        .and_then(|block| block.split("\n```").next())
+        .expect("the README shows the report");
+    assert_eq!(shown, failure.to_string());
+}
