@@ -19,7 +19,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::task::TaskInfo;
+use crate::base::TaskInfo;
 
 /// What a [`Choice`] chose between.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

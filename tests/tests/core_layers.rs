@@ -45,7 +45,18 @@ fn files(module: &str) -> Vec<PathBuf> {
 fn crate_paths(path: &Path) -> Vec<(usize, String)> {
     let text = fs::read_to_string(path).unwrap();
     let mut out = Vec::new();
-    for (n, line) in text.lines().enumerate() {
+    let lines: Vec<&str> = text.lines().collect();
+    for (n, line) in lines.iter().enumerate() {
+        // A module's unit tests (`#[cfg(test)] mod tests`, last in the
+        // file) drive it through the public API: they are not among its
+        // dependencies.
+        if line.trim() == "#[cfg(test)]"
+            && lines
+                .get(n + 1)
+                .is_some_and(|next| next.trim() == "mod tests {")
+        {
+            break;
+        }
         let code = line.split("//").next().unwrap_or("");
         let mut rest = code;
         while let Some(at) = rest.find("crate::") {

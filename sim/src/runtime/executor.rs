@@ -635,7 +635,7 @@ impl Runtime {
         let callbacks = self.callbacks.borrow_mut().clear();
         if let Err(message) = crate::panic::catch(move || drop(callbacks)) {
             self.drop_panicked(
-                TaskInfo::new(crate::task::TaskId::ROOT, Some(Arc::from("main"))),
+                TaskInfo::new(crate::base::TaskId::ROOT, Some(Arc::from("main"))),
                 "while a pending callback was dropped at the end of the run",
                 message,
             );

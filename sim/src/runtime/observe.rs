@@ -8,9 +8,9 @@
 //! the observer where that task re-entered the ready queue, so finding it
 //! among the candidates costs nothing per step.
 
+use crate::base::TaskId;
 use crate::error::TaskPanic;
 use crate::schedule::Decision;
-use crate::task::TaskId;
 
 /// `stays` entry for a choice at which no task could continue.
 pub(crate) const NO_STAY: u32 = u32::MAX;

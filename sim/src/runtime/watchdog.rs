@@ -21,8 +21,8 @@ use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
+use crate::base::{TaskId, TaskInfo};
 use crate::strategy::Strategy;
-use crate::task::{TaskId, TaskInfo};
 
 /// Where the watchdog's reports go.
 pub(crate) type Sink = Arc<dyn Fn(&str) + Send + Sync>;
@@ -126,7 +126,7 @@ impl Watched {
             .find(|(task, _)| *task == id)
             .map(|(_, name)| Arc::clone(name));
         let task = TaskInfo::new(TaskId::from_u64(id), name);
-        let clock = crate::time::Instant::from_nanos(self.clock.load(Ordering::Relaxed));
+        let clock = crate::base::Instant::from_nanos(self.clock.load(Ordering::Relaxed));
         format!(
             "simloop watchdog: {task} has not returned from one poll for {:.1}s of real time \
              (seed {}, strategy {}, step {}, at virtual {clock}). simloop cannot interrupt a \

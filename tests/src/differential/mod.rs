@@ -1,5 +1,5 @@
 //! A differential harness against CPython 3.13: random asyncio programs
-//! ([`generate`]), held as data ([`program`]), each run once by CPython on a
+//! ([`generate`](mod@generate)), held as data ([`program`]), each run once by CPython on a
 //! virtual-clock event loop (`tests/differential/`, through [`cpython`])
 //! and once by simloop under `Strategy::Fifo` ([`simloop_run`]); the two
 //! event logs must be equal line for line. `docs/asyncio-differential.md`

@@ -50,8 +50,10 @@ fn a_thousand_seeds_find_the_double_deposit_and_replay_it() {
         report.contains("cargo test -p simloop-tokio-conformance"),
         "{report}"
     );
-    // The shrunk schedule replays the failure: the second client timed
-    // out at the instant its deposit was applied, and deposited again.
+    // The shrunk schedule replays the failure: a client timed out at the
+    // instant its deposit was applied, and deposited again (once or more:
+    // the fewest preemptions, not the fewest repeats, is what shrinking
+    // minimises).
     let shrunk = failed.shrunk().expect("the failure shrinks");
     assert!(shrunk.deviations() >= 1, "FIFO order passes");
     let replayed = Sim::builder()
@@ -60,7 +62,10 @@ fn a_thousand_seeds_find_the_double_deposit_and_replay_it() {
         .build()
         .run(two_deposits(false))
         .unwrap();
-    assert_eq!(replayed.balance, 30);
+    assert!(
+        replayed.balance > 20 && replayed.balance % 10 == 0,
+        "a deposit applied more than once, got {replayed:?}"
+    );
     // And FIFO order, tokio's, does not fail.
     let fifo = Sim::builder()
         .seed(failed.seed)
