@@ -63,7 +63,7 @@ fn a_thousand_seeds_find_the_double_deposit_and_replay_it() {
         .run(two_deposits(false))
         .unwrap();
     assert!(
-        replayed.balance > 20 && replayed.balance % 10 == 0,
+        replayed.balance > 20 && replayed.balance.is_multiple_of(10),
         "a deposit applied more than once, got {replayed:?}"
     );
     // And FIFO order, tokio's, does not fail.
