@@ -37,7 +37,9 @@ use crate::time::Instant;
 /// the run deadlocks. The note lasts until the task is next polled. Does
 /// nothing outside a simulation.
 pub fn wait_on(reason: WaitReason) {
-    runtime::try_with(|rt| rt.set_wait_reason(reason));
+    if runtime::polled_task().is_some() {
+        runtime::try_with(|rt| rt.set_wait_reason(reason));
+    }
 }
 
 /// Spawns `future` as a new task and returns a handle to await its output.

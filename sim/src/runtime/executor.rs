@@ -116,8 +116,8 @@ impl Runtime {
     ) -> Result<F::Output, SimError> {
         let max_steps = self.config.max_steps.unwrap_or(u64::MAX);
         loop {
-            if let Some(failure) = self.failure.borrow_mut().take() {
-                return Err(failure);
+            if self.failure.borrow().is_some() {
+                return Err(self.failure.take().expect("a failure is pending"));
             }
             self.fire_due_timers()?;
             let Some(item) = self.next_item()? else {
@@ -147,8 +147,10 @@ impl Runtime {
     }
 
     fn check_time_limit(&self, time: Instant) -> Result<(), SimError> {
+        // Compared in nanoseconds: a `Duration` comparison costs a
+        // division at every step.
         match self.config.time_limit {
-            Some(limit) if time.since_start() > limit => Err(SimError::TimeLimit {
+            Some(limit) if time.as_nanos() > self.time_limit_nanos => Err(SimError::TimeLimit {
                 limit,
                 ctx: self.ctx(),
             }),
@@ -433,7 +435,7 @@ impl Runtime {
         let mut tasks = self.tasks.borrow_mut();
         let slot = tasks.get_mut(task)?;
         slot.state = State::Running;
-        slot.wait = None;
+        slot.waits = false;
         let out = (
             std::mem::replace(&mut slot.waker, Waker::noop().clone()),
             slot.future.take(),
@@ -443,12 +445,12 @@ impl Runtime {
         if let Some(watched) = &self.watched {
             watched.poll_begins(self.steps.get(), task.id, self.clock.get());
         }
-        self.current.set(Some(task));
+        self.set_current(Some(task));
         Some(out)
     }
 
     fn end_poll(&self, task: TaskRef, waker: Waker) {
-        self.current.set(None);
+        self.set_current(None);
         self.poll_ended();
         if let Some(slot) = self.tasks.borrow_mut().get_mut(task) {
             slot.state = State::Idle;
@@ -461,7 +463,7 @@ impl Runtime {
             return;
         };
         let poll = future.as_mut().poll(&mut Context::from_waker(&waker));
-        self.current.set(None);
+        self.set_current(None);
         self.poll_ended();
         match poll {
             Poll::Pending => {
@@ -606,6 +608,7 @@ impl Runtime {
         match aborts.iter().position(|&t| t == task) {
             Some(i) => {
                 aborts.swap_remove(i);
+                context::count_aborts(-1);
                 true
             }
             None => false,
@@ -659,7 +662,8 @@ impl Runtime {
             );
         }
         self.timers.borrow_mut().clear();
-        self.aborts.borrow_mut().clear();
+        let forgotten = std::mem::take(&mut *self.aborts.borrow_mut());
+        context::count_aborts(-(forgotten.len() as isize));
         // Sockets and host factories are dropped inside the simulation too.
         drop(self.take_extensions());
         leaked

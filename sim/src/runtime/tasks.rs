@@ -49,7 +49,11 @@ pub(crate) struct Slot {
     pub(crate) future: Option<TaskFuture>,
     pub(crate) waker: Waker,
     pub(crate) state: State,
+    /// What the task last said it waits on (kept across polls, so that
+    /// waiting on the same thing again costs nothing) ...
     pub(crate) wait: Option<WaitReason>,
+    /// ... and whether it said so since it was last polled.
+    pub(crate) waits: bool,
     /// The simulated host the task runs on (see [`hosts`](super::hosts)).
     pub(crate) host: super::HostId,
 }
@@ -84,6 +88,7 @@ impl TaskTable {
             waker: task_waker(task, queue),
             state: State::Idle,
             wait: None,
+            waits: false,
             host: 0,
         });
         task
