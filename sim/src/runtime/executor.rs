@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use super::ready::Item;
 use super::tasks::{Exit, State, TaskRef};
-use super::{Observed, Runtime, context, new_runtime};
+use super::{Observed, Runtime, context, new_runtime, spare};
 use crate::base::TaskInfo;
 use crate::base::{Instant, duration_to_nanos};
 use crate::config::Config;
@@ -648,6 +648,14 @@ impl Runtime {
         context::count_aborts(-(forgotten.len() as isize));
         // Sockets and host factories are dropped inside the simulation too.
         drop(self.take_extensions());
+        // The emptied containers serve the next run on this thread.
+        spare::keep(spare::Spare {
+            tasks: std::mem::take(&mut *self.tasks.borrow_mut()),
+            ready: std::mem::take(&mut *self.ready.borrow_mut()),
+            timers: std::mem::take(&mut *self.timers.borrow_mut()),
+            wake_buf: std::mem::take(&mut *self.wake_buf.borrow_mut()),
+            timer_buf: std::mem::take(&mut *self.timer_buf.borrow_mut()),
+        });
         leaked
     }
 }
