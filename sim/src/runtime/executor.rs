@@ -20,6 +20,9 @@ use crate::schedule::{Choice, ChoiceKind, Decision, Schedule};
 use crate::strategy::Divergence;
 use crate::trace::{EventKind, Fingerprint, Trace};
 
+/// Wake-ups drained at once past which the drained buffer is freed.
+const BIG_BURST: usize = 4096;
+
 /// What a successful run produced.
 pub(crate) struct RunOutput<T> {
     pub(crate) value: T,
@@ -407,6 +410,12 @@ impl Runtime {
                 }
                 State::Queued | State::Running => {}
             }
+        }
+        // After a burst (a million tasks spawned in one step) this buffer
+        // holds the burst's room, which the wake queue does not need back
+        // (it refills the other buffer): free it rather than keep it all run.
+        if woken.capacity() > BIG_BURST {
+            *woken = Vec::new();
         }
     }
 
