@@ -427,6 +427,43 @@ impl Outcome {
     }
 }
 
+/// A future that only looks at work running on its own, such as a task's
+/// [`JoinHandle`] or a [`PromiseFuture`](crate::sync::PromiseFuture):
+/// asyncio's `Task` and `Future` (as opposed to a coroutine), with the
+/// methods asyncio's `wait_for` uses on them. Polling it starts nothing.
+///
+/// [`time::wait_for_handle`](crate::time::wait_for_handle) takes one: with
+/// a zero or past deadline it returns the result of a done one, and cancels
+/// an unfinished one and waits for that, as asyncio's `wait_for` does.
+pub trait Handle: Future {
+    /// Whether the work has finished, so that polling gives its result at
+    /// once (asyncio's `done()`).
+    fn is_done(&self) -> bool;
+
+    /// Cancels the work (asyncio's `cancel()`): aborts the task, cancels
+    /// the promise.
+    fn cancel_work(&self);
+
+    /// Wakes `waker` once the work is done, from a done callback (asyncio's
+    /// `add_done_callback`): the callback is a ready item queued when the
+    /// work ends, and the woken task runs after it.
+    fn wake_when_done(&self, waker: Waker);
+}
+
+impl<T> Handle for JoinHandle<T> {
+    fn is_done(&self) -> bool {
+        self.is_finished()
+    }
+
+    fn cancel_work(&self) {
+        self.abort();
+    }
+
+    fn wake_when_done(&self, waker: Waker) {
+        self.add_done_callback(move |_| waker.wake());
+    }
+}
+
 /// An owned permission to await a spawned task's output (asyncio's `Task`).
 ///
 /// Awaiting it gives `Ok(value)`, or a [`JoinError`] if the task was aborted

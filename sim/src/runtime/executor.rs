@@ -12,8 +12,8 @@ use std::time::Duration;
 use super::ready::Item;
 use super::tasks::{Exit, State, TaskRef};
 use super::{Observed, Runtime, context, new_runtime, spare};
-use crate::base::TaskInfo;
 use crate::base::{Instant, duration_to_nanos};
+use crate::base::{TaskId, TaskInfo};
 use crate::config::Config;
 use crate::error::{SimError, TaskPanic};
 use crate::schedule::{Choice, ChoiceKind, Decision, Schedule};
@@ -236,6 +236,7 @@ impl Runtime {
                     };
                     observer.decisions.push(Decision {
                         position: schedule.len(),
+                        kind: ChoiceKind::Task,
                         step: self.steps.get() + 1,
                         index: index as u32,
                         of: options as u32,
@@ -310,7 +311,7 @@ impl Runtime {
         }
         let mut result = Ok(true);
         while !due.is_empty() {
-            let index = match self.pick_timer(due.len()) {
+            let index = match self.pick_timer(&due) {
                 Ok(index) => index,
                 Err(e) => {
                     result = Err(e);
@@ -327,8 +328,10 @@ impl Runtime {
         result
     }
 
-    /// Which of `options` tied timers fires next.
-    fn pick_timer(&self, options: usize) -> Result<usize, SimError> {
+    /// Which of the tied timers `due` (their owners, in arming order) fires
+    /// next.
+    fn pick_timer(&self, due: &[(TaskId, Waker)]) -> Result<usize, SimError> {
+        let options = due.len();
         if options == 1 {
             return Ok(0);
         }
@@ -337,6 +340,21 @@ impl Runtime {
             .borrow_mut()
             .pick_timer(options)
             .map_err(|d| self.diverged(d))?;
+        if self.config.trace {
+            let tasks = self.tasks.borrow();
+            let info = |i: usize| tasks.info_of(due[i].0);
+            let decision = Decision {
+                position: self.schedule.borrow().len(),
+                kind: ChoiceKind::Timer,
+                step: self.steps.get() + 1,
+                index: index as u32,
+                of: options as u32,
+                chosen: info(index),
+                fifo: info(0),
+                could_continue: None,
+            };
+            self.observer.borrow_mut().decisions.push(decision);
+        }
         self.schedule.borrow_mut().push(Choice {
             kind: ChoiceKind::Timer,
             index: index as u32,

@@ -139,6 +139,16 @@ impl TaskTable {
         slot
     }
 
+    /// The name and id of task `id`, found by a scan (used only when
+    /// explaining a traced run's choices); just the id once it has ended.
+    pub(crate) fn info_of(&self, id: TaskId) -> TaskInfo {
+        self.slots
+            .iter()
+            .flatten()
+            .find(|s| s.info.id() == id)
+            .map_or_else(|| TaskInfo::new(id, None), |s| s.info.clone())
+    }
+
     /// Every live task, in id order.
     pub(crate) fn live_tasks(&self) -> Vec<TaskRef> {
         let mut tasks: Vec<TaskRef> = self
