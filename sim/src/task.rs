@@ -389,7 +389,8 @@ impl fmt::Debug for JoinError {
 
 struct JoinState<T> {
     task: TaskInfo,
-    result: Option<Result<T, JoinError>>,
+    /// The error is boxed: it is rare, and every task has a join state.
+    result: Option<Result<T, Box<JoinError>>>,
     waker: Option<Waker>,
     /// Done callbacks, in the order they were added.
     callbacks: Vec<DoneCallback>,
@@ -417,10 +418,10 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    fn of<T>(result: &Result<T, JoinError>) -> Outcome {
+    fn of<T, E: std::borrow::Borrow<JoinError>>(result: &Result<T, E>) -> Outcome {
         match result {
             Ok(_) => Outcome::Returned,
-            Err(e) if e.is_panic() => Outcome::Panicked,
+            Err(e) if e.borrow().is_panic() => Outcome::Panicked,
             Err(_) => Outcome::Cancelled,
         }
     }
@@ -559,7 +560,7 @@ impl<T> JoinHandle<T> {
     /// result was taken (by this or by awaiting the handle).
     pub fn try_join(&mut self) -> Option<Result<T, JoinError>> {
         let mut state = self.state.borrow_mut();
-        let result = state.result.take()?;
+        let result = state.result.take()?.map_err(|e| *e);
         state.taken = Some(Outcome::of(&result));
         Some(result)
     }
@@ -698,7 +699,7 @@ impl<T> Future for JoinHandle<T> {
             state.taken = Some(Outcome::of(&result));
             drop(state);
             this.untie();
-            return Poll::Ready(result);
+            return Poll::Ready(result.map_err(|e| *e));
         }
         assert!(
             state.taken.is_none(),
@@ -729,10 +730,11 @@ impl<T> Drop for JoinHandle<T> {
             drop(tie.hook);
         }
         let state = self.state.borrow();
-        if let Some(Err(JoinError {
-            task,
-            kind: JoinErrorKind::Panicked(message),
-        })) = &state.result
+        if let Some(Err(error)) = &state.result
+            && let JoinError {
+                task,
+                kind: JoinErrorKind::Panicked(message),
+            } = &**error
             && let Some(rt) = self.runtime.upgrade()
         {
             rt.unobserved_panic(task.clone(), message.clone());
@@ -763,7 +765,7 @@ impl<T> Completer<T> {
         self.done = true;
         let mut state = self.state.borrow_mut();
         let task = state.task.clone();
-        let result = result.map_err(|kind| JoinError { task, kind });
+        let result = result.map_err(|kind| Box::new(JoinError { task, kind }));
         let outcome = Outcome::of(&result);
         state.result = Some(result);
         let waker = state.waker.take();

@@ -31,6 +31,7 @@ mod log;
 mod observe;
 mod radix;
 mod ready;
+mod spare;
 mod tasks;
 mod timers;
 mod waker;
@@ -81,7 +82,9 @@ pub(crate) struct Runtime {
     timer_buf: RefCell<Vec<(TaskId, Waker)>>,
     scheduler: RefCell<Box<dyn Scheduler>>,
     schedule: RefCell<Schedule>,
-    user_rng: RefCell<ChaCha8Rng>,
+    /// The code under test's stream, made at its first draw (most runs of
+    /// a sweep draw nothing).
+    user_rng: RefCell<Option<ChaCha8Rng>>,
     recorder: RefCell<Recorder>,
     /// Whether a `tracing` subscriber wanted the executor's events when the
     /// run started.
@@ -117,13 +120,11 @@ impl Runtime {
             )
         });
         let scheduler = config.strategy.scheduler_for(&config);
+        let spare = spare::take();
         let observer = observe::Observer::following(scheduler.follows_queue());
         Runtime {
             scheduler: RefCell::new(scheduler),
-            user_rng: RefCell::new(crate::base::streams::stream(
-                config.seed,
-                crate::base::streams::USER_STREAM,
-            )),
+            user_rng: RefCell::new(None),
             recorder: RefCell::new(Recorder::new(config.trace)),
             #[cfg(feature = "tracing")]
             log_events: log::executor_enabled(),
@@ -134,16 +135,18 @@ impl Runtime {
             timers_fired_to: Cell::new(0),
             steps: Cell::new(0),
             current: Cell::new(None),
-            tasks: RefCell::default(),
-            ready: RefCell::default(),
+            tasks: RefCell::new(spare.tasks),
+            ready: RefCell::new(spare.ready),
             next_gate: Cell::new(1),
-            timers: RefCell::new(Timers::for_simulation(
-                SIMULATIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
-            )),
+            timers: RefCell::new(
+                spare
+                    .timers
+                    .reuse_for(SIMULATIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)),
+            ),
             wakes: Arc::default(),
-            wake_buf: RefCell::default(),
+            wake_buf: RefCell::new(spare.wake_buf),
             callbacks: RefCell::default(),
-            timer_buf: RefCell::default(),
+            timer_buf: RefCell::new(spare.timer_buf),
             schedule: RefCell::default(),
             aborts: RefCell::default(),
             cancel_scope: RefCell::default(),
@@ -454,7 +457,11 @@ impl Runtime {
     }
 
     pub(crate) fn user_rng(&self) -> RefMut<'_, ChaCha8Rng> {
-        self.user_rng.borrow_mut()
+        RefMut::map(self.user_rng.borrow_mut(), |rng| {
+            rng.get_or_insert_with(|| {
+                crate::base::streams::stream(self.config.seed, crate::base::streams::USER_STREAM)
+            })
+        })
     }
 
     fn blocked_tasks(&self) -> Vec<BlockedTask> {
