@@ -62,6 +62,8 @@ static SIMULATIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64:
 pub(crate) struct Runtime {
     config: Config,
     me: Weak<Runtime>,
+    /// This simulation's number (see [`SIMULATIONS`]).
+    number: u64,
     clock: Cell<u64>,
     /// The time up to which due timers have been fired.
     timers_fired_to: Cell<u64>,
@@ -116,7 +118,9 @@ impl Runtime {
         });
         let scheduler = config.strategy.scheduler_for(&config);
         let observer = observe::Observer::following(scheduler.follows_queue());
+        let number = SIMULATIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Runtime {
+            number,
             scheduler: RefCell::new(scheduler),
             user_rng: RefCell::new(crate::base::streams::stream(
                 config.seed,
@@ -134,9 +138,7 @@ impl Runtime {
             tasks: RefCell::default(),
             ready: RefCell::default(),
             next_gate: Cell::new(1),
-            timers: RefCell::new(Timers::for_simulation(
-                SIMULATIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
-            )),
+            timers: RefCell::new(Timers::for_simulation(number)),
             wakes: Arc::default(),
             wake_buf: RefCell::default(),
             callbacks: RefCell::default(),
@@ -151,6 +153,13 @@ impl Runtime {
             watched,
             observer: RefCell::new(observer),
         }
+    }
+
+    /// This simulation's number, unique in the process: a handle that
+    /// remembers it can tell whether it is used in the simulation it came
+    /// from.
+    pub(crate) fn number(&self) -> u64 {
+        self.number
     }
 
     pub(crate) fn weak(&self) -> Weak<Runtime> {
