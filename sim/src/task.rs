@@ -488,7 +488,11 @@ impl<T> Handle for JoinHandle<T> {
 ///
 /// # Panics
 ///
-/// Polling the handle again after it returned its result panics.
+/// Polling the handle again after it returned its result panics. So does
+/// awaiting, aborting or dropping it inside another simulation than the one
+/// that spawned the task (a nested [`Sim::run`](crate::Sim::run), say):
+/// a task id only means something in its own simulation, and the other
+/// one is left alone. Dropping it outside any simulation is fine.
 pub struct JoinHandle<T> {
     task: TaskRef,
     runtime: Weak<Runtime>,
@@ -719,6 +723,9 @@ impl<T> Future for JoinHandle<T> {
 
 impl<T> Drop for JoinHandle<T> {
     fn drop(&mut self) {
+        if !std::thread::panicking() {
+            self.check_simulation("dropped");
+        }
         if let Some(tie) = self.tie.take() {
             // An awaited task goes with its awaiter.
             if let Some(rt) = self.runtime.upgrade() {

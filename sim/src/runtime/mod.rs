@@ -39,7 +39,7 @@ mod watchdog;
 
 pub(crate) use callbacks::{Callback, CallbackRef};
 pub(crate) use cancel::{CancelHook, CancelScope, HookKey};
-pub(crate) use context::{abort_pending, in_scope, polled_task, try_with, with};
+pub(crate) use context::{abort_pending, in_scope, polled, polled_task, try_with, with};
 pub(crate) use executor::run;
 pub(crate) use hosts::HostId;
 pub(crate) use observe::{NO_STAY, Observed};
@@ -65,6 +65,8 @@ pub(crate) struct Runtime {
     /// The time limit in nanoseconds (`u64::MAX` for none).
     time_limit_nanos: u64,
     me: Weak<Runtime>,
+    /// This simulation's number (see [`SIMULATIONS`]).
+    number: u64,
     clock: Cell<u64>,
     /// The time up to which due timers have been fired.
     timers_fired_to: Cell<u64>,
@@ -122,7 +124,9 @@ impl Runtime {
         let scheduler = config.strategy.scheduler_for(&config);
         let spare = spare::take();
         let observer = observe::Observer::following(scheduler.follows_queue());
+        let number = SIMULATIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Runtime {
+            number,
             scheduler: RefCell::new(scheduler),
             user_rng: RefCell::new(None),
             recorder: RefCell::new(Recorder::new(config.trace)),
@@ -138,11 +142,7 @@ impl Runtime {
             tasks: RefCell::new(spare.tasks),
             ready: RefCell::new(spare.ready),
             next_gate: Cell::new(1),
-            timers: RefCell::new(
-                spare
-                    .timers
-                    .reuse_for(SIMULATIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)),
-            ),
+            timers: RefCell::new(spare.timers.reuse_for(number)),
             wakes: Arc::default(),
             wake_buf: RefCell::new(spare.wake_buf),
             callbacks: RefCell::default(),
@@ -157,6 +157,13 @@ impl Runtime {
             watched,
             observer: RefCell::new(observer),
         }
+    }
+
+    /// This simulation's number, unique in the process: a handle that
+    /// remembers it can tell whether it is used in the simulation it came
+    /// from.
+    pub(crate) fn number(&self) -> u64 {
+        self.number
     }
 
     pub(crate) fn weak(&self) -> Weak<Runtime> {
