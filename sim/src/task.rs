@@ -521,6 +521,14 @@ impl runtime::CancelHook for AbortTask {
             rt.request_abort(self.task);
         }
     }
+
+    /// The awaiter goes on once the task has ended: the handle's waker,
+    /// registered by the awaiter's last poll, is woken then.
+    fn settled(&self, _waker: &Waker) -> bool {
+        self.runtime
+            .upgrade()
+            .is_none_or(|rt| !rt.is_live(self.task))
+    }
 }
 
 impl<T> fmt::Debug for JoinHandle<T> {

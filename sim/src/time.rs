@@ -659,6 +659,14 @@ impl<F: Future> Future for Timeout<F> {
             }
         }
         if expired {
+            // What the expiry cancelled (a task awaited inside, a gather's
+            // children) ends first: asyncio's timeout raises only once the
+            // awaited future is done.
+            if !runtime::with("simloop::time::timeout", |rt| {
+                rt.scope_drained(scope, cx.waker())
+            }) {
+                return Poll::Pending;
+            }
             // Cancel the inner future at the deadline, as asyncio does.
             this.future.set(None);
             *this.zero = None;

@@ -136,7 +136,17 @@ impl Runtime {
             self.steps.set(self.steps.get() + 1);
             match item {
                 Item::Callback(key) => self.run_callback(key),
-                Item::Task(task) if self.take_abort(task) => self.drop_aborted(task),
+                Item::Task(task) if self.abort_pending(task.id) => {
+                    // Dropped once what its abort cancelled has ended, as
+                    // asyncio's task waits for the task it awaited.
+                    let waker = super::waker::task_waker(task, &self.wakes);
+                    if self.task_drained(task.id, &waker) && self.take_abort(task) {
+                        self.drop_aborted(task);
+                    } else if let Some(slot) = self.tasks.borrow_mut().get_mut(task) {
+                        // Waits for that wake-up.
+                        slot.state = State::Idle;
+                    }
+                }
                 Item::Task(task) if task == root => {
                     if let Some(value) = self.poll_root(root, root_future.as_mut())? {
                         return Ok(value);

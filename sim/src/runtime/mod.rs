@@ -49,7 +49,7 @@ pub(crate) use timers::TimerKey;
 pub(crate) use watchdog::Sink as WatchdogSink;
 
 use callbacks::CallbackTable;
-use cancel::HookEntry;
+use cancel::{Draining, HookEntry};
 use ready::{Item, ReadySet};
 use tasks::{State, TaskFuture, TaskTable};
 use timers::Timers;
@@ -100,6 +100,9 @@ pub(crate) struct Runtime {
     /// What must hear at once that a task is cancelled or a timeout expired.
     cancel_hooks: RefCell<std::collections::BTreeMap<u64, HookEntry>>,
     next_hook: Cell<u64>,
+    /// Fired hooks whose cancellation an aborted task or an expired timeout
+    /// still waits for.
+    draining: RefCell<Vec<Draining>>,
     /// A failure raised from inside user code (an unobserved panic), acted on
     /// at the next scheduling point.
     failure: RefCell<Option<SimError>>,
@@ -151,6 +154,7 @@ impl Runtime {
             aborts: RefCell::default(),
             cancel_scope: RefCell::default(),
             cancel_hooks: RefCell::default(),
+            draining: RefCell::default(),
             next_hook: Cell::new(0),
             failure: RefCell::default(),
             hosts: hosts::Hosts::default(),
@@ -372,6 +376,12 @@ impl Runtime {
         // queued for their cancellation ahead of the task itself).
         self.fire_task_hooks(task.id);
         self.wakes.push(task);
+    }
+
+    /// Whether `task` is still in the task table (not finished, not
+    /// dropped).
+    pub(crate) fn is_live(&self, task: TaskRef) -> bool {
+        self.tasks.borrow().get(task).is_some()
     }
 
     /// Whether an abort of `task` was requested and its future not dropped

@@ -12,7 +12,9 @@
 //! 3. the first ready task runs: dropped if an abort is pending for it,
 //!    else polled until it blocks or ends;
 //! 4. every task woken during that step joins the back of the ready queue,
-//!    in the order of the wake-ups, unless it is queued already.
+//!    in the order of the wake-ups, unless it is queued already; a
+//!    callback queued during it (a zero timeout's, asyncio's
+//!    `_on_timeout`) joins it at its place among those wake-ups.
 //!
 //! A poll re-checks the awaited operation exactly as its future does (a
 //! spurious wake-up polls it again, and it stays blocked). The rules on
@@ -42,11 +44,6 @@ pub struct Rules {
     /// When an aborted task's future is dropped, the operation it awaits is
     /// dropped before the permits it holds are given back (else after).
     pub awaited_dropped_first: bool,
-    /// A zero (or past) timeout expires from a callback queued when the
-    /// timeout is made, as asyncio's `timeout(0)` queues its `_on_timeout`
-    /// with `call_soon`: if the inner future is pending after its first
-    /// poll, the task waits for that callback (else: it times out at once).
-    pub zero_timeout_expires_by_callback: bool,
 }
 
 /// The rules of the executor as it is.
@@ -54,7 +51,6 @@ pub const RULES: Rules = Rules {
     join_propagates_cancel: true,
     zero_timeout_polls_inner: true,
     awaited_dropped_first: true,
-    zero_timeout_expires_by_callback: true,
 };
 
 /// Runs `program` in the model under FIFO order.
@@ -132,8 +128,6 @@ enum Await {
         waiter: Option<u64>,
     },
     Timeout {
-        /// Tells this timeout's expiry callback from another timeout's.
-        id: u64,
         deadline: u64,
         inner: Inner,
         polled: bool,
@@ -141,7 +135,17 @@ enum Await {
         /// The deadline timer fired (the timeout's waits count as
         /// cancelled).
         expired: bool,
+        /// A deadline already passed at the first poll: the callback,
+        /// queued then, that expires the timeout.
+        soon: Option<u64>,
     },
+}
+
+/// A ready item: a task's step, or a zero timeout's callback.
+#[derive(Debug, Clone, Copy)]
+enum Item {
+    Task(usize),
+    Expire(usize, u64),
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -176,23 +180,15 @@ struct World<'p> {
     tasks: Vec<Task>,
     /// Task numbers in spawn order (their ids).
     spawn_order: Vec<usize>,
-    ready: VecDeque<Entry>,
-    woken: Vec<Entry>,
+    ready: VecDeque<Item>,
+    woken: Vec<Item>,
+    next_callback: u64,
     timers: Vec<Timer>,
-    next_timeout: u64,
     next_seq: u64,
     queues: Vec<(VecDeque<u64>, Waitlist)>,
     semaphores: Vec<(usize, Waitlist)>,
     next_waiter: u64,
     events: Vec<Event>,
-}
-
-/// An item of the ready queue: a task's step, or the callback that expires
-/// a zero timeout (timeout `id` of the task).
-#[derive(Debug, Clone, Copy)]
-enum Entry {
-    Task(usize),
-    Expire { task: usize, id: u64 },
 }
 
 enum Step<T> {
@@ -211,8 +207,8 @@ impl<'p> World<'p> {
             spawn_order: Vec::new(),
             ready: VecDeque::new(),
             woken: Vec::new(),
+            next_callback: 0,
             timers: Vec::new(),
-            next_timeout: 0,
             next_seq: 0,
             queues: (0..program.queues)
                 .map(|_| (VecDeque::new(), Waitlist::default()))
@@ -240,7 +236,7 @@ impl<'p> World<'p> {
         self.drain();
         loop {
             self.fire_due_timers();
-            let Some(entry) = self.ready.pop_front() else {
+            let Some(item) = self.ready.pop_front() else {
                 if !self.fire_next_group(u64::MAX) {
                     let blocked = self
                         .spawn_order
@@ -252,10 +248,10 @@ impl<'p> World<'p> {
                 }
                 continue;
             };
-            let t = match entry {
-                Entry::Task(t) => t,
-                Entry::Expire { task, id } => {
-                    self.expire(task, Some(id));
+            let t = match item {
+                Item::Task(t) => t,
+                Item::Expire(t, id) => {
+                    self.expire_zero_timeout(t, id);
                     self.drain();
                     continue;
                 }
@@ -273,39 +269,32 @@ impl<'p> World<'p> {
     // ----- wake-ups and the ready queue -------------------------------------
 
     fn wake(&mut self, t: usize) {
-        self.woken.push(Entry::Task(t));
+        self.woken.push(Item::Task(t));
     }
 
     fn drain(&mut self) {
-        for entry in std::mem::take(&mut self.woken) {
-            match entry {
-                Entry::Task(t) => {
+        for item in std::mem::take(&mut self.woken) {
+            match item {
+                Item::Task(t) => {
                     let task = &mut self.tasks[t];
                     if task.live && !task.queued {
                         task.queued = true;
-                        self.ready.push_back(entry);
+                        self.ready.push_back(item);
                     }
                 }
-                Entry::Expire { .. } => self.ready.push_back(entry),
+                Item::Expire(..) => self.ready.push_back(item),
             }
         }
     }
 
-    /// The timeout task `t` awaits expires (its deadline timer fired, or
-    /// the callback of zero timeout `id` ran): its waits count as
-    /// cancelled and the task is woken. Nothing if `t` no longer awaits
-    /// that timeout (it completed in time: asyncio cancels the callback).
-    fn expire(&mut self, t: usize, id: Option<u64>) {
-        let task = &mut self.tasks[t];
-        if !task.live {
-            return;
-        }
-        if let Some(Await::Timeout {
-            expired, id: this, ..
-        }) = &mut task.awaiting
-            && id.is_none_or(|id| id == *this)
+    /// The callback of a zero timeout (`id`) of task `t`: it expires the
+    /// timeout, if the task still waits in it, and wakes the task.
+    fn expire_zero_timeout(&mut self, t: usize, id: u64) {
+        if let Some(Await::Timeout { soon, expired, .. }) = &mut self.tasks[t].awaiting
+            && *soon == Some(id)
         {
             *expired = true;
+            *soon = None;
             self.wake(t);
         }
     }
@@ -364,7 +353,12 @@ impl<'p> World<'p> {
             self.timers[i].armed = false;
             match self.timers[i].what {
                 TimerFor::Sleep(t) => self.wake(t),
-                TimerFor::Timeout(t) => self.expire(t, None),
+                TimerFor::Timeout(t) => {
+                    if let Some(Await::Timeout { expired, .. }) = &mut self.tasks[t].awaiting {
+                        *expired = true;
+                    }
+                    self.wake(t);
+                }
             }
         }
         self.drain();
@@ -504,7 +498,6 @@ impl<'p> World<'p> {
             Op::Get(q) => Some(Await::Get { q, waiter: None }),
             Op::Acquire(s) => Some(Await::Acquire { s, waiter: None }),
             Op::Timeout(d, b) => Some(Await::Timeout {
-                id: self.zero_timeout_callback(t, d),
                 // The inner future is made first (a sleep's deadline is
                 // fixed when it is made), then the timeout's.
                 inner: match b {
@@ -516,20 +509,9 @@ impl<'p> World<'p> {
                 polled: false,
                 timer: None,
                 expired: false,
+                soon: None,
             }),
         }
-    }
-
-    /// A new timeout's id; for a zero timeout (under
-    /// [`Rules::zero_timeout_expires_by_callback`]), its expiry callback
-    /// joins the ready queue now, before the inner future's first poll.
-    fn zero_timeout_callback(&mut self, t: usize, d: u64) -> u64 {
-        self.next_timeout += 1;
-        let id = self.next_timeout;
-        if d == 0 && self.rules.zero_timeout_expires_by_callback {
-            self.woken.push(Entry::Expire { task: t, id });
-        }
-        id
     }
 
     fn sleep(&self, d: u64) -> SleepState {
@@ -578,11 +560,19 @@ impl<'p> World<'p> {
                 inner,
                 polled,
                 timer,
-                ..
+                expired: fired,
+                soon,
             } => {
-                let expired = self.now >= *deadline;
+                let past = self.now >= *deadline;
                 let first = !std::mem::replace(polled, true);
-                if !expired || (first && self.rules.zero_timeout_polls_inner) {
+                if first && past && self.rules.zero_timeout_polls_inner {
+                    // Queued before the inner future's first poll.
+                    self.next_callback += 1;
+                    *soon = Some(self.next_callback);
+                    self.woken.push(Item::Expire(t, self.next_callback));
+                }
+                let expired = if soon.is_some() { *fired } else { past };
+                if !expired {
                     let done = match inner {
                         Inner::Sleep(s) => match self.poll_sleep(t, s) {
                             Step::Ready(()) => Some(What::Slept),
@@ -601,19 +591,19 @@ impl<'p> World<'p> {
                     };
                     if let Some(what) = done {
                         self.disarm(*timer);
+                        *soon = None;
                         return Step::Ready(vec![what, What::InTime]);
                     }
-                }
-                if expired && first && self.rules.zero_timeout_expires_by_callback {
-                    // The expiry callback queued when the timeout was made
-                    // wakes the task.
-                    return Step::Pending;
                 }
                 if expired {
                     let inner = *inner;
                     self.drop_inner(inner);
                     self.disarm(*timer);
+                    *soon = None;
                     return Step::Ready(vec![What::TimedOut]);
+                }
+                if soon.is_some() {
+                    return Step::Pending;
                 }
                 if timer.is_none() {
                     *timer = Some(self.arm(*deadline, TimerFor::Timeout(t)));
