@@ -197,6 +197,14 @@ pub enum NoteKind {
         /// Its message and fields, as `message key=value ...`.
         message: String,
     },
+    /// The task runs on the simulated host `host` (see [`crate::net`]):
+    /// noted when the task is created, for every task placed on a host
+    /// other than the implicit one (`main`). The note's `task` is the new
+    /// task.
+    OnHost {
+        /// The host's name.
+        host: std::sync::Arc<str>,
+    },
 }
 
 /// The events of one run and the tasks they name.

@@ -11,18 +11,21 @@ pub(crate) use crate::trace::Protocol;
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum NetEvent {
     Send {
+        id: u64,
         from: HostId,
         to: HostId,
         protocol: Protocol,
         bytes: usize,
     },
     Deliver {
+        id: u64,
         from: HostId,
         to: HostId,
         protocol: Protocol,
         bytes: usize,
     },
     Drop {
+        id: u64,
         from: HostId,
         to: HostId,
         protocol: Protocol,
@@ -48,28 +51,38 @@ pub(crate) enum NetEvent {
 pub(crate) fn record(event: NetEvent, name: impl Fn(HostId) -> Arc<str>) {
     let event = match event {
         NetEvent::Send {
+            id,
             from,
             to,
             protocol,
             bytes,
         } => trace::NetEvent::Send {
+            id,
             from: name(from),
             to: name(to),
             protocol,
             bytes,
         },
         NetEvent::Deliver {
+            id,
             from,
             to,
             protocol,
             bytes,
         } => trace::NetEvent::Deliver {
+            id,
             from: name(from),
             to: name(to),
             protocol,
             bytes,
         },
-        NetEvent::Drop { from, to, protocol } => trace::NetEvent::Drop {
+        NetEvent::Drop {
+            id,
+            from,
+            to,
+            protocol,
+        } => trace::NetEvent::Drop {
+            id,
             from: name(from),
             to: name(to),
             protocol,
