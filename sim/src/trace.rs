@@ -258,6 +258,29 @@ impl Recorder {
         }
     }
 
+    /// What [`record`](Self::record) does for an event whose kind has
+    /// this `code` and `payload`, with the event itself made only if it is
+    /// kept: for events that are costly to make (the network's name hosts).
+    #[inline]
+    pub(crate) fn record_lazy(
+        &mut self,
+        step: u64,
+        time: Instant,
+        task: TaskId,
+        (code, payload): (u64, u64),
+        kind: impl FnOnce() -> EventKind,
+    ) {
+        if self.trace.is_some() {
+            let kind = kind();
+            debug_assert_eq!((kind.code(), kind.payload()), (code, payload));
+            self.record(step, time, task, kind);
+            return;
+        }
+        self.fingerprint.mix(code | (task.as_u64() << 8));
+        self.fingerprint
+            .mix(time.as_nanos() ^ payload.rotate_left(31));
+    }
+
     /// Keeps a note in the trace, if there is one; the fingerprint does not
     /// change.
     pub(crate) fn note(&mut self, step: u64, time: Instant, task: TaskId, kind: NoteKind) {

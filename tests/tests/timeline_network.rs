@@ -313,3 +313,29 @@ fn a_run_without_network_keeps_one_process_and_no_host_groups() {
             .all(|e| e["pid"] == 1)
     );
 }
+
+#[test]
+fn tracing_does_not_change_a_networked_runs_fingerprint() {
+    // The network makes its named events only for the trace; the
+    // fingerprint takes in the same words either way.
+    let run = |trace: bool| {
+        Sim::builder()
+            .seed(9)
+            .trace(trace)
+            .build()
+            .run_report(async {
+                net::host("b", || async {
+                    let socket = net::UdpSocket::bind("0.0.0.0:9").await.unwrap();
+                    let mut buf = [0; 4];
+                    socket.recv_from(&mut buf).await.unwrap();
+                });
+                net::link("main", "b").latency(Duration::from_millis(2));
+                let socket = net::UdpSocket::bind("0.0.0.0:0").await.unwrap();
+                socket.send_to(b"ping", "b:9").await.unwrap();
+                time::sleep(Duration::from_millis(5)).await;
+            })
+            .unwrap()
+            .fingerprint()
+    };
+    assert_eq!(run(true), run(false));
+}

@@ -46,10 +46,31 @@ pub(crate) enum NetEvent {
     },
 }
 
+impl NetEvent {
+    /// The fingerprint's code and payload of the event, as
+    /// [`trace::NetEvent`] has them.
+    fn code_payload(&self) -> (u64, u64) {
+        match *self {
+            NetEvent::Send { bytes, .. } => (16, bytes as u64),
+            NetEvent::Deliver { bytes, .. } => (17, bytes as u64),
+            NetEvent::Drop { .. } => (18, 0),
+            NetEvent::Partition { .. } => (19, 0),
+            NetEvent::Heal { .. } => (20, 0),
+            NetEvent::Crash { .. } => (21, 0),
+            NetEvent::Restart { .. } => (22, 0),
+        }
+    }
+}
+
 /// Records `event` in the running simulation's trace, naming hosts with
-/// `name`.
+/// `name`. The fingerprint always takes it in; the named event, which
+/// clones host names, is made only when the trace keeps it.
 pub(crate) fn record(event: NetEvent, name: impl Fn(HostId) -> Arc<str>) {
-    let event = match event {
+    runtime::try_with(|rt| rt.record_net(event.code_payload(), || named(event, name)));
+}
+
+fn named(event: NetEvent, name: impl Fn(HostId) -> Arc<str>) -> trace::NetEvent {
+    match event {
         NetEvent::Send {
             id,
             from,
@@ -97,6 +118,5 @@ pub(crate) fn record(event: NetEvent, name: impl Fn(HostId) -> Arc<str>) {
         },
         NetEvent::Crash { host } => trace::NetEvent::Crash { host: name(host) },
         NetEvent::Restart { host } => trace::NetEvent::Restart { host: name(host) },
-    };
-    runtime::try_with(|rt| rt.record_net(event));
+    }
 }

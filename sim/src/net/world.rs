@@ -931,6 +931,26 @@ impl Inner {
             end.closed = true;
             return;
         }
+        if !end.established
+            && side == 0
+            && self.conns[c as usize].dirs[0]
+                .segs
+                .front()
+                .is_some_and(|s| s.kind == SegKind::Syn)
+        {
+            // The SYN never got through: abandon it.
+            let conn = &mut self.conns[c as usize];
+            conn.dirs[0].clear();
+            conn.ends[0].closed = true;
+            let (host, inc, port) = (
+                conn.ends[0].host,
+                conn.ends[0].incarnation,
+                conn.ends[0].addr.port(),
+            );
+            self.free_port(host, inc, Proto::Tcp, port);
+            return;
+        }
+        let end = &mut self.conns[c as usize].ends[side];
         let send = if reset || !end.established {
             (end.error.is_none()).then_some(SegKind::Rst)
         } else {
@@ -1082,11 +1102,15 @@ impl Inner {
             let dir = &mut conn.dirs[d];
             if alive {
                 let end = &mut conn.ends[to_side];
-                end.rx.extend(dir.wire.drain(..len));
+                // Slice copies: a byte-by-byte drain costs more than the
+                // rest of a delivery for a large segment.
+                let (front, back) = dir.wire.as_slices();
+                let from_front = len.min(front.len());
+                end.rx.extend(&front[..from_front]);
+                end.rx.extend(&back[..len - from_front]);
                 wakers.extend(end.read_waker.take());
-            } else {
-                dir.wire.drain(..len);
             }
+            dir.wire.drain(..len);
         }
         let end = &mut conn.ends[to_side];
         if !alive {

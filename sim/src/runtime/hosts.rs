@@ -154,8 +154,26 @@ impl Runtime {
         );
     }
 
-    /// Records a network event, attributed to the task being polled.
-    pub(crate) fn record_net(&self, event: crate::trace::NetEvent) {
-        self.record(self.current_id(), EventKind::Net(event));
+    /// Records a network event, attributed to the task being polled; the
+    /// event (`code` and `payload` as [`crate::trace::NetEvent`] has them)
+    /// is made only if the trace or the executor's log keeps it.
+    pub(crate) fn record_net(
+        &self,
+        code_payload: (u64, u64),
+        event: impl FnOnce() -> crate::trace::NetEvent,
+    ) {
+        let task = self.current_id();
+        #[cfg(feature = "tracing")]
+        if self.log_events {
+            self.record(task, EventKind::Net(event()));
+            return;
+        }
+        self.recorder.borrow_mut().record_lazy(
+            self.steps.get(),
+            self.now(),
+            task,
+            code_payload,
+            || EventKind::Net(event()),
+        );
     }
 }
