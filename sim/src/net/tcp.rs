@@ -126,8 +126,10 @@ impl TcpListener {
 
 impl Drop for TcpListener {
     fn drop(&mut self) {
-        self.world
-            .op(|inner, wakers| inner.close_listener(self.id, wakers));
+        if self.world.owned_here("dropped") {
+            self.world
+                .op(|inner, wakers| inner.close_listener(self.id, wakers));
+        }
     }
 }
 
@@ -180,8 +182,10 @@ impl Stream {
 
 impl Drop for Stream {
     fn drop(&mut self) {
-        self.world
-            .op(|inner, wakers| inner.tcp_close(self.conn, self.side, false, wakers));
+        if self.world.owned_here("dropped") {
+            self.world
+                .op(|inner, wakers| inner.tcp_close(self.conn, self.side, false, wakers));
+        }
     }
 }
 
@@ -201,7 +205,9 @@ struct ConnectGuard {
 
 impl Drop for ConnectGuard {
     fn drop(&mut self) {
-        if let Some(conn) = self.conn.take() {
+        if let Some(conn) = self.conn.take()
+            && self.world.owned_here("dropped")
+        {
             self.world
                 .op(|inner, wakers| inner.tcp_close(conn, 0, true, wakers));
         }
@@ -411,7 +417,9 @@ impl OwnedWriteHalf {
 
 impl Drop for OwnedWriteHalf {
     fn drop(&mut self) {
-        let _ = shutdown(&self.inner);
+        if self.inner.world.owned_here("dropped") {
+            let _ = shutdown(&self.inner);
+        }
     }
 }
 

@@ -246,6 +246,8 @@ pub(crate) struct Inner {
 pub(crate) struct World {
     inner: RefCell<Inner>,
     wake_buf: RefCell<Vec<Waker>>,
+    /// The number of the simulation this network belongs to.
+    sim: u64,
 }
 
 /// Delivers in-flight messages when their timer fires.
@@ -297,7 +299,7 @@ fn err(kind: io::ErrorKind, msg: impl Into<String>) -> io::Error {
 pub(crate) fn world(api: &'static str) -> Rc<World> {
     runtime::with(api, |rt| {
         let seed = rt.ctx().seed;
-        rt.extension(|| World::new(seed))
+        rt.extension(|| World::new(seed, rt.number()))
     })
 }
 
@@ -307,7 +309,7 @@ pub(crate) fn current_host() -> HostId {
 }
 
 impl World {
-    fn new(seed: u64) -> World {
+    fn new(seed: u64, sim: u64) -> World {
         let mut inner = Inner {
             rng: crate::rand::stream(seed, NET_STREAM),
             hosts: Vec::new(),
@@ -331,12 +333,47 @@ impl World {
         World {
             inner: RefCell::new(inner),
             wake_buf: RefCell::default(),
+            sim,
+        }
+    }
+
+    /// Whether a handle of this network (a socket, a host, a link) may act
+    /// on it here, where it is being `what` (`"used"`, `"dropped"`): inside
+    /// its own simulation or outside any.
+    ///
+    /// # Panics
+    ///
+    /// Inside another simulation, saying so, unless the thread is already
+    /// unwinding (then `false`: the handle must leave the network alone).
+    #[track_caller]
+    pub(crate) fn owned_here(&self, what: &str) -> bool {
+        let here = runtime::try_with(|rt| rt.number());
+        match here {
+            Some(here) if here != self.sim => {
+                if std::thread::panicking() {
+                    return false;
+                }
+                panic!(
+                    "a simloop network handle (a net::TcpStream, TcpListener, UdpSocket, Host or \
+                     link) of simulation #{} was {what} inside simulation #{here}: a socket \
+                     belongs to the simulation whose network opened it; open it inside the \
+                     simulation that uses it",
+                    self.sim
+                );
+            }
+            _ => true,
         }
     }
 
     /// Runs `f` on the state, then wakes the tasks it collected (outside
     /// the borrow).
+    ///
+    /// # Panics
+    ///
+    /// Inside another simulation than the network's.
+    #[track_caller]
     pub(crate) fn op<R>(&self, f: impl FnOnce(&mut Inner, &mut Vec<Waker>) -> R) -> R {
+        self.owned_here("used");
         let mut wakers = std::mem::take(&mut *self.wake_buf.borrow_mut());
         let out = f(&mut self.inner.borrow_mut(), &mut wakers);
         for w in wakers.drain(..) {
@@ -347,7 +384,13 @@ impl World {
     }
 
     /// Reads the state.
+    ///
+    /// # Panics
+    ///
+    /// Inside another simulation than the network's.
+    #[track_caller]
     pub(crate) fn read<R>(&self, f: impl FnOnce(&Inner) -> R) -> R {
+        self.owned_here("used");
         f(&self.inner.borrow())
     }
 }

@@ -42,6 +42,11 @@ pub struct Rules {
     /// When an aborted task's future is dropped, the operation it awaits is
     /// dropped before the permits it holds are given back (else after).
     pub awaited_dropped_first: bool,
+    /// A zero (or past) timeout expires from a callback queued when the
+    /// timeout is made, as asyncio's `timeout(0)` queues its `_on_timeout`
+    /// with `call_soon`: if the inner future is pending after its first
+    /// poll, the task waits for that callback (else: it times out at once).
+    pub zero_timeout_expires_by_callback: bool,
 }
 
 /// The rules of the executor as it is.
@@ -49,6 +54,7 @@ pub const RULES: Rules = Rules {
     join_propagates_cancel: true,
     zero_timeout_polls_inner: true,
     awaited_dropped_first: true,
+    zero_timeout_expires_by_callback: true,
 };
 
 /// Runs `program` in the model under FIFO order.
@@ -126,6 +132,8 @@ enum Await {
         waiter: Option<u64>,
     },
     Timeout {
+        /// Tells this timeout's expiry callback from another timeout's.
+        id: u64,
         deadline: u64,
         inner: Inner,
         polled: bool,
@@ -168,14 +176,23 @@ struct World<'p> {
     tasks: Vec<Task>,
     /// Task numbers in spawn order (their ids).
     spawn_order: Vec<usize>,
-    ready: VecDeque<usize>,
-    woken: Vec<usize>,
+    ready: VecDeque<Entry>,
+    woken: Vec<Entry>,
     timers: Vec<Timer>,
+    next_timeout: u64,
     next_seq: u64,
     queues: Vec<(VecDeque<u64>, Waitlist)>,
     semaphores: Vec<(usize, Waitlist)>,
     next_waiter: u64,
     events: Vec<Event>,
+}
+
+/// An item of the ready queue: a task's step, or the callback that expires
+/// a zero timeout (timeout `id` of the task).
+#[derive(Debug, Clone, Copy)]
+enum Entry {
+    Task(usize),
+    Expire { task: usize, id: u64 },
 }
 
 enum Step<T> {
@@ -195,6 +212,7 @@ impl<'p> World<'p> {
             ready: VecDeque::new(),
             woken: Vec::new(),
             timers: Vec::new(),
+            next_timeout: 0,
             next_seq: 0,
             queues: (0..program.queues)
                 .map(|_| (VecDeque::new(), Waitlist::default()))
@@ -222,7 +240,7 @@ impl<'p> World<'p> {
         self.drain();
         loop {
             self.fire_due_timers();
-            let Some(t) = self.ready.pop_front() else {
+            let Some(entry) = self.ready.pop_front() else {
                 if !self.fire_next_group(u64::MAX) {
                     let blocked = self
                         .spawn_order
@@ -233,6 +251,14 @@ impl<'p> World<'p> {
                     return Ending::Deadlock(self.now, blocked);
                 }
                 continue;
+            };
+            let t = match entry {
+                Entry::Task(t) => t,
+                Entry::Expire { task, id } => {
+                    self.expire(task, Some(id));
+                    self.drain();
+                    continue;
+                }
             };
             self.tasks[t].queued = false;
             if std::mem::take(&mut self.tasks[t].abort_pending) {
@@ -247,16 +273,40 @@ impl<'p> World<'p> {
     // ----- wake-ups and the ready queue -------------------------------------
 
     fn wake(&mut self, t: usize) {
-        self.woken.push(t);
+        self.woken.push(Entry::Task(t));
     }
 
     fn drain(&mut self) {
-        for t in std::mem::take(&mut self.woken) {
-            let task = &mut self.tasks[t];
-            if task.live && !task.queued {
-                task.queued = true;
-                self.ready.push_back(t);
+        for entry in std::mem::take(&mut self.woken) {
+            match entry {
+                Entry::Task(t) => {
+                    let task = &mut self.tasks[t];
+                    if task.live && !task.queued {
+                        task.queued = true;
+                        self.ready.push_back(entry);
+                    }
+                }
+                Entry::Expire { .. } => self.ready.push_back(entry),
             }
+        }
+    }
+
+    /// The timeout task `t` awaits expires (its deadline timer fired, or
+    /// the callback of zero timeout `id` ran): its waits count as
+    /// cancelled and the task is woken. Nothing if `t` no longer awaits
+    /// that timeout (it completed in time: asyncio cancels the callback).
+    fn expire(&mut self, t: usize, id: Option<u64>) {
+        let task = &mut self.tasks[t];
+        if !task.live {
+            return;
+        }
+        if let Some(Await::Timeout {
+            expired, id: this, ..
+        }) = &mut task.awaiting
+            && id.is_none_or(|id| id == *this)
+        {
+            *expired = true;
+            self.wake(t);
         }
     }
 
@@ -314,12 +364,7 @@ impl<'p> World<'p> {
             self.timers[i].armed = false;
             match self.timers[i].what {
                 TimerFor::Sleep(t) => self.wake(t),
-                TimerFor::Timeout(t) => {
-                    if let Some(Await::Timeout { expired, .. }) = &mut self.tasks[t].awaiting {
-                        *expired = true;
-                    }
-                    self.wake(t);
-                }
+                TimerFor::Timeout(t) => self.expire(t, None),
             }
         }
         self.drain();
@@ -459,6 +504,7 @@ impl<'p> World<'p> {
             Op::Get(q) => Some(Await::Get { q, waiter: None }),
             Op::Acquire(s) => Some(Await::Acquire { s, waiter: None }),
             Op::Timeout(d, b) => Some(Await::Timeout {
+                id: self.zero_timeout_callback(t, d),
                 // The inner future is made first (a sleep's deadline is
                 // fixed when it is made), then the timeout's.
                 inner: match b {
@@ -472,6 +518,18 @@ impl<'p> World<'p> {
                 expired: false,
             }),
         }
+    }
+
+    /// A new timeout's id; for a zero timeout (under
+    /// [`Rules::zero_timeout_expires_by_callback`]), its expiry callback
+    /// joins the ready queue now, before the inner future's first poll.
+    fn zero_timeout_callback(&mut self, t: usize, d: u64) -> u64 {
+        self.next_timeout += 1;
+        let id = self.next_timeout;
+        if d == 0 && self.rules.zero_timeout_expires_by_callback {
+            self.woken.push(Entry::Expire { task: t, id });
+        }
+        id
     }
 
     fn sleep(&self, d: u64) -> SleepState {
@@ -545,6 +603,11 @@ impl<'p> World<'p> {
                         self.disarm(*timer);
                         return Step::Ready(vec![what, What::InTime]);
                     }
+                }
+                if expired && first && self.rules.zero_timeout_expires_by_callback {
+                    // The expiry callback queued when the timeout was made
+                    // wakes the task.
+                    return Step::Pending;
                 }
                 if expired {
                     let inner = *inner;
