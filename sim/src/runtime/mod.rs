@@ -352,6 +352,7 @@ impl Runtime {
             self.recorder.borrow_mut().task_created(&slot.info);
             task
         };
+        self.note_host(task.id, host);
         let parent = self.current.get().map(|t| t.id);
         self.scheduler.borrow_mut().task_spawned(task.id);
         self.record(task.id, EventKind::Spawn { parent });
