@@ -25,7 +25,7 @@ struct Waiter {
     mark: Mark,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct State {
     permit: bool,
     /// How many times `notify_waiters` was called.
@@ -53,15 +53,33 @@ struct State {
 /// assert_eq!(waiter.await.unwrap(), "woken");
 /// # }).unwrap();
 /// ```
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Notify {
     state: Mutex<State>,
+}
+
+impl Default for Notify {
+    fn default() -> Notify {
+        Notify::const_new()
+    }
 }
 
 impl Notify {
     /// A `Notify` with no stored permit.
     pub fn new() -> Notify {
-        Notify::default()
+        Notify::const_new()
+    }
+
+    /// A `Notify` with no stored permit, in a `const` context (a `static`).
+    pub const fn const_new() -> Notify {
+        Notify {
+            state: Mutex::new(State {
+                permit: false,
+                generation: 0,
+                next_id: 0,
+                waiters: BTreeMap::new(),
+            }),
+        }
     }
 
     /// A future that completes at the next notification.

@@ -99,6 +99,16 @@ impl Semaphore {
     ///
     /// If `permits` exceeds [`MAX_PERMITS`](Semaphore::MAX_PERMITS).
     pub fn new(permits: usize) -> Semaphore {
+        Semaphore::const_new(permits)
+    }
+
+    /// A semaphore with `permits` permits, in a `const` context (a
+    /// `static`).
+    ///
+    /// # Panics
+    ///
+    /// As [`new`](Semaphore::new).
+    pub const fn const_new(permits: usize) -> Semaphore {
         Semaphore {
             inner: batch::Semaphore::new(permits),
         }
