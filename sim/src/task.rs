@@ -37,7 +37,9 @@ use crate::time::Instant;
 /// the run deadlocks. The note lasts until the task is next polled. Does
 /// nothing outside a simulation.
 pub fn wait_on(reason: WaitReason) {
-    runtime::try_with(|rt| rt.set_wait_reason(reason));
+    if runtime::polled_task().is_some() {
+        runtime::try_with(|rt| rt.set_wait_reason(reason));
+    }
 }
 
 /// Spawns `future` as a new task and returns a handle to await its output.
@@ -421,6 +423,43 @@ impl Outcome {
             Err(e) if e.is_panic() => Outcome::Panicked,
             Err(_) => Outcome::Cancelled,
         }
+    }
+}
+
+/// A future that only looks at work running on its own, such as a task's
+/// [`JoinHandle`] or a [`PromiseFuture`](crate::sync::PromiseFuture):
+/// asyncio's `Task` and `Future` (as opposed to a coroutine), with the
+/// methods asyncio's `wait_for` uses on them. Polling it starts nothing.
+///
+/// [`time::wait_for_handle`](crate::time::wait_for_handle) takes one: with
+/// a zero or past deadline it returns the result of a done one, and cancels
+/// an unfinished one and waits for that, as asyncio's `wait_for` does.
+pub trait Handle: Future {
+    /// Whether the work has finished, so that polling gives its result at
+    /// once (asyncio's `done()`).
+    fn is_done(&self) -> bool;
+
+    /// Cancels the work (asyncio's `cancel()`): aborts the task, cancels
+    /// the promise.
+    fn cancel_work(&self);
+
+    /// Wakes `waker` once the work is done, from a done callback (asyncio's
+    /// `add_done_callback`): the callback is a ready item queued when the
+    /// work ends, and the woken task runs after it.
+    fn wake_when_done(&self, waker: Waker);
+}
+
+impl<T> Handle for JoinHandle<T> {
+    fn is_done(&self) -> bool {
+        self.is_finished()
+    }
+
+    fn cancel_work(&self) {
+        self.abort();
+    }
+
+    fn wake_when_done(&self, waker: Waker) {
+        self.add_done_callback(move |_| waker.wake());
     }
 }
 

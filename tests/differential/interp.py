@@ -103,6 +103,9 @@ class Program:
                 note("timeout expired")
         elif op == "wait_for":
             note(f"wait_for {await outcome(asyncio.wait_for(self.body(s['body']), s['ms']))}")
+        elif op == "wait_for_task":
+            result = await outcome(asyncio.wait_for(handles[s["var"]], s["ms"]))
+            note(f"wait_for_task v{s['var']} {result}")
         elif op == "gather":
             coros = [self.body(c) for c in s["bodies"]]
             if s["rex"]:

@@ -173,10 +173,12 @@ impl Runtime {
     /// Makes `scope` the innermost timeout being polled; returns the one it
     /// replaces, to be put back with [`Runtime::exit_scope`].
     pub(crate) fn enter_scope(&self, scope: Arc<CancelScope>) -> Option<Arc<CancelScope>> {
+        super::context::set_in_scope(true);
         self.cancel_scope.replace(Some(scope))
     }
 
     pub(crate) fn exit_scope(&self, previous: Option<Arc<CancelScope>>) {
+        super::context::set_in_scope(previous.is_some());
         *self.cancel_scope.borrow_mut() = previous;
     }
 

@@ -12,8 +12,8 @@ use std::time::Duration;
 use super::ready::Item;
 use super::tasks::{Exit, State, TaskRef};
 use super::{Observed, Runtime, context, new_runtime};
-use crate::base::TaskInfo;
 use crate::base::{Instant, duration_to_nanos};
+use crate::base::{TaskId, TaskInfo};
 use crate::config::Config;
 use crate::error::{SimError, TaskPanic};
 use crate::schedule::{Choice, ChoiceKind, Decision, Schedule};
@@ -116,8 +116,8 @@ impl Runtime {
     ) -> Result<F::Output, SimError> {
         let max_steps = self.config.max_steps.unwrap_or(u64::MAX);
         loop {
-            if let Some(failure) = self.failure.borrow_mut().take() {
-                return Err(failure);
+            if self.failure.borrow().is_some() {
+                return Err(self.failure.take().expect("a failure is pending"));
             }
             self.fire_due_timers()?;
             let Some(item) = self.next_item()? else {
@@ -147,8 +147,10 @@ impl Runtime {
     }
 
     fn check_time_limit(&self, time: Instant) -> Result<(), SimError> {
+        // Compared in nanoseconds: a `Duration` comparison costs a
+        // division at every step.
         match self.config.time_limit {
-            Some(limit) if time.since_start() > limit => Err(SimError::TimeLimit {
+            Some(limit) if time.as_nanos() > self.time_limit_nanos => Err(SimError::TimeLimit {
                 limit,
                 ctx: self.ctx(),
             }),
@@ -231,6 +233,7 @@ impl Runtime {
                     };
                     observer.decisions.push(Decision {
                         position: schedule.len(),
+                        kind: ChoiceKind::Task,
                         step: self.steps.get() + 1,
                         index: index as u32,
                         of: options as u32,
@@ -305,7 +308,7 @@ impl Runtime {
         }
         let mut result = Ok(true);
         while !due.is_empty() {
-            let index = match self.pick_timer(due.len()) {
+            let index = match self.pick_timer(&due) {
                 Ok(index) => index,
                 Err(e) => {
                     result = Err(e);
@@ -322,8 +325,10 @@ impl Runtime {
         result
     }
 
-    /// Which of `options` tied timers fires next.
-    fn pick_timer(&self, options: usize) -> Result<usize, SimError> {
+    /// Which of the tied timers `due` (their owners, in arming order) fires
+    /// next.
+    fn pick_timer(&self, due: &[(TaskId, Waker)]) -> Result<usize, SimError> {
+        let options = due.len();
         if options == 1 {
             return Ok(0);
         }
@@ -332,6 +337,21 @@ impl Runtime {
             .borrow_mut()
             .pick_timer(options)
             .map_err(|d| self.diverged(d))?;
+        if self.config.trace {
+            let tasks = self.tasks.borrow();
+            let info = |i: usize| tasks.info_of(due[i].0);
+            let decision = Decision {
+                position: self.schedule.borrow().len(),
+                kind: ChoiceKind::Timer,
+                step: self.steps.get() + 1,
+                index: index as u32,
+                of: options as u32,
+                chosen: info(index),
+                fifo: info(0),
+                could_continue: None,
+            };
+            self.observer.borrow_mut().decisions.push(decision);
+        }
         self.schedule.borrow_mut().push(Choice {
             kind: ChoiceKind::Timer,
             index: index as u32,
@@ -415,7 +435,7 @@ impl Runtime {
         let mut tasks = self.tasks.borrow_mut();
         let slot = tasks.get_mut(task)?;
         slot.state = State::Running;
-        slot.wait = None;
+        slot.waits = false;
         let out = (
             std::mem::replace(&mut slot.waker, Waker::noop().clone()),
             slot.future.take(),
@@ -425,12 +445,12 @@ impl Runtime {
         if let Some(watched) = &self.watched {
             watched.poll_begins(self.steps.get(), task.id, self.clock.get());
         }
-        self.current.set(Some(task));
+        self.set_current(Some(task));
         Some(out)
     }
 
     fn end_poll(&self, task: TaskRef, waker: Waker) {
-        self.current.set(None);
+        self.set_current(None);
         self.poll_ended();
         if let Some(slot) = self.tasks.borrow_mut().get_mut(task) {
             slot.state = State::Idle;
@@ -443,7 +463,7 @@ impl Runtime {
             return;
         };
         let poll = future.as_mut().poll(&mut Context::from_waker(&waker));
-        self.current.set(None);
+        self.set_current(None);
         self.poll_ended();
         match poll {
             Poll::Pending => {
@@ -588,6 +608,7 @@ impl Runtime {
         match aborts.iter().position(|&t| t == task) {
             Some(i) => {
                 aborts.swap_remove(i);
+                context::count_aborts(-1);
                 true
             }
             None => false,
@@ -641,7 +662,8 @@ impl Runtime {
             );
         }
         self.timers.borrow_mut().clear();
-        self.aborts.borrow_mut().clear();
+        let forgotten = std::mem::take(&mut *self.aborts.borrow_mut());
+        context::count_aborts(-(forgotten.len() as isize));
         // Sockets and host factories are dropped inside the simulation too.
         drop(self.take_extensions());
         leaked

@@ -81,7 +81,11 @@ impl Runtime {
             let Some(slot) = self.tasks.borrow_mut().remove(task) else {
                 continue;
             };
-            self.aborts.borrow_mut().retain(|&t| t != task);
+            let mut aborts = self.aborts.borrow_mut();
+            let before = aborts.len();
+            aborts.retain(|&t| t != task);
+            super::context::count_aborts(aborts.len() as isize - before as isize);
+            drop(aborts);
             self.record(task.id, EventKind::Abort);
             dropped.push(slot.info.clone());
             // Destructors run here, outside every borrow of the table.

@@ -38,7 +38,7 @@ mod watchdog;
 
 pub(crate) use callbacks::{Callback, CallbackRef};
 pub(crate) use cancel::{CancelHook, CancelScope, HookKey};
-pub(crate) use context::{try_with, with};
+pub(crate) use context::{abort_pending, in_scope, polled_task, try_with, with};
 pub(crate) use executor::run;
 pub(crate) use hosts::HostId;
 pub(crate) use observe::{NO_STAY, Observed};
@@ -61,6 +61,8 @@ static SIMULATIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64:
 /// One simulated world.
 pub(crate) struct Runtime {
     config: Config,
+    /// The time limit in nanoseconds (`u64::MAX` for none).
+    time_limit_nanos: u64,
     me: Weak<Runtime>,
     clock: Cell<u64>,
     /// The time up to which due timers have been fired.
@@ -125,6 +127,7 @@ impl Runtime {
             recorder: RefCell::new(Recorder::new(config.trace)),
             #[cfg(feature = "tracing")]
             log_events: log::executor_enabled(),
+            time_limit_nanos: config.time_limit.map_or(u64::MAX, duration_to_nanos),
             config,
             me,
             clock: Cell::new(0),
@@ -159,6 +162,12 @@ impl Runtime {
 
     pub(crate) fn now(&self) -> Instant {
         Instant::from_nanos(self.clock.get())
+    }
+
+    /// Makes `task` the task being polled (`None` between polls).
+    fn set_current(&self, task: Option<TaskRef>) {
+        self.current.set(task);
+        context::set_polled_task(task.map(|t| t.id));
     }
 
     fn current_id(&self) -> TaskId {
@@ -290,9 +299,10 @@ impl Runtime {
             return;
         };
         self.record(owner, EventKind::Callback);
-        let previous = self.current.take();
+        let previous = self.current.get();
+        self.set_current(None);
         let result = crate::panic::catch(callback);
-        self.current.set(previous);
+        self.set_current(previous);
         if let Err(message) = result {
             self.fail(SimError::TaskPanicked {
                 task: TaskInfo::new(owner, None),
@@ -347,6 +357,7 @@ impl Runtime {
         }
         aborts.push(task);
         drop(aborts);
+        context::count_aborts(1);
         // What the task awaits is cancelled first (a gather's children are
         // queued for their cancellation ahead of the task itself).
         self.fire_task_hooks(task.id);
@@ -376,14 +387,46 @@ impl Runtime {
         current.unwrap_or_else(|| TaskInfo::new(TaskId::ROOT, Some(Arc::from("main"))))
     }
 
+    /// Notes what the current task waits on, until it is next polled.
     pub(crate) fn set_wait_reason(&self, reason: WaitReason) {
-        if let Some(task) = self.current.get()
-            && let Some(slot) = self.tasks.borrow_mut().get_mut(task)
-        {
-            if self.recorder.borrow().is_tracing() {
-                self.note(NoteKind::WaitsOn(reason.clone()));
+        self.note_wait(|old| (old != Some(&reason)).then_some(reason));
+    }
+
+    /// Notes that the current task waits in `operation` on the object
+    /// called `name`. A task that waits on the same thing as at its
+    /// previous wait (the common case) keeps its note: nothing is cloned.
+    pub(crate) fn set_wait(&self, operation: &'static str, name: Option<&Arc<str>>) {
+        self.note_wait(|old| {
+            if old.is_some_and(|w| w.is(operation, name)) {
+                return None;
             }
-            slot.wait = Some(reason);
+            let reason = WaitReason::new(operation);
+            Some(match name {
+                Some(name) => reason.on(Arc::clone(name)),
+                None => reason,
+            })
+        });
+    }
+
+    /// Notes the wait `renew` gives (`None`: the same as the note kept).
+    fn note_wait(&self, renew: impl FnOnce(Option<&WaitReason>) -> Option<WaitReason>) {
+        let Some(task) = self.current.get() else {
+            return;
+        };
+        let mut tasks = self.tasks.borrow_mut();
+        let Some(slot) = tasks.get_mut(task) else {
+            return;
+        };
+        slot.waits = true;
+        let old = renew(slot.wait.as_ref()).and_then(|new| slot.wait.replace(new));
+        let traced = match &slot.wait {
+            Some(reason) if self.recorder.borrow().is_tracing() => Some(reason.clone()),
+            _ => None,
+        };
+        drop(tasks);
+        drop(old);
+        if let Some(reason) = traced {
+            self.note(NoteKind::WaitsOn(reason));
         }
     }
 
@@ -422,7 +465,7 @@ impl Runtime {
             .filter_map(|t| tasks.get(t))
             .map(|slot| BlockedTask {
                 task: slot.info.clone(),
-                waiting_on: slot.wait.clone(),
+                waiting_on: slot.wait.clone().filter(|_| slot.waits),
             })
             .collect()
     }

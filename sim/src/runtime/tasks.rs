@@ -49,7 +49,11 @@ pub(crate) struct Slot {
     pub(crate) future: Option<TaskFuture>,
     pub(crate) waker: Waker,
     pub(crate) state: State,
+    /// What the task last said it waits on (kept across polls, so that
+    /// waiting on the same thing again costs nothing) ...
     pub(crate) wait: Option<WaitReason>,
+    /// ... and whether it said so since it was last polled.
+    pub(crate) waits: bool,
     /// The simulated host the task runs on (see [`hosts`](super::hosts)).
     pub(crate) host: super::HostId,
 }
@@ -84,6 +88,7 @@ impl TaskTable {
             waker: task_waker(task, queue),
             state: State::Idle,
             wait: None,
+            waits: false,
             host: 0,
         });
         task
@@ -115,6 +120,16 @@ impl TaskTable {
         let slot = self.slots[task.slot as usize].take();
         self.free.push(task.slot);
         slot
+    }
+
+    /// The name and id of task `id`, found by a scan (used only when
+    /// explaining a traced run's choices); just the id once it has ended.
+    pub(crate) fn info_of(&self, id: TaskId) -> TaskInfo {
+        self.slots
+            .iter()
+            .flatten()
+            .find(|s| s.info.id() == id)
+            .map_or_else(|| TaskInfo::new(id, None), |s| s.info.clone())
     }
 
     /// Every live task, in id order.

@@ -30,7 +30,7 @@ use std::task::Waker;
 
 use crate::runtime;
 use crate::runtime::CancelScope;
-use crate::task::{self, TaskId, WaitReason};
+use crate::task::TaskId;
 
 /// A waiter's place in a [`Waiters`] list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,7 +47,9 @@ enum Mark {
 #[derive(Debug)]
 struct Entry {
     id: u64,
-    waker: Waker,
+    /// Moved into the [`WakeList`] when the entry is notified (nothing is
+    /// left to wake then).
+    waker: Option<Waker>,
     /// The simulated task that waits (none outside a simulation).
     task: Option<TaskId>,
     /// The innermost timeout around the wait, if any.
@@ -60,15 +62,21 @@ impl Entry {
     /// being aborted (asyncio: the waiter future is cancelled).
     fn cancelled(&self) -> bool {
         self.scope.as_ref().is_some_and(|s| s.is_cancelled())
-            || self
-                .task
-                .is_some_and(|t| runtime::try_with(|rt| rt.abort_pending(t)).unwrap_or(false))
+            || self.task.is_some_and(runtime::abort_pending)
     }
 }
 
 /// The task being polled and the innermost timeout around the poll, if any.
+/// Outside every timeout (the common case) this reads one thread-local and
+/// borrows nothing.
+#[inline]
 fn context() -> (Option<TaskId>, Option<Arc<CancelScope>>) {
-    runtime::try_with(|rt| (rt.current_task_id(), rt.current_scope())).unwrap_or_default()
+    let scope = if runtime::in_scope() {
+        runtime::try_with(|rt| rt.current_scope()).flatten()
+    } else {
+        None
+    };
+    (runtime::polled_task(), scope)
 }
 
 /// Blocked waiters in arrival order.
@@ -91,7 +99,7 @@ impl Waiters {
         let (task, scope) = context();
         self.entries.push_back(Entry {
             id,
-            waker: waker.clone(),
+            waker: Some(waker.clone()),
             task,
             scope,
             mark: Mark::Waiting,
@@ -146,8 +154,9 @@ impl Waiters {
             }
             Mark::Waiting => {
                 let entry = &mut self.entries[pos];
-                if !entry.waker.will_wake(waker) {
-                    entry.waker = waker.clone();
+                match &entry.waker {
+                    Some(w) if w.will_wake(waker) => {}
+                    _ => entry.waker = Some(waker.clone()),
                 }
                 (entry.task, entry.scope) = context();
                 false
@@ -183,7 +192,7 @@ impl Waiters {
                 continue;
             }
             entry.mark = Mark::Notified;
-            wakes.push(&entry.waker);
+            wakes.push(entry.waker.take());
             return true;
         }
         false
@@ -207,7 +216,7 @@ impl Waiters {
             return false;
         }
         entry.mark = Mark::Notified;
-        wakes.push(&entry.waker);
+        wakes.push(entry.waker.take());
         true
     }
 
@@ -263,11 +272,12 @@ impl WakeList {
     }
 
     #[inline]
-    fn push(&mut self, waker: &Waker) {
+    fn push(&mut self, waker: Option<Waker>) {
+        let Some(waker) = waker else { return };
         if self.first.is_none() {
-            self.first = Some(waker.clone());
+            self.first = Some(waker);
         } else {
-            self.rest.push(waker.clone());
+            self.rest.push(waker);
         }
     }
 
@@ -285,13 +295,14 @@ impl WakeList {
 }
 
 /// Tells the simulation (if any) what the current task is about to wait on:
-/// `operation`, on the primitive called `name` if it has one.
+/// `operation`, on the primitive called `name` if it has one (see
+/// [`task::wait_on`]; this form clones nothing when the task waits on the
+/// same thing as last time).
+#[inline]
 pub(crate) fn park(operation: &'static str, name: Option<&Arc<str>>) {
-    let reason = WaitReason::new(operation);
-    task::wait_on(match name {
-        Some(name) => reason.on(Arc::clone(name)),
-        None => reason,
-    });
+    if runtime::polled_task().is_some() {
+        runtime::try_with(|rt| rt.set_wait(operation, name));
+    }
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ pub enum Feature {
     Cancel,
     /// `async with asyncio.timeout(..)`.
     Timeout,
-    /// `asyncio.wait_for`.
+    /// `asyncio.wait_for`, on a coroutine and on a task.
     WaitFor,
     /// `asyncio.gather`, with and without `return_exceptions`.
     Gather,
@@ -274,6 +274,7 @@ enum Kind {
     Cancel,
     Timeout,
     WaitFor,
+    WaitForTask,
     Gather,
     Wait,
     AsCompleted,
@@ -393,6 +394,11 @@ impl Gen {
             2,
         );
         add(f.has(Feature::WaitFor) && nest, Kind::WaitFor, 2);
+        add(
+            f.has(Feature::WaitFor) && !vars.live.is_empty() && self.may_await(depth, scope),
+            Kind::WaitForTask,
+            1,
+        );
         add(f.has(Feature::Gather) && nest, Kind::Gather, 2);
         add(f.has(Feature::Wait) && nest, Kind::Wait, 2);
         add(f.has(Feature::AsCompleted) && nest, Kind::AsCompleted, 2);
@@ -473,6 +479,11 @@ impl Gen {
             Kind::WaitFor => {
                 let ms = self.timeout_ms();
                 Stmt::WaitFor(ms, self.body(depth + 1, true))
+            }
+            Kind::WaitForTask => {
+                let i = self.below(vars.live.len());
+                let var = vars.live.remove(i);
+                Stmt::WaitForTask(var, self.timeout_ms())
             }
             Kind::Gather => {
                 let rex = self.chance(50);

@@ -107,6 +107,8 @@ pub enum Stmt {
     Timeout(u64, Vec<Stmt>),
     /// `await asyncio.wait_for(body(), ms)`.
     WaitFor(u64, Rc<Body>),
+    /// `await asyncio.wait_for(v, ms)` on a spawned task, logging its outcome.
+    WaitForTask(usize, u64),
     /// `await asyncio.gather(*bodies, return_exceptions=rex)`.
     Gather(Vec<Rc<Body>>, bool),
     /// `await asyncio.wait(tasks, timeout=ms, return_when=when)`.
@@ -209,6 +211,7 @@ impl Stmt {
             Stmt::Cancel(_) => "cancel",
             Stmt::Timeout(..) => "timeout",
             Stmt::WaitFor(..) => "wait_for",
+            Stmt::WaitForTask(..) => "wait_for_task",
             Stmt::Gather(..) => "gather",
             Stmt::Wait(..) => "wait",
             Stmt::AsCompleted(_) => "as_completed",
@@ -242,6 +245,7 @@ impl Stmt {
             Stmt::Await(var) | Stmt::Cancel(var) => json!({"op": op, "var": var}),
             Stmt::Timeout(ms, stmts) => json!({"op": op, "ms": ms, "stmts": stmts_json(stmts)}),
             Stmt::WaitFor(ms, body) => json!({"op": op, "ms": ms, "body": body.to_json()}),
+            Stmt::WaitForTask(var, ms) => json!({"op": op, "var": var, "ms": ms}),
             Stmt::Gather(bodies, rex) => {
                 json!({"op": op, "bodies": bodies_json(bodies), "rex": rex})
             }
@@ -418,6 +422,7 @@ impl Stmt {
             "cancel" => Stmt::Cancel(uint(v, "var")?),
             "timeout" => Stmt::Timeout(ms("ms")?, stmts_from_json(v)?),
             "wait_for" => Stmt::WaitFor(ms("ms")?, body()?),
+            "wait_for_task" => Stmt::WaitForTask(uint(v, "var")?, ms("ms")?),
             "gather" => Stmt::Gather(
                 bodies_from_json(v)?,
                 v.get("rex").and_then(Value::as_bool).unwrap_or(false),

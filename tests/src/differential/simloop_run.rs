@@ -288,6 +288,14 @@ async fn stmt(env: &Rc<Env>, body: &Body, s: &Stmt, handles: &Handles) {
             };
             note(format!("wait_for {r}"));
         }
+        Stmt::WaitForTask(var, d) => {
+            let h = handles.borrow_mut()[*var].take().expect("awaited once");
+            let r = match time::wait_for_handle(ms(*d), h).await {
+                Ok(r) => joined(&r),
+                Err(_) => "timeout".into(),
+            };
+            note(format!("wait_for_task v{var} {r}"));
+        }
         Stmt::Gather(children, true) => {
             let rs = join_all(bodies(env, children)).await;
             let rs: Vec<String> = rs.iter().map(joined).collect();

@@ -21,7 +21,7 @@ pub fn check(program: &Program, run: &Run) -> Result<(), String> {
     }
     queues_hand_out_in_order(program, events)?;
     permits_are_bounded(program, events)?;
-    joins_and_aborts(events)?;
+    joins_and_aborts(program, events)?;
     match &run.ending {
         Ending::Finished(time) => {
             let end = events
@@ -152,8 +152,9 @@ fn queues_hand_out_in_order(program: &Program, events: &[Event]) -> Result<(), S
 }
 
 /// No semaphore has more permits out than it started with. A task's
-/// permits come back when it ends or, for an aborted task, at the latest
-/// when its abort is asked for (the check is lenient there).
+/// permits come back when it ends or, for a cancelled task (aborted, or
+/// awaited by an aborted task: see [`cancelled_by_abort`]), at the latest
+/// when the abort is asked for (the check is lenient there).
 fn permits_are_bounded(program: &Program, events: &[Event]) -> Result<(), String> {
     let mut out = vec![0usize; program.permits.len()];
     let mut held: Vec<Vec<usize>> = vec![Vec::new(); program.tasks.len()];
@@ -162,7 +163,7 @@ fn permits_are_bounded(program: &Program, events: &[Event]) -> Result<(), String
             out[s] -= 1;
         }
     };
-    for e in events {
+    for (i, e) in events.iter().enumerate() {
         match e.what {
             What::Acquired(s) => {
                 out[s] += 1;
@@ -183,7 +184,11 @@ fn permits_are_bounded(program: &Program, events: &[Event]) -> Result<(), String
                 out[s] -= 1;
             }
             What::End => give_back(&mut out, &mut held[e.task]),
-            What::Aborted(c) => give_back(&mut out, &mut held[c]),
+            What::Aborted(c) => {
+                for t in cancelled_by_abort(program, &events[..i], c) {
+                    give_back(&mut out, &mut held[t]);
+                }
+            }
             _ => {}
         }
     }
@@ -192,8 +197,9 @@ fn permits_are_bounded(program: &Program, events: &[Event]) -> Result<(), String
 
 /// A join reports the child's output only after it ended, a cancellation
 /// only after an abort of a child that did not end; an aborted child that
-/// had not ended does nothing more.
-fn joins_and_aborts(events: &[Event]) -> Result<(), String> {
+/// had not ended, and every task its abort cancels with it, does nothing
+/// more.
+fn joins_and_aborts(program: &Program, events: &[Event]) -> Result<(), String> {
     for (i, e) in events.iter().enumerate() {
         let before = &events[..i];
         let ended = |c: usize| before.iter().any(|x| x.task == c && x.what == What::End);
@@ -213,9 +219,13 @@ fn joins_and_aborts(events: &[Event]) -> Result<(), String> {
                     ));
                 }
             }
-            What::Aborted(c) if !ended(c) => {
-                if let Some(late) = events[i..].iter().find(|x| x.task == c) {
-                    return Err(format!("task {c} went on after its abort: {late:?}"));
+            What::Aborted(c) => {
+                for t in cancelled_by_abort(program, before, c) {
+                    if let Some(late) = events[i..].iter().find(|x| x.task == t) {
+                        return Err(format!(
+                            "task {t} went on after the abort of {c} cancelled it: {late:?}"
+                        ));
+                    }
                 }
             }
             _ => {}
@@ -228,4 +238,35 @@ fn joins_and_aborts(events: &[Event]) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// The tasks an abort of `task` asked for after `before` cancels: none if
+/// it already ended; else the task itself and, if it is awaiting a child's
+/// `JoinHandle` that has not ended, that child and what its abort cancels
+/// (an abort propagates through an awaited handle, as asyncio's cancel
+/// does through an awaited task).
+///
+/// A task that has started is always at the operation after the ones it
+/// logged: it logs each one as it completes and goes straight on to the
+/// next in the same poll.
+pub fn cancelled_by_abort(program: &Program, before: &[Event], task: usize) -> Vec<usize> {
+    let mut chain = Vec::new();
+    let mut next = Some(task);
+    while let Some(t) = next.take() {
+        let mine = before.iter().filter(|e| e.task == t);
+        if mine.clone().any(|e| e.what == What::End) {
+            break;
+        }
+        chain.push(t);
+        let started = mine.clone().any(|e| e.what == What::Start);
+        // Every event but Start and a timeout's InTime completes one
+        // operation.
+        let done = mine
+            .filter(|e| !matches!(e.what, What::Start | What::InTime))
+            .count();
+        if let (true, Some(&Op::Join(c))) = (started, program.tasks[t].get(done)) {
+            next = Some(c);
+        }
+    }
+    chain
 }
