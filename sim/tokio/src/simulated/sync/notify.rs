@@ -207,17 +207,20 @@ impl Notify {
         if s.generation != generation {
             return true;
         }
+        // A stored permit is taken now, as tokio's `enable` does: the
+        // future is notified, and dropping it does not pass the permit on.
+        let notified = std::mem::take(&mut s.permit);
         let i = s.next_id;
         s.next_id += 1;
         s.waiters.insert(
             i,
             Waiter {
                 waker: None,
-                mark: Mark::Waiting,
+                mark: if notified { Mark::All } else { Mark::Waiting },
             },
         );
         *id = Some(i);
-        false
+        notified
     }
 
     fn drop_waiter(&self, id: Option<u64>) {

@@ -120,7 +120,18 @@ impl Semaphore {
     }
 
     /// Adds `n` permits, serving waiters in order.
+    ///
+    /// # Panics
+    ///
+    /// If the permits would exceed [`MAX_PERMITS`](Semaphore::MAX_PERMITS),
+    /// as tokio's.
+    #[track_caller]
     pub fn add_permits(&self, n: usize) {
+        assert!(
+            self.inner.available_permits().saturating_add(n) <= Semaphore::MAX_PERMITS,
+            "number of added permits ({n}) would overflow MAX_PERMITS ({})",
+            Semaphore::MAX_PERMITS
+        );
         self.inner.release(n);
     }
 
