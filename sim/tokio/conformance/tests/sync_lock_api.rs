@@ -51,9 +51,23 @@ fn guards_are_send_and_sync_under_tokios_bounds() {
     assert_send::<Mutex<dyn Debug + Send>>();
 }
 
-#[tokio::test]
-async fn statics_built_with_const_new_work_in_every_run() {
-    // Statics outlive one simulation: every seed of the sweep uses them.
+/// Statics outlive a simulation, and the seeds of a `#[tokio::test]`
+/// sweep run on parallel threads: a static lock shared by them would make
+/// the seeds interfere. So this test runs its simulations one after the
+/// other, on one thread, through `Runtime::block_on` (each call a fresh
+/// simulation, seeded by `SIMLOOP_SEED`).
+#[test]
+fn statics_built_with_const_new_work_in_every_run() {
+    for _ in 0..3 {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(use_the_statics());
+    }
+}
+
+async fn use_the_statics() {
     let before = *COUNTER.lock().await;
     let tasks: Vec<_> = (0..4)
         .map(|_| tokio::spawn(async { *COUNTER.lock().await += 1 }))
