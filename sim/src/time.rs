@@ -168,10 +168,11 @@ impl Drop for Sleep {
 /// The callback runs the moment its timer fires, in the place among the
 /// timers due at that instant that the strategy gives it (arming order under
 /// [`Strategy::Fifo`](crate::Strategy::Fifo)); what it wakes or queues joins
-/// the ready items there, as in asyncio. A zero delay queues it at once, as
-/// [`task::call_soon`](crate::task::call_soon) does (asyncio runs it at its
-/// next loop iteration, behind the callbacks that iteration queued). See
-/// `call_soon` for what a callback may do.
+/// the ready items there, as in asyncio. A zero delay (or a past deadline)
+/// queues it when the next loop iteration starts, behind what the current
+/// iteration queued, where asyncio's loop moves a due timer to its ready
+/// queue (unlike [`task::call_soon`](crate::task::call_soon), which queues
+/// at once). See `call_soon` for what a callback may do.
 ///
 /// ```
 /// use std::{cell::Cell, rc::Rc, time::Duration};

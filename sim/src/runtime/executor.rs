@@ -123,6 +123,7 @@ impl Runtime {
                 return Err(self.failure.take().expect("a failure is pending"));
             }
             self.fire_due_timers()?;
+            self.next_iteration();
             let Some(item) = self.next_item()? else {
                 self.advance_clock()?;
                 continue;
@@ -619,6 +620,26 @@ impl Runtime {
                 });
             }
         }
+    }
+
+    /// Counts the loop iterations as asyncio's `_run_once` does: once the
+    /// items ready when an iteration started have run, the callbacks that
+    /// came due meanwhile join the ready queue and a new iteration starts
+    /// with everything then ready.
+    fn next_iteration(&self) {
+        let left = self.iteration_left.get();
+        if left > 0 && self.ready.borrow().len() > 0 {
+            self.iteration_left.set(left - 1);
+            return;
+        }
+        let due = std::mem::take(&mut *self.due.borrow_mut());
+        for key in due {
+            self.wakes.push_item(Item::Callback(key));
+        }
+        self.drain_wakes();
+        // This step takes the first of them.
+        self.iteration_left
+            .set(self.ready.borrow().len().saturating_sub(1));
     }
 
     /// Whether `task`'s handle asked for an abort (forgetting the request).

@@ -103,6 +103,12 @@ pub(crate) struct Runtime {
     /// Fired hooks whose cancellation an aborted task or an expired timeout
     /// still waits for.
     draining: RefCell<Vec<Draining>>,
+    /// Callbacks already due (a zero `call_later`), queued when the next
+    /// loop iteration starts.
+    due: RefCell<Vec<CallbackRef>>,
+    /// Ready items of the current loop iteration (asyncio's `ntodo`) still
+    /// to run.
+    iteration_left: Cell<usize>,
     /// A failure raised from inside user code (an unobserved panic), acted on
     /// at the next scheduling point.
     failure: RefCell<Option<SimError>>,
@@ -155,6 +161,8 @@ impl Runtime {
             cancel_scope: RefCell::default(),
             cancel_hooks: RefCell::default(),
             draining: RefCell::default(),
+            due: RefCell::default(),
+            iteration_left: Cell::new(0),
             next_hook: Cell::new(0),
             failure: RefCell::default(),
             hosts: hosts::Hosts::default(),
@@ -266,11 +274,17 @@ impl Runtime {
     }
 
     /// Runs `callback` when the clock reaches `deadline` (asyncio's
-    /// `call_at`), the moment its timer fires; at once, as
-    /// [`call_soon`](Self::call_soon), if the deadline has passed.
+    /// `call_at`), the moment its timer fires; if the deadline has passed,
+    /// at the start of the next loop iteration, behind what the current one
+    /// queued, where asyncio's loop moves a due timer to its ready queue.
     pub(crate) fn call_at(&self, deadline: Instant, callback: Callback) -> CallbackRef {
         if deadline <= self.now() {
-            return self.call_soon(callback);
+            let key = self
+                .callbacks
+                .borrow_mut()
+                .insert(self.current_id(), callback);
+            self.due.borrow_mut().push(key);
+            return key;
         }
         let key = self
             .callbacks
