@@ -61,15 +61,18 @@ impl Choice {
     }
 }
 
-/// One choice among ready tasks, in task terms: who ran, who FIFO order
-/// would have run, and who could have kept running. Recorded for every task
-/// choice of a run built with `trace(true)` (see
+/// One choice among ready tasks (or tied timers), in task terms: who ran,
+/// who FIFO order would have run, and who could have kept running. Recorded
+/// for every choice of a run built with `trace(true)` (see
 /// [`Report::decisions`](crate::Report::decisions)); the harness uses them to
 /// explain a shrunk schedule.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decision {
     /// Position of the choice in the run's [`Schedule`].
     pub position: usize,
+    /// What was chosen between: ready tasks, or timers due at the same
+    /// instant (then `chosen` and `fifo` are the tasks that armed them).
+    pub kind: ChoiceKind,
     /// The step the choice started (steps count from 1).
     pub step: u64,
     /// The option taken (0 is FIFO's) and the number of options.

@@ -37,7 +37,9 @@ use crate::time::Instant;
 /// the run deadlocks. The note lasts until the task is next polled. Does
 /// nothing outside a simulation.
 pub fn wait_on(reason: WaitReason) {
-    runtime::try_with(|rt| rt.set_wait_reason(reason));
+    if runtime::polled_task().is_some() {
+        runtime::try_with(|rt| rt.set_wait_reason(reason));
+    }
 }
 
 /// Spawns `future` as a new task and returns a handle to await its output.
@@ -387,7 +389,8 @@ impl fmt::Debug for JoinError {
 
 struct JoinState<T> {
     task: TaskInfo,
-    result: Option<Result<T, JoinError>>,
+    /// The error is boxed: it is rare, and every task has a join state.
+    result: Option<Result<T, Box<JoinError>>>,
     waker: Option<Waker>,
     /// Done callbacks, in the order they were added.
     callbacks: Vec<DoneCallback>,
@@ -415,12 +418,49 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    fn of<T>(result: &Result<T, JoinError>) -> Outcome {
+    fn of<T, E: std::borrow::Borrow<JoinError>>(result: &Result<T, E>) -> Outcome {
         match result {
             Ok(_) => Outcome::Returned,
-            Err(e) if e.is_panic() => Outcome::Panicked,
+            Err(e) if e.borrow().is_panic() => Outcome::Panicked,
             Err(_) => Outcome::Cancelled,
         }
+    }
+}
+
+/// A future that only looks at work running on its own, such as a task's
+/// [`JoinHandle`] or a [`PromiseFuture`](crate::sync::PromiseFuture):
+/// asyncio's `Task` and `Future` (as opposed to a coroutine), with the
+/// methods asyncio's `wait_for` uses on them. Polling it starts nothing.
+///
+/// [`time::wait_for_handle`](crate::time::wait_for_handle) takes one: with
+/// a zero or past deadline it returns the result of a done one, and cancels
+/// an unfinished one and waits for that, as asyncio's `wait_for` does.
+pub trait Handle: Future {
+    /// Whether the work has finished, so that polling gives its result at
+    /// once (asyncio's `done()`).
+    fn is_done(&self) -> bool;
+
+    /// Cancels the work (asyncio's `cancel()`): aborts the task, cancels
+    /// the promise.
+    fn cancel_work(&self);
+
+    /// Wakes `waker` once the work is done, from a done callback (asyncio's
+    /// `add_done_callback`): the callback is a ready item queued when the
+    /// work ends, and the woken task runs after it.
+    fn wake_when_done(&self, waker: Waker);
+}
+
+impl<T> Handle for JoinHandle<T> {
+    fn is_done(&self) -> bool {
+        self.is_finished()
+    }
+
+    fn cancel_work(&self) {
+        self.abort();
+    }
+
+    fn wake_when_done(&self, waker: Waker) {
+        self.add_done_callback(move |_| waker.wake());
     }
 }
 
@@ -481,6 +521,14 @@ impl runtime::CancelHook for AbortTask {
             rt.request_abort(self.task);
         }
     }
+
+    /// The awaiter goes on once the task has ended: the handle's waker,
+    /// registered by the awaiter's last poll, is woken then.
+    fn settled(&self, _waker: &Waker) -> bool {
+        self.runtime
+            .upgrade()
+            .is_none_or(|rt| !rt.is_live(self.task))
+    }
 }
 
 impl<T> fmt::Debug for JoinHandle<T> {
@@ -524,7 +572,7 @@ impl<T> JoinHandle<T> {
     /// result was taken (by this or by awaiting the handle).
     pub fn try_join(&mut self) -> Option<Result<T, JoinError>> {
         let mut state = self.state.borrow_mut();
-        let result = state.result.take()?;
+        let result = state.result.take()?.map_err(|e| *e);
         state.taken = Some(Outcome::of(&result));
         Some(result)
     }
@@ -663,7 +711,7 @@ impl<T> Future for JoinHandle<T> {
             state.taken = Some(Outcome::of(&result));
             drop(state);
             this.untie();
-            return Poll::Ready(result);
+            return Poll::Ready(result.map_err(|e| *e));
         }
         assert!(
             state.taken.is_none(),
@@ -697,10 +745,11 @@ impl<T> Drop for JoinHandle<T> {
             drop(tie.hook);
         }
         let state = self.state.borrow();
-        if let Some(Err(JoinError {
-            task,
-            kind: JoinErrorKind::Panicked(message),
-        })) = &state.result
+        if let Some(Err(error)) = &state.result
+            && let JoinError {
+                task,
+                kind: JoinErrorKind::Panicked(message),
+            } = &**error
             && let Some(rt) = self.runtime.upgrade()
         {
             rt.unobserved_panic(task.clone(), message.clone());
@@ -731,7 +780,7 @@ impl<T> Completer<T> {
         self.done = true;
         let mut state = self.state.borrow_mut();
         let task = state.task.clone();
-        let result = result.map_err(|kind| JoinError { task, kind });
+        let result = result.map_err(|kind| Box::new(JoinError { task, kind }));
         let outcome = Outcome::of(&result);
         state.result = Some(result);
         let waker = state.waker.take();

@@ -24,14 +24,17 @@
 //! [`Sim::run`](crate::Sim::run) and the tasks it spawns), with a message that
 //! names the function.
 
+use std::cell::{Cell, RefCell};
+use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use crate::runtime::{self, CancelScope, TimerKey};
-use crate::task::CallbackHandle;
+use crate::task::{CallbackHandle, Handle};
 
 pub use crate::base::Instant;
 pub(crate) use crate::base::duration_to_nanos;
@@ -222,19 +225,21 @@ impl Elapsed {
 }
 
 /// Runs `future` for at most `duration` of virtual time (asyncio's
-/// `wait_for`).
+/// `async with asyncio.timeout(duration)` around it).
 ///
 /// When the deadline passes first, the inner future is dropped right there
 /// (cancelling it) and the result is `Err(Elapsed)`.
 ///
 /// Ties go to the deadline, as in asyncio: once the deadline has passed, the
 /// inner future is not polled again, even if it became ready at the same
-/// instant. A zero (or past) deadline still polls the inner future once, as
+/// instant. A zero (or past) deadline still polls the inner future, as
 /// `async with asyncio.timeout(0)` runs its body up to its first
 /// suspension: a future that completes at once (such as the handle of a
-/// finished task) gives its value; one that waits fails at once.
-/// [`wait_for`] differs here, as in asyncio. (Tokio polls the inner future
-/// first on every poll.)
+/// finished task) gives its value; one that waits is cancelled by a
+/// callback queued before that first poll (asyncio's `_on_timeout`, queued
+/// with `call_soon` when the block is entered), so the task resumes with
+/// `Err` where asyncio's would. [`wait_for`] differs here, as in asyncio.
+/// (Tokio polls the inner future first on every poll.)
 ///
 /// # Cancel safety
 ///
@@ -257,12 +262,7 @@ impl Elapsed {
 /// }).unwrap();
 /// ```
 pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
-    Timeout {
-        future: Some(future),
-        sleep: sleep(duration),
-        started: false,
-        scope: None,
-    }
+    Timeout::new(future, sleep(duration), Mode::Timeout)
 }
 
 /// Like [`timeout`] with an absolute deadline.
@@ -271,18 +271,18 @@ pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
 ///
 /// Outside a simulation (when first polled).
 pub fn timeout_at<F: Future>(deadline: Instant, future: F) -> Timeout<F> {
-    Timeout {
-        future: Some(future),
-        sleep: sleep_until(deadline),
-        started: false,
-        scope: None,
-    }
+    Timeout::new(future, sleep_until(deadline), Mode::Timeout)
 }
 
-/// [`timeout`] under asyncio's name, with `asyncio.wait_for`'s one
-/// difference: a zero (or past) deadline fails at once without polling the
-/// inner future at all. A future that has not started never starts, as
-/// `wait_for` cancels a coroutine before its first step.
+/// `asyncio.wait_for(coroutine, duration)`: [`timeout`], except that a
+/// zero (or past) deadline never polls the inner future at all.
+///
+/// A future that has not started never starts, as `wait_for` wraps a
+/// coroutine in a task and cancels it before its first step. The caller
+/// still waits for that cancellation as asyncio's does: it resumes with
+/// `Err` three ready items later (the task's cancelled step, the callback
+/// that releases the waiter, then its own wake-up), so the tasks ready
+/// meanwhile run first.
 ///
 /// ```
 /// use std::{cell::Cell, rc::Rc, time::Duration};
@@ -298,10 +298,14 @@ pub fn timeout_at<F: Future>(deadline: Instant, future: F) -> Timeout<F> {
 /// }).unwrap();
 /// ```
 ///
-/// asyncio's `wait_for` returns the result of a future that is already
-/// done; here `timeout(Duration::ZERO, handle)` (or
-/// [`JoinHandle::try_join`](crate::task::JoinHandle::try_join)) gives a
-/// finished task's result.
+/// # A task or a promise: [`wait_for_handle`]
+///
+/// asyncio's `wait_for(task, 0)` returns the result of a task (or future)
+/// that is already done. A [`JoinHandle`](crate::task::JoinHandle) is a
+/// future like any other to this function, which cannot tell it from a
+/// coroutine, so `wait_for(Duration::ZERO, handle)` fails even when the task
+/// has finished, and drops the handle unpolled (detaching the task). Use
+/// [`wait_for_handle`] for handles.
 ///
 /// # Cancel safety
 ///
@@ -311,14 +315,69 @@ pub fn timeout_at<F: Future>(deadline: Instant, future: F) -> Timeout<F> {
 ///
 /// Outside a simulation.
 pub fn wait_for<F: Future>(duration: Duration, future: F) -> Timeout<F> {
-    Timeout {
-        started: true,
-        ..timeout(duration, future)
-    }
+    Timeout::new(future, sleep(duration), Mode::WaitFor)
+}
+
+/// `asyncio.wait_for(task, duration)` on a task or a promise: what a
+/// [`Handle`] gives back once done is returned even when the deadline is
+/// zero or has passed, as asyncio's `wait_for` returns `fut.result()` of a
+/// done future without waiting.
+///
+/// A zero (or past) deadline on an unfinished one cancels it, as asyncio's
+/// `wait_for` cancels the task, and waits for it to end: a
+/// [`JoinHandle`](crate::task::JoinHandle)'s task is aborted (before its
+/// first step, if it has not run yet), a
+/// [`PromiseFuture`](crate::sync::PromiseFuture)'s promise cancelled, and
+/// the caller resumes with `Err` from the done callback, as asyncio's does.
+/// With a deadline
+/// still ahead it is [`timeout`]: the task is aborted when the deadline
+/// passes first.
+///
+/// ```
+/// use std::{cell::Cell, rc::Rc, time::Duration};
+/// use simloop::{Sim, task, time};
+///
+/// Sim::new(1).run(async {
+///     let done = task::spawn(async { 7 });
+///     task::yield_now().await; // it runs and finishes
+///     // A finished task's result, even with a zero deadline.
+///     assert_eq!(time::wait_for_handle(Duration::ZERO, done).await.unwrap().unwrap(), 7);
+///
+///     let finished = Rc::new(Cell::new(false));
+///     let f = finished.clone();
+///     let slow = task::spawn(async move {
+///         time::sleep(Duration::from_secs(5)).await;
+///         f.set(true);
+///     });
+///     assert!(time::wait_for_handle(Duration::ZERO, slow).await.is_err());
+///     time::sleep(Duration::from_secs(10)).await;
+///     // The unfinished task was cancelled, not left running.
+///     assert!(!finished.get());
+/// }).unwrap();
+/// ```
+///
+/// # Cancel safety
+///
+/// As [`timeout`].
+///
+/// # Panics
+///
+/// Outside a simulation.
+pub fn wait_for_handle<F: Handle>(duration: Duration, handle: F) -> Timeout<F> {
+    Timeout::new(
+        handle,
+        sleep(duration),
+        Mode::Handle {
+            is_done: F::is_done,
+            cancel: F::cancel_work,
+            wake_when_done: F::wake_when_done,
+        },
+    )
 }
 
 pin_project_lite::pin_project! {
-    /// The future returned by [`timeout`].
+    /// The future returned by [`timeout`], [`wait_for`] and
+    /// [`wait_for_handle`]: asyncio's `Timeout` object.
     #[derive(Debug)]
     #[must_use = "a Timeout does nothing unless awaited"]
     pub struct Timeout<F> {
@@ -326,11 +385,85 @@ pin_project_lite::pin_project! {
         future: Option<F>,
         #[pin]
         sleep: Sleep,
-        // Whether the inner future was polled (or, for `wait_for`, must not
-        // be polled past the deadline even once).
-        started: bool,
+        // What a deadline already passed at the first poll does.
+        mode: Mode<F>,
+        polled: bool,
+        expired: bool,
+        // How a deadline already passed at the first poll expires.
+        zero: Option<Zero>,
         // Created at the first poll.
         scope: Option<Arc<CancelScope>>,
+    }
+}
+
+/// How a [`Timeout`] whose deadline had already passed at its first poll
+/// expires: through ready items, as in asyncio, rather than at once.
+/// Dropping it cancels the callback still queued.
+#[derive(Debug)]
+enum Zero {
+    /// `timeout`: the callback that cancels the inner future's wait
+    /// (asyncio's `_on_timeout`, queued before the body runs).
+    Soon(CallbackHandle),
+    /// `wait_for`: the ready items asyncio runs before the caller resumes.
+    Release(Rc<Release>),
+    /// `wait_for_handle`: the unfinished work was cancelled; its end wakes
+    /// the task.
+    Cancelling,
+}
+
+impl Drop for Zero {
+    fn drop(&mut self) {
+        match self {
+            Zero::Soon(handle) => {
+                handle.cancel();
+            }
+            Zero::Release(release) => {
+                if let Some(handle) = release.pending.borrow_mut().take() {
+                    handle.cancel();
+                }
+            }
+            Zero::Cancelling => {}
+        }
+    }
+}
+
+/// The hops of `wait_for(coroutine, 0)`: asyncio's new task takes its
+/// cancelled step, its done callback releases the waiter, and the waiter's
+/// own callback wakes the caller.
+#[derive(Debug, Default)]
+struct Release {
+    done: Cell<bool>,
+    pending: RefCell<Option<CallbackHandle>>,
+    waker: RefCell<Option<Waker>>,
+}
+
+impl Release {
+    fn start(waker: &Waker) -> Rc<Release> {
+        let release = Rc::new(Release::default());
+        *release.waker.borrow_mut() = Some(waker.clone());
+        Release::hop(&release, 2);
+        release
+    }
+
+    /// Queues the next of the `left` callbacks; the last one wakes the
+    /// caller, which is the third ready item.
+    fn hop(release: &Rc<Release>, left: u32) {
+        let weak = Rc::downgrade(release);
+        let handle = crate::task::call_soon(move || {
+            let Some(release) = weak.upgrade() else {
+                return;
+            };
+            if left > 1 {
+                Release::hop(&release, left - 1);
+            } else {
+                release.pending.borrow_mut().take();
+                release.done.set(true);
+                if let Some(waker) = release.waker.borrow_mut().take() {
+                    waker.wake();
+                }
+            }
+        });
+        *release.pending.borrow_mut() = Some(handle);
     }
 }
 
@@ -346,7 +479,45 @@ impl Drop for ScopeGuard {
     }
 }
 
+/// Which function made a [`Timeout`]: what a deadline already passed at
+/// its first poll does.
+enum Mode<F> {
+    /// `timeout`: polls the inner future, which a callback then cancels.
+    Timeout,
+    /// `wait_for`: never polls it.
+    WaitFor,
+    /// `wait_for_handle`: gives a done handle's result, else cancels the
+    /// work and waits for it to end.
+    Handle {
+        is_done: fn(&F) -> bool,
+        cancel: fn(&F),
+        wake_when_done: fn(&F, Waker),
+    },
+}
+
+impl<F> fmt::Debug for Mode<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Mode::Timeout => "Timeout",
+            Mode::WaitFor => "WaitFor",
+            Mode::Handle { .. } => "Handle",
+        })
+    }
+}
+
 impl<F> Timeout<F> {
+    fn new(future: F, sleep: Sleep, mode: Mode<F>) -> Timeout<F> {
+        Timeout {
+            future: Some(future),
+            sleep,
+            mode,
+            polled: false,
+            expired: false,
+            zero: None,
+            scope: None,
+        }
+    }
+
     /// The deadline (asyncio's `Timeout.when()`).
     pub fn when(&self) -> Instant {
         self.sleep.deadline
@@ -355,13 +526,14 @@ impl<F> Timeout<F> {
     /// Whether the deadline passed and the timeout fired (asyncio's
     /// `Timeout.expired()`).
     pub fn expired(&self) -> bool {
-        self.scope.as_ref().is_some_and(|s| s.fired()) || (self.future.is_none() && self.started)
+        self.expired || self.scope.as_ref().is_some_and(|s| s.fired())
     }
 
     /// Moves the deadline (asyncio's `Timeout.reschedule(when)`); a
     /// deadline already passed expires the timeout at its next poll.
     /// Returns `false`, changing nothing, once it has expired or completed
-    /// (asyncio raises `RuntimeError`).
+    /// (asyncio raises `RuntimeError`), and while a [`wait_for`] with a
+    /// deadline already passed at its first poll cancels its future.
     ///
     /// ```
     /// use std::{pin::pin, time::Duration};
@@ -384,10 +556,15 @@ impl<F> Timeout<F> {
     ///
     /// Outside a simulation.
     pub fn reschedule(self: Pin<&mut Self>, deadline: Instant) -> bool {
-        if self.expired() || (self.future.is_none() && self.started) {
+        if self.expired()
+            || (self.future.is_none() && self.polled)
+            || matches!(self.zero, Some(Zero::Release(_) | Zero::Cancelling))
+        {
             return false;
         }
         let mut this = self.project();
+        // A zero deadline's callback gives way to the new deadline.
+        *this.zero = None;
         // Dropping the old sleep disarms its timer.
         this.sleep.set(sleep_until(deadline));
         if let Some(scope) = this.scope.as_ref() {
@@ -405,15 +582,70 @@ impl<F: Future> Future for Timeout<F> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut this = self.project();
         let deadline = this.sleep.deadline;
-        let expired = runtime::with("simloop::time::timeout", |rt| rt.now() >= deadline);
+        let past = runtime::with("simloop::time::timeout", |rt| rt.now() >= deadline);
         let scope = this.scope.get_or_insert_with(|| {
             Arc::new(CancelScope::new(
                 runtime::try_with(|rt| rt.current_scope()).flatten(),
             ))
         });
         scope.point_to(cx.waker());
-        let first_poll = !std::mem::replace(this.started, true);
-        if !expired || first_poll {
+        // A done handle, polled once past its deadline for its result.
+        let mut probe = false;
+        let first = !std::mem::replace(this.polled, true);
+        if first && past {
+            *this.zero = match this.mode {
+                Mode::Timeout => {
+                    let scope_waker = Waker::from(Arc::clone(scope));
+                    Some(Zero::Soon(crate::task::call_soon(move || {
+                        scope_waker.wake()
+                    })))
+                }
+                Mode::WaitFor => Some(Zero::Release(Release::start(cx.waker()))),
+                Mode::Handle {
+                    is_done,
+                    cancel,
+                    wake_when_done,
+                } => {
+                    let handle = this.future.as_ref().as_pin_ref();
+                    let handle = handle.expect("not polled yet").get_ref();
+                    if is_done(handle) {
+                        // Polled below: it gives its result at once.
+                        probe = true;
+                        None
+                    } else {
+                        cancel(handle);
+                        wake_when_done(handle, cx.waker().clone());
+                        Some(Zero::Cancelling)
+                    }
+                }
+            };
+        }
+        let expired = match &*this.zero {
+            Some(Zero::Release(release)) => {
+                if !release.done.get() {
+                    *release.waker.borrow_mut() = Some(cx.waker().clone());
+                    return Poll::Pending;
+                }
+                true
+            }
+            Some(Zero::Cancelling) => {
+                let Mode::Handle { is_done, .. } = this.mode else {
+                    unreachable!("only a handle is cancelled")
+                };
+                let handle = this.future.as_ref().as_pin_ref();
+                if !is_done(handle.expect("still held").get_ref()) {
+                    return Poll::Pending;
+                }
+                true
+            }
+            // The callback fires the scope. Under FIFO order it always runs
+            // before the task's next poll, as in asyncio; a strategy that
+            // polls the task first finds the deadline passed all the same,
+            // so a zero timeout never completes after its first poll.
+            Some(Zero::Soon(_)) => scope.fired() || !first,
+            None => past && !probe,
+        };
+        if !expired {
             let Some(future) = this.future.as_mut().as_pin_mut() else {
                 panic!("simloop::time::Timeout polled after it completed");
             };
@@ -422,13 +654,27 @@ impl<F: Future> Future for Timeout<F> {
             drop(guard);
             if let Poll::Ready(v) = poll {
                 this.future.set(None);
+                *this.zero = None;
                 return Poll::Ready(Ok(v));
             }
         }
         if expired {
+            // What the expiry cancelled (a task awaited inside, a gather's
+            // children) ends first: asyncio's timeout raises only once the
+            // awaited future is done.
+            if !runtime::with("simloop::time::timeout", |rt| {
+                rt.scope_drained(scope, cx.waker())
+            }) {
+                return Poll::Pending;
+            }
             // Cancel the inner future at the deadline, as asyncio does.
             this.future.set(None);
+            *this.zero = None;
+            *this.expired = true;
             return Poll::Ready(Err(Elapsed { deadline }));
+        }
+        if this.zero.is_some() {
+            return Poll::Pending;
         }
         // The timer wakes the scope, which marks it expired, then the task.
         let scope_waker = Waker::from(Arc::clone(scope));

@@ -103,6 +103,9 @@ class Program:
                 note("timeout expired")
         elif op == "wait_for":
             note(f"wait_for {await outcome(asyncio.wait_for(self.body(s['body']), s['ms']))}")
+        elif op == "wait_for_task":
+            result = await outcome(asyncio.wait_for(handles[s["var"]], s["ms"]))
+            note(f"wait_for_task v{s['var']} {result}")
         elif op == "gather":
             coros = [self.body(c) for c in s["bodies"]]
             if s["rex"]:
@@ -204,6 +207,15 @@ class Program:
                 await self.conds[s["c"]].wait()
                 note(f"cond_wait c{s['c']}")
             del c
+        elif op == "cond_wait_for":
+            cond = self.conds[s["c"]]
+            async with cond:
+                try:
+                    await asyncio.wait_for(cond.wait(), s["ms"])
+                    result = "ok"
+                except TimeoutError:
+                    result = "timeout"
+                note(f"cond_wait_for c{s['c']} {result} locked={str(cond.locked()).lower()}")
         elif op == "notify":
             cond = self.conds[s["c"]]
             async with cond:

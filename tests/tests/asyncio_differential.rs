@@ -24,6 +24,7 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use simloop_tests::differential::cpython::Python;
+use simloop_tests::differential::shrink::shrink;
 use simloop_tests::differential::{
     Body, Feature, Features, Program, Stmt, first_difference, generate, run_on_simloop,
     side_by_side,
@@ -235,6 +236,39 @@ fn differences_per_feature() {
     }
 }
 
+/// Shrinks each differing program (the first `SIMLOOP_DIFF_SHRINK`, 10 by
+/// default) to a smaller one that still differs and prints it with both
+/// logs: the way to sort the differences of a run into their causes. Run
+/// with `SIMLOOP_DIFF_FEATURES=all cargo test -p simloop-tests --test
+/// asyncio_differential shrink_differences -- --ignored --nocapture`.
+#[test]
+#[ignore = "a diagnosis, not a check"]
+fn shrink_differences() {
+    let Some(python) = python() else { return };
+    let features = features();
+    let n = env("SIMLOOP_DIFF_PROGRAMS").map_or(DEFAULT_PROGRAMS, |n| n.parse().unwrap());
+    let most = env("SIMLOOP_DIFF_SHRINK").map_or(10, |n| n.parse().unwrap());
+    let programs: Vec<Program> = (0..n).map(|s| generate(s, features)).collect();
+    let outcome = run_programs(&python, programs);
+    eprintln!(
+        "{} of {} programs differ",
+        outcome.differing.len(),
+        outcome.programs
+    );
+    for (program, ..) in outcome.differing.iter().take(most) {
+        let small = shrink(&python, program).unwrap_or_else(|e| panic!("{e}"));
+        let expected = python.run(std::slice::from_ref(&small)).unwrap().remove(0);
+        let got = run_on_simloop(&small);
+        eprintln!(
+            "seed {} shrunk to {} bodies:\n{}\n{}",
+            program.seed,
+            small.bodies(),
+            small.to_json(),
+            side_by_side(&expected, &got)
+        );
+    }
+}
+
 fn body(id: usize, stmts: Vec<Stmt>, fail: bool) -> Rc<Body> {
     Rc::new(Body { id, stmts, fail })
 }
@@ -323,6 +357,7 @@ fn generator_is_deterministic_and_honours_features() {
         "cancel",
         "timeout",
         "wait_for",
+        "wait_for_task",
         "gather",
         "wait",
         "as_completed",
@@ -338,6 +373,7 @@ fn generator_is_deterministic_and_honours_features() {
         "sem",
         "ev_wait",
         "cond_wait",
+        "cond_wait_for",
         "notify",
         "counts",
     ] {

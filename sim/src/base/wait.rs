@@ -49,6 +49,20 @@ impl WaitReason {
         self
     }
 
+    /// Whether this is a wait in `operation` on the object called `name`
+    /// (or on nothing).
+    pub(crate) fn is(&self, operation: &'static str, name: Option<&Arc<str>>) -> bool {
+        let object = match (&self.object, name) {
+            (None, None) => true,
+            (Some(WaitObject::Named(mine)), Some(name)) => {
+                Arc::ptr_eq(mine, name) || **mine == **name
+            }
+            _ => false,
+        };
+        // The same operation is nearly always the same literal.
+        object && (std::ptr::eq(self.operation, operation) || self.operation == operation)
+    }
+
     /// The operation.
     pub fn operation(&self) -> &'static str {
         self.operation

@@ -11,15 +11,15 @@
 //! [`Shrunk::decisions`]: super::Shrunk::decisions
 
 use crate::error::{SimError, TaskPanic};
-use crate::schedule::Decision;
+use crate::schedule::{ChoiceKind, Decision};
 use crate::task::TaskInfo;
 
 /// The line naming a failing run's cause, when its first task panic is not
 /// the failure itself (the failure is a knock-on error: a task that awaited
 /// the panicked one, a deadlock, a time limit): `cause: task 2 "writer"
 /// panicked: index out of range (at src/lib.rs:10:5) at virtual 0s (step
-/// 4)`, and how many more panics followed. `None` when the run had no panic
-/// or the failure is that very panic.
+/// 4)`, and how many more panics followed (other than the failure itself).
+/// `None` when the run had no panic or the failure is that very panic.
 ///
 /// ```
 /// use simloop::{Sim, task, harness::explain::cause_line};
@@ -33,18 +33,26 @@ use crate::task::TaskInfo;
 /// ```
 pub fn cause_line(error: &SimError, panics: &[TaskPanic]) -> Option<String> {
     let first = panics.first()?;
-    if let SimError::TaskPanicked { task, message, .. } = error
-        && task.id() == first.task.id()
-        && message.starts_with(&first.message)
-    {
+    if is_the_failure(error, first) {
         return None;
     }
-    let more = match panics.len() - 1 {
+    let more = match panics[1..]
+        .iter()
+        .filter(|p| !is_the_failure(error, p))
+        .count()
+    {
         0 => String::new(),
         1 => " (1 more panic followed)".to_owned(),
         n => format!(" ({n} more panics followed)"),
     };
     Some(format!("cause: {first}{more}"))
+}
+
+/// Whether `panic` is the failure `error` reports (rather than a panic the
+/// failure only followed from).
+pub fn is_the_failure(error: &SimError, panic: &TaskPanic) -> bool {
+    matches!(error, SimError::TaskPanicked { task, message, .. }
+        if task.id() == panic.task.id() && message.starts_with(&panic.message))
 }
 
 fn name(task: &TaskInfo) -> String {
@@ -57,8 +65,9 @@ fn name(task: &TaskInfo) -> String {
 /// One line per choice of a shrunk schedule that differs from FIFO order or
 /// preempts a task: `choice 3 at step 12: ran `writer` instead of `refresh``,
 /// with `, preempting `reader`` when the task of the step before could have
-/// continued. Choices that follow FIFO order without preempting are left
-/// out.
+/// continued; for timers due at the same instant, `the timer of `b` fired
+/// before the timer of `a``. Choices that follow FIFO order without
+/// preempting are left out.
 ///
 /// ```
 /// use std::{cell::Cell, rc::Rc};
@@ -82,7 +91,13 @@ pub fn schedule_lines(decisions: &[Decision]) -> Vec<String> {
         .filter(|d| d.is_deviation() || d.is_preemption())
         .map(|d| {
             let mut line = format!("choice {} at step {}: ", d.position, d.step);
-            if d.is_deviation() {
+            if d.kind == ChoiceKind::Timer {
+                line += &format!(
+                    "the timer of {} fired before the timer of {} (both due at that instant)",
+                    name(&d.chosen),
+                    name(&d.fifo)
+                );
+            } else if d.is_deviation() {
                 line += &format!("ran {} instead of {}", name(&d.chosen), name(&d.fifo));
             } else {
                 line += &format!("ran {} (FIFO order)", name(&d.chosen));

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use super::command::{ReplayCommand, TestRunner};
 use super::env::{CHECK_DETERMINISM, EnvConfig, EnvError, SEEDS, SHARD};
+use super::explain;
 use super::outcome::Outcome;
 use super::quiet::{logging, quietly};
 use super::regressions::{RegressionEntry, Regressions, RegressionsError};
@@ -17,7 +18,7 @@ use super::shard::Shard;
 use super::shrink::{ShrinkError, Shrinker, Shrunk};
 use super::spec::TestSpec;
 use super::sweep::Sweep;
-use crate::error::SimError;
+use crate::error::{SimError, TaskPanic};
 use crate::schedule::Schedule;
 use crate::sim::{FailedRun, Sim};
 use crate::strategy::{ParseStrategyError, Strategy};
@@ -153,6 +154,12 @@ pub struct FailedTest {
     pub strategy: Strategy,
     /// Why it failed.
     pub error: SimError,
+    /// Every task panic of the failing run, in order: the first is the
+    /// cause of the failure, wherever the failure showed.
+    pub panics: Vec<TaskPanic>,
+    /// How many choices of the failing run switched away from a task that
+    /// could have kept running.
+    pub preemptions: u64,
     /// Where the seed came from.
     pub found_by: FoundBy,
     /// The shrunk schedule, if shrinking was on.
@@ -201,6 +208,7 @@ impl fmt::Display for FailedTest {
         // The command at the end replays the failure (with its shrunk
         // schedule): not the error's own `reproduce:` line as well.
         writeln!(f, "{}", indent(&without_reproduce(&self.error), 2))?;
+        write_panics(f, &self.error, &self.panics)?;
         match &self.shrunk {
             Some(Ok(s)) => {
                 let budget = if s.budget_exhausted {
@@ -208,18 +216,26 @@ impl fmt::Display for FailedTest {
                 } else {
                     ""
                 };
-                let how = if s.deviations() == 0 {
+                let how = if s.deviations() == 0 && s.preemptions == 0 {
                     "fails in plain FIFO order".to_owned()
                 } else {
-                    format!("{} from FIFO order", count(s.deviations(), "deviation"))
+                    format!(
+                        "{}, {} from FIFO order",
+                        count(s.preemptions as usize, "preemption"),
+                        count(s.deviations(), "deviation")
+                    )
                 };
                 writeln!(
                     f,
-                    "shrunk schedule: {}: {how} (the failing run had {}; {}{budget})",
+                    "shrunk schedule: {}: {how} (the failing run had {}, {}; {}{budget})",
                     s.schedule,
+                    count(self.preemptions as usize, "preemption"),
                     count(s.original_deviations, "deviation"),
                     count(s.runs, "replay"),
                 )?;
+                for line in explain::schedule_lines(&s.decisions) {
+                    writeln!(f, "  {line}")?;
+                }
                 let (shrunk, original) = (without_context(&s.error), without_context(&self.error));
                 if shrunk != original {
                     writeln!(
@@ -227,6 +243,9 @@ impl fmt::Display for FailedTest {
                         "  the shrunk schedule fails with:\n{}",
                         indent(&shrunk, 4)
                     )?;
+                    if let Some(cause) = explain::cause_line(&s.error, &s.panics) {
+                        writeln!(f, "    {cause}")?;
+                    }
                 }
             }
             Some(Err(e)) => writeln!(f, "shrunk schedule: none ({e})")?,
@@ -247,6 +266,25 @@ impl fmt::Display for FailedTest {
         }
         write!(f, "replay it with:\n  {}", self.command)
     }
+}
+
+/// The failing run's task panics other than the failure itself: the first
+/// as the cause when the failure shows elsewhere (a knock-on error), then
+/// every other one, so no panic of the run goes unmentioned.
+fn write_panics(f: &mut fmt::Formatter<'_>, error: &SimError, panics: &[TaskPanic]) -> fmt::Result {
+    let mut others = panics.iter().filter(|p| !explain::is_the_failure(error, p));
+    if let Some(first) = others.next() {
+        let label = if panics.first().is_some_and(|p| std::ptr::eq(p, first)) {
+            "cause"
+        } else {
+            "also"
+        };
+        writeln!(f, "  {label}: {first}")?;
+    }
+    for panic in others {
+        writeln!(f, "  also: {panic}")?;
+    }
+    Ok(())
 }
 
 fn indent(text: &str, by: usize) -> String {
@@ -348,7 +386,13 @@ where
         None
     };
 
-    let failing = |seed, strategy: Strategy, error: SimError, schedule: Schedule, found_by| {
+    let failing = |seed, strategy: Strategy, run: Ran, found_by| {
+        let Ran {
+            error,
+            schedule,
+            panics,
+            preemptions,
+        } = run;
         let sim = sim
             .to_builder()
             .seed(seed)
@@ -375,6 +419,8 @@ where
             seed,
             strategy,
             error,
+            panics,
+            preemptions,
             found_by,
             shrunk,
             recorded: None,
@@ -395,7 +441,13 @@ where
             Ok(runs) => regressions_run = runs,
             Err((seed, strategy, failed)) => {
                 let found_by = FoundBy::Regressions(file.path().to_path_buf());
-                let mut failure = failing(seed, strategy, failed.error, failed.schedule, found_by);
+                let run = Ran {
+                    error: failed.error,
+                    schedule: failed.schedule,
+                    panics: failed.panics,
+                    preemptions: failed.preemptions,
+                };
+                let mut failure = failing(seed, strategy, run, found_by);
                 log_of(&sim, &failure, &make);
                 pictures(&mut failure);
                 return Err(TestFailure::Failed(Box::new(failure)));
@@ -441,6 +493,8 @@ where
         strategy,
         error,
         schedule,
+        panics,
+        preemptions,
         ..
     } = first.clone();
     let found_by = if env.seed.is_some() {
@@ -450,7 +504,13 @@ where
             seeds_run: sweep.seeds_run,
         }
     };
-    let mut failure = failing(seed, strategy, error, schedule, found_by);
+    let run = Ran {
+        error,
+        schedule,
+        panics,
+        preemptions,
+    };
+    let mut failure = failing(seed, strategy, run, found_by);
     if env.seed.is_none() {
         log_of(&sim, &failure, &make);
     }
@@ -468,6 +528,14 @@ where
         });
     }
     Err(TestFailure::Failed(Box::new(failure)))
+}
+
+/// What a failing run left: its error, schedule and task panics.
+struct Ran {
+    error: SimError,
+    schedule: Schedule,
+    panics: Vec<TaskPanic>,
+    preemptions: u64,
 }
 
 /// Runs the failure `failure` reports once more (with its shrunk schedule,

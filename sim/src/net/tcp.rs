@@ -165,7 +165,19 @@ struct Stream {
     world: Rc<World>,
     conn: u32,
     side: usize,
-    label: Arc<str>,
+    /// `"me -> peer:port"`, made the first time it is needed (a wait or a
+    /// debug print): most streams never wait long enough to be named.
+    label: std::cell::OnceCell<Arc<str>>,
+}
+
+impl Stream {
+    fn label(&self) -> Arc<str> {
+        let label = self.label.get_or_init(|| {
+            self.world
+                .read(|inner| inner.stream_label(self.conn, self.side))
+        });
+        Arc::clone(label)
+    }
 }
 
 impl Drop for Stream {
@@ -180,7 +192,7 @@ impl Drop for Stream {
 impl fmt::Debug for TcpStream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TcpStream")
-            .field("conn", &&*self.inner.label)
+            .field("conn", &&*self.inner.label())
             .finish()
     }
 }
@@ -204,13 +216,12 @@ impl Drop for ConnectGuard {
 
 impl TcpStream {
     fn new(world: &Rc<World>, conn: u32, side: usize) -> TcpStream {
-        let label = world.read(|inner| inner.stream_label(conn, side));
         TcpStream {
             inner: Rc::new(Stream {
                 world: Rc::clone(world),
                 conn,
                 side,
-                label,
+                label: std::cell::OnceCell::new(),
             }),
         }
     }
@@ -235,26 +246,19 @@ impl TcpStream {
             world: Rc::clone(&world),
             conn: Some(conn),
         };
-        let label: Arc<str> = world.read(|inner| inner.stream_label(conn, 0));
+        let stream = TcpStream::new(&world, conn, 0);
         std::future::poll_fn(|cx| {
             match world.op(|inner, _| inner.poll_connect(conn, cx.waker())) {
                 Some(result) => Poll::Ready(result),
                 None => {
-                    wait_on(WaitReason::new("TcpStream::connect").on(Arc::clone(&label)));
+                    wait_on(WaitReason::new("TcpStream::connect").on(stream.inner.label()));
                     Poll::Pending
                 }
             }
         })
         .await?;
         guard.conn = None;
-        Ok(TcpStream {
-            inner: Rc::new(Stream {
-                world,
-                conn,
-                side: 0,
-                label,
-            }),
-        })
+        Ok(stream)
     }
 
     /// This end's address.
@@ -306,7 +310,7 @@ fn poll_read(s: &Stream, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Resul
     {
         Some(r) => Poll::Ready(r),
         None => {
-            wait_on(WaitReason::new("TcpStream::read").on(Arc::clone(&s.label)));
+            wait_on(WaitReason::new("TcpStream::read").on(s.label()));
             Poll::Pending
         }
     }
@@ -319,7 +323,7 @@ fn poll_write(s: &Stream, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<u
     {
         Some(r) => Poll::Ready(r),
         None => {
-            wait_on(WaitReason::new("TcpStream::write").on(Arc::clone(&s.label)));
+            wait_on(WaitReason::new("TcpStream::write").on(s.label()));
             Poll::Pending
         }
     }
@@ -382,7 +386,7 @@ pub struct OwnedWriteHalf {
 impl fmt::Debug for OwnedReadHalf {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OwnedReadHalf")
-            .field("conn", &&*self.inner.label)
+            .field("conn", &&*self.inner.label())
             .finish()
     }
 }
@@ -390,7 +394,7 @@ impl fmt::Debug for OwnedReadHalf {
 impl fmt::Debug for OwnedWriteHalf {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OwnedWriteHalf")
-            .field("conn", &&*self.inner.label)
+            .field("conn", &&*self.inner.label())
             .finish()
     }
 }

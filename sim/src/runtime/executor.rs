@@ -11,14 +11,17 @@ use std::time::Duration;
 
 use super::ready::Item;
 use super::tasks::{Exit, State, TaskRef};
-use super::{Observed, Runtime, context, new_runtime};
-use crate::base::TaskInfo;
+use super::{Observed, Runtime, context, new_runtime, spare};
 use crate::base::{Instant, duration_to_nanos};
+use crate::base::{TaskId, TaskInfo};
 use crate::config::Config;
 use crate::error::{SimError, TaskPanic};
 use crate::schedule::{Choice, ChoiceKind, Decision, Schedule};
 use crate::strategy::Divergence;
 use crate::trace::{EventKind, Fingerprint, Trace};
+
+/// Wake-ups drained at once past which the drained buffer is freed.
+const BIG_BURST: usize = 4096;
 
 /// What a successful run produced.
 pub(crate) struct RunOutput<T> {
@@ -116,8 +119,8 @@ impl Runtime {
     ) -> Result<F::Output, SimError> {
         let max_steps = self.config.max_steps.unwrap_or(u64::MAX);
         loop {
-            if let Some(failure) = self.failure.borrow_mut().take() {
-                return Err(failure);
+            if self.failure.borrow().is_some() {
+                return Err(self.failure.take().expect("a failure is pending"));
             }
             self.fire_due_timers()?;
             let Some(item) = self.next_item()? else {
@@ -133,7 +136,17 @@ impl Runtime {
             self.steps.set(self.steps.get() + 1);
             match item {
                 Item::Callback(key) => self.run_callback(key),
-                Item::Task(task) if self.take_abort(task) => self.drop_aborted(task),
+                Item::Task(task) if self.abort_pending(task.id) => {
+                    // Dropped once what its abort cancelled has ended, as
+                    // asyncio's task waits for the task it awaited.
+                    let waker = super::waker::task_waker(task, &self.wakes);
+                    if self.task_drained(task.id, &waker) && self.take_abort(task) {
+                        self.drop_aborted(task);
+                    } else if let Some(slot) = self.tasks.borrow_mut().get_mut(task) {
+                        // Waits for that wake-up.
+                        slot.state = State::Idle;
+                    }
+                }
                 Item::Task(task) if task == root => {
                     if let Some(value) = self.poll_root(root, root_future.as_mut())? {
                         return Ok(value);
@@ -147,8 +160,10 @@ impl Runtime {
     }
 
     fn check_time_limit(&self, time: Instant) -> Result<(), SimError> {
+        // Compared in nanoseconds: a `Duration` comparison costs a
+        // division at every step.
         match self.config.time_limit {
-            Some(limit) if time.since_start() > limit => Err(SimError::TimeLimit {
+            Some(limit) if time.as_nanos() > self.time_limit_nanos => Err(SimError::TimeLimit {
                 limit,
                 ctx: self.ctx(),
             }),
@@ -231,6 +246,7 @@ impl Runtime {
                     };
                     observer.decisions.push(Decision {
                         position: schedule.len(),
+                        kind: ChoiceKind::Task,
                         step: self.steps.get() + 1,
                         index: index as u32,
                         of: options as u32,
@@ -305,7 +321,7 @@ impl Runtime {
         }
         let mut result = Ok(true);
         while !due.is_empty() {
-            let index = match self.pick_timer(due.len()) {
+            let index = match self.pick_timer(&due) {
                 Ok(index) => index,
                 Err(e) => {
                     result = Err(e);
@@ -322,8 +338,10 @@ impl Runtime {
         result
     }
 
-    /// Which of `options` tied timers fires next.
-    fn pick_timer(&self, options: usize) -> Result<usize, SimError> {
+    /// Which of the tied timers `due` (their owners, in arming order) fires
+    /// next.
+    fn pick_timer(&self, due: &[(TaskId, Waker)]) -> Result<usize, SimError> {
+        let options = due.len();
         if options == 1 {
             return Ok(0);
         }
@@ -332,6 +350,21 @@ impl Runtime {
             .borrow_mut()
             .pick_timer(options)
             .map_err(|d| self.diverged(d))?;
+        if self.config.trace {
+            let tasks = self.tasks.borrow();
+            let info = |i: usize| tasks.info_of(due[i].0);
+            let decision = Decision {
+                position: self.schedule.borrow().len(),
+                kind: ChoiceKind::Timer,
+                step: self.steps.get() + 1,
+                index: index as u32,
+                of: options as u32,
+                chosen: info(index),
+                fifo: info(0),
+                could_continue: None,
+            };
+            self.observer.borrow_mut().decisions.push(decision);
+        }
         self.schedule.borrow_mut().push(Choice {
             kind: ChoiceKind::Timer,
             index: index as u32,
@@ -406,6 +439,12 @@ impl Runtime {
                 State::Queued | State::Running => {}
             }
         }
+        // After a burst (a million tasks spawned in one step) this buffer
+        // holds the burst's room, which the wake queue does not need back
+        // (it refills the other buffer): free it rather than keep it all run.
+        if woken.capacity() > BIG_BURST {
+            *woken = Vec::new();
+        }
     }
 
     /// Marks `task` as running and lends out its waker and future (moved,
@@ -415,7 +454,7 @@ impl Runtime {
         let mut tasks = self.tasks.borrow_mut();
         let slot = tasks.get_mut(task)?;
         slot.state = State::Running;
-        slot.wait = None;
+        slot.waits = false;
         let out = (
             std::mem::replace(&mut slot.waker, Waker::noop().clone()),
             slot.future.take(),
@@ -425,12 +464,12 @@ impl Runtime {
         if let Some(watched) = &self.watched {
             watched.poll_begins(self.steps.get(), task.id, self.clock.get());
         }
-        self.current.set(Some(task));
+        self.set_current(Some(task));
         Some(out)
     }
 
     fn end_poll(&self, task: TaskRef, waker: Waker) {
-        self.current.set(None);
+        self.set_current(None);
         self.poll_ended();
         if let Some(slot) = self.tasks.borrow_mut().get_mut(task) {
             slot.state = State::Idle;
@@ -443,7 +482,7 @@ impl Runtime {
             return;
         };
         let poll = future.as_mut().poll(&mut Context::from_waker(&waker));
-        self.current.set(None);
+        self.set_current(None);
         self.poll_ended();
         match poll {
             Poll::Pending => {
@@ -588,6 +627,7 @@ impl Runtime {
         match aborts.iter().position(|&t| t == task) {
             Some(i) => {
                 aborts.swap_remove(i);
+                context::count_aborts(-1);
                 true
             }
             None => false,
@@ -641,9 +681,18 @@ impl Runtime {
             );
         }
         self.timers.borrow_mut().clear();
-        self.aborts.borrow_mut().clear();
+        let forgotten = std::mem::take(&mut *self.aborts.borrow_mut());
+        context::count_aborts(-(forgotten.len() as isize));
         // Sockets and host factories are dropped inside the simulation too.
         drop(self.take_extensions());
+        // The emptied containers serve the next run on this thread.
+        spare::keep(spare::Spare {
+            tasks: std::mem::take(&mut *self.tasks.borrow_mut()),
+            ready: std::mem::take(&mut *self.ready.borrow_mut()),
+            timers: std::mem::take(&mut *self.timers.borrow_mut()),
+            wake_buf: std::mem::take(&mut *self.wake_buf.borrow_mut()),
+            timer_buf: std::mem::take(&mut *self.timer_buf.borrow_mut()),
+        });
         leaked
     }
 }

@@ -31,6 +31,7 @@ mod log;
 mod observe;
 mod radix;
 mod ready;
+mod spare;
 mod tasks;
 mod timers;
 mod waker;
@@ -38,7 +39,7 @@ mod watchdog;
 
 pub(crate) use callbacks::{Callback, CallbackRef};
 pub(crate) use cancel::{CancelHook, CancelScope, HookKey};
-pub(crate) use context::{try_with, with};
+pub(crate) use context::{abort_pending, in_scope, polled, polled_task, try_with, with};
 pub(crate) use executor::run;
 pub(crate) use hosts::HostId;
 pub(crate) use observe::{NO_STAY, Observed};
@@ -48,7 +49,7 @@ pub(crate) use timers::TimerKey;
 pub(crate) use watchdog::Sink as WatchdogSink;
 
 use callbacks::CallbackTable;
-use cancel::HookEntry;
+use cancel::{Draining, HookEntry};
 use ready::{Item, ReadySet};
 use tasks::{State, TaskFuture, TaskTable};
 use timers::Timers;
@@ -61,6 +62,8 @@ static SIMULATIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64:
 /// One simulated world.
 pub(crate) struct Runtime {
     config: Config,
+    /// The time limit in nanoseconds (`u64::MAX` for none).
+    time_limit_nanos: u64,
     me: Weak<Runtime>,
     /// This simulation's number (see [`SIMULATIONS`]).
     number: u64,
@@ -81,7 +84,9 @@ pub(crate) struct Runtime {
     timer_buf: RefCell<Vec<(TaskId, Waker)>>,
     scheduler: RefCell<Box<dyn Scheduler>>,
     schedule: RefCell<Schedule>,
-    user_rng: RefCell<ChaCha8Rng>,
+    /// The code under test's stream, made at its first draw (most runs of
+    /// a sweep draw nothing).
+    user_rng: RefCell<Option<ChaCha8Rng>>,
     recorder: RefCell<Recorder>,
     /// Whether a `tracing` subscriber wanted the executor's events when the
     /// run started.
@@ -95,6 +100,9 @@ pub(crate) struct Runtime {
     /// What must hear at once that a task is cancelled or a timeout expired.
     cancel_hooks: RefCell<std::collections::BTreeMap<u64, HookEntry>>,
     next_hook: Cell<u64>,
+    /// Fired hooks whose cancellation an aborted task or an expired timeout
+    /// still waits for.
+    draining: RefCell<Vec<Draining>>,
     /// A failure raised from inside user code (an unobserved panic), acted on
     /// at the next scheduling point.
     failure: RefCell<Option<SimError>>,
@@ -117,36 +125,36 @@ impl Runtime {
             )
         });
         let scheduler = config.strategy.scheduler_for(&config);
+        let spare = spare::take();
         let observer = observe::Observer::following(scheduler.follows_queue());
         let number = SIMULATIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Runtime {
             number,
             scheduler: RefCell::new(scheduler),
-            user_rng: RefCell::new(crate::base::streams::stream(
-                config.seed,
-                crate::base::streams::USER_STREAM,
-            )),
+            user_rng: RefCell::new(None),
             recorder: RefCell::new(Recorder::new(config.trace)),
             #[cfg(feature = "tracing")]
             log_events: log::executor_enabled(),
+            time_limit_nanos: config.time_limit.map_or(u64::MAX, duration_to_nanos),
             config,
             me,
             clock: Cell::new(0),
             timers_fired_to: Cell::new(0),
             steps: Cell::new(0),
             current: Cell::new(None),
-            tasks: RefCell::default(),
-            ready: RefCell::default(),
+            tasks: RefCell::new(spare.tasks),
+            ready: RefCell::new(spare.ready),
             next_gate: Cell::new(1),
-            timers: RefCell::new(Timers::for_simulation(number)),
+            timers: RefCell::new(spare.timers.reuse_for(number)),
             wakes: Arc::default(),
-            wake_buf: RefCell::default(),
+            wake_buf: RefCell::new(spare.wake_buf),
             callbacks: RefCell::default(),
-            timer_buf: RefCell::default(),
+            timer_buf: RefCell::new(spare.timer_buf),
             schedule: RefCell::default(),
             aborts: RefCell::default(),
             cancel_scope: RefCell::default(),
             cancel_hooks: RefCell::default(),
+            draining: RefCell::default(),
             next_hook: Cell::new(0),
             failure: RefCell::default(),
             hosts: hosts::Hosts::default(),
@@ -168,6 +176,12 @@ impl Runtime {
 
     pub(crate) fn now(&self) -> Instant {
         Instant::from_nanos(self.clock.get())
+    }
+
+    /// Makes `task` the task being polled (`None` between polls).
+    fn set_current(&self, task: Option<TaskRef>) {
+        self.current.set(task);
+        context::set_polled_task(task.map(|t| t.id));
     }
 
     fn current_id(&self) -> TaskId {
@@ -299,9 +313,10 @@ impl Runtime {
             return;
         };
         self.record(owner, EventKind::Callback);
-        let previous = self.current.take();
+        let previous = self.current.get();
+        self.set_current(None);
         let result = crate::panic::catch(callback);
-        self.current.set(previous);
+        self.set_current(previous);
         if let Err(message) = result {
             self.fail(SimError::TaskPanicked {
                 task: TaskInfo::new(owner, None),
@@ -337,6 +352,7 @@ impl Runtime {
             self.recorder.borrow_mut().task_created(&slot.info);
             task
         };
+        self.note_host(task.id, host);
         let parent = self.current.get().map(|t| t.id);
         self.scheduler.borrow_mut().task_spawned(task.id);
         self.record(task.id, EventKind::Spawn { parent });
@@ -356,10 +372,17 @@ impl Runtime {
         }
         aborts.push(task);
         drop(aborts);
+        context::count_aborts(1);
         // What the task awaits is cancelled first (a gather's children are
         // queued for their cancellation ahead of the task itself).
         self.fire_task_hooks(task.id);
         self.wakes.push(task);
+    }
+
+    /// Whether `task` is still in the task table (not finished, not
+    /// dropped).
+    pub(crate) fn is_live(&self, task: TaskRef) -> bool {
+        self.tasks.borrow().get(task).is_some()
     }
 
     /// Whether an abort of `task` was requested and its future not dropped
@@ -385,14 +408,46 @@ impl Runtime {
         current.unwrap_or_else(|| TaskInfo::new(TaskId::ROOT, Some(Arc::from("main"))))
     }
 
+    /// Notes what the current task waits on, until it is next polled.
     pub(crate) fn set_wait_reason(&self, reason: WaitReason) {
-        if let Some(task) = self.current.get()
-            && let Some(slot) = self.tasks.borrow_mut().get_mut(task)
-        {
-            if self.recorder.borrow().is_tracing() {
-                self.note(NoteKind::WaitsOn(reason.clone()));
+        self.note_wait(|old| (old != Some(&reason)).then_some(reason));
+    }
+
+    /// Notes that the current task waits in `operation` on the object
+    /// called `name`. A task that waits on the same thing as at its
+    /// previous wait (the common case) keeps its note: nothing is cloned.
+    pub(crate) fn set_wait(&self, operation: &'static str, name: Option<&Arc<str>>) {
+        self.note_wait(|old| {
+            if old.is_some_and(|w| w.is(operation, name)) {
+                return None;
             }
-            slot.wait = Some(reason);
+            let reason = WaitReason::new(operation);
+            Some(match name {
+                Some(name) => reason.on(Arc::clone(name)),
+                None => reason,
+            })
+        });
+    }
+
+    /// Notes the wait `renew` gives (`None`: the same as the note kept).
+    fn note_wait(&self, renew: impl FnOnce(Option<&WaitReason>) -> Option<WaitReason>) {
+        let Some(task) = self.current.get() else {
+            return;
+        };
+        let mut tasks = self.tasks.borrow_mut();
+        let Some(slot) = tasks.get_mut(task) else {
+            return;
+        };
+        slot.waits = true;
+        let old = renew(slot.wait.as_ref()).and_then(|new| slot.wait.replace(new));
+        let traced = match &slot.wait {
+            Some(reason) if self.recorder.borrow().is_tracing() => Some(reason.clone()),
+            _ => None,
+        };
+        drop(tasks);
+        drop(old);
+        if let Some(reason) = traced {
+            self.note(NoteKind::WaitsOn(reason));
         }
     }
 
@@ -420,7 +475,11 @@ impl Runtime {
     }
 
     pub(crate) fn user_rng(&self) -> RefMut<'_, ChaCha8Rng> {
-        self.user_rng.borrow_mut()
+        RefMut::map(self.user_rng.borrow_mut(), |rng| {
+            rng.get_or_insert_with(|| {
+                crate::base::streams::stream(self.config.seed, crate::base::streams::USER_STREAM)
+            })
+        })
     }
 
     fn blocked_tasks(&self) -> Vec<BlockedTask> {
@@ -431,7 +490,7 @@ impl Runtime {
             .filter_map(|t| tasks.get(t))
             .map(|slot| BlockedTask {
                 task: slot.info.clone(),
-                waiting_on: slot.wait.clone(),
+                waiting_on: slot.wait.clone().filter(|_| slot.waits),
             })
             .collect()
     }

@@ -49,7 +49,11 @@ pub(crate) struct Slot {
     pub(crate) future: Option<TaskFuture>,
     pub(crate) waker: Waker,
     pub(crate) state: State,
+    /// What the task last said it waits on (kept across polls, so that
+    /// waiting on the same thing again costs nothing) ...
     pub(crate) wait: Option<WaitReason>,
+    /// ... and whether it said so since it was last polled.
+    pub(crate) waits: bool,
     /// The simulated host the task runs on (see [`hosts`](super::hosts)).
     pub(crate) host: super::HostId,
 }
@@ -84,9 +88,27 @@ impl TaskTable {
             waker: task_waker(task, queue),
             state: State::Idle,
             wait: None,
+            waits: false,
             host: 0,
         });
         task
+    }
+
+    /// Whether no task is live.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.slots.iter().all(Option::is_none)
+    }
+
+    /// Room for how many tasks the table has.
+    pub(crate) fn capacity(&self) -> usize {
+        self.slots.capacity()
+    }
+
+    /// Empties the table, keeping its room: as a new one.
+    pub(crate) fn reset(&mut self) {
+        self.slots.clear();
+        self.free.clear();
+        self.next_id = 0;
     }
 
     /// The id the next inserted task gets.
@@ -115,6 +137,16 @@ impl TaskTable {
         let slot = self.slots[task.slot as usize].take();
         self.free.push(task.slot);
         slot
+    }
+
+    /// The name and id of task `id`, found by a scan (used only when
+    /// explaining a traced run's choices); just the id once it has ended.
+    pub(crate) fn info_of(&self, id: TaskId) -> TaskInfo {
+        self.slots
+            .iter()
+            .flatten()
+            .find(|s| s.info.id() == id)
+            .map_or_else(|| TaskInfo::new(id, None), |s| s.info.clone())
     }
 
     /// Every live task, in id order.

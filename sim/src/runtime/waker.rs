@@ -5,6 +5,7 @@
 //! waker may outlive its simulation (then its wake-ups are simply never read).
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Wake, Waker};
 
 use parking_lot::Mutex;
@@ -21,6 +22,9 @@ pub(crate) struct WakeQueue {
     /// The first wake-up that came from another thread, with that thread's
     /// name: it fails the run instead of joining it.
     foreign: Mutex<Option<(TaskRef, String)>>,
+    /// Whether `foreign` may hold a wake-up (read at every drain, instead
+    /// of locking it).
+    any_foreign: AtomicBool,
 }
 
 impl Default for WakeQueue {
@@ -30,6 +34,7 @@ impl Default for WakeQueue {
             pending: Mutex::default(),
             thread: thread_mark(),
             foreign: Mutex::default(),
+            any_foreign: AtomicBool::new(false),
         }
     }
 }
@@ -56,6 +61,7 @@ impl WakeQueue {
                     .name()
                     .map_or_else(|| format!("{:?}", thread.id()), str::to_owned);
                 *foreign = Some((task, name));
+                self.any_foreign.store(true, Ordering::Release);
             }
             return;
         }
@@ -64,6 +70,9 @@ impl WakeQueue {
 
     /// The first wake-up that came from another thread, if any.
     pub(crate) fn take_foreign(&self) -> Option<(TaskRef, String)> {
+        if !self.any_foreign.load(Ordering::Acquire) {
+            return None;
+        }
         self.foreign.lock().take()
     }
 

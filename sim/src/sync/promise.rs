@@ -387,6 +387,21 @@ impl<T, E> PromiseFuture<T, E> {
     }
 }
 
+/// Polling it only looks at the promise.
+impl<T, E> crate::task::Handle for PromiseFuture<T, E> {
+    fn is_done(&self) -> bool {
+        self.done()
+    }
+
+    fn cancel_work(&self) {
+        self.cancel();
+    }
+
+    fn wake_when_done(&self, waker: std::task::Waker) {
+        self.add_done_callback(move || waker.wake());
+    }
+}
+
 impl<T, E> Future for PromiseFuture<T, E> {
     type Output = Result<T, PromiseError<E>>;
 

@@ -41,7 +41,7 @@ use std::task::Waker;
 
 use crate::runtime;
 use crate::runtime::CancelScope;
-use crate::task::{self, TaskId, WaitReason};
+use crate::task::TaskId;
 
 /// A waiter's place in a [`Waiters`] list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,7 +72,9 @@ enum Mark {
 #[derive(Debug)]
 struct Entry {
     id: u64,
-    waker: Waker,
+    /// Moved into the [`WakeList`] when the entry is notified (nothing is
+    /// left to wake then).
+    waker: Option<Waker>,
     /// The simulated task that waits (none outside a simulation).
     task: Option<TaskId>,
     /// The innermost timeout around the wait, if any.
@@ -85,9 +87,7 @@ impl Entry {
     /// being aborted (asyncio: the waiter future is cancelled).
     fn cancelled(&self) -> bool {
         self.scope.as_ref().is_some_and(|s| s.is_cancelled())
-            || self
-                .task
-                .is_some_and(|t| runtime::try_with(|rt| rt.abort_pending(t)).unwrap_or(false))
+            || self.task.is_some_and(runtime::abort_pending)
     }
 }
 
@@ -104,15 +104,23 @@ fn wrong_simulation(sim: u64, task: Option<TaskId>, here: u64, what: &str) -> ! 
 }
 
 /// The running simulation's number (0: none), the task being polled and
-/// the innermost timeout around the poll, if any.
+/// the innermost timeout around the poll, if any. Outside every timeout
+/// (the common case) this reads thread-locals and borrows nothing.
+#[inline]
 fn context() -> (u64, Option<TaskId>, Option<Arc<CancelScope>>) {
-    runtime::try_with(|rt| (rt.number(), rt.current_task_id(), rt.current_scope()))
-        .unwrap_or_default()
+    let scope = if runtime::in_scope() {
+        runtime::try_with(|rt| rt.current_scope()).flatten()
+    } else {
+        None
+    };
+    let (sim, task) = runtime::polled();
+    (sim, task, scope)
 }
 
 /// The running simulation's number (0: none).
+#[inline]
 fn current_sim() -> u64 {
-    runtime::try_with(|rt| rt.number()).unwrap_or(0)
+    runtime::polled().0
 }
 
 /// Blocked waiters in arrival order.
@@ -135,7 +143,7 @@ impl Waiters {
         let (sim, task, scope) = context();
         self.entries.push_back(Entry {
             id,
-            waker: waker.clone(),
+            waker: Some(waker.clone()),
             task,
             scope,
             mark: Mark::Waiting,
@@ -199,8 +207,9 @@ impl Waiters {
                 let (sim, task, scope) = context();
                 id.check_simulation(sim, self.entries[pos].task, "polled");
                 let entry = &mut self.entries[pos];
-                if !entry.waker.will_wake(waker) {
-                    entry.waker = waker.clone();
+                match &entry.waker {
+                    Some(w) if w.will_wake(waker) => {}
+                    _ => entry.waker = Some(waker.clone()),
                 }
                 (entry.task, entry.scope) = (task, scope);
                 false
@@ -241,7 +250,7 @@ impl Waiters {
                 continue;
             }
             entry.mark = Mark::Notified;
-            wakes.push(&entry.waker);
+            wakes.push(entry.waker.take());
             return true;
         }
         false
@@ -265,7 +274,7 @@ impl Waiters {
             return false;
         }
         entry.mark = Mark::Notified;
-        wakes.push(&entry.waker);
+        wakes.push(entry.waker.take());
         true
     }
 
@@ -321,11 +330,12 @@ impl WakeList {
     }
 
     #[inline]
-    fn push(&mut self, waker: &Waker) {
+    fn push(&mut self, waker: Option<Waker>) {
+        let Some(waker) = waker else { return };
         if self.first.is_none() {
-            self.first = Some(waker.clone());
+            self.first = Some(waker);
         } else {
-            self.rest.push(waker.clone());
+            self.rest.push(waker);
         }
     }
 
@@ -343,13 +353,14 @@ impl WakeList {
 }
 
 /// Tells the simulation (if any) what the current task is about to wait on:
-/// `operation`, on the primitive called `name` if it has one.
+/// `operation`, on the primitive called `name` if it has one (see
+/// [`task::wait_on`]; this form clones nothing when the task waits on the
+/// same thing as last time).
+#[inline]
 pub(crate) fn park(operation: &'static str, name: Option<&Arc<str>>) {
-    let reason = WaitReason::new(operation);
-    task::wait_on(match name {
-        Some(name) => reason.on(Arc::clone(name)),
-        None => reason,
-    });
+    if runtime::polled_task().is_some() {
+        runtime::try_with(|rt| rt.set_wait(operation, name));
+    }
 }
 
 #[cfg(test)]

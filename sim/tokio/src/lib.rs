@@ -29,7 +29,7 @@
     not(feature = "sim"),
     doc = "This build is real tokio (the `sim` feature is off)."
 )]
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 #[cfg(not(feature = "sim"))]

@@ -17,7 +17,7 @@ pub enum Feature {
     Cancel,
     /// `async with asyncio.timeout(..)`.
     Timeout,
-    /// `asyncio.wait_for`.
+    /// `asyncio.wait_for`, on a coroutine and on a task.
     WaitFor,
     /// `asyncio.gather`, with and without `return_exceptions`.
     Gather,
@@ -274,6 +274,7 @@ enum Kind {
     Cancel,
     Timeout,
     WaitFor,
+    WaitForTask,
     Gather,
     Wait,
     AsCompleted,
@@ -294,6 +295,7 @@ enum Kind {
     Clear,
     EventWait,
     CondWait,
+    CondWaitFor,
     Notify,
     Counts,
 }
@@ -393,6 +395,15 @@ impl Gen {
             2,
         );
         add(f.has(Feature::WaitFor) && nest, Kind::WaitFor, 2);
+        add(
+            // A timeout around an await: the awaiter may be cancelled.
+            f.has(Feature::WaitFor)
+                && f.has(Feature::AwaitCancel)
+                && !vars.live.is_empty()
+                && self.may_await(depth, scope),
+            Kind::WaitForTask,
+            1,
+        );
         add(f.has(Feature::Gather) && nest, Kind::Gather, 2);
         add(f.has(Feature::Wait) && nest, Kind::Wait, 2);
         add(f.has(Feature::AsCompleted) && nest, Kind::AsCompleted, 2);
@@ -428,6 +439,11 @@ impl Gen {
         add(e, Kind::EventWait, 2);
         let c = f.has(Feature::Condition);
         add(c && scope != Scope::Held, Kind::CondWait, 2);
+        add(
+            c && scope != Scope::Held && f.has(Feature::WaitFor),
+            Kind::CondWaitFor,
+            2,
+        );
         add(c && scope != Scope::Held, Kind::Notify, 2);
         add(f.has(Feature::Counts), Kind::Counts, 2);
         kinds
@@ -473,6 +489,11 @@ impl Gen {
             Kind::WaitFor => {
                 let ms = self.timeout_ms();
                 Stmt::WaitFor(ms, self.body(depth + 1, true))
+            }
+            Kind::WaitForTask => {
+                let i = self.below(vars.live.len());
+                let var = vars.live.remove(i);
+                Stmt::WaitForTask(var, self.timeout_ms())
             }
             Kind::Gather => {
                 let rex = self.chance(50);
@@ -522,6 +543,10 @@ impl Gen {
             Kind::Clear => Stmt::Clear(self.below(self.events)),
             Kind::EventWait => Stmt::EventWait(self.below(self.events)),
             Kind::CondWait => Stmt::CondWait(self.below(self.conds)),
+            Kind::CondWaitFor => {
+                let c = self.below(self.conds);
+                Stmt::CondWaitFor(c, self.timeout_ms())
+            }
             Kind::Notify => {
                 let c = self.below(self.conds);
                 Stmt::Notify(c, self.below(3))

@@ -8,6 +8,7 @@
 pub mod cpython;
 pub mod generate;
 pub mod program;
+pub mod shrink;
 pub mod simloop_run;
 
 pub use generate::{Feature, Features, generate};

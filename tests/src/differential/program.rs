@@ -107,6 +107,8 @@ pub enum Stmt {
     Timeout(u64, Vec<Stmt>),
     /// `await asyncio.wait_for(body(), ms)`.
     WaitFor(u64, Rc<Body>),
+    /// `await asyncio.wait_for(v, ms)` on a spawned task, logging its outcome.
+    WaitForTask(usize, u64),
     /// `await asyncio.gather(*bodies, return_exceptions=rex)`.
     Gather(Vec<Rc<Body>>, bool),
     /// `await asyncio.wait(tasks, timeout=ms, return_when=when)`.
@@ -147,6 +149,9 @@ pub enum Stmt {
     EventWait(usize),
     /// `async with cond: await cond.wait()`.
     CondWait(usize),
+    /// `async with cond: await asyncio.wait_for(cond.wait(), ms)`, logging
+    /// whether it timed out and that the lock is held again.
+    CondWaitFor(usize, u64),
     /// `async with cond: cond.notify(n)` (0: `notify_all()`).
     Notify(usize, usize),
     /// Logs the waiter count of every primitive.
@@ -209,6 +214,7 @@ impl Stmt {
             Stmt::Cancel(_) => "cancel",
             Stmt::Timeout(..) => "timeout",
             Stmt::WaitFor(..) => "wait_for",
+            Stmt::WaitForTask(..) => "wait_for_task",
             Stmt::Gather(..) => "gather",
             Stmt::Wait(..) => "wait",
             Stmt::AsCompleted(_) => "as_completed",
@@ -229,6 +235,7 @@ impl Stmt {
             Stmt::Clear(_) => "clear",
             Stmt::EventWait(_) => "ev_wait",
             Stmt::CondWait(_) => "cond_wait",
+            Stmt::CondWaitFor(..) => "cond_wait_for",
             Stmt::Notify(..) => "notify",
             Stmt::Counts => "counts",
         }
@@ -242,6 +249,7 @@ impl Stmt {
             Stmt::Await(var) | Stmt::Cancel(var) => json!({"op": op, "var": var}),
             Stmt::Timeout(ms, stmts) => json!({"op": op, "ms": ms, "stmts": stmts_json(stmts)}),
             Stmt::WaitFor(ms, body) => json!({"op": op, "ms": ms, "body": body.to_json()}),
+            Stmt::WaitForTask(var, ms) => json!({"op": op, "var": var, "ms": ms}),
             Stmt::Gather(bodies, rex) => {
                 json!({"op": op, "bodies": bodies_json(bodies), "rex": rex})
             }
@@ -263,6 +271,7 @@ impl Stmt {
             Stmt::Sem(s, stmts) => json!({"op": op, "s": s, "stmts": stmts_json(stmts)}),
             Stmt::Set(e) | Stmt::Clear(e) | Stmt::EventWait(e) => json!({"op": op, "e": e}),
             Stmt::CondWait(c) => json!({"op": op, "c": c}),
+            Stmt::CondWaitFor(c, ms) => json!({"op": op, "c": c, "ms": ms}),
             Stmt::Notify(c, n) => json!({"op": op, "c": c, "n": n}),
             Stmt::Counts => json!({"op": op}),
         }
@@ -418,6 +427,7 @@ impl Stmt {
             "cancel" => Stmt::Cancel(uint(v, "var")?),
             "timeout" => Stmt::Timeout(ms("ms")?, stmts_from_json(v)?),
             "wait_for" => Stmt::WaitFor(ms("ms")?, body()?),
+            "wait_for_task" => Stmt::WaitForTask(uint(v, "var")?, ms("ms")?),
             "gather" => Stmt::Gather(
                 bodies_from_json(v)?,
                 v.get("rex").and_then(Value::as_bool).unwrap_or(false),
@@ -456,6 +466,7 @@ impl Stmt {
             "clear" => Stmt::Clear(uint(v, "e")?),
             "ev_wait" => Stmt::EventWait(uint(v, "e")?),
             "cond_wait" => Stmt::CondWait(uint(v, "c")?),
+            "cond_wait_for" => Stmt::CondWaitFor(uint(v, "c")?, ms("ms")?),
             "notify" => Stmt::Notify(uint(v, "c")?, uint(v, "n")?),
             "counts" => Stmt::Counts,
             other => return Err(ParseError(format!("unknown op {other:?}"))),

@@ -288,6 +288,14 @@ async fn stmt(env: &Rc<Env>, body: &Body, s: &Stmt, handles: &Handles) {
             };
             note(format!("wait_for {r}"));
         }
+        Stmt::WaitForTask(var, d) => {
+            let h = handles.borrow_mut()[*var].take().expect("awaited once");
+            let r = match time::wait_for_handle(ms(*d), h).await {
+                Ok(r) => joined(&r),
+                Err(_) => "timeout".into(),
+            };
+            note(format!("wait_for_task v{var} {r}"));
+        }
         Stmt::Gather(children, true) => {
             let rs = join_all(bodies(env, children)).await;
             let rs: Vec<String> = rs.iter().map(joined).collect();
@@ -421,6 +429,17 @@ async fn stmt(env: &Rc<Env>, body: &Body, s: &Stmt, handles: &Handles) {
             let guard = cond.lock().await;
             let guard = cond.wait(guard).await;
             note(format!("cond_wait c{c}"));
+            drop(guard);
+        }
+        Stmt::CondWaitFor(c, d) => {
+            let cond = &env.conds[*c];
+            let guard = cond.lock().await;
+            let (guard, result) = cond.wait_timeout(guard, ms(*d)).await;
+            let outcome = if result.timed_out() { "timeout" } else { "ok" };
+            note(format!(
+                "cond_wait_for c{c} {outcome} locked={}",
+                cond.mutex().is_locked()
+            ));
             drop(guard);
         }
         Stmt::Notify(c, n) => {

@@ -209,3 +209,92 @@ fn the_readme_shows_this_report_verbatim() {
         .expect("the README shows the report");
     assert_eq!(shown, failure.to_string());
 }
+
+/// Two tasks panic, then `main` deadlocks: the visible failure is the
+/// deadlock, and the report still names both panics, the first as the
+/// cause, each with its message and source line.
+#[test]
+fn every_task_panic_of_the_failing_run_is_named_the_first_as_the_cause() {
+    let failure = failed(&spec("two_panics"), &env(&[]), |_| async {
+        let _refresh = task::spawn_named("refresh", async { panic!("refresh failed") });
+        let _flush = task::spawn_named("flush", async {
+            task::yield_now().await;
+            panic!("flush failed");
+        });
+        simloop::sync::Event::new().wait().await;
+    });
+    assert!(
+        matches!(failure.error, simloop::SimError::Deadlock { .. }),
+        "{}",
+        failure.error
+    );
+    assert_eq!(failure.panics.len(), 2, "{:?}", failure.panics);
+    let report = failure.to_string();
+    let cause = report
+        .lines()
+        .find(|l| l.trim_start().starts_with("cause: "))
+        .unwrap_or_else(|| panic!("no cause line: {report}"));
+    assert!(
+        cause.contains(
+            r#"task 1 "refresh" panicked: refresh failed (at tests/user-crate/tests/failures.rs:"#
+        ),
+        "{report}"
+    );
+    let also = report
+        .lines()
+        .find(|l| l.trim_start().starts_with("also: "))
+        .unwrap_or_else(|| panic!("no line for the second panic: {report}"));
+    assert!(
+        also.contains(
+            r#"task 2 "flush" panicked: flush failed (at tests/user-crate/tests/failures.rs:"#
+        ),
+        "{report}"
+    );
+    assert!(!report.contains("task task"), "{report}");
+}
+
+/// The shrunk schedule is printed with what each of its choices means, in
+/// the tasks' names, and counts preemptions as well as deviations.
+#[test]
+fn the_shrunk_schedule_is_explained_in_task_names() {
+    let failure = failed(&spec("two_orders"), &env(&[]), |_| two_orders());
+    let shrunk = failure.shrunk().expect("shrinking is on by default");
+    let report = failure.to_string();
+    let explained: Vec<&str> = report
+        .lines()
+        .filter(|l| l.trim_start().starts_with("choice "))
+        .collect();
+    assert!(!explained.is_empty(), "{report}");
+    for line in &explained {
+        assert!(
+            line.contains("ran `order-") && !line.contains("ran task"),
+            "a choice in task names: {line}"
+        );
+    }
+    assert!(
+        explained
+            .iter()
+            .any(|l| l.contains("ran `order-1` instead of `order-0`")),
+        "{report}"
+    );
+    assert!(
+        report.contains(&format!(
+            "{}, {} from FIFO order",
+            plural(shrunk.preemptions, "preemption"),
+            plural(shrunk.deviations() as u64, "deviation")
+        )),
+        "{report}"
+    );
+    assert!(
+        shrunk.preemptions <= failure.preemptions,
+        "shrinking never adds preemptions: {report}"
+    );
+}
+
+fn plural(n: u64, thing: &str) -> String {
+    if n == 1 {
+        format!("1 {thing}")
+    } else {
+        format!("{n} {thing}s")
+    }
+}

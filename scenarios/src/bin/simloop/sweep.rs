@@ -6,7 +6,7 @@ use std::time::Duration;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use simloop::Strategy;
-use simloop::harness::{Sweep, SweepReport};
+use simloop::harness::{Sweep, SweepReport, explain};
 use simloop_scenarios::{Kind, Scenario, all, describe_failure, human, replay_command};
 
 use crate::{Status, args, names};
@@ -194,16 +194,25 @@ fn print_failure(row: &Row) {
         "    replay: {}",
         replay_command(name, first.seed, &first.strategy.to_string())
     );
+    if let Some(cause) = explain::cause_line(&first.error, &first.panics) {
+        out!("    {cause}");
+    }
     match &first.shrunk {
         Some(Ok(shrunk)) => {
             let strategy = shrunk.strategy().to_string();
             out!(
-                "    shrunk to {} from FIFO order (from {}, in {}): {}",
+                "    shrunk to {}, {} from FIFO order (from {}, {}; in {}): {}",
+                human::plural(shrunk.preemptions, "preemption"),
                 human::plural(shrunk.deviations() as u64, "deviation"),
-                shrunk.original_deviations,
+                human::plural(first.preemptions, "preemption"),
+                human::plural(shrunk.original_deviations as u64, "deviation"),
                 human::plural(shrunk.runs as u64, "replay"),
                 replay_command(name, shrunk.seed, &strategy)
             );
+            // Each choice of the shrunk schedule, in task terms.
+            for line in explain::schedule_lines(&shrunk.decisions) {
+                out!("      {line}");
+            }
         }
         Some(Err(e)) => out!("    not shrunk: {e}"),
         None => {}

@@ -74,7 +74,7 @@ impl Parse for Input {
                 handler,
             });
         }
-        if branches.is_empty() {
+        if branches.is_empty() && otherwise.is_none() {
             return Err(syn::Error::new(
                 Span::call_site(),
                 "`select!` needs at least one branch",
@@ -138,6 +138,11 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
 }
 
 fn generate(input: &Input) -> TokenStream {
+    if input.branches.is_empty() {
+        // Only `else`: tokio evaluates it at once, with no branch to poll.
+        let otherwise = &input.otherwise;
+        return quote! { { #otherwise } };
+    }
     let krate = &input.krate;
     let n = input.branches.len();
     let n_u32 = n as u32;

@@ -123,6 +123,37 @@ impl Builder {
         global_queue_interval(val: u32);
         /// Disables the LIFO slot.
         disable_lifo_slot();
+        /// Sets the most I/O events handled per tick.
+        max_io_events_per_tick(capacity: usize);
+    }
+
+    /// Names the runtime (a simulation has no name of its own).
+    ///
+    /// # Panics
+    ///
+    /// If `val` is empty, as tokio's.
+    #[track_caller]
+    pub fn name(&mut self, val: impl Into<String>) -> &mut Builder {
+        assert!(!val.into().is_empty(), "runtime name must not be empty");
+        self
+    }
+
+    /// Runs `f` before a worker thread parks (no threads in a simulation).
+    pub fn on_thread_park<F>(&mut self, f: F) -> &mut Builder
+    where
+        F: Fn() + Send + Sync + 'static,
+    {
+        drop(f);
+        self
+    }
+
+    /// Runs `f` after a worker thread unparks (no threads in a simulation).
+    pub fn on_thread_unpark<F>(&mut self, f: F) -> &mut Builder
+    where
+        F: Fn() + Send + Sync + 'static,
+    {
+        drop(f);
+        self
     }
 
     /// Names the worker threads (no threads in a simulation).

@@ -32,7 +32,7 @@ struct Waiter {
     waker: Option<Waker>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct State {
     permits: usize,
     closed: bool,
@@ -49,15 +49,17 @@ pub(crate) struct Semaphore {
 pub(crate) const MAX_PERMITS: usize = usize::MAX >> 3;
 
 impl Semaphore {
-    pub(crate) fn new(permits: usize) -> Semaphore {
+    pub(crate) const fn new(permits: usize) -> Semaphore {
         assert!(
             permits <= MAX_PERMITS,
-            "a semaphore may not have more than MAX_PERMITS permits ({MAX_PERMITS})"
+            "a semaphore may not have more than MAX_PERMITS permits"
         );
         Semaphore {
             state: Mutex::new(State {
                 permits,
-                ..State::default()
+                closed: false,
+                next_id: 0,
+                waiters: BTreeMap::new(),
             }),
         }
     }

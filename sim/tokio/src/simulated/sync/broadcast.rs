@@ -89,6 +89,7 @@ struct State<T> {
     head: u64,
     capacity: usize,
     senders: usize,
+    weak_senders: usize,
     receivers: usize,
     next_id: u64,
     wakers: BTreeMap<u64, Waker>,
@@ -124,6 +125,7 @@ pub fn channel<T: Clone>(capacity: usize) -> (Sender<T>, Receiver<T>) {
             head: 0,
             capacity: capacity.next_power_of_two(),
             senders: 1,
+            weak_senders: 0,
             receivers: 1,
             next_id: 0,
             wakers: BTreeMap::new(),
@@ -265,6 +267,78 @@ impl<T> Sender<T> {
     }
 }
 
+impl<T> Sender<T> {
+    /// A [`WeakSender`] of the channel: it does not keep the channel open.
+    pub fn downgrade(&self) -> WeakSender<T> {
+        self.shared.state.lock().weak_senders += 1;
+        WeakSender {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+
+    /// How many (strong) senders there are.
+    pub fn strong_count(&self) -> usize {
+        self.shared.state.lock().senders
+    }
+
+    /// How many weak senders there are.
+    pub fn weak_count(&self) -> usize {
+        self.shared.state.lock().weak_senders
+    }
+}
+
+/// A sender that does not keep the channel open ([`Sender::downgrade`]);
+/// [`upgrade`](WeakSender::upgrade) gives a sender back while a strong one
+/// lives.
+pub struct WeakSender<T> {
+    shared: Arc<Shared<T>>,
+}
+
+impl<T> WeakSender<T> {
+    /// A [`Sender`], if a strong sender still lives.
+    pub fn upgrade(&self) -> Option<Sender<T>> {
+        let mut s = self.shared.state.lock();
+        if s.senders == 0 {
+            return None;
+        }
+        s.senders += 1;
+        Some(Sender {
+            shared: Arc::clone(&self.shared),
+        })
+    }
+
+    /// How many (strong) senders there are.
+    pub fn strong_count(&self) -> usize {
+        self.shared.state.lock().senders
+    }
+
+    /// How many weak senders there are.
+    pub fn weak_count(&self) -> usize {
+        self.shared.state.lock().weak_senders
+    }
+}
+
+impl<T> Clone for WeakSender<T> {
+    fn clone(&self) -> WeakSender<T> {
+        self.shared.state.lock().weak_senders += 1;
+        WeakSender {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+}
+
+impl<T> Drop for WeakSender<T> {
+    fn drop(&mut self) {
+        self.shared.state.lock().weak_senders -= 1;
+    }
+}
+
+impl<T> fmt::Debug for WeakSender<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WeakSender").finish_non_exhaustive()
+    }
+}
+
 impl<T> Clone for Sender<T> {
     fn clone(&self) -> Sender<T> {
         self.shared.state.lock().senders += 1;
@@ -314,6 +388,29 @@ impl<T: Clone> Receiver<T> {
         }
     }
 
+    /// Receives from synchronous code outside a simulation.
+    ///
+    /// # Errors
+    ///
+    /// As [`recv`](Receiver::recv).
+    ///
+    /// # Panics
+    ///
+    /// Inside a simulation (it would block the only thread), or if no
+    /// value is queued and a sender lives (no other thread could send).
+    #[track_caller]
+    pub fn blocking_recv(&mut self) -> Result<T, RecvError> {
+        super::mutex::assert_may_block();
+        match self.try_recv() {
+            Ok(v) => Ok(v),
+            Err(TryRecvError::Closed) => Err(RecvError::Closed),
+            Err(TryRecvError::Lagged(n)) => Err(RecvError::Lagged(n)),
+            Err(TryRecvError::Empty) => {
+                panic!("blocking_recv outside a simulation: nothing to receive")
+            }
+        }
+    }
+
     /// Waits for the next value.
     ///
     /// # Errors
@@ -352,10 +449,11 @@ impl<T: Clone> Receiver<T> {
 }
 
 impl<T> Receiver<T> {
-    /// How many values this receiver has not received yet.
+    /// How many values were sent that this receiver has not received yet,
+    /// counting those it lagged behind and lost, as tokio's.
     pub fn len(&self) -> usize {
         let s = self.shared.state.lock();
-        (s.tail() - self.next.max(s.head)) as usize
+        (s.tail() - self.next) as usize
     }
 
     /// Whether [`len`](Receiver::len) is 0.
@@ -386,6 +484,11 @@ impl<T> Receiver<T> {
     /// How many senders there are.
     pub fn sender_strong_count(&self) -> usize {
         self.shared.state.lock().senders
+    }
+
+    /// How many weak senders there are.
+    pub fn sender_weak_count(&self) -> usize {
+        self.shared.state.lock().weak_senders
     }
 }
 

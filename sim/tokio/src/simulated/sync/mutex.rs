@@ -1,14 +1,15 @@
 //! [`Mutex`]: an async mutex, fair (first come, first served) as tokio's.
 //!
-//! The lock is a one-permit fair semaphore; the data sits in a
-//! `parking_lot` mutex that the permit holder locks uncontended, so the
-//! guards are `Send` as tokio's are.
+//! The lock is a one-permit fair semaphore; the data sits beside it in a
+//! cell that only the permit holder's guard reaches (see `guard`), so the
+//! data may be unsized and the mutex built in a `const`.
 
 use std::fmt;
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
 use super::batch;
+use super::guard::{Cell, HeldMut, Locks, guard_auto_traits};
 
 /// The error of `try_lock`: the lock is held (or others wait for it).
 #[derive(Debug, PartialEq, Eq)]
@@ -21,6 +22,16 @@ impl fmt::Display for TryLockError {
 }
 
 impl std::error::Error for TryLockError {}
+
+/// The panic of the `blocking_*` methods inside a simulation.
+pub(super) fn assert_may_block() {
+    assert!(
+        !simloop::facade::in_simulation(),
+        "Cannot block the current thread from within a runtime. This happens because a \
+         function attempted to block the current thread while the thread is being used to \
+         drive asynchronous tasks."
+    );
+}
 
 /// An async mutex (`tokio::sync::Mutex`): `lock().await` queues in arrival
 /// order; the guard may be held across `.await`.
@@ -39,30 +50,70 @@ impl std::error::Error for TryLockError {}
 /// assert_eq!(*counter.lock().await, 3);
 /// # }).unwrap();
 /// ```
-pub struct Mutex<T> {
+///
+/// The data may be unsized, and a mutex may be a `static`:
+///
+/// ```
+/// # extern crate simloop_tokio as tokio;
+/// use std::sync::Arc;
+/// use tokio::sync::Mutex;
+/// static HITS: Mutex<u32> = Mutex::const_new(0);
+/// # simloop::Sim::new(1).run(async {
+/// let bytes: Arc<Mutex<[u8]>> = Arc::new(Mutex::new([1, 2, 3]));
+/// bytes.lock().await[0] = 7;
+/// *HITS.lock().await += 1;
+/// assert_eq!(&*bytes.lock().await, &[7, 2, 3]);
+/// # }).unwrap();
+/// ```
+pub struct Mutex<T: ?Sized> {
     sem: batch::Semaphore,
-    data: Arc<parking_lot::Mutex<T>>,
+    data: Cell<T>,
 }
 
-impl<T> Mutex<T> {
+// SAFETY: the data is only reached by the one guard holding the permit,
+// so sharing the mutex shares no `&T` between threads: `T: Send` is enough,
+// as for `std::sync::Mutex` and tokio's.
+#[allow(unsafe_code)]
+unsafe impl<T: ?Sized + Send> Sync for Mutex<T> {}
+
+impl<T: ?Sized> Locks for Mutex<T> {
+    fn semaphore(&self) -> &batch::Semaphore {
+        &self.sem
+    }
+}
+
+impl<T: ?Sized> Mutex<T> {
     /// A new, unlocked mutex.
-    pub fn new(t: T) -> Mutex<T> {
+    pub fn new(t: T) -> Mutex<T>
+    where
+        T: Sized,
+    {
+        Mutex::const_new(t)
+    }
+
+    /// A new, unlocked mutex, in a `const` context (a `static`).
+    pub const fn const_new(t: T) -> Mutex<T>
+    where
+        T: Sized,
+    {
         Mutex {
             sem: batch::Semaphore::new(1),
-            data: Arc::new(parking_lot::Mutex::new(t)),
+            data: Cell::new(t),
         }
     }
 
+    #[allow(unsafe_code)]
     fn guard(&self) -> MutexGuard<'_, T> {
-        MutexGuard {
-            sem: Some(&self.sem),
-            lock: self,
-            guard: Some(
-                self.data
-                    .try_lock()
-                    .expect("the permit holder locks the data uncontended"),
-            ),
-        }
+        // SAFETY: the caller holds the one permit.
+        let held = unsafe { HeldMut::new(self, 1, |m| &m.data) };
+        MutexGuard { held }
+    }
+
+    #[allow(unsafe_code)]
+    fn owned_guard(self: Arc<Self>) -> OwnedMutexGuard<T> {
+        // SAFETY: the caller holds the one permit.
+        let held = unsafe { HeldMut::new(self, 1, |m| &m.data) };
+        OwnedMutexGuard { held }
     }
 
     /// Waits for the lock.
@@ -94,17 +145,24 @@ impl<T> Mutex<T> {
     /// # Panics
     ///
     /// Inside a simulation (it would block the only thread), or if the
-    /// lock is held.
+    /// lock is held (no other thread could ever release it).
     #[track_caller]
     pub fn blocking_lock(&self) -> MutexGuard<'_, T> {
-        assert!(
-            !simloop::facade::in_simulation(),
-            "Cannot block the current thread from within a runtime. This happens because a \
-             function attempted to block the current thread while the thread is being used to \
-             drive asynchronous tasks."
-        );
+        assert_may_block();
         self.try_lock()
             .expect("blocking_lock outside a simulation: the lock is held")
+    }
+
+    /// [`blocking_lock`](Mutex::blocking_lock) with an owned guard.
+    ///
+    /// # Panics
+    ///
+    /// As [`blocking_lock`](Mutex::blocking_lock).
+    #[track_caller]
+    pub fn blocking_lock_owned(self: Arc<Self>) -> OwnedMutexGuard<T> {
+        assert_may_block();
+        self.try_lock_owned()
+            .expect("blocking_lock_owned outside a simulation: the lock is held")
     }
 
     /// Waits for the lock, with a guard that owns an `Arc` of the mutex.
@@ -120,17 +178,6 @@ impl<T> Mutex<T> {
         self.owned_guard()
     }
 
-    fn owned_guard(self: Arc<Self>) -> OwnedMutexGuard<T> {
-        let guard = self
-            .data
-            .try_lock_arc()
-            .expect("the permit holder locks the data uncontended");
-        OwnedMutexGuard {
-            lock: self,
-            guard: Some(guard),
-        }
-    }
-
     /// An owned guard if the lock is free and nobody waits.
     ///
     /// # Errors
@@ -143,17 +190,15 @@ impl<T> Mutex<T> {
 
     /// The data, through a unique borrow of the mutex.
     pub fn get_mut(&mut self) -> &mut T {
-        Arc::get_mut(&mut self.data)
-            .expect("no guard outlives a unique borrow")
-            .get_mut()
+        self.data.get_mut()
     }
 
     /// The data.
-    pub fn into_inner(self) -> T {
-        match Arc::try_unwrap(self.data) {
-            Ok(m) => m.into_inner(),
-            Err(_) => unreachable!("no guard outlives the mutex"),
-        }
+    pub fn into_inner(self) -> T
+    where
+        T: Sized,
+    {
+        self.data.into_inner()
     }
 }
 
@@ -169,7 +214,7 @@ impl<T: Default> Default for Mutex<T> {
     }
 }
 
-impl<T: fmt::Debug> fmt::Debug for Mutex<T> {
+impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("Mutex");
         match self.try_lock() {
@@ -180,25 +225,63 @@ impl<T: fmt::Debug> fmt::Debug for Mutex<T> {
     }
 }
 
+/// Deref, DerefMut, Debug and Display of a guard whose body is `held`.
+macro_rules! guard_impls {
+    ($guard:ty, [$($g:tt)*], $target:ty) => {
+        impl<$($g)*> Deref for $guard {
+            type Target = $target;
+            fn deref(&self) -> &$target {
+                self.held.get()
+            }
+        }
+
+        impl<$($g)*> DerefMut for $guard {
+            fn deref_mut(&mut self) -> &mut $target {
+                self.held.get_mut()
+            }
+        }
+
+        impl<$($g)*> fmt::Debug for $guard
+        where
+            $target: fmt::Debug,
+        {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Debug::fmt(&**self, f)
+            }
+        }
+
+        impl<$($g)*> fmt::Display for $guard
+        where
+            $target: fmt::Display,
+        {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Display::fmt(&**self, f)
+            }
+        }
+    };
+}
+pub(super) use guard_impls;
+
 /// The guard of [`Mutex::lock`]: unlocks on drop, handing the lock to the
 /// next waiter.
 #[must_use = "if unused the Mutex will immediately unlock"]
-pub struct MutexGuard<'a, T> {
-    sem: Option<&'a batch::Semaphore>,
-    lock: &'a Mutex<T>,
-    guard: Option<parking_lot::MutexGuard<'a, T>>,
+pub struct MutexGuard<'a, T: ?Sized> {
+    held: HeldMut<&'a Mutex<T>, T>,
 }
 
-impl<'a, T> MutexGuard<'a, T> {
+guard_impls!(MutexGuard<'_, T>, [T: ?Sized], T);
+guard_auto_traits!(MutexGuard<'_, T>, [T: ?Sized],
+    send: [T: Send], sync: [T: Send + Sync]);
+
+impl<'a, T: ?Sized> MutexGuard<'a, T> {
     /// A guard on a part of the data.
-    pub fn map<U, F>(mut this: Self, f: F) -> MappedMutexGuard<'a, U>
+    pub fn map<U, F>(this: Self, f: F) -> MappedMutexGuard<'a, U>
     where
+        U: ?Sized,
         F: FnOnce(&mut T) -> &mut U,
     {
-        let guard = this.guard.take().expect("guard present");
         MappedMutexGuard {
-            sem: this.sem.take(),
-            guard: Some(parking_lot::MutexGuard::map(guard, f)),
+            held: this.held.map(|m| &m.sem, f),
         }
     }
 
@@ -207,149 +290,142 @@ impl<'a, T> MutexGuard<'a, T> {
     /// # Errors
     ///
     /// The original guard, if `f` returns `None`.
-    pub fn try_map<U, F>(mut this: Self, f: F) -> Result<MappedMutexGuard<'a, U>, Self>
+    pub fn try_map<U, F>(this: Self, f: F) -> Result<MappedMutexGuard<'a, U>, Self>
     where
+        U: ?Sized,
         F: FnOnce(&mut T) -> Option<&mut U>,
     {
-        let guard = this.guard.take().expect("guard present");
-        match parking_lot::MutexGuard::try_map(guard, f) {
-            Ok(mapped) => Ok(MappedMutexGuard {
-                sem: this.sem.take(),
-                guard: Some(mapped),
-            }),
-            Err(guard) => {
-                this.guard = Some(guard);
-                Err(this)
-            }
+        match this.held.try_map(|m| &m.sem, f) {
+            Ok(held) => Ok(MappedMutexGuard { held }),
+            Err(held) => Err(MutexGuard { held }),
         }
     }
 
     /// The mutex this guard locks.
     pub fn mutex(this: &Self) -> &'a Mutex<T> {
-        this.lock
-    }
-}
-
-impl<T> Deref for MutexGuard<'_, T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        self.guard.as_ref().expect("guard present")
-    }
-}
-
-impl<T> DerefMut for MutexGuard<'_, T> {
-    fn deref_mut(&mut self) -> &mut T {
-        self.guard.as_mut().expect("guard present")
-    }
-}
-
-impl<T> Drop for MutexGuard<'_, T> {
-    fn drop(&mut self) {
-        self.guard = None;
-        if let Some(sem) = self.sem.take() {
-            sem.release(1);
-        }
-    }
-}
-
-impl<T: fmt::Debug> fmt::Debug for MutexGuard<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
-    }
-}
-
-impl<T: fmt::Display> fmt::Display for MutexGuard<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&**self, f)
+        this.held.owner()
     }
 }
 
 /// A guard on a part of a mutex's data ([`MutexGuard::map`]).
 #[must_use = "if unused the Mutex will immediately unlock"]
-pub struct MappedMutexGuard<'a, T> {
-    sem: Option<&'a batch::Semaphore>,
-    guard: Option<parking_lot::MappedMutexGuard<'a, T>>,
+pub struct MappedMutexGuard<'a, T: ?Sized> {
+    held: HeldMut<&'a batch::Semaphore, T>,
 }
 
-impl<'a, T> MappedMutexGuard<'a, T> {
+guard_impls!(MappedMutexGuard<'_, T>, [T: ?Sized], T);
+guard_auto_traits!(MappedMutexGuard<'_, T>, [T: ?Sized],
+    send: [T: Send], sync: [T: Sync]);
+
+impl<'a, T: ?Sized> MappedMutexGuard<'a, T> {
     /// A guard on a part of this part.
-    pub fn map<U, F>(mut this: Self, f: F) -> MappedMutexGuard<'a, U>
+    pub fn map<U, F>(this: Self, f: F) -> MappedMutexGuard<'a, U>
     where
+        U: ?Sized,
         F: FnOnce(&mut T) -> &mut U,
     {
-        let guard = this.guard.take().expect("guard present");
         MappedMutexGuard {
-            sem: this.sem.take(),
-            guard: Some(parking_lot::MappedMutexGuard::map(guard, f)),
+            held: this.held.map(|s| s, f),
         }
     }
-}
 
-impl<T> Deref for MappedMutexGuard<'_, T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        self.guard.as_ref().expect("guard present")
-    }
-}
-
-impl<T> DerefMut for MappedMutexGuard<'_, T> {
-    fn deref_mut(&mut self) -> &mut T {
-        self.guard.as_mut().expect("guard present")
-    }
-}
-
-impl<T> Drop for MappedMutexGuard<'_, T> {
-    fn drop(&mut self) {
-        self.guard = None;
-        if let Some(sem) = self.sem.take() {
-            sem.release(1);
+    /// A guard on a part of this part, or the guard back.
+    ///
+    /// # Errors
+    ///
+    /// The original guard, if `f` returns `None`.
+    pub fn try_map<U, F>(this: Self, f: F) -> Result<MappedMutexGuard<'a, U>, Self>
+    where
+        U: ?Sized,
+        F: FnOnce(&mut T) -> Option<&mut U>,
+    {
+        match this.held.try_map(|s| s, f) {
+            Ok(held) => Ok(MappedMutexGuard { held }),
+            Err(held) => Err(MappedMutexGuard { held }),
         }
-    }
-}
-
-impl<T: fmt::Debug> fmt::Debug for MappedMutexGuard<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
     }
 }
 
 /// The guard of [`Mutex::lock_owned`]: holds an `Arc` of the mutex, so it
 /// can be moved into a task.
 #[must_use = "if unused the Mutex will immediately unlock"]
-pub struct OwnedMutexGuard<T> {
-    lock: Arc<Mutex<T>>,
-    guard: Option<parking_lot::ArcMutexGuard<parking_lot::RawMutex, T>>,
+pub struct OwnedMutexGuard<T: ?Sized> {
+    held: HeldMut<Arc<Mutex<T>>, T>,
 }
 
-impl<T> OwnedMutexGuard<T> {
+guard_impls!(OwnedMutexGuard<T>, [T: ?Sized], T);
+guard_auto_traits!(OwnedMutexGuard<T>, [T: ?Sized],
+    send: [T: Send], sync: [T: Send + Sync]);
+
+impl<T: ?Sized> OwnedMutexGuard<T> {
+    /// An owned guard on a part of the data.
+    pub fn map<U, F>(this: Self, f: F) -> OwnedMappedMutexGuard<T, U>
+    where
+        U: ?Sized,
+        F: FnOnce(&mut T) -> &mut U,
+    {
+        OwnedMappedMutexGuard {
+            held: this.held.map(|m| m, f),
+        }
+    }
+
+    /// An owned guard on a part of the data, or the guard back.
+    ///
+    /// # Errors
+    ///
+    /// The original guard, if `f` returns `None`.
+    pub fn try_map<U, F>(this: Self, f: F) -> Result<OwnedMappedMutexGuard<T, U>, Self>
+    where
+        U: ?Sized,
+        F: FnOnce(&mut T) -> Option<&mut U>,
+    {
+        match this.held.try_map(|m| m, f) {
+            Ok(held) => Ok(OwnedMappedMutexGuard { held }),
+            Err(held) => Err(OwnedMutexGuard { held }),
+        }
+    }
+
     /// The mutex this guard locks.
     pub fn mutex(this: &Self) -> &Arc<Mutex<T>> {
-        &this.lock
+        this.held.owner()
     }
 }
 
-impl<T> Deref for OwnedMutexGuard<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        self.guard.as_ref().expect("guard present")
-    }
+/// An owned guard on a part of a mutex's data ([`OwnedMutexGuard::map`]).
+#[must_use = "if unused the Mutex will immediately unlock"]
+pub struct OwnedMappedMutexGuard<T: ?Sized, U: ?Sized = T> {
+    held: HeldMut<Arc<Mutex<T>>, U>,
 }
 
-impl<T> DerefMut for OwnedMutexGuard<T> {
-    fn deref_mut(&mut self) -> &mut T {
-        self.guard.as_mut().expect("guard present")
-    }
-}
+guard_impls!(OwnedMappedMutexGuard<T, U>, [T: ?Sized, U: ?Sized], U);
+guard_auto_traits!(OwnedMappedMutexGuard<T, U>, [T: ?Sized, U: ?Sized],
+    send: [T: Send, U: Send], sync: [T: Send + Sync, U: Send + Sync]);
 
-impl<T> Drop for OwnedMutexGuard<T> {
-    fn drop(&mut self) {
-        self.guard = None;
-        self.lock.sem.release(1);
+impl<T: ?Sized, U: ?Sized> OwnedMappedMutexGuard<T, U> {
+    /// An owned guard on a part of this part.
+    pub fn map<S, F>(this: Self, f: F) -> OwnedMappedMutexGuard<T, S>
+    where
+        S: ?Sized,
+        F: FnOnce(&mut U) -> &mut S,
+    {
+        OwnedMappedMutexGuard {
+            held: this.held.map(|m| m, f),
+        }
     }
-}
 
-impl<T: fmt::Debug> fmt::Debug for OwnedMutexGuard<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
+    /// An owned guard on a part of this part, or the guard back.
+    ///
+    /// # Errors
+    ///
+    /// The original guard, if `f` returns `None`.
+    pub fn try_map<S, F>(this: Self, f: F) -> Result<OwnedMappedMutexGuard<T, S>, Self>
+    where
+        S: ?Sized,
+        F: FnOnce(&mut U) -> Option<&mut S>,
+    {
+        match this.held.try_map(|m| m, f) {
+            Ok(held) => Ok(OwnedMappedMutexGuard { held }),
+            Err(held) => Err(OwnedMappedMutexGuard { held }),
+        }
     }
 }

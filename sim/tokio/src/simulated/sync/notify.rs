@@ -25,7 +25,7 @@ struct Waiter {
     mark: Mark,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct State {
     permit: bool,
     /// How many times `notify_waiters` was called.
@@ -53,15 +53,33 @@ struct State {
 /// assert_eq!(waiter.await.unwrap(), "woken");
 /// # }).unwrap();
 /// ```
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Notify {
     state: Mutex<State>,
+}
+
+impl Default for Notify {
+    fn default() -> Notify {
+        Notify::const_new()
+    }
 }
 
 impl Notify {
     /// A `Notify` with no stored permit.
     pub fn new() -> Notify {
-        Notify::default()
+        Notify::const_new()
+    }
+
+    /// A `Notify` with no stored permit, in a `const` context (a `static`).
+    pub const fn const_new() -> Notify {
+        Notify {
+            state: Mutex::new(State {
+                permit: false,
+                generation: 0,
+                next_id: 0,
+                waiters: BTreeMap::new(),
+            }),
+        }
     }
 
     /// A future that completes at the next notification.
@@ -189,17 +207,20 @@ impl Notify {
         if s.generation != generation {
             return true;
         }
+        // A stored permit is taken now, as tokio's `enable` does: the
+        // future is notified, and dropping it does not pass the permit on.
+        let notified = std::mem::take(&mut s.permit);
         let i = s.next_id;
         s.next_id += 1;
         s.waiters.insert(
             i,
             Waiter {
                 waker: None,
-                mark: Mark::Waiting,
+                mark: if notified { Mark::All } else { Mark::Waiting },
             },
         );
         *id = Some(i);
-        false
+        notified
     }
 
     fn drop_waiter(&self, id: Option<u64>) {

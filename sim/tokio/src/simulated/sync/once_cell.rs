@@ -11,6 +11,59 @@ use simloop::task::{WaitReason, wait_on};
 
 use super::batch;
 
+/// A value set at most once: `OnceLock`'s operations, plus a `const`
+/// constructor that starts set (which `OnceLock` has not).
+#[derive(Debug)]
+enum Slot<T> {
+    Preset(T),
+    Lazy(OnceLock<T>),
+}
+
+impl<T> Slot<T> {
+    const fn empty() -> Slot<T> {
+        Slot::Lazy(OnceLock::new())
+    }
+
+    fn new(value: Option<T>) -> Slot<T> {
+        match value {
+            Some(v) => Slot::Preset(v),
+            None => Slot::empty(),
+        }
+    }
+
+    fn get(&self) -> Option<&T> {
+        match self {
+            Slot::Preset(v) => Some(v),
+            Slot::Lazy(cell) => cell.get(),
+        }
+    }
+
+    fn get_mut(&mut self) -> Option<&mut T> {
+        match self {
+            Slot::Preset(v) => Some(v),
+            Slot::Lazy(cell) => cell.get_mut(),
+        }
+    }
+
+    fn set(&self, value: T) -> Result<(), T> {
+        match self {
+            Slot::Preset(_) => Err(value),
+            Slot::Lazy(cell) => cell.set(value),
+        }
+    }
+
+    fn into_inner(self) -> Option<T> {
+        match self {
+            Slot::Preset(v) => Some(v),
+            Slot::Lazy(cell) => cell.into_inner(),
+        }
+    }
+
+    fn take(&mut self) -> Option<T> {
+        std::mem::replace(self, Slot::empty()).into_inner()
+    }
+}
+
 /// Why [`OnceCell::set`] failed: the value comes back.
 #[derive(Debug, PartialEq, Eq)]
 pub enum SetError<T> {
@@ -57,7 +110,7 @@ impl<T> SetError<T> {
 /// # }).unwrap();
 /// ```
 pub struct OnceCell<T> {
-    value: OnceLock<T>,
+    value: Slot<T>,
     init: batch::Semaphore,
 }
 
@@ -98,19 +151,40 @@ impl<T> From<T> for OnceCell<T> {
 impl<T> OnceCell<T> {
     /// An empty cell.
     pub fn new() -> OnceCell<T> {
-        OnceCell {
-            value: OnceLock::new(),
-            init: batch::Semaphore::new(1),
-        }
+        OnceCell::const_new()
     }
 
     /// A cell holding `value`, if given.
     pub fn new_with(value: Option<T>) -> OnceCell<T> {
-        let cell = OnceCell::new();
-        if let Some(v) = value {
-            let _ = cell.value.set(v);
+        OnceCell {
+            value: Slot::new(value),
+            init: batch::Semaphore::new(1),
         }
-        cell
+    }
+
+    /// An empty cell, in a `const` context (a `static`).
+    ///
+    /// ```
+    /// # extern crate simloop_tokio as tokio;
+    /// use tokio::sync::OnceCell;
+    /// static ID: OnceCell<u32> = OnceCell::const_new();
+    /// # simloop::Sim::new(1).run(async {
+    /// assert_eq!(*ID.get_or_init(|| async { 7 }).await, 7);
+    /// # }).unwrap();
+    /// ```
+    pub const fn const_new() -> OnceCell<T> {
+        OnceCell {
+            value: Slot::empty(),
+            init: batch::Semaphore::new(1),
+        }
+    }
+
+    /// A cell holding `value`, in a `const` context.
+    pub const fn const_new_with(value: T) -> OnceCell<T> {
+        OnceCell {
+            value: Slot::Preset(value),
+            init: batch::Semaphore::new(1),
+        }
     }
 
     /// Whether the cell holds a value.
@@ -244,7 +318,7 @@ impl<T: fmt::Debug> std::error::Error for SetOnceError<T> {}
 /// # }).unwrap();
 /// ```
 pub struct SetOnce<T> {
-    value: OnceLock<T>,
+    value: Slot<T>,
     wakers: Mutex<Vec<Waker>>,
 }
 
@@ -271,19 +345,31 @@ impl<T> From<T> for SetOnce<T> {
 impl<T> SetOnce<T> {
     /// An unset value.
     pub fn new() -> SetOnce<T> {
-        SetOnce {
-            value: OnceLock::new(),
-            wakers: Mutex::new(Vec::new()),
-        }
+        SetOnce::const_new()
     }
 
     /// A `SetOnce` holding `value`, if given.
     pub fn new_with(value: Option<T>) -> SetOnce<T> {
-        let s = SetOnce::new();
-        if let Some(v) = value {
-            let _ = s.value.set(v);
+        SetOnce {
+            value: Slot::new(value),
+            wakers: Mutex::new(Vec::new()),
         }
-        s
+    }
+
+    /// An unset value, in a `const` context (a `static`).
+    pub const fn const_new() -> SetOnce<T> {
+        SetOnce {
+            value: Slot::empty(),
+            wakers: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// A `SetOnce` holding `value`, in a `const` context.
+    pub const fn const_new_with(value: T) -> SetOnce<T> {
+        SetOnce {
+            value: Slot::Preset(value),
+            wakers: Mutex::new(Vec::new()),
+        }
     }
 
     /// Whether the value is set.

@@ -2,14 +2,16 @@
 //!
 //! As tokio's, it is a fair semaphore of `max_readers` permits: a reader
 //! takes one, a writer takes them all, in arrival order, so a waiting
-//! writer holds back the readers that come after it.
+//! writer holds back the readers that come after it. The guards share
+//! their body with the mutex's (see `guard`).
 
 use std::fmt;
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
 use super::batch;
-use super::mutex::TryLockError;
+use super::guard::{Cell, HeldMut, HeldRef, Locks, guard_auto_traits};
+use super::mutex::{TryLockError, assert_may_block, guard_impls};
 
 const MAX_READS: u32 = u32::MAX >> 3;
 
@@ -29,55 +31,104 @@ const MAX_READS: u32 = u32::MAX >> 3;
 /// assert_eq!(*lock.read().await, 6);
 /// # }).unwrap();
 /// ```
-pub struct RwLock<T> {
+pub struct RwLock<T: ?Sized> {
     sem: batch::Semaphore,
     max_readers: u32,
-    data: Arc<parking_lot::RwLock<T>>,
+    data: Cell<T>,
 }
 
-impl<T> RwLock<T> {
+// SAFETY: readers on several threads share `&T` (so `T: Sync`), and a
+// writer may hand the data to another thread (so `T: Send`), as for
+// `std::sync::RwLock` and tokio's.
+#[allow(unsafe_code)]
+unsafe impl<T: ?Sized + Send + Sync> Sync for RwLock<T> {}
+
+impl<T: ?Sized> Locks for RwLock<T> {
+    fn semaphore(&self) -> &batch::Semaphore {
+        &self.sem
+    }
+}
+
+/// A reader's guard body: one permit of `owner`'s lock.
+#[allow(unsafe_code)]
+fn read_held<R, T>(owner: R) -> HeldRef<R, T>
+where
+    R: Deref<Target = RwLock<T>>,
+    T: ?Sized,
+{
+    // SAFETY: callers hold one permit, which shuts writers out.
+    unsafe { HeldRef::new(owner, |l| &l.data) }
+}
+
+/// A writer's guard body: every permit of `owner`'s lock.
+#[allow(unsafe_code)]
+fn write_held<R, T>(owner: R) -> HeldMut<R, T>
+where
+    R: Deref<Target = RwLock<T>>,
+    T: ?Sized,
+{
+    let permits = owner.max_readers;
+    // SAFETY: callers hold all `max_readers` permits.
+    unsafe { HeldMut::new(owner, permits, |l| &l.data) }
+}
+
+impl<T: ?Sized> RwLock<T> {
     /// A new, unlocked lock.
-    pub fn new(value: T) -> RwLock<T> {
-        RwLock::with_max_readers(value, MAX_READS)
+    pub fn new(value: T) -> RwLock<T>
+    where
+        T: Sized,
+    {
+        RwLock::const_with_max_readers(value, MAX_READS)
     }
 
     /// A lock that lets at most `max_reads` readers in at once.
     ///
     /// # Panics
     ///
-    /// If `max_reads` is more than `u32::MAX >> 3`.
-    pub fn with_max_readers(value: T, max_reads: u32) -> RwLock<T> {
+    /// If `max_reads` is 0 or more than `u32::MAX >> 3`.
+    pub fn with_max_readers(value: T, max_reads: u32) -> RwLock<T>
+    where
+        T: Sized,
+    {
+        RwLock::const_with_max_readers(value, max_reads)
+    }
+
+    /// A new, unlocked lock, in a `const` context (a `static`).
+    ///
+    /// ```
+    /// # extern crate simloop_tokio as tokio;
+    /// use tokio::sync::RwLock;
+    /// static CONFIG: RwLock<u32> = RwLock::const_new(3);
+    /// # simloop::Sim::new(1).run(async {
+    /// *CONFIG.write().await += 1;
+    /// assert_eq!(*CONFIG.read().await, 4);
+    /// # }).unwrap();
+    /// ```
+    pub const fn const_new(value: T) -> RwLock<T>
+    where
+        T: Sized,
+    {
+        RwLock::const_with_max_readers(value, MAX_READS)
+    }
+
+    /// [`with_max_readers`](RwLock::with_max_readers) in a `const` context.
+    ///
+    /// # Panics
+    ///
+    /// As [`with_max_readers`](RwLock::with_max_readers).
+    pub const fn const_with_max_readers(value: T, max_reads: u32) -> RwLock<T>
+    where
+        T: Sized,
+    {
+        assert!(max_reads != 0, "a RwLock may not be created with 0 readers");
         assert!(
             max_reads <= MAX_READS,
-            "a RwLock may not be created with more than {MAX_READS} readers"
+            "a RwLock may not be created with more than u32::MAX >> 3 readers"
         );
         RwLock {
             sem: batch::Semaphore::new(max_reads as usize),
             max_readers: max_reads,
-            data: Arc::new(parking_lot::RwLock::new(value)),
-        }
-    }
-
-    fn read_guard(&self) -> RwLockReadGuard<'_, T> {
-        let guard = self
-            .data
-            .try_read()
-            .expect("a reader's permit excludes writers");
-        RwLockReadGuard {
-            sem: Some(&self.sem),
-            guard: Some(parking_lot::RwLockReadGuard::map(guard, |t| t)),
-        }
-    }
-
-    fn write_guard(&self) -> RwLockWriteGuard<'_, T> {
-        RwLockWriteGuard {
-            sem: Some(&self.sem),
-            permits: self.max_readers,
-            guard: Some(
-                self.data
-                    .try_write()
-                    .expect("a writer's permits exclude everyone"),
-            ),
+            data: Cell::new(value),
         }
     }
 
@@ -91,7 +142,9 @@ impl<T> RwLock<T> {
             .acquire(1, "RwLock::read")
             .await
             .expect("a RwLock is never closed");
-        self.read_guard()
+        RwLockReadGuard {
+            held: read_held(self).map(|l| &l.sem, |t| t),
+        }
     }
 
     /// Read access if no writer holds or waits for the lock.
@@ -101,7 +154,22 @@ impl<T> RwLock<T> {
     /// [`TryLockError`] otherwise.
     pub fn try_read(&self) -> Result<RwLockReadGuard<'_, T>, TryLockError> {
         self.sem.try_acquire(1).map_err(|_| TryLockError(()))?;
-        Ok(self.read_guard())
+        Ok(RwLockReadGuard {
+            held: read_held(self).map(|l| &l.sem, |t| t),
+        })
+    }
+
+    /// Reads from synchronous code outside a simulation.
+    ///
+    /// # Panics
+    ///
+    /// Inside a simulation (it would block the only thread), or if a
+    /// writer holds or waits for the lock.
+    #[track_caller]
+    pub fn blocking_read(&self) -> RwLockReadGuard<'_, T> {
+        assert_may_block();
+        self.try_read()
+            .expect("blocking_read outside a simulation: a writer holds the lock")
     }
 
     /// Waits for exclusive write access.
@@ -115,7 +183,9 @@ impl<T> RwLock<T> {
             .acquire(self.max_readers as usize, "RwLock::write")
             .await
             .expect("a RwLock is never closed");
-        self.write_guard()
+        RwLockWriteGuard {
+            held: write_held(self),
+        }
     }
 
     /// Write access if nobody holds or waits for the lock.
@@ -127,7 +197,22 @@ impl<T> RwLock<T> {
         self.sem
             .try_acquire(self.max_readers as usize)
             .map_err(|_| TryLockError(()))?;
-        Ok(self.write_guard())
+        Ok(RwLockWriteGuard {
+            held: write_held(self),
+        })
+    }
+
+    /// Writes from synchronous code outside a simulation.
+    ///
+    /// # Panics
+    ///
+    /// Inside a simulation (it would block the only thread), or if the
+    /// lock is held.
+    #[track_caller]
+    pub fn blocking_write(&self) -> RwLockWriteGuard<'_, T> {
+        assert_may_block();
+        self.try_write()
+            .expect("blocking_write outside a simulation: the lock is held")
     }
 
     /// Waits for read access with a guard owning an `Arc` of the lock.
@@ -140,13 +225,8 @@ impl<T> RwLock<T> {
             .acquire(1, "RwLock::read")
             .await
             .expect("a RwLock is never closed");
-        let guard = self
-            .data
-            .try_read_arc()
-            .expect("a reader's permit excludes writers");
         OwnedRwLockReadGuard {
-            lock: self,
-            guard: Some(guard),
+            held: read_held(self),
         }
     }
 
@@ -157,13 +237,8 @@ impl<T> RwLock<T> {
     /// [`TryLockError`] otherwise.
     pub fn try_read_owned(self: Arc<Self>) -> Result<OwnedRwLockReadGuard<T>, TryLockError> {
         self.sem.try_acquire(1).map_err(|_| TryLockError(()))?;
-        let guard = self
-            .data
-            .try_read_arc()
-            .expect("a reader's permit excludes writers");
         Ok(OwnedRwLockReadGuard {
-            lock: self,
-            guard: Some(guard),
+            held: read_held(self),
         })
     }
 
@@ -177,13 +252,8 @@ impl<T> RwLock<T> {
             .acquire(self.max_readers as usize, "RwLock::write")
             .await
             .expect("a RwLock is never closed");
-        let guard = self
-            .data
-            .try_write_arc()
-            .expect("a writer's permits exclude everyone");
         OwnedRwLockWriteGuard {
-            lock: self,
-            guard: Some(guard),
+            held: write_held(self),
         }
     }
 
@@ -196,29 +266,22 @@ impl<T> RwLock<T> {
         self.sem
             .try_acquire(self.max_readers as usize)
             .map_err(|_| TryLockError(()))?;
-        let guard = self
-            .data
-            .try_write_arc()
-            .expect("a writer's permits exclude everyone");
         Ok(OwnedRwLockWriteGuard {
-            lock: self,
-            guard: Some(guard),
+            held: write_held(self),
         })
     }
 
     /// The data, through a unique borrow.
     pub fn get_mut(&mut self) -> &mut T {
-        Arc::get_mut(&mut self.data)
-            .expect("no guard outlives a unique borrow")
-            .get_mut()
+        self.data.get_mut()
     }
 
     /// The data.
-    pub fn into_inner(self) -> T {
-        match Arc::try_unwrap(self.data) {
-            Ok(l) => l.into_inner(),
-            Err(_) => unreachable!("no guard outlives the lock"),
-        }
+    pub fn into_inner(self) -> T
+    where
+        T: Sized,
+    {
+        self.data.into_inner()
     }
 }
 
@@ -234,7 +297,7 @@ impl<T: Default> Default for RwLock<T> {
     }
 }
 
-impl<T: fmt::Debug> fmt::Debug for RwLock<T> {
+impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLock<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("RwLock");
         match self.try_read() {
@@ -245,235 +308,362 @@ impl<T: fmt::Debug> fmt::Debug for RwLock<T> {
     }
 }
 
+/// Deref, Debug and Display of a read guard whose body is `held`.
+macro_rules! read_guard_impls {
+    ($guard:ty, [$($g:tt)*], $target:ty) => {
+        impl<$($g)*> Deref for $guard {
+            type Target = $target;
+            fn deref(&self) -> &$target {
+                self.held.get()
+            }
+        }
+
+        impl<$($g)*> fmt::Debug for $guard
+        where
+            $target: fmt::Debug,
+        {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Debug::fmt(&**self, f)
+            }
+        }
+
+        impl<$($g)*> fmt::Display for $guard
+        where
+            $target: fmt::Display,
+        {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Display::fmt(&**self, f)
+            }
+        }
+    };
+}
+
 /// Shared read access ([`RwLock::read`]).
 #[must_use = "if unused the RwLock will immediately unlock"]
-pub struct RwLockReadGuard<'a, T> {
-    sem: Option<&'a batch::Semaphore>,
-    guard: Option<parking_lot::MappedRwLockReadGuard<'a, T>>,
+pub struct RwLockReadGuard<'a, T: ?Sized> {
+    held: HeldRef<&'a batch::Semaphore, T>,
 }
 
-impl<'a, T> RwLockReadGuard<'a, T> {
+read_guard_impls!(RwLockReadGuard<'_, T>, [T: ?Sized], T);
+guard_auto_traits!(RwLockReadGuard<'_, T>, [T: ?Sized],
+    send: [T: Sync], sync: [T: Send + Sync]);
+
+impl<'a, T: ?Sized> RwLockReadGuard<'a, T> {
     /// A read guard on a part of the data.
-    pub fn map<U, F>(mut this: Self, f: F) -> RwLockReadGuard<'a, U>
+    pub fn map<F, U>(this: Self, f: F) -> RwLockReadGuard<'a, U>
     where
+        U: ?Sized,
         F: FnOnce(&T) -> &U,
     {
-        let guard = this.guard.take().expect("guard present");
         RwLockReadGuard {
-            sem: this.sem.take(),
-            guard: Some(parking_lot::MappedRwLockReadGuard::map(guard, f)),
+            held: this.held.map(|s| s, f),
         }
     }
-}
 
-impl<T> Deref for RwLockReadGuard<'_, T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        self.guard.as_ref().expect("guard present")
-    }
-}
-
-impl<T> Drop for RwLockReadGuard<'_, T> {
-    fn drop(&mut self) {
-        self.guard = None;
-        if let Some(sem) = self.sem.take() {
-            sem.release(1);
+    /// A read guard on a part of the data, or the guard back.
+    ///
+    /// # Errors
+    ///
+    /// The original guard, if `f` returns `None`.
+    pub fn try_map<F, U>(this: Self, f: F) -> Result<RwLockReadGuard<'a, U>, Self>
+    where
+        U: ?Sized,
+        F: FnOnce(&T) -> Option<&U>,
+    {
+        match this.held.try_map(|s| s, f) {
+            Ok(held) => Ok(RwLockReadGuard { held }),
+            Err(held) => Err(RwLockReadGuard { held }),
         }
-    }
-}
-
-impl<T: fmt::Debug> fmt::Debug for RwLockReadGuard<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
     }
 }
 
 /// Exclusive write access ([`RwLock::write`]).
 #[must_use = "if unused the RwLock will immediately unlock"]
-pub struct RwLockWriteGuard<'a, T> {
-    sem: Option<&'a batch::Semaphore>,
-    permits: u32,
-    guard: Option<parking_lot::RwLockWriteGuard<'a, T>>,
+pub struct RwLockWriteGuard<'a, T: ?Sized> {
+    held: HeldMut<&'a RwLock<T>, T>,
 }
 
-impl<'a, T> RwLockWriteGuard<'a, T> {
+guard_impls!(RwLockWriteGuard<'_, T>, [T: ?Sized], T);
+guard_auto_traits!(RwLockWriteGuard<'_, T>, [T: ?Sized],
+    send: [T: Send + Sync], sync: [T: Send + Sync]);
+
+impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
     /// A write guard on a part of the data.
-    pub fn map<U, F>(mut this: Self, f: F) -> RwLockMappedWriteGuard<'a, U>
+    pub fn map<F, U>(this: Self, f: F) -> RwLockMappedWriteGuard<'a, U>
     where
+        U: ?Sized,
         F: FnOnce(&mut T) -> &mut U,
     {
-        let guard = this.guard.take().expect("guard present");
         RwLockMappedWriteGuard {
-            sem: this.sem.take(),
-            permits: this.permits,
-            guard: Some(parking_lot::RwLockWriteGuard::map(guard, f)),
+            held: this.held.map(|l| &l.sem, f),
         }
+    }
+
+    /// A write guard on a part of the data, or the guard back.
+    ///
+    /// # Errors
+    ///
+    /// The original guard, if `f` returns `None`.
+    pub fn try_map<F, U>(this: Self, f: F) -> Result<RwLockMappedWriteGuard<'a, U>, Self>
+    where
+        U: ?Sized,
+        F: FnOnce(&mut T) -> Option<&mut U>,
+    {
+        match this.held.try_map(|l| &l.sem, f) {
+            Ok(held) => Ok(RwLockMappedWriteGuard { held }),
+            Err(held) => Err(RwLockWriteGuard { held }),
+        }
+    }
+
+    /// The guard as a mapped guard on the whole data.
+    pub fn into_mapped(this: Self) -> RwLockMappedWriteGuard<'a, T> {
+        RwLockWriteGuard::map(this, |t| t)
     }
 
     /// Turns write access into read access, without letting a writer in
     /// between; waiting readers may then enter.
-    pub fn downgrade(mut self) -> RwLockReadGuard<'a, T> {
-        let guard = self.guard.take().expect("guard present");
-        let sem = self.sem.take().expect("semaphore present");
-        let read = parking_lot::RwLockWriteGuard::downgrade(guard);
-        sem.release(self.permits as usize - 1);
+    pub fn downgrade(self) -> RwLockReadGuard<'a, T> {
+        RwLockWriteGuard::downgrade_map(self, |t| t)
+    }
+
+    /// [`downgrade`](RwLockWriteGuard::downgrade) onto a part of the data.
+    pub fn downgrade_map<F, U>(this: Self, f: F) -> RwLockReadGuard<'a, U>
+    where
+        U: ?Sized,
+        F: FnOnce(&T) -> &U,
+    {
         RwLockReadGuard {
-            sem: Some(sem),
-            guard: Some(parking_lot::RwLockReadGuard::map(read, |t| t)),
+            held: this.held.downgrade_map(|l| &l.sem, f),
         }
     }
-}
 
-impl<T> Deref for RwLockWriteGuard<'_, T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        self.guard.as_ref().expect("guard present")
-    }
-}
-
-impl<T> DerefMut for RwLockWriteGuard<'_, T> {
-    fn deref_mut(&mut self) -> &mut T {
-        self.guard.as_mut().expect("guard present")
-    }
-}
-
-impl<T> Drop for RwLockWriteGuard<'_, T> {
-    fn drop(&mut self) {
-        self.guard = None;
-        if let Some(sem) = self.sem.take() {
-            sem.release(self.permits as usize);
+    /// [`downgrade_map`](RwLockWriteGuard::downgrade_map), or the guard
+    /// back (still writing).
+    ///
+    /// # Errors
+    ///
+    /// The original guard, if `f` returns `None`.
+    pub fn try_downgrade_map<F, U>(this: Self, f: F) -> Result<RwLockReadGuard<'a, U>, Self>
+    where
+        U: ?Sized,
+        F: FnOnce(&T) -> Option<&U>,
+    {
+        match this.held.try_downgrade_map(|l| &l.sem, f) {
+            Ok(held) => Ok(RwLockReadGuard { held }),
+            Err(held) => Err(RwLockWriteGuard { held }),
         }
-    }
-}
-
-impl<T: fmt::Debug> fmt::Debug for RwLockWriteGuard<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
     }
 }
 
 /// Write access to a part of the data ([`RwLockWriteGuard::map`]).
 #[must_use = "if unused the RwLock will immediately unlock"]
-pub struct RwLockMappedWriteGuard<'a, T> {
-    sem: Option<&'a batch::Semaphore>,
-    permits: u32,
-    guard: Option<parking_lot::MappedRwLockWriteGuard<'a, T>>,
+pub struct RwLockMappedWriteGuard<'a, T: ?Sized> {
+    held: HeldMut<&'a batch::Semaphore, T>,
 }
 
-impl<T> Deref for RwLockMappedWriteGuard<'_, T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        self.guard.as_ref().expect("guard present")
+guard_impls!(RwLockMappedWriteGuard<'_, T>, [T: ?Sized], T);
+guard_auto_traits!(RwLockMappedWriteGuard<'_, T>, [T: ?Sized],
+    send: [T: Send + Sync], sync: [T: Send + Sync]);
+
+impl<'a, T: ?Sized> RwLockMappedWriteGuard<'a, T> {
+    /// A write guard on a part of this part.
+    pub fn map<F, U>(this: Self, f: F) -> RwLockMappedWriteGuard<'a, U>
+    where
+        U: ?Sized,
+        F: FnOnce(&mut T) -> &mut U,
+    {
+        RwLockMappedWriteGuard {
+            held: this.held.map(|s| s, f),
+        }
     }
-}
 
-impl<T> DerefMut for RwLockMappedWriteGuard<'_, T> {
-    fn deref_mut(&mut self) -> &mut T {
-        self.guard.as_mut().expect("guard present")
-    }
-}
-
-impl<T> Drop for RwLockMappedWriteGuard<'_, T> {
-    fn drop(&mut self) {
-        self.guard = None;
-        if let Some(sem) = self.sem.take() {
-            sem.release(self.permits as usize);
+    /// A write guard on a part of this part, or the guard back.
+    ///
+    /// # Errors
+    ///
+    /// The original guard, if `f` returns `None`.
+    pub fn try_map<F, U>(this: Self, f: F) -> Result<RwLockMappedWriteGuard<'a, U>, Self>
+    where
+        U: ?Sized,
+        F: FnOnce(&mut T) -> Option<&mut U>,
+    {
+        match this.held.try_map(|s| s, f) {
+            Ok(held) => Ok(RwLockMappedWriteGuard { held }),
+            Err(held) => Err(RwLockMappedWriteGuard { held }),
         }
     }
 }
 
-impl<T: fmt::Debug> fmt::Debug for RwLockMappedWriteGuard<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
-    }
-}
-
-/// Owned read access ([`RwLock::read_owned`]).
+/// Owned read access ([`RwLock::read_owned`]), to the data or a part `U`
+/// of it.
 #[must_use = "if unused the RwLock will immediately unlock"]
-pub struct OwnedRwLockReadGuard<T> {
-    lock: Arc<RwLock<T>>,
-    guard: Option<parking_lot::ArcRwLockReadGuard<parking_lot::RawRwLock, T>>,
+pub struct OwnedRwLockReadGuard<T: ?Sized, U: ?Sized = T> {
+    held: HeldRef<Arc<RwLock<T>>, U>,
 }
 
-impl<T> OwnedRwLockReadGuard<T> {
+read_guard_impls!(OwnedRwLockReadGuard<T, U>, [T: ?Sized, U: ?Sized], U);
+guard_auto_traits!(OwnedRwLockReadGuard<T, U>, [T: ?Sized, U: ?Sized],
+    send: [T: Send + Sync, U: Sync], sync: [T: Send + Sync, U: Send + Sync]);
+
+impl<T: ?Sized, U: ?Sized> OwnedRwLockReadGuard<T, U> {
+    /// An owned read guard on a part of the data.
+    pub fn map<F, V>(this: Self, f: F) -> OwnedRwLockReadGuard<T, V>
+    where
+        V: ?Sized,
+        F: FnOnce(&U) -> &V,
+    {
+        OwnedRwLockReadGuard {
+            held: this.held.map(|l| l, f),
+        }
+    }
+
+    /// An owned read guard on a part of the data, or the guard back.
+    ///
+    /// # Errors
+    ///
+    /// The original guard, if `f` returns `None`.
+    pub fn try_map<F, V>(this: Self, f: F) -> Result<OwnedRwLockReadGuard<T, V>, Self>
+    where
+        V: ?Sized,
+        F: FnOnce(&U) -> Option<&V>,
+    {
+        match this.held.try_map(|l| l, f) {
+            Ok(held) => Ok(OwnedRwLockReadGuard { held }),
+            Err(held) => Err(OwnedRwLockReadGuard { held }),
+        }
+    }
+
     /// The lock this guard reads.
     pub fn rwlock(this: &Self) -> &Arc<RwLock<T>> {
-        &this.lock
-    }
-}
-
-impl<T> Deref for OwnedRwLockReadGuard<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        self.guard.as_ref().expect("guard present")
-    }
-}
-
-impl<T> Drop for OwnedRwLockReadGuard<T> {
-    fn drop(&mut self) {
-        self.guard = None;
-        self.lock.sem.release(1);
-    }
-}
-
-impl<T: fmt::Debug> fmt::Debug for OwnedRwLockReadGuard<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
+        this.held.owner()
     }
 }
 
 /// Owned write access ([`RwLock::write_owned`]).
 #[must_use = "if unused the RwLock will immediately unlock"]
-pub struct OwnedRwLockWriteGuard<T> {
-    lock: Arc<RwLock<T>>,
-    guard: Option<parking_lot::ArcRwLockWriteGuard<parking_lot::RawRwLock, T>>,
+pub struct OwnedRwLockWriteGuard<T: ?Sized> {
+    held: HeldMut<Arc<RwLock<T>>, T>,
 }
 
-impl<T> OwnedRwLockWriteGuard<T> {
-    /// The lock this guard writes.
-    pub fn rwlock(this: &Self) -> &Arc<RwLock<T>> {
-        &this.lock
+guard_impls!(OwnedRwLockWriteGuard<T>, [T: ?Sized], T);
+guard_auto_traits!(OwnedRwLockWriteGuard<T>, [T: ?Sized],
+    send: [T: Send + Sync], sync: [T: Send + Sync]);
+
+impl<T: ?Sized> OwnedRwLockWriteGuard<T> {
+    /// An owned write guard on a part of the data.
+    pub fn map<F, U>(this: Self, f: F) -> OwnedRwLockMappedWriteGuard<T, U>
+    where
+        U: ?Sized,
+        F: FnOnce(&mut T) -> &mut U,
+    {
+        OwnedRwLockMappedWriteGuard {
+            held: this.held.map(|l| l, f),
+        }
+    }
+
+    /// An owned write guard on a part of the data, or the guard back.
+    ///
+    /// # Errors
+    ///
+    /// The original guard, if `f` returns `None`.
+    pub fn try_map<F, U>(this: Self, f: F) -> Result<OwnedRwLockMappedWriteGuard<T, U>, Self>
+    where
+        U: ?Sized,
+        F: FnOnce(&mut T) -> Option<&mut U>,
+    {
+        match this.held.try_map(|l| l, f) {
+            Ok(held) => Ok(OwnedRwLockMappedWriteGuard { held }),
+            Err(held) => Err(OwnedRwLockWriteGuard { held }),
+        }
+    }
+
+    /// The guard as a mapped guard on the whole data.
+    pub fn into_mapped(this: Self) -> OwnedRwLockMappedWriteGuard<T> {
+        OwnedRwLockWriteGuard::map(this, |t| t)
     }
 
     /// Turns write access into read access; see
     /// [`RwLockWriteGuard::downgrade`].
-    pub fn downgrade(mut self) -> OwnedRwLockReadGuard<T> {
-        let guard = self.guard.take().expect("guard present");
-        let read = parking_lot::ArcRwLockWriteGuard::downgrade(guard);
-        let lock = Arc::clone(&self.lock);
-        // All permits but the reader's go back; this guard, now empty,
-        // gives back nothing when it drops.
-        self.lock.sem.release(self.lock.max_readers as usize - 1);
+    pub fn downgrade(self) -> OwnedRwLockReadGuard<T> {
+        OwnedRwLockWriteGuard::downgrade_map(self, |t| t)
+    }
+
+    /// [`downgrade`](OwnedRwLockWriteGuard::downgrade) onto a part of the
+    /// data.
+    pub fn downgrade_map<F, U>(this: Self, f: F) -> OwnedRwLockReadGuard<T, U>
+    where
+        U: ?Sized,
+        F: FnOnce(&T) -> &U,
+    {
         OwnedRwLockReadGuard {
-            lock,
-            guard: Some(read),
+            held: this.held.downgrade_map(|l| l, f),
         }
     }
-}
 
-impl<T> Deref for OwnedRwLockWriteGuard<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        self.guard.as_ref().expect("guard present")
-    }
-}
-
-impl<T> DerefMut for OwnedRwLockWriteGuard<T> {
-    fn deref_mut(&mut self) -> &mut T {
-        self.guard.as_mut().expect("guard present")
-    }
-}
-
-impl<T> Drop for OwnedRwLockWriteGuard<T> {
-    fn drop(&mut self) {
-        if self.guard.take().is_some() {
-            self.lock.sem.release(self.lock.max_readers as usize);
+    /// [`downgrade_map`](OwnedRwLockWriteGuard::downgrade_map), or the
+    /// guard back (still writing).
+    ///
+    /// # Errors
+    ///
+    /// The original guard, if `f` returns `None`.
+    pub fn try_downgrade_map<F, U>(this: Self, f: F) -> Result<OwnedRwLockReadGuard<T, U>, Self>
+    where
+        U: ?Sized,
+        F: FnOnce(&T) -> Option<&U>,
+    {
+        match this.held.try_downgrade_map(|l| l, f) {
+            Ok(held) => Ok(OwnedRwLockReadGuard { held }),
+            Err(held) => Err(OwnedRwLockWriteGuard { held }),
         }
     }
+
+    /// The lock this guard writes.
+    pub fn rwlock(this: &Self) -> &Arc<RwLock<T>> {
+        this.held.owner()
+    }
 }
 
-impl<T: fmt::Debug> fmt::Debug for OwnedRwLockWriteGuard<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
+/// Owned write access to a part `U` of the data
+/// ([`OwnedRwLockWriteGuard::map`]).
+#[must_use = "if unused the RwLock will immediately unlock"]
+pub struct OwnedRwLockMappedWriteGuard<T: ?Sized, U: ?Sized = T> {
+    held: HeldMut<Arc<RwLock<T>>, U>,
+}
+
+guard_impls!(OwnedRwLockMappedWriteGuard<T, U>, [T: ?Sized, U: ?Sized], U);
+guard_auto_traits!(OwnedRwLockMappedWriteGuard<T, U>, [T: ?Sized, U: ?Sized],
+    send: [T: Send + Sync, U: Send + Sync], sync: [T: Send + Sync, U: Send + Sync]);
+
+impl<T: ?Sized, U: ?Sized> OwnedRwLockMappedWriteGuard<T, U> {
+    /// An owned write guard on a part of this part.
+    pub fn map<F, V>(this: Self, f: F) -> OwnedRwLockMappedWriteGuard<T, V>
+    where
+        V: ?Sized,
+        F: FnOnce(&mut U) -> &mut V,
+    {
+        OwnedRwLockMappedWriteGuard {
+            held: this.held.map(|l| l, f),
+        }
+    }
+
+    /// An owned write guard on a part of this part, or the guard back.
+    ///
+    /// # Errors
+    ///
+    /// The original guard, if `f` returns `None`.
+    pub fn try_map<F, V>(this: Self, f: F) -> Result<OwnedRwLockMappedWriteGuard<T, V>, Self>
+    where
+        V: ?Sized,
+        F: FnOnce(&mut U) -> Option<&mut V>,
+    {
+        match this.held.try_map(|l| l, f) {
+            Ok(held) => Ok(OwnedRwLockMappedWriteGuard { held }),
+            Err(held) => Err(OwnedRwLockMappedWriteGuard { held }),
+        }
+    }
+
+    /// The lock this guard writes.
+    pub fn rwlock(this: &Self) -> &Arc<RwLock<T>> {
+        this.held.owner()
     }
 }

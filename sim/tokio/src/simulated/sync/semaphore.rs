@@ -99,6 +99,16 @@ impl Semaphore {
     ///
     /// If `permits` exceeds [`MAX_PERMITS`](Semaphore::MAX_PERMITS).
     pub fn new(permits: usize) -> Semaphore {
+        Semaphore::const_new(permits)
+    }
+
+    /// A semaphore with `permits` permits, in a `const` context (a
+    /// `static`).
+    ///
+    /// # Panics
+    ///
+    /// As [`new`](Semaphore::new).
+    pub const fn const_new(permits: usize) -> Semaphore {
         Semaphore {
             inner: batch::Semaphore::new(permits),
         }
@@ -110,7 +120,18 @@ impl Semaphore {
     }
 
     /// Adds `n` permits, serving waiters in order.
+    ///
+    /// # Panics
+    ///
+    /// If the permits would exceed [`MAX_PERMITS`](Semaphore::MAX_PERMITS),
+    /// as tokio's.
+    #[track_caller]
     pub fn add_permits(&self, n: usize) {
+        assert!(
+            self.inner.available_permits().saturating_add(n) <= Semaphore::MAX_PERMITS,
+            "number of added permits ({n}) would overflow MAX_PERMITS ({})",
+            Semaphore::MAX_PERMITS
+        );
         self.inner.release(n);
     }
 
@@ -131,6 +152,84 @@ impl Semaphore {
     /// been assigned go to the next waiter.
     pub async fn acquire(&self) -> Result<SemaphorePermit<'_>, AcquireError> {
         self.acquire_many(1).await
+    }
+
+    /// [`acquire`](Semaphore::acquire) from synchronous code outside a
+    /// simulation.
+    ///
+    /// # Errors
+    ///
+    /// [`AcquireError`] if the semaphore is closed.
+    ///
+    /// # Panics
+    ///
+    /// Inside a simulation (it would block the only thread), or if no
+    /// permit is free (no other thread could ever release one).
+    #[track_caller]
+    pub fn blocking_acquire(&self) -> Result<SemaphorePermit<'_>, AcquireError> {
+        self.blocking_acquire_many(1)
+    }
+
+    /// [`acquire_many`](Semaphore::acquire_many) from synchronous code
+    /// outside a simulation.
+    ///
+    /// # Errors
+    ///
+    /// As [`blocking_acquire`](Semaphore::blocking_acquire).
+    ///
+    /// # Panics
+    ///
+    /// As [`blocking_acquire`](Semaphore::blocking_acquire).
+    #[track_caller]
+    pub fn blocking_acquire_many(&self, n: u32) -> Result<SemaphorePermit<'_>, AcquireError> {
+        super::mutex::assert_may_block();
+        match self.try_acquire_many(n) {
+            Ok(p) => Ok(p),
+            Err(TryAcquireError::Closed) => Err(AcquireError(())),
+            Err(TryAcquireError::NoPermits) => {
+                panic!("blocking_acquire outside a simulation: no permit is free")
+            }
+        }
+    }
+
+    /// [`acquire_owned`](Semaphore::acquire_owned) from synchronous code
+    /// outside a simulation.
+    ///
+    /// # Errors
+    ///
+    /// As [`blocking_acquire`](Semaphore::blocking_acquire).
+    ///
+    /// # Panics
+    ///
+    /// As [`blocking_acquire`](Semaphore::blocking_acquire).
+    #[track_caller]
+    pub fn blocking_acquire_owned(self: Arc<Self>) -> Result<OwnedSemaphorePermit, AcquireError> {
+        self.blocking_acquire_many_owned(1)
+    }
+
+    /// [`acquire_many_owned`](Semaphore::acquire_many_owned) from
+    /// synchronous code outside a simulation.
+    ///
+    /// # Errors
+    ///
+    /// As [`blocking_acquire`](Semaphore::blocking_acquire).
+    ///
+    /// # Panics
+    ///
+    /// As [`blocking_acquire`](Semaphore::blocking_acquire).
+    #[track_caller]
+    pub fn blocking_acquire_many_owned(
+        self: Arc<Self>,
+        n: u32,
+    ) -> Result<OwnedSemaphorePermit, AcquireError> {
+        super::mutex::assert_may_block();
+        match self.try_acquire_many_owned(n) {
+            Ok(p) => Ok(p),
+            Err(TryAcquireError::Closed) => Err(AcquireError(())),
+            Err(TryAcquireError::NoPermits) => {
+                panic!("blocking_acquire outside a simulation: no permit is free")
+            }
+        }
     }
 
     /// Waits for `n` permits at once.

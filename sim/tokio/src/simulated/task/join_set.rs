@@ -250,6 +250,18 @@ impl<T: 'static> JoinSet<T> {
     {
         self.insert(spawn_inner(async move { f() }, None))
     }
+
+    /// [`spawn_blocking`](JoinSet::spawn_blocking) on a runtime's handle
+    /// (every handle is the running simulation's).
+    #[track_caller]
+    pub fn spawn_blocking_on<F>(&mut self, f: F, handle: &crate::runtime::Handle) -> AbortHandle
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send,
+    {
+        let _ = handle;
+        self.spawn_blocking(f)
+    }
 }
 
 impl<T> Drop for JoinSet<T> {

@@ -30,6 +30,61 @@ pub use task_local::{AccessError, LocalKey};
 
 pub(crate) use join::{deferred, spawn_inner};
 
+/// Cooperative scheduling (`tokio::task::coop`). simloop has no budget: a
+/// task runs until it yields, as under asyncio, so these never force a
+/// yield.
+pub mod coop {
+    use std::future::Future;
+    use std::marker::PhantomData;
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+
+    pub use super::{Unconstrained, consume_budget, unconstrained};
+
+    /// Whether the task has budget left: always, in a simulation.
+    pub fn has_budget_remaining() -> bool {
+        true
+    }
+
+    /// What [`poll_proceed`] returns: tells that the poll made progress.
+    #[derive(Debug)]
+    pub struct RestoreOnPending(PhantomData<*mut ()>);
+
+    impl RestoreOnPending {
+        /// Marks the poll as having made progress (nothing to restore
+        /// here).
+        pub fn made_progress(&self) {}
+    }
+
+    /// Asks whether a leaf future may proceed: always, in a simulation.
+    pub fn poll_proceed(_cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
+        Poll::Ready(RestoreOnPending(PhantomData))
+    }
+
+    /// Makes a future take part in cooperative scheduling; here it runs as
+    /// it is.
+    pub fn cooperative<F: Future>(fut: F) -> Coop<F> {
+        Coop { fut }
+    }
+
+    pin_project_lite::pin_project! {
+        /// The future returned by [`cooperative`].
+        #[derive(Debug)]
+        #[must_use = "futures do nothing unless polled"]
+        pub struct Coop<F: Future> {
+            #[pin]
+            fut: F,
+        }
+    }
+
+    impl<F: Future> Future for Coop<F> {
+        type Output = F::Output;
+        fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+            self.project().fut.poll(cx)
+        }
+    }
+}
+
 /// Futures of this module.
 pub mod futures {
     pub use super::task_local::TaskLocalFuture;

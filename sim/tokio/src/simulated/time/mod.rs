@@ -64,6 +64,8 @@ pub mod error {
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     enum Kind {
         Shutdown,
+        AtCapacity,
+        Invalid,
     }
 
     impl Error {
@@ -77,20 +79,38 @@ pub mod error {
             matches!(self.0, Kind::Shutdown)
         }
 
-        /// Whether the timer wheel was at capacity (never, here).
-        pub fn is_at_capacity(&self) -> bool {
-            false
+        /// An error for a timer wheel at capacity (simloop's never is).
+        pub fn at_capacity() -> Error {
+            Error(Kind::AtCapacity)
         }
 
-        /// Whether the timer was set too far in the future (never, here).
+        /// Whether the timer wheel was at capacity.
+        pub fn is_at_capacity(&self) -> bool {
+            matches!(self.0, Kind::AtCapacity)
+        }
+
+        /// An error for a timer set too far in the future (simloop's
+        /// never is).
+        pub fn invalid() -> Error {
+            Error(Kind::Invalid)
+        }
+
+        /// Whether the timer was set too far in the future.
         pub fn is_invalid(&self) -> bool {
-            false
+            matches!(self.0, Kind::Invalid)
         }
     }
 
     impl fmt::Display for Error {
         fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            "the timer is shutdown, must be called from the context of Tokio runtime".fmt(f)
+            match self.0 {
+                Kind::Shutdown => {
+                    "the timer is shutdown, must be called from the context of Tokio runtime"
+                }
+                Kind::AtCapacity => "timer is at capacity and cannot create a new entry",
+                Kind::Invalid => "timer duration exceeds maximum duration",
+            }
+            .fmt(f)
         }
     }
 

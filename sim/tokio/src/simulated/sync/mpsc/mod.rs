@@ -281,6 +281,26 @@ impl<T> Sender<T> {
         }
     }
 
+    /// Reserves `n` slots if they are free now.
+    ///
+    /// # Errors
+    ///
+    /// [`TrySendError::Full`] (also if `n` exceeds the channel's capacity)
+    /// or [`TrySendError::Closed`].
+    pub fn try_reserve_many(&self, n: usize) -> Result<PermitIterator<'_, T>, TrySendError<()>> {
+        if n > self.max_capacity() {
+            return Err(TrySendError::Full(()));
+        }
+        match slots(&self.chan).try_acquire(n) {
+            Ok(()) => Ok(PermitIterator {
+                chan: &self.chan,
+                n,
+            }),
+            Err(batch::TryAcquire::Closed) => Err(TrySendError::Closed(())),
+            Err(batch::TryAcquire::NoPermits) => Err(TrySendError::Full(())),
+        }
+    }
+
     /// Waits for a free slot and reserves it, consuming the sender.
     ///
     /// # Errors
@@ -445,6 +465,11 @@ impl<T> OwnedPermit<T> {
             _ => false,
         }
     }
+
+    /// Whether this permit is for `sender`'s channel.
+    pub fn same_channel_as_sender(&self, sender: &Sender<T>) -> bool {
+        self.sender.as_ref().is_some_and(|s| s.same_channel(sender))
+    }
 }
 
 impl<T> Drop for OwnedPermit<T> {
@@ -523,6 +548,26 @@ macro_rules! receiver_methods {
         pub fn blocking_recv(&mut self) -> Option<T> {
             no_blocking(concat!($name, "::blocking_recv"));
             self.chan.try_recv().ok()
+        }
+
+        /// Receives up to `limit` queued messages from synchronous code
+        /// outside a simulation; returns how many.
+        ///
+        /// # Panics
+        ///
+        /// Inside a simulation.
+        #[track_caller]
+        pub fn blocking_recv_many(&mut self, buffer: &mut Vec<T>, limit: usize) -> usize {
+            no_blocking(concat!($name, "::blocking_recv_many"));
+            let mut n = 0;
+            while n < limit {
+                match self.chan.try_recv() {
+                    Ok(v) => buffer.push(v),
+                    Err(_) => break,
+                }
+                n += 1;
+            }
+            n
         }
 
         /// Closes the channel: sends fail from now on, queued messages can
