@@ -6,7 +6,9 @@
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
-use simloop::harness::{EnvConfig, EnvError, Sweep, TestFailure, TestSpec, max_jobs, try_run_test};
+use simloop::harness::{
+    EnvConfig, EnvError, Shard, Sweep, TestFailure, TestSpec, max_jobs, try_run_test,
+};
 
 fn read(vars: &[(&str, &str)]) -> Result<EnvConfig, EnvError> {
     let map: BTreeMap<String, String> = vars
@@ -146,4 +148,66 @@ fn a_sweep_asked_for_more_threads_than_seeds_runs_every_seed_once() {
     let mut seen = seen.into_inner().unwrap();
     seen.sort_unstable();
     assert_eq!(seen, vec![0, 1, 2]);
+}
+
+#[test]
+fn a_library_sweep_over_an_empty_range_is_an_error_naming_the_setting() {
+    let called = Mutex::new(0);
+    let err = Sweep::new()
+        .seeds(5..5)
+        .name("empty")
+        .try_run(|_seed| {
+            *called.lock().unwrap() += 1;
+            async {}
+        })
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "sweep `empty`: no seeds to run: the seed range 5..5 (Sweep::seeds(5..5)) is empty. \
+         A sweep that runs nothing would pass without testing anything"
+    );
+    assert_eq!(err.seeds, 5..5);
+    assert_eq!(*called.lock().unwrap(), 0, "nothing ran");
+}
+
+#[test]
+fn a_library_sweep_whose_shard_is_past_its_seeds_is_an_error_naming_both_settings() {
+    let err = Sweep::new()
+        .seeds(10..13)
+        .shard(Shard::new(4, 8).unwrap())
+        .try_run(|_seed| async {})
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "no seeds to run: shard 4/8 (Sweep::shard(4/8)) of seeds 10..13 (Sweep::seeds(10..13)) \
+         gets none, as shard I of N runs seeds 10+I, 10+I+N, ... below 13; use at most 3 \
+         shard(s) or more seeds. A sweep that runs nothing would pass without testing anything"
+    );
+    // Set by the variables, the message names them.
+    let env = read(&[("SIMLOOP_SEEDS", "3"), ("SIMLOOP_SHARD", "0/2")]).unwrap();
+    let fine = Sweep::new().env(&env).try_run(|_seed| async {}).unwrap();
+    assert_eq!(fine.seeds_run, 2);
+    let env = read(&[("SIMLOOP_SHARD", "3/4")]).unwrap();
+    let err = Sweep::new()
+        .seeds(0..2)
+        .env(&env)
+        .try_run(|_seed| async {})
+        .unwrap_err();
+    assert!(
+        err.to_string().starts_with(
+            "no seeds to run: shard 3/4 (SIMLOOP_SHARD=3/4) of seeds 0..2 (Sweep::seeds(0..2))"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn run_panics_rather_than_report_an_empty_sweep_as_passed() {
+    let panic = std::panic::catch_unwind(|| Sweep::new().seeds(0..0).run(|_seed| async {}))
+        .expect_err("an empty sweep must not pass");
+    let message = panic.downcast_ref::<String>().expect("a message");
+    assert!(
+        message.starts_with("no seeds to run: the seed range 0..0 (Sweep::seeds(0..0)) is empty."),
+        "{message}"
+    );
 }

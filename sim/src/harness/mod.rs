@@ -60,4 +60,4 @@ pub use runs::{RunOutcome, RunRecord};
 pub use shard::{ParseShardError, Shard};
 pub use shrink::{ShrinkError, Shrinker, Shrunk, same_failure};
 pub use spec::{DEFAULT_SEEDS, REGRESSIONS_DIR, TestSpec};
-pub use sweep::{CALIBRATION_SEEDS, Sweep};
+pub use sweep::{CALIBRATION_SEEDS, NoSeeds, Sweep};

@@ -71,6 +71,51 @@ pub struct Sweep {
     name: Option<String>,
     quiet: Option<bool>,
     expected: Vec<String>,
+    /// Where the seed range and the shard came from, for [`NoSeeds`].
+    origin: Origin,
+}
+
+/// Which setting made a sweep's seed range and shard what they are: the
+/// default, a builder method, or a `SIMLOOP_*` variable.
+#[derive(Debug, Clone, Default)]
+struct Origin {
+    seeds: Option<String>,
+    shard: Option<String>,
+}
+
+/// A sweep whose settings select no seed at all: it would pass without
+/// running anything, so [`Sweep::try_run`] refuses it (and
+/// [`Sweep::run`] panics with this message). The message names the
+/// settings that emptied it.
+///
+/// ```
+/// use simloop::harness::{EnvConfig, Sweep};
+///
+/// let env = EnvConfig::from_lookup(|name| match name {
+///     "SIMLOOP_SHARD" => Some("7/8".into()),
+///     _ => None,
+/// }).unwrap();
+/// let err = Sweep::new().seeds(0..5).env(&env).try_run(|_seed| async {}).unwrap_err();
+/// assert_eq!(
+///     err.to_string(),
+///     "no seeds to run: shard 7/8 (SIMLOOP_SHARD=7/8) of seeds 0..5 (Sweep::seeds(0..5)) \
+///      gets none, as shard I of N runs seeds 0+I, 0+I+N, ... below 5; use at most 5 \
+///      shard(s) or more seeds. A sweep that runs nothing would pass without testing anything"
+/// );
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}no seeds to run: {why}. A sweep that runs nothing would pass without testing anything",
+    .name.as_ref().map(|n| format!("sweep `{n}`: ")).unwrap_or_default())]
+#[non_exhaustive]
+pub struct NoSeeds {
+    /// The sweep's name, if it has one.
+    pub name: Option<String>,
+    /// Its seed range (before sharding).
+    pub seeds: Range<u64>,
+    /// Its shard.
+    pub shard: Shard,
+    /// Which settings emptied it, in words.
+    pub why: String,
 }
 
 impl Default for Sweep {
@@ -117,6 +162,7 @@ impl Sweep {
             name: None,
             quiet: None,
             expected: Vec::new(),
+            origin: Origin::default(),
         }
     }
 
@@ -157,6 +203,7 @@ impl Sweep {
 
     /// The seeds to run (before sharding).
     pub fn seeds(mut self, seeds: Range<u64>) -> Sweep {
+        self.origin.seeds = Some(format!("Sweep::seeds({seeds:?})"));
         self.seeds = seeds;
         self.only = None;
         self
@@ -165,6 +212,7 @@ impl Sweep {
     /// Runs only this shard's slice of the seeds: with `seeds(a..b)` and
     /// shard `i/n`, seeds `a + i`, `a + i + n`, ... below `b`.
     pub fn shard(mut self, shard: Shard) -> Sweep {
+        self.origin.shard = Some(format!("Sweep::shard({shard})"));
         self.shard = shard;
         self
     }
@@ -244,9 +292,11 @@ impl Sweep {
     pub fn env(mut self, env: &EnvConfig) -> Sweep {
         if let Some(n) = env.seeds {
             self.seeds = self.seeds.start..self.seeds.start.saturating_add(n);
+            self.origin.seeds = Some(format!("{}={n}", super::env::SEEDS.name));
         }
         if let Some(shard) = env.shard {
             self.shard = shard;
+            self.origin.shard = Some(format!("{}={shard}", super::env::SHARD.name));
         }
         if let Some(seed) = env.seed {
             self.only = Some(seed);
@@ -301,6 +351,55 @@ impl Sweep {
         self.seeds.start + self.shard.index() + k * self.shard.count()
     }
 
+    /// Why the sweep would run no seed at all, if it would not: the error
+    /// [`try_run`](Sweep::try_run) returns.
+    pub fn check_seeds(&self) -> Result<(), NoSeeds> {
+        if self.seed_count() > 0 {
+            return Ok(());
+        }
+        let Range { start, end } = self.seeds.clone();
+        let seeds_from = self
+            .origin
+            .seeds
+            .clone()
+            .unwrap_or_else(|| "the default".to_owned());
+        let why = if start >= end {
+            format!("the seed range {start}..{end} ({seeds_from}) is empty")
+        } else {
+            let shard_from = self
+                .origin
+                .shard
+                .clone()
+                .unwrap_or_else(|| "the default".to_owned());
+            format!(
+                "shard {} ({shard_from}) of seeds {start}..{end} ({seeds_from}) gets none, as \
+                 shard I of N runs seeds {start}+I, {start}+I+N, ... below {end}; use at most \
+                 {} shard(s) or more seeds",
+                self.shard,
+                end - start
+            )
+        };
+        Err(NoSeeds {
+            name: self.name.clone(),
+            seeds: self.seeds.clone(),
+            shard: self.shard,
+            why,
+        })
+    }
+
+    /// Runs the scenario made by `make` under every planned seed, as
+    /// [`run`](Sweep::run) does, or returns [`NoSeeds`] without running
+    /// anything if the settings select no seed.
+    pub fn try_run<M, F>(&self, make: M) -> Result<SweepReport, NoSeeds>
+    where
+        M: Fn(u64) -> F + Sync,
+        F: Future,
+        F::Output: Outcome,
+    {
+        self.check_seeds()?;
+        Ok(self.run_planned(make))
+    }
+
     /// Runs the scenario made by `make` under every planned seed.
     ///
     /// Under [`Strategy::Pct`], every run draws its change points within
@@ -311,7 +410,27 @@ impl Sweep {
     /// longest length any earlier batch made. The batches keep the sweep
     /// independent of the number of threads; every failure names the
     /// `pct:DEPTH:K` it ran, which replays it.
+    ///
+    /// # Panics
+    ///
+    /// If the settings select no seed at all (an empty range, or a shard
+    /// past its end), with the [`NoSeeds`] message naming them: a sweep
+    /// that runs nothing must not pass. [`try_run`](Sweep::try_run) returns
+    /// that error instead.
+    #[track_caller]
     pub fn run<M, F>(&self, make: M) -> SweepReport
+    where
+        M: Fn(u64) -> F + Sync,
+        F: Future,
+        F::Output: Outcome,
+    {
+        if let Err(empty) = self.check_seeds() {
+            panic!("{empty}");
+        }
+        self.run_planned(make)
+    }
+
+    fn run_planned<M, F>(&self, make: M) -> SweepReport
     where
         M: Fn(u64) -> F + Sync,
         F: Future,
