@@ -2,11 +2,17 @@
 //! hosts with seeded latency, pages, 404s and connection errors, and an
 //! in-memory file to append results to.
 //!
-//! A [`Web`] is a plain description (hosts and pages); [`Web::get`] runs
-//! inside a simulation: it draws the request's latency from the host's range
-//! with [`simloop::rand`], waits that long in virtual time, and answers with
-//! the page, a 404, or a connection error. Every request is recorded, so
-//! properties can check what was fetched, when, and how long it took.
+//! A [`Web`] is a plain description (hosts and pages). Inside a simulation
+//! its hosts are hosts of [`simloop::net`], each running a small HTTP-like
+//! server on port 80, created on the first request. [`Web::get`] draws the
+//! request's latency from the host's range with [`simloop::rand`], sends
+//! `GET url delay` over a [`TcpStream`](simloop::net::TcpStream) (the link
+//! itself is instantaneous: the server takes the drawn latency to answer),
+//! and reads back the page or a 404. A host that is down is a crashed host:
+//! the connection attempt gets no answer and gives up after the drawn
+//! latency. Every request is recorded, so properties can check what was
+//! fetched, when, and how long it took. [`Web::shutdown`] crashes the hosts
+//! again, so that their servers do not outlive the scenario.
 //!
 //! ```
 //! use std::time::Duration;
@@ -35,6 +41,10 @@ use std::ops::RangeInclusive;
 use std::rc::Rc;
 use std::time::Duration;
 
+use futures::io::BufReader;
+use futures::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
+use simloop::net::{self, TcpListener, TcpStream};
+use simloop::sync::Event;
 use simloop::time::{self, Instant};
 
 /// How a host behaves.
@@ -117,6 +127,8 @@ pub struct Web {
     hosts: BTreeMap<String, Host>,
     pages: BTreeMap<String, String>,
     requests: Rc<RefCell<Vec<Request>>>,
+    /// Set once every server of the run listens.
+    listening: Rc<RefCell<Option<Event>>>,
 }
 
 impl Web {
@@ -189,8 +201,22 @@ impl Web {
             None => (1000..=3000, true),
         };
         let latency = Duration::from_millis(simloop::rand::range(latency_ms));
-        time::sleep(latency).await;
-        let page = self.pages.get(url).filter(|_| !down);
+        let page = if self.hosts.contains_key(host) {
+            self.install().await;
+            if down {
+                // A crashed host never answers the SYN: give up after the
+                // drawn latency, like a connect timeout.
+                let _ = time::timeout(latency, fetch(host, url, latency)).await;
+                None
+            } else {
+                // The server answers after the drawn latency.
+                fetch(host, url, latency).await.ok().flatten()
+            }
+        } else {
+            time::sleep(latency).await;
+            None
+        };
+        let page = page.as_ref().filter(|_| !down);
         let status = match (down, page) {
             (true, _) => 0,
             (false, Some(_)) => 200,
@@ -222,6 +248,124 @@ impl Web {
                 latency,
             }),
         }
+    }
+}
+
+/// The web's port on every host.
+const PORT: u16 = 80;
+
+impl Web {
+    /// Creates the web's hosts on the simulated network, once per run: a
+    /// server on port 80 of each, instantaneous links to the calling
+    /// task's host, and the hosts that are down crashed; then waits until
+    /// every server listens.
+    async fn install(&self) {
+        let existing = self.listening.borrow().clone();
+        if let Some(listening) = existing {
+            listening.wait().await;
+            return;
+        }
+        let listening = Event::new().named("web servers listening");
+        *self.listening.borrow_mut() = Some(listening.clone());
+        let here = net::current_host();
+        let up = self.hosts.values().filter(|h| !h.down).count();
+        let remaining = Rc::new(std::cell::Cell::new(up));
+        if up == 0 {
+            listening.set();
+        }
+        for (name, host) in &self.hosts {
+            let prefix = format!("://{name}/");
+            let pages: Rc<BTreeMap<String, String>> = Rc::new(
+                self.pages
+                    .iter()
+                    .filter(|(url, _)| url.contains(&prefix))
+                    .map(|(u, b)| (u.clone(), b.clone()))
+                    .collect(),
+            );
+            let mut builder = net::HostBuilder::new(name.as_str());
+            if let Ok(ip) = name.parse() {
+                builder = builder.ip(ip); // a URL with an address
+            }
+            let (remaining, listening) = (Rc::clone(&remaining), listening.clone());
+            let h = builder
+                .build(move || serve(Rc::clone(&pages), Rc::clone(&remaining), listening.clone()))
+                .expect("the web's hosts have distinct names");
+            net::link(&here, &h).latency(Duration::ZERO);
+            if host.down {
+                h.crash();
+            }
+        }
+        listening.wait().await;
+    }
+
+    /// Crashes the web's hosts, so that their servers end with the
+    /// scenario (a no-op if no request was made).
+    pub fn shutdown(&self) {
+        for h in net::hosts() {
+            if self.hosts.contains_key(&*h.name()) && h.is_up() {
+                h.crash();
+            }
+        }
+    }
+}
+
+/// One request over the network: `GET url delay-in-ms`, answered with
+/// `200 length` and the body, or `404 0`.
+async fn fetch(host: &str, url: &str, latency: Duration) -> std::io::Result<Option<String>> {
+    let mut stream = TcpStream::connect((host, PORT)).await?;
+    let request = format!("GET {url} {}\n", latency.as_millis());
+    stream.write_all(request.as_bytes()).await?;
+    let mut reader = BufReader::with_capacity(256, stream);
+    let mut status = String::new();
+    reader.read_line(&mut status).await?;
+    let mut words = status.split_whitespace();
+    let (code, len) = (words.next(), words.next().and_then(|n| n.parse().ok()));
+    match (code, len) {
+        (Some("200"), Some(len)) => {
+            let mut body = vec![0; len];
+            reader.read_exact(&mut body).await?;
+            Ok(Some(String::from_utf8_lossy(&body).into_owned()))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// A web host's server: each connection's request is answered after the
+/// delay it names.
+async fn serve(
+    pages: Rc<BTreeMap<String, String>>,
+    remaining: Rc<std::cell::Cell<usize>>,
+    listening: Event,
+) {
+    let listener = TcpListener::bind(("0.0.0.0", PORT))
+        .await
+        .expect("port 80 is free on a fresh host");
+    remaining.set(remaining.get().saturating_sub(1));
+    if remaining.get() == 0 {
+        listening.set();
+    }
+    while let Ok((stream, _)) = listener.accept().await {
+        let pages = Rc::clone(&pages);
+        simloop::task::spawn(async move {
+            let (read, mut write) = stream.into_split();
+            let mut line = String::new();
+            if BufReader::with_capacity(256, read)
+                .read_line(&mut line)
+                .await
+                .is_err()
+            {
+                return;
+            }
+            let mut words = line.split_whitespace().skip(1);
+            let url = words.next().unwrap_or_default();
+            let delay = words.next().and_then(|d| d.parse().ok()).unwrap_or(0);
+            time::sleep(Duration::from_millis(delay)).await;
+            let answer = match pages.get(url) {
+                Some(body) => format!("200 {}\n{body}", body.len()),
+                None => "404 0\n".to_owned(),
+            };
+            let _ = write.write_all(answer.as_bytes()).await;
+        });
     }
 }
 

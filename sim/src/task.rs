@@ -389,7 +389,8 @@ impl fmt::Debug for JoinError {
 
 struct JoinState<T> {
     task: TaskInfo,
-    result: Option<Result<T, JoinError>>,
+    /// The error is boxed: it is rare, and every task has a join state.
+    result: Option<Result<T, Box<JoinError>>>,
     waker: Option<Waker>,
     /// Done callbacks, in the order they were added.
     callbacks: Vec<DoneCallback>,
@@ -417,10 +418,10 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    fn of<T>(result: &Result<T, JoinError>) -> Outcome {
+    fn of<T, E: std::borrow::Borrow<JoinError>>(result: &Result<T, E>) -> Outcome {
         match result {
             Ok(_) => Outcome::Returned,
-            Err(e) if e.is_panic() => Outcome::Panicked,
+            Err(e) if e.borrow().is_panic() => Outcome::Panicked,
             Err(_) => Outcome::Cancelled,
         }
     }
@@ -487,7 +488,11 @@ impl<T> Handle for JoinHandle<T> {
 ///
 /// # Panics
 ///
-/// Polling the handle again after it returned its result panics.
+/// Polling the handle again after it returned its result panics. So does
+/// awaiting, aborting or dropping it inside another simulation than the one
+/// that spawned the task (a nested [`Sim::run`](crate::Sim::run), say):
+/// a task id only means something in its own simulation, and the other
+/// one is left alone. Dropping it outside any simulation is fine.
 pub struct JoinHandle<T> {
     task: TaskRef,
     runtime: Weak<Runtime>,
@@ -515,6 +520,14 @@ impl runtime::CancelHook for AbortTask {
         if let Some(rt) = self.runtime.upgrade() {
             rt.request_abort(self.task);
         }
+    }
+
+    /// The awaiter goes on once the task has ended: the handle's waker,
+    /// registered by the awaiter's last poll, is woken then.
+    fn settled(&self, _waker: &Waker) -> bool {
+        self.runtime
+            .upgrade()
+            .is_none_or(|rt| !rt.is_live(self.task))
     }
 }
 
@@ -559,7 +572,7 @@ impl<T> JoinHandle<T> {
     /// result was taken (by this or by awaiting the handle).
     pub fn try_join(&mut self) -> Option<Result<T, JoinError>> {
         let mut state = self.state.borrow_mut();
-        let result = state.result.take()?;
+        let result = state.result.take()?.map_err(|e| *e);
         state.taken = Some(Outcome::of(&result));
         Some(result)
     }
@@ -698,7 +711,7 @@ impl<T> Future for JoinHandle<T> {
             state.taken = Some(Outcome::of(&result));
             drop(state);
             this.untie();
-            return Poll::Ready(result);
+            return Poll::Ready(result.map_err(|e| *e));
         }
         assert!(
             state.taken.is_none(),
@@ -718,6 +731,9 @@ impl<T> Future for JoinHandle<T> {
 
 impl<T> Drop for JoinHandle<T> {
     fn drop(&mut self) {
+        if !std::thread::panicking() {
+            self.check_simulation("dropped");
+        }
         if let Some(tie) = self.tie.take() {
             // An awaited task goes with its awaiter.
             if let Some(rt) = self.runtime.upgrade() {
@@ -729,10 +745,11 @@ impl<T> Drop for JoinHandle<T> {
             drop(tie.hook);
         }
         let state = self.state.borrow();
-        if let Some(Err(JoinError {
-            task,
-            kind: JoinErrorKind::Panicked(message),
-        })) = &state.result
+        if let Some(Err(error)) = &state.result
+            && let JoinError {
+                task,
+                kind: JoinErrorKind::Panicked(message),
+            } = &**error
             && let Some(rt) = self.runtime.upgrade()
         {
             rt.unobserved_panic(task.clone(), message.clone());
@@ -763,7 +780,7 @@ impl<T> Completer<T> {
         self.done = true;
         let mut state = self.state.borrow_mut();
         let task = state.task.clone();
-        let result = result.map_err(|kind| JoinError { task, kind });
+        let result = result.map_err(|kind| Box::new(JoinError { task, kind }));
         let outcome = Outcome::of(&result);
         state.result = Some(result);
         let waker = state.waker.take();

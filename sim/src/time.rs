@@ -591,7 +591,8 @@ impl<F: Future> Future for Timeout<F> {
         scope.point_to(cx.waker());
         // A done handle, polled once past its deadline for its result.
         let mut probe = false;
-        if !std::mem::replace(this.polled, true) && past {
+        let first = !std::mem::replace(this.polled, true);
+        if first && past {
             *this.zero = match this.mode {
                 Mode::Timeout => {
                     let scope_waker = Waker::from(Arc::clone(scope));
@@ -637,8 +638,11 @@ impl<F: Future> Future for Timeout<F> {
                 }
                 true
             }
-            // The callback fires the scope.
-            Some(Zero::Soon(_)) => scope.fired(),
+            // The callback fires the scope. Under FIFO order it always runs
+            // before the task's next poll, as in asyncio; a strategy that
+            // polls the task first finds the deadline passed all the same,
+            // so a zero timeout never completes after its first poll.
+            Some(Zero::Soon(_)) => scope.fired() || !first,
             None => past && !probe,
         };
         if !expired {
@@ -655,6 +659,14 @@ impl<F: Future> Future for Timeout<F> {
             }
         }
         if expired {
+            // What the expiry cancelled (a task awaited inside, a gather's
+            // children) ends first: asyncio's timeout raises only once the
+            // awaited future is done.
+            if !runtime::with("simloop::time::timeout", |rt| {
+                rt.scope_drained(scope, cx.waker())
+            }) {
+                return Poll::Pending;
+            }
             // Cancel the inner future at the deadline, as asyncio does.
             this.future.set(None);
             *this.zero = None;

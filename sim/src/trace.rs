@@ -197,6 +197,14 @@ pub enum NoteKind {
         /// Its message and fields, as `message key=value ...`.
         message: String,
     },
+    /// The task runs on the simulated host `host` (see [`crate::net`]):
+    /// noted when the task is created, for every task placed on a host
+    /// other than the implicit one (`main`). The note's `task` is the new
+    /// task.
+    OnHost {
+        /// The host's name.
+        host: std::sync::Arc<str>,
+    },
 }
 
 /// The events of one run and the tasks they name.
@@ -248,6 +256,29 @@ impl Recorder {
                 kind,
             });
         }
+    }
+
+    /// What [`record`](Self::record) does for an event whose kind has
+    /// this `code` and `payload`, with the event itself made only if it is
+    /// kept: for events that are costly to make (the network's name hosts).
+    #[inline]
+    pub(crate) fn record_lazy(
+        &mut self,
+        step: u64,
+        time: Instant,
+        task: TaskId,
+        (code, payload): (u64, u64),
+        kind: impl FnOnce() -> EventKind,
+    ) {
+        if self.trace.is_some() {
+            let kind = kind();
+            debug_assert_eq!((kind.code(), kind.payload()), (code, payload));
+            self.record(step, time, task, kind);
+            return;
+        }
+        self.fingerprint.mix(code | (task.as_u64() << 8));
+        self.fingerprint
+            .mix(time.as_nanos() ^ payload.rotate_left(31));
     }
 
     /// Keeps a note in the trace, if there is one; the fingerprint does not

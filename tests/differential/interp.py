@@ -207,6 +207,15 @@ class Program:
                 await self.conds[s["c"]].wait()
                 note(f"cond_wait c{s['c']}")
             del c
+        elif op == "cond_wait_for":
+            cond = self.conds[s["c"]]
+            async with cond:
+                try:
+                    await asyncio.wait_for(cond.wait(), s["ms"])
+                    result = "ok"
+                except TimeoutError:
+                    result = "timeout"
+                note(f"cond_wait_for c{s['c']} {result} locked={str(cond.locked()).lower()}")
         elif op == "notify":
             cond = self.conds[s["c"]]
             async with cond:

@@ -373,6 +373,7 @@ fn generator_is_deterministic_and_honours_features() {
         "sem",
         "ev_wait",
         "cond_wait",
+        "cond_wait_for",
         "notify",
         "counts",
     ] {

@@ -296,3 +296,83 @@ fn a_zero_wait_for_handle_cancels_an_unfinished_task_and_waits_for_it() {
         ]
     );
 }
+
+/// Pushes `name` to the log when dropped.
+struct OnDrop(Log, &'static str);
+
+impl Drop for OnDrop {
+    fn drop(&mut self) {
+        self.0.borrow_mut().push(self.1);
+    }
+}
+
+/// A task that sleeps 0.5 s, then logs four steps.
+fn other(log: &Log) {
+    let log = log.clone();
+    task::spawn(async move {
+        time::sleep(Duration::from_millis(500)).await;
+        for step in ["other 0", "other 1", "other 2", "other 3"] {
+            log.borrow_mut().push(step);
+            task::yield_now().await;
+        }
+    });
+}
+
+// An expired timeout resumes its task only once what it cancelled has
+// ended, as asyncio's does (tests/differential checks this at random; here
+// is the CPython 3.13 log of this program, with `finally` for `OnDrop`):
+// child cancelled, other 0, other 1, b1 cancelled, other 2, timeout,
+// other 3, other 0, member cancelled, other 1, other 2, group timeout.
+#[test]
+fn an_expired_timeout_waits_for_the_tasks_it_cancelled_to_end() {
+    let log = Sim::new(1)
+        .run(async {
+            let log: Log = Rc::default();
+            let ev = simloop::sync::Event::new();
+            let (l, e) = (log.clone(), ev.clone());
+            let b1 = task::spawn(async move {
+                let _noted = OnDrop(l.clone(), "b1 cancelled");
+                let child = async move {
+                    let _noted = OnDrop(l, "child cancelled");
+                    e.wait().await;
+                };
+                let _ = gather([child]).await;
+            });
+            time::sleep(Duration::from_secs(1)).await;
+            other(&log);
+            let out = time::wait_for_handle(Duration::from_millis(500), b1).await;
+            assert!(out.is_err());
+            log.borrow_mut().push("timeout");
+
+            other(&log);
+            let (l, e) = (log.clone(), ev.clone());
+            let group = simloop::TaskGroup::<(), ()>::new();
+            group.spawn(async move {
+                let _noted = OnDrop(l, "member cancelled");
+                e.wait().await;
+                Ok(())
+            });
+            let out = time::timeout(Duration::from_millis(500), group.join()).await;
+            assert!(out.is_err());
+            log.borrow_mut().push("group timeout");
+            log.take()
+        })
+        .unwrap();
+    assert_eq!(
+        log,
+        [
+            "child cancelled",
+            "other 0",
+            "other 1",
+            "b1 cancelled",
+            "other 2",
+            "timeout",
+            "other 3",
+            "other 0",
+            "member cancelled",
+            "other 1",
+            "other 2",
+            "group timeout",
+        ]
+    );
+}

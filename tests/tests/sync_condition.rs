@@ -1,6 +1,7 @@
 //! `simloop::sync::Condition`: asyncio's semantics (notify, lock
 //! re-acquisition order), `wait_for`, and cancellation.
 
+use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -406,4 +407,91 @@ fn a_deadlock_report_names_the_condition() {
 fn conditions_are_send_and_sync() {
     fn check<T: Send + Sync + Clone>() {}
     check::<Condition<Vec<u8>>>();
+}
+
+// The same program on CPython 3.13 (`await asyncio.wait_for(cond.wait(), 3)`
+// under `async with cond`, on a virtual clock) logs:
+// 2 holder locked, 5 holder unlocked, 5 timeout locked=True, 5 other woken,
+// 6 zero timeout, acquirer done=False.
+#[test]
+fn wait_timeout_gives_the_guard_back_after_re_taking_the_lock_as_asyncio_does() {
+    let log = Sim::new(1)
+        .run(async {
+            let log = Rc::new(RefCell::new(Vec::<String>::new()));
+            let note = |log: &Rc<RefCell<Vec<String>>>, s: String| {
+                log.borrow_mut()
+                    .push(format!("{} {s}", time::now().since_start().as_secs()))
+            };
+            let cond = Condition::new(());
+            let (c, l) = (cond.clone(), log.clone());
+            task::spawn(async move {
+                let g = c.lock().await;
+                let g = c.wait(g).await;
+                note(&l, "other woken".into());
+                drop(g);
+            });
+            task::yield_now().await;
+            let (c, l) = (cond.clone(), log.clone());
+            task::spawn(async move {
+                time::sleep(Duration::from_secs(2)).await;
+                let g = c.lock().await;
+                note(&l, "holder locked".into());
+                time::sleep(Duration::from_secs(3)).await;
+                drop(g);
+                note(&l, "holder unlocked".into());
+            });
+            let g = cond.lock().await;
+            let (g, result) = cond.wait_timeout(g, Duration::from_secs(3)).await;
+            assert!(result.timed_out());
+            note(&log, format!("timeout locked={}", cond.mutex().is_locked()));
+            drop(g);
+            time::sleep(Duration::from_secs(1)).await;
+            // A zero deadline never starts the wait: the lock stays held.
+            let g = cond.lock().await;
+            let c = cond.clone();
+            let acquirer = task::spawn(async move { drop(c.lock().await) });
+            let deadline = time::now();
+            let (g, result) = cond.wait_until(g, deadline).await;
+            assert!(result.timed_out());
+            note(
+                &log,
+                format!("zero timeout, acquirer done={}", acquirer.is_finished()),
+            );
+            drop(g);
+            acquirer.await.unwrap();
+            log.take()
+        })
+        .unwrap();
+    assert_eq!(
+        log,
+        [
+            "2 holder locked",
+            "5 holder unlocked",
+            "5 timeout locked=true",
+            "5 other woken",
+            "6 zero timeout, acquirer done=false",
+        ]
+    );
+}
+
+#[test]
+fn wait_timeout_notified_in_time_returns_the_guard_without_timing_out() {
+    Sim::new(1)
+        .run(async {
+            let cond = Condition::new(0);
+            let c = cond.clone();
+            task::spawn(async move {
+                time::sleep(Duration::from_secs(1)).await;
+                let mut g = c.lock().await;
+                *g = 7;
+                c.notify(&g, 1);
+            });
+            let g = cond.lock().await;
+            let (g, result) = cond.wait_timeout(g, Duration::from_secs(3)).await;
+            assert!(!result.timed_out());
+            assert_eq!(*g, 7);
+            assert_eq!(time::now().since_start(), Duration::from_secs(1));
+            assert_eq!(cond.waiters(), 0);
+        })
+        .unwrap();
 }

@@ -3,7 +3,8 @@
 //! The seed's `areq.py`: for each of eight URLs, fetch the page, find its
 //! `href="http..."` links, and append one `source<TAB>link` line per link to
 //! an output file; all URLs are crawled concurrently (gathered). Here the web
-//! is [simulated](crate::web): each host answers after a seeded latency, one
+//! is [simulated](crate::web) on `simloop::net`: each host is a simulated
+//! host whose server answers after a seeded latency, one
 //! URL is a 404, one host cannot be connected to, and the file is in memory.
 //! It teaches that one failing request must not stop the others, and that a
 //! concurrent crawl takes as long as its slowest request.
@@ -155,6 +156,7 @@ pub async fn main(log: Log) -> Crawl {
     let file = MemFile::new();
     file.write(&format!("{HEADER}\n"));
     bulk_crawl_and_write(log.clone(), web.clone(), file.clone(), &URLS).await;
+    web.shutdown();
     Crawl {
         file: file.lines(),
         requests: web.requests(),

@@ -127,6 +127,7 @@ pub async fn main(log: Log) -> Fetched {
         }
     }
     log.say(format!("{responses}"));
+    web.shutdown();
     Fetched {
         responses,
         errors,

@@ -29,7 +29,7 @@ pub async fn request(addr: &str, line: &str, limit: Duration) -> io::Result<Stri
     let exchange = async {
         let mut stream = net::TcpStream::connect(addr).await?;
         stream.write_all(format!("{line}\n").as_bytes()).await?;
-        let mut reader = BufReader::new(stream);
+        let mut reader = BufReader::with_capacity(256, stream);
         let mut answer = String::new();
         if reader.read_line(&mut answer).await? == 0 {
             return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "no answer"));
@@ -59,7 +59,7 @@ where
         let handle = handle.clone();
         task::spawn(async move {
             let (read, mut write) = stream.into_split();
-            let mut reader = BufReader::new(read);
+            let mut reader = BufReader::with_capacity(256, read);
             let mut line = String::new();
             while matches!(reader.read_line(&mut line).await, Ok(n) if n > 0) {
                 let answer = handle(line.trim_end().to_owned()).await;

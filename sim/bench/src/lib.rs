@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 pub mod floor;
+pub mod net;
 pub mod on_floor;
 pub mod on_simloop;
 pub mod on_tokio;

@@ -64,6 +64,11 @@ struct Shared<T> {
     closed: bool,
     /// The last wait reason given, for that many remaining tasks.
     reason: Option<(usize, WaitReason)>,
+    /// A cancelled owner waits for every task to end (a `TaskGroup`),
+    /// rather than for the set to settle (a `gather`).
+    drain_all: bool,
+    /// The set itself, for a callback to reach it.
+    me: Weak<RefCell<Shared<T>>>,
 }
 
 /// Spawned tasks whose endings are collected in completion order.
@@ -93,20 +98,24 @@ impl<T: 'static> TaskSet<T> {
 
     fn with(wake_on: WakeOn<T>, fail_fast: Option<fn(&T) -> bool>) -> TaskSet<T> {
         TaskSet {
-            shared: Rc::new(RefCell::new(Shared {
-                handles: Vec::new(),
-                ended: VecDeque::new(),
-                outcomes: Vec::new(),
-                member_wakers: Vec::new(),
-                taken: 0,
-                waker: None,
-                wake_on,
-                fail_fast,
-                cancelling: false,
-                settled: false,
-                closed: false,
-                reason: None,
-            })),
+            shared: Rc::new_cyclic(|me| {
+                RefCell::new(Shared {
+                    handles: Vec::new(),
+                    ended: VecDeque::new(),
+                    outcomes: Vec::new(),
+                    member_wakers: Vec::new(),
+                    taken: 0,
+                    waker: None,
+                    wake_on,
+                    fail_fast,
+                    cancelling: false,
+                    settled: false,
+                    closed: false,
+                    reason: None,
+                    drain_all: false,
+                    me: me.clone(),
+                })
+            }),
         }
     }
 
@@ -203,6 +212,18 @@ impl<T: 'static> TaskSet<T> {
     /// Unregister with [`runtime::Runtime::remove_hook`] once it no longer
     /// applies.
     pub(crate) fn cancel_with_awaiter(&self) -> Option<runtime::HookKey> {
+        self.hook()
+    }
+
+    /// Like [`cancel_with_awaiter`](TaskSet::cancel_with_awaiter), as a
+    /// `TaskGroup` owner: the tasks are aborted one ready item after the
+    /// cancellation, and the owner goes on once every one has ended.
+    pub(crate) fn cancel_with_owner(&self) -> Option<runtime::HookKey> {
+        self.shared.borrow_mut().drain_all = true;
+        self.hook()
+    }
+
+    fn hook(&self) -> Option<runtime::HookKey> {
         let hook: Rc<dyn runtime::CancelHook> = self.shared.clone();
         let weak = Rc::downgrade(&hook);
         runtime::try_with(|rt| rt.on_cancel(weak))
@@ -338,9 +359,35 @@ impl<T> MemberRef<T> {
     }
 }
 
-impl<T> runtime::CancelHook for RefCell<Shared<T>> {
+impl<T: 'static> runtime::CancelHook for RefCell<Shared<T>> {
     fn cancel(&self) {
-        self.abort_all();
+        if self.borrow().drain_all {
+            // asyncio's `TaskGroup` aborts its tasks when its owner, woken
+            // by the cancellation, runs `__aexit__`: one ready item later.
+            let weak = self.borrow().me.clone();
+            task::call_soon(move || {
+                if let Some(shared) = weak.upgrade() {
+                    shared.abort_all();
+                }
+            });
+        } else {
+            self.abort_all();
+        }
+    }
+
+    /// The owner goes on where asyncio's awaiter would: once the gathering
+    /// future is done, or, for a task group, once every task has ended.
+    fn settled(&self, waker: &Waker) -> bool {
+        let mut sh = self.borrow_mut();
+        let settled = if sh.drain_all {
+            sh.taken + sh.ended.len() == sh.handles.len()
+        } else {
+            sh.settled
+        };
+        if !settled {
+            sh.waker = Some(waker.clone());
+        }
+        settled
     }
 }
 

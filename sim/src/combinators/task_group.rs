@@ -207,6 +207,7 @@ impl<T: 'static, E: 'static> TaskGroup<T, E> {
             results: Slots::new(),
             error: None,
             operation,
+            hook: None,
         }
     }
 }
@@ -302,6 +303,17 @@ pub struct TaskGroupJoin<T: 'static, E: 'static> {
     results: Slots<T>,
     error: Option<TaskError<E>>,
     operation: &'static str,
+    /// Cancels the tasks, and holds the owner until they have ended, when
+    /// the owner's wait is cancelled (asyncio's `__aexit__`).
+    hook: Option<crate::runtime::HookKey>,
+}
+
+impl<T: 'static, E: 'static> Drop for TaskGroupJoin<T, E> {
+    fn drop(&mut self) {
+        if let Some(key) = self.hook.take() {
+            crate::runtime::try_with(|rt| rt.remove_hook(key));
+        }
+    }
 }
 
 // Results are never pinned.
@@ -324,6 +336,9 @@ impl<T: 'static, E: 'static> Future for TaskGroupJoin<T, E> {
                 },
                 Poll::Ready(None) => {
                     set.close();
+                    if let Some(key) = this.hook.take() {
+                        crate::runtime::try_with(|rt| rt.remove_hook(key));
+                    }
                     let output = match this.error.take() {
                         Some(error) => Err(error),
                         None => Ok(this.results.take_all()),
@@ -332,6 +347,9 @@ impl<T: 'static, E: 'static> Future for TaskGroupJoin<T, E> {
                 }
                 Poll::Pending => {
                     set.wait_on(this.operation);
+                    if this.hook.is_none() {
+                        this.hook = set.cancel_with_owner();
+                    }
                     return Poll::Pending;
                 }
             };

@@ -126,8 +126,10 @@ impl TcpListener {
 
 impl Drop for TcpListener {
     fn drop(&mut self) {
-        self.world
-            .op(|inner, wakers| inner.close_listener(self.id, wakers));
+        if self.world.owned_here("dropped") {
+            self.world
+                .op(|inner, wakers| inner.close_listener(self.id, wakers));
+        }
     }
 }
 
@@ -163,20 +165,34 @@ struct Stream {
     world: Rc<World>,
     conn: u32,
     side: usize,
-    label: Arc<str>,
+    /// `"me -> peer:port"`, made the first time it is needed (a wait or a
+    /// debug print): most streams never wait long enough to be named.
+    label: std::cell::OnceCell<Arc<str>>,
+}
+
+impl Stream {
+    fn label(&self) -> Arc<str> {
+        let label = self.label.get_or_init(|| {
+            self.world
+                .read(|inner| inner.stream_label(self.conn, self.side))
+        });
+        Arc::clone(label)
+    }
 }
 
 impl Drop for Stream {
     fn drop(&mut self) {
-        self.world
-            .op(|inner, wakers| inner.tcp_close(self.conn, self.side, false, wakers));
+        if self.world.owned_here("dropped") {
+            self.world
+                .op(|inner, wakers| inner.tcp_close(self.conn, self.side, false, wakers));
+        }
     }
 }
 
 impl fmt::Debug for TcpStream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TcpStream")
-            .field("conn", &&*self.inner.label)
+            .field("conn", &&*self.inner.label())
             .finish()
     }
 }
@@ -189,7 +205,9 @@ struct ConnectGuard {
 
 impl Drop for ConnectGuard {
     fn drop(&mut self) {
-        if let Some(conn) = self.conn.take() {
+        if let Some(conn) = self.conn.take()
+            && self.world.owned_here("dropped")
+        {
             self.world
                 .op(|inner, wakers| inner.tcp_close(conn, 0, true, wakers));
         }
@@ -198,13 +216,12 @@ impl Drop for ConnectGuard {
 
 impl TcpStream {
     fn new(world: &Rc<World>, conn: u32, side: usize) -> TcpStream {
-        let label = world.read(|inner| inner.stream_label(conn, side));
         TcpStream {
             inner: Rc::new(Stream {
                 world: Rc::clone(world),
                 conn,
                 side,
-                label,
+                label: std::cell::OnceCell::new(),
             }),
         }
     }
@@ -229,26 +246,19 @@ impl TcpStream {
             world: Rc::clone(&world),
             conn: Some(conn),
         };
-        let label: Arc<str> = world.read(|inner| inner.stream_label(conn, 0));
+        let stream = TcpStream::new(&world, conn, 0);
         std::future::poll_fn(|cx| {
             match world.op(|inner, _| inner.poll_connect(conn, cx.waker())) {
                 Some(result) => Poll::Ready(result),
                 None => {
-                    wait_on(WaitReason::new("TcpStream::connect").on(Arc::clone(&label)));
+                    wait_on(WaitReason::new("TcpStream::connect").on(stream.inner.label()));
                     Poll::Pending
                 }
             }
         })
         .await?;
         guard.conn = None;
-        Ok(TcpStream {
-            inner: Rc::new(Stream {
-                world,
-                conn,
-                side: 0,
-                label,
-            }),
-        })
+        Ok(stream)
     }
 
     /// This end's address.
@@ -300,7 +310,7 @@ fn poll_read(s: &Stream, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Resul
     {
         Some(r) => Poll::Ready(r),
         None => {
-            wait_on(WaitReason::new("TcpStream::read").on(Arc::clone(&s.label)));
+            wait_on(WaitReason::new("TcpStream::read").on(s.label()));
             Poll::Pending
         }
     }
@@ -313,7 +323,7 @@ fn poll_write(s: &Stream, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<u
     {
         Some(r) => Poll::Ready(r),
         None => {
-            wait_on(WaitReason::new("TcpStream::write").on(Arc::clone(&s.label)));
+            wait_on(WaitReason::new("TcpStream::write").on(s.label()));
             Poll::Pending
         }
     }
@@ -376,7 +386,7 @@ pub struct OwnedWriteHalf {
 impl fmt::Debug for OwnedReadHalf {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OwnedReadHalf")
-            .field("conn", &&*self.inner.label)
+            .field("conn", &&*self.inner.label())
             .finish()
     }
 }
@@ -384,7 +394,7 @@ impl fmt::Debug for OwnedReadHalf {
 impl fmt::Debug for OwnedWriteHalf {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OwnedWriteHalf")
-            .field("conn", &&*self.inner.label)
+            .field("conn", &&*self.inner.label())
             .finish()
     }
 }
@@ -407,7 +417,9 @@ impl OwnedWriteHalf {
 
 impl Drop for OwnedWriteHalf {
     fn drop(&mut self) {
-        let _ = shutdown(&self.inner);
+        if self.inner.world.owned_here("dropped") {
+            let _ = shutdown(&self.inner);
+        }
     }
 }
 

@@ -155,6 +155,8 @@ impl UdpSocket {
 
 impl Drop for UdpSocket {
     fn drop(&mut self) {
-        self.world.op(|inner, _| inner.close_udp(self.id));
+        if self.world.owned_here("dropped") {
+            self.world.op(|inner, _| inner.close_udp(self.id));
+        }
     }
 }

@@ -75,6 +75,8 @@ pub(crate) struct HostState {
 }
 
 struct Datagram {
+    /// The message number of its send (shared by a duplicate).
+    id: u64,
     from_host: HostId,
     from: SocketAddr,
     to_port: u16,
@@ -91,6 +93,8 @@ enum SegKind {
 }
 
 struct Seg {
+    /// The message number of its send (kept across retransmissions).
+    id: u64,
     at: u64,
     kind: SegKind,
 }
@@ -232,6 +236,8 @@ pub(crate) struct Inner {
     listeners: Vec<Listener>,
     udps: Vec<Udp>,
     seq: u64,
+    /// The last message number given out.
+    messages: u64,
     pub(crate) tcp_timeout: u64,
 }
 
@@ -240,6 +246,8 @@ pub(crate) struct Inner {
 pub(crate) struct World {
     inner: RefCell<Inner>,
     wake_buf: RefCell<Vec<Waker>>,
+    /// The number of the simulation this network belongs to.
+    sim: u64,
 }
 
 /// Delivers in-flight messages when their timer fires.
@@ -291,7 +299,7 @@ fn err(kind: io::ErrorKind, msg: impl Into<String>) -> io::Error {
 pub(crate) fn world(api: &'static str) -> Rc<World> {
     runtime::with(api, |rt| {
         let seed = rt.ctx().seed;
-        rt.extension(|| World::new(seed))
+        rt.extension(|| World::new(seed, rt.number()))
     })
 }
 
@@ -301,7 +309,7 @@ pub(crate) fn current_host() -> HostId {
 }
 
 impl World {
-    fn new(seed: u64) -> World {
+    fn new(seed: u64, sim: u64) -> World {
         let mut inner = Inner {
             rng: crate::rand::stream(seed, NET_STREAM),
             hosts: Vec::new(),
@@ -315,6 +323,7 @@ impl World {
             listeners: Vec::new(),
             udps: Vec::new(),
             seq: 0,
+            messages: 0,
             tcp_timeout: 30_000_000_000,
         };
         inner
@@ -324,12 +333,47 @@ impl World {
         World {
             inner: RefCell::new(inner),
             wake_buf: RefCell::default(),
+            sim,
+        }
+    }
+
+    /// Whether a handle of this network (a socket, a host, a link) may act
+    /// on it here, where it is being `what` (`"used"`, `"dropped"`): inside
+    /// its own simulation or outside any.
+    ///
+    /// # Panics
+    ///
+    /// Inside another simulation, saying so, unless the thread is already
+    /// unwinding (then `false`: the handle must leave the network alone).
+    #[track_caller]
+    pub(crate) fn owned_here(&self, what: &str) -> bool {
+        let here = runtime::try_with(|rt| rt.number());
+        match here {
+            Some(here) if here != self.sim => {
+                if std::thread::panicking() {
+                    return false;
+                }
+                panic!(
+                    "a simloop network handle (a net::TcpStream, TcpListener, UdpSocket, Host or \
+                     link) of simulation #{} was {what} inside simulation #{here}: a socket \
+                     belongs to the simulation whose network opened it; open it inside the \
+                     simulation that uses it",
+                    self.sim
+                );
+            }
+            _ => true,
         }
     }
 
     /// Runs `f` on the state, then wakes the tasks it collected (outside
     /// the borrow).
+    ///
+    /// # Panics
+    ///
+    /// Inside another simulation than the network's.
+    #[track_caller]
     pub(crate) fn op<R>(&self, f: impl FnOnce(&mut Inner, &mut Vec<Waker>) -> R) -> R {
+        self.owned_here("used");
         let mut wakers = std::mem::take(&mut *self.wake_buf.borrow_mut());
         let out = f(&mut self.inner.borrow_mut(), &mut wakers);
         for w in wakers.drain(..) {
@@ -340,12 +384,24 @@ impl World {
     }
 
     /// Reads the state.
+    ///
+    /// # Panics
+    ///
+    /// Inside another simulation than the network's.
+    #[track_caller]
     pub(crate) fn read<R>(&self, f: impl FnOnce(&Inner) -> R) -> R {
+        self.owned_here("used");
         f(&self.inner.borrow())
     }
 }
 
 impl Inner {
+    /// A new message number, for the trace.
+    fn message_id(&mut self) -> u64 {
+        self.messages += 1;
+        self.messages
+    }
+
     fn note(&self, event: NetEvent) {
         trace::record(event, |h| self.host_name(h));
     }
@@ -368,6 +424,7 @@ impl Inner {
             return Err(format!("address {ip} is taken (asked for host {name:?})"));
         }
         self.names.insert(Arc::clone(&name), id);
+        runtime::try_with(|rt| rt.name_host(id, &name));
         self.hosts.push(HostState {
             name,
             ip,
@@ -917,6 +974,26 @@ impl Inner {
             end.closed = true;
             return;
         }
+        if !end.established
+            && side == 0
+            && self.conns[c as usize].dirs[0]
+                .segs
+                .front()
+                .is_some_and(|s| s.kind == SegKind::Syn)
+        {
+            // The SYN never got through: abandon it.
+            let conn = &mut self.conns[c as usize];
+            conn.dirs[0].clear();
+            conn.ends[0].closed = true;
+            let (host, inc, port) = (
+                conn.ends[0].host,
+                conn.ends[0].incarnation,
+                conn.ends[0].addr.port(),
+            );
+            self.free_port(host, inc, Proto::Tcp, port);
+            return;
+        }
+        let end = &mut self.conns[c as usize].ends[side];
         let send = if reset || !end.established {
             (end.error.is_none()).then_some(SegKind::Rst)
         } else {
@@ -952,13 +1029,16 @@ impl Inner {
         dir.tx_free = dir.tx_free.max(now) + link.transmission(len);
         let at = (dir.tx_free + latency).max(dir.last_at);
         dir.last_at = at;
-        dir.segs.push_back(Seg { at, kind });
+        let id = self.message_id();
+        let dir = &mut self.conns[c as usize].dirs[d];
+        dir.segs.push_back(Seg { id, at, kind });
         let immediate =
             at <= now && dir.segs.len() == 1 && dir.stalled_since.is_none() && !dir.held;
         if !immediate {
             arm(at, &dir.delivery);
         }
         self.note(NetEvent::Send {
+            id,
             from,
             to,
             protocol: Protocol::Tcp,
@@ -979,7 +1059,7 @@ impl Inner {
             if seg.at > now || dir.held || now < dir.retry_at {
                 return;
             }
-            let kind = seg.kind;
+            let (kind, id) = (seg.kind, seg.id);
             let (from, to) = (conn.ends[d].host, conn.ends[1 - d].host);
             let from_alive = self.alive(from, conn.ends[d].incarnation);
             if self.held.contains(&(from, to)) {
@@ -991,6 +1071,7 @@ impl Inner {
                 self.is_cut(from, to) || !self.hosts[to as usize].up || chance(&mut self.rng, loss);
             if lost {
                 self.note(NetEvent::Drop {
+                    id,
                     from,
                     to,
                     protocol: Protocol::Tcp,
@@ -1013,12 +1094,13 @@ impl Inner {
                 _ => 0,
             };
             self.note(NetEvent::Deliver {
+                id,
                 from,
                 to,
                 protocol: Protocol::Tcp,
                 bytes: len,
             });
-            self.arrive(c, d, kind, len, wakers);
+            self.arrive(c, d, kind, len, id, wakers);
         }
     }
 
@@ -1043,10 +1125,18 @@ impl Inner {
         arm(dir.retry_at, &dir.delivery);
     }
 
-    fn arrive(&mut self, c: u32, d: usize, kind: SegKind, len: usize, wakers: &mut Vec<Waker>) {
+    fn arrive(
+        &mut self,
+        c: u32,
+        d: usize,
+        kind: SegKind,
+        len: usize,
+        id: u64,
+        wakers: &mut Vec<Waker>,
+    ) {
         let to_side = 1 - d;
         if kind == SegKind::Syn {
-            self.arrive_syn(c, wakers);
+            self.arrive_syn(c, id, wakers);
             return;
         }
         let alive = self.end_alive(c, to_side);
@@ -1055,11 +1145,15 @@ impl Inner {
             let dir = &mut conn.dirs[d];
             if alive {
                 let end = &mut conn.ends[to_side];
-                end.rx.extend(dir.wire.drain(..len));
+                // Slice copies: a byte-by-byte drain costs more than the
+                // rest of a delivery for a large segment.
+                let (front, back) = dir.wire.as_slices();
+                let from_front = len.min(front.len());
+                end.rx.extend(&front[..from_front]);
+                end.rx.extend(&back[..len - from_front]);
                 wakers.extend(end.read_waker.take());
-            } else {
-                dir.wire.drain(..len);
             }
+            dir.wire.drain(..len);
         }
         let end = &mut conn.ends[to_side];
         if !alive {
@@ -1097,7 +1191,8 @@ impl Inner {
         }
     }
 
-    fn arrive_syn(&mut self, c: u32, wakers: &mut Vec<Waker>) {
+    /// A SYN (message `id`) arrives at the server end.
+    fn arrive_syn(&mut self, c: u32, id: u64, wakers: &mut Vec<Waker>) {
         let (to, port) = {
             let end = &self.conns[c as usize].ends[1];
             (end.host, end.addr.port())
@@ -1123,6 +1218,7 @@ impl Inner {
             // A full backlog drops the SYN; the client retries.
             let now = now_ns();
             self.conns[c as usize].dirs[0].segs.push_front(Seg {
+                id,
                 at: now,
                 kind: SegKind::Syn,
             });
@@ -1200,15 +1296,17 @@ impl Inner {
             SocketAddr::new(self.hosts[from_host as usize].ip, local.port())
         };
         let link = self.link(from_host, to);
-        let event = |bytes| NetEvent::Send {
+        let id = self.message_id();
+        self.note(NetEvent::Send {
+            id,
             from: from_host,
             to,
             protocol: Protocol::Udp,
-            bytes,
-        };
-        self.note(event(data.len()));
+            bytes: data.len(),
+        });
         if self.is_cut(from_host, to) || chance(&mut self.rng, link.loss) {
             self.note(NetEvent::Drop {
+                id,
                 from: from_host,
                 to,
                 protocol: Protocol::Udp,
@@ -1229,6 +1327,7 @@ impl Inner {
             };
             let at = now + link.transmission(data.len()) + latency;
             let datagram = Datagram {
+                id,
                 from_host,
                 from,
                 to_port: dest.port(),
@@ -1264,6 +1363,7 @@ impl Inner {
         }
         if self.is_cut(from, to) || !self.hosts[to as usize].up {
             self.note(NetEvent::Drop {
+                id: datagram.id,
                 from,
                 to,
                 protocol: Protocol::Udp,
@@ -1279,6 +1379,7 @@ impl Inner {
             .get(&(Proto::Udp, datagram.to_port))
             .copied();
         let event = NetEvent::Deliver {
+            id: datagram.id,
             from: datagram.from_host,
             to,
             protocol: Protocol::Udp,
@@ -1292,6 +1393,7 @@ impl Inner {
                 wakers.extend(s.waker.take());
             }
             _ => self.note(NetEvent::Drop {
+                id: datagram.id,
                 from: datagram.from_host,
                 to,
                 protocol: Protocol::Udp,

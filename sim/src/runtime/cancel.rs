@@ -8,9 +8,16 @@
 //! inside it; and [`CancelHook`]s, which combinators such as `gather`
 //! register to cancel their children the moment the awaiting task is
 //! cancelled.
+//!
+//! A cancelled asyncio task (or expired timeout) then waits for what it
+//! cancelled: its `CancelledError` arrives only once the awaited task, or
+//! the gather's children, have ended. A fired hook therefore stays
+//! *draining* until it says it is [`settled`](CancelHook::settled): the
+//! expired timeout returns, and the aborted task's future is dropped, only
+//! then.
 
 use std::fmt;
-use std::rc::Weak;
+use std::rc::{Rc, Weak};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Wake, Waker};
@@ -40,6 +47,11 @@ impl CancelScope {
     pub(crate) fn is_cancelled(&self) -> bool {
         self.expired.load(Ordering::SeqCst)
             || self.parent.as_ref().is_some_and(|p| p.is_cancelled())
+    }
+
+    /// Whether this scope is `other` or lies inside it.
+    fn within(&self, other: &CancelScope) -> bool {
+        std::ptr::eq(self, other) || self.parent.as_ref().is_some_and(|p| p.within(other))
     }
 
     /// Whether this timeout's own timer fired.
@@ -87,6 +99,22 @@ pub(crate) trait CancelHook {
     /// The awaiting task was cancelled, or the timeout around the wait
     /// expired.
     fn cancel(&self);
+
+    /// After [`cancel`](CancelHook::cancel): whether what it cancelled has
+    /// ended, so that the awaiter may go on. If not, `waker` is woken when
+    /// it has (where asyncio wakes the awaiter).
+    fn settled(&self, _waker: &Waker) -> bool {
+        true
+    }
+}
+
+/// A fired hook, until what it cancelled has ended: the aborted `task`
+/// waits for it before its future is dropped, the expired `scope` before
+/// its timeout returns.
+pub(super) struct Draining {
+    task: Option<TaskId>,
+    scope: Option<Arc<CancelScope>>,
+    hook: Weak<dyn CancelHook>,
 }
 
 /// A registered [`CancelHook`]: fired when `task` is aborted or `scope`
@@ -137,24 +165,81 @@ impl Runtime {
     /// Fires (and unregisters) the hooks of what `task` awaits: it is being
     /// aborted.
     pub(super) fn fire_task_hooks(&self, task: TaskId) {
-        self.fire_hooks(|entry| entry.task == Some(task));
+        self.fire_hooks(
+            |entry| entry.task == Some(task),
+            |entry| Draining {
+                task: Some(task),
+                scope: None,
+                hook: entry.hook.clone(),
+            },
+        );
     }
 
     /// Fires (and unregisters) the hooks of waits inside an expired timeout.
     pub(crate) fn fire_expired_scopes(&self) {
-        self.fire_hooks(|entry| entry.scope.as_ref().is_some_and(|s| s.is_cancelled()));
+        self.fire_hooks(
+            |entry| entry.scope.as_ref().is_some_and(|s| s.is_cancelled()),
+            |entry| Draining {
+                task: None,
+                scope: entry.scope.clone(),
+                hook: entry.hook.clone(),
+            },
+        );
     }
 
-    fn fire_hooks(&self, matches: impl Fn(&HookEntry) -> bool) {
+    /// Whether every hook fired by the expiry of `scope` (or of a timeout
+    /// inside it) is settled; registers `waker` with those that are not.
+    /// Once they all are, forgets them.
+    pub(crate) fn scope_drained(&self, scope: &CancelScope, waker: &Waker) -> bool {
+        self.drained(|d| d.scope.as_ref().is_some_and(|s| s.within(scope)), waker)
+    }
+
+    /// Whether every hook fired by the abort of `task` is settled; see
+    /// [`scope_drained`](Self::scope_drained).
+    pub(super) fn task_drained(&self, task: TaskId, waker: &Waker) -> bool {
+        self.drained(|d| d.task == Some(task), waker)
+    }
+
+    fn drained(&self, matches: impl Fn(&Draining) -> bool, waker: &Waker) -> bool {
+        let hooks: Vec<Rc<dyn CancelHook>> = {
+            let mut draining = self.draining.borrow_mut();
+            if draining.is_empty() {
+                return true;
+            }
+            draining.retain(|d| d.hook.strong_count() > 0);
+            draining
+                .iter()
+                .filter(|d| matches(d))
+                .filter_map(|d| d.hook.upgrade())
+                .collect()
+        };
+        // Outside the borrow; each registers the waker where it must.
+        let mut settled = true;
+        for hook in hooks {
+            settled &= hook.settled(waker);
+        }
+        if settled {
+            self.draining.borrow_mut().retain(|d| !matches(d));
+        }
+        settled
+    }
+
+    fn fire_hooks(
+        &self,
+        matches: impl Fn(&HookEntry) -> bool,
+        draining: impl Fn(&HookEntry) -> Draining,
+    ) {
         let fired: Vec<Weak<dyn CancelHook>> = {
             let mut hooks = self.cancel_hooks.borrow_mut();
             if hooks.is_empty() {
                 return;
             }
             let mut fired = Vec::new();
+            let mut drains = self.draining.borrow_mut();
             hooks.retain(|_, entry| {
                 if matches(entry) {
                     fired.push(entry.hook.clone());
+                    drains.push(draining(entry));
                     false
                 } else {
                     true

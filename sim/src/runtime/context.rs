@@ -23,6 +23,9 @@ thread_local! {
 /// changes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Polling {
+    /// The running simulation's number (0: none; see
+    /// [`Runtime::number`](super::Runtime::number)).
+    sim: u64,
     /// The task being polled.
     task: Option<TaskId>,
     /// Whether a timeout's inner future is being polled (its scope is then
@@ -32,6 +35,7 @@ struct Polling {
 
 impl Polling {
     const NOTHING: Polling = Polling {
+        sim: 0,
         task: None,
         scoped: false,
     };
@@ -68,6 +72,18 @@ pub(crate) fn polled_task() -> Option<TaskId> {
     POLLING.try_with(|p| p.get().task).ok().flatten()
 }
 
+/// The running simulation's number (0: none) and the task it polls, if
+/// any, without borrowing the simulation.
+#[inline]
+pub(crate) fn polled() -> (u64, Option<TaskId>) {
+    POLLING
+        .try_with(|p| {
+            let p = p.get();
+            (p.sim, p.task)
+        })
+        .unwrap_or((0, None))
+}
+
 /// Whether a timeout's inner future is being polled.
 #[inline]
 pub(crate) fn in_scope() -> bool {
@@ -101,8 +117,12 @@ pub(super) fn count_aborts(n: isize) {
 /// Makes `rt` the current simulation until the guard drops, restoring the
 /// previous one (simulations may nest).
 pub(crate) fn enter(rt: Rc<Runtime>) -> EnterGuard {
+    let entered = Polling {
+        sim: rt.number(),
+        ..Polling::NOTHING
+    };
     let previous = CURRENT.with(|current| current.replace(Some(rt)));
-    let polling = POLLING.with(|p| p.replace(Polling::NOTHING));
+    let polling = POLLING.with(|p| p.replace(entered));
     EnterGuard { previous, polling }
 }
 

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use super::ready::Item;
 use super::tasks::{Exit, State, TaskRef};
-use super::{Observed, Runtime, context, new_runtime};
+use super::{Observed, Runtime, context, new_runtime, spare};
 use crate::base::{Instant, duration_to_nanos};
 use crate::base::{TaskId, TaskInfo};
 use crate::config::Config;
@@ -19,6 +19,9 @@ use crate::error::{SimError, TaskPanic};
 use crate::schedule::{Choice, ChoiceKind, Decision, Schedule};
 use crate::strategy::Divergence;
 use crate::trace::{EventKind, Fingerprint, Trace};
+
+/// Wake-ups drained at once past which the drained buffer is freed.
+const BIG_BURST: usize = 4096;
 
 /// What a successful run produced.
 pub(crate) struct RunOutput<T> {
@@ -133,7 +136,17 @@ impl Runtime {
             self.steps.set(self.steps.get() + 1);
             match item {
                 Item::Callback(key) => self.run_callback(key),
-                Item::Task(task) if self.take_abort(task) => self.drop_aborted(task),
+                Item::Task(task) if self.abort_pending(task.id) => {
+                    // Dropped once what its abort cancelled has ended, as
+                    // asyncio's task waits for the task it awaited.
+                    let waker = super::waker::task_waker(task, &self.wakes);
+                    if self.task_drained(task.id, &waker) && self.take_abort(task) {
+                        self.drop_aborted(task);
+                    } else if let Some(slot) = self.tasks.borrow_mut().get_mut(task) {
+                        // Waits for that wake-up.
+                        slot.state = State::Idle;
+                    }
+                }
                 Item::Task(task) if task == root => {
                     if let Some(value) = self.poll_root(root, root_future.as_mut())? {
                         return Ok(value);
@@ -426,6 +439,12 @@ impl Runtime {
                 State::Queued | State::Running => {}
             }
         }
+        // After a burst (a million tasks spawned in one step) this buffer
+        // holds the burst's room, which the wake queue does not need back
+        // (it refills the other buffer): free it rather than keep it all run.
+        if woken.capacity() > BIG_BURST {
+            *woken = Vec::new();
+        }
     }
 
     /// Marks `task` as running and lends out its waker and future (moved,
@@ -666,6 +685,14 @@ impl Runtime {
         context::count_aborts(-(forgotten.len() as isize));
         // Sockets and host factories are dropped inside the simulation too.
         drop(self.take_extensions());
+        // The emptied containers serve the next run on this thread.
+        spare::keep(spare::Spare {
+            tasks: std::mem::take(&mut *self.tasks.borrow_mut()),
+            ready: std::mem::take(&mut *self.ready.borrow_mut()),
+            timers: std::mem::take(&mut *self.timers.borrow_mut()),
+            wake_buf: std::mem::take(&mut *self.wake_buf.borrow_mut()),
+            timer_buf: std::mem::take(&mut *self.timer_buf.borrow_mut()),
+        });
         leaked
     }
 }

@@ -10,11 +10,12 @@
 use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
+use std::sync::Arc;
 
 use super::Runtime;
 use super::tasks::State;
-use crate::base::TaskInfo;
-use crate::trace::EventKind;
+use crate::base::{TaskId, TaskInfo};
+use crate::trace::{EventKind, NoteKind};
 
 /// Identifies a simulated host; 0 is the implicit host of a simulation.
 pub(crate) type HostId = u32;
@@ -27,6 +28,8 @@ pub(crate) struct Hosts {
     /// The state of the layers above (the network, `buggify!`'s sites, a
     /// chaos plan), one of each type, created on first use.
     extensions: RefCell<Vec<Rc<dyn Any>>>,
+    /// The hosts' names by id, for the trace (kept only when tracing).
+    names: RefCell<Vec<Arc<str>>>,
 }
 
 impl Runtime {
@@ -124,8 +127,57 @@ impl Runtime {
 }
 
 impl Runtime {
-    /// Records a network event, attributed to the task being polled.
-    pub(crate) fn record_net(&self, event: crate::trace::NetEvent) {
-        self.record(self.current_id(), EventKind::Net(event));
+    /// Names `host` for the trace: tasks created on it from now on get a
+    /// [`NoteKind::OnHost`] note (only when tracing).
+    pub(crate) fn name_host(&self, host: HostId, name: &Arc<str>) {
+        if !self.recorder.borrow().is_tracing() {
+            return;
+        }
+        let mut names = self.hosts.names.borrow_mut();
+        let index = host as usize;
+        if names.len() <= index {
+            names.resize(index + 1, Arc::from(""));
+        }
+        names[index] = Arc::clone(name);
+    }
+
+    /// Notes which host the new task `task` runs on, if it is a named one
+    /// other than the implicit host.
+    pub(super) fn note_host(&self, task: TaskId, host: HostId) {
+        if host == 0 {
+            return;
+        }
+        let Some(name) = self.hosts.names.borrow().get(host as usize).cloned() else {
+            return;
+        };
+        self.recorder.borrow_mut().note(
+            self.steps.get(),
+            self.now(),
+            task,
+            NoteKind::OnHost { host: name },
+        );
+    }
+
+    /// Records a network event, attributed to the task being polled; the
+    /// event (`code` and `payload` as [`crate::trace::NetEvent`] has them)
+    /// is made only if the trace or the executor's log keeps it.
+    pub(crate) fn record_net(
+        &self,
+        code_payload: (u64, u64),
+        event: impl FnOnce() -> crate::trace::NetEvent,
+    ) {
+        let task = self.current_id();
+        #[cfg(feature = "tracing")]
+        if self.log_events {
+            self.record(task, EventKind::Net(event()));
+            return;
+        }
+        self.recorder.borrow_mut().record_lazy(
+            self.steps.get(),
+            self.now(),
+            task,
+            code_payload,
+            || EventKind::Net(event()),
+        );
     }
 }

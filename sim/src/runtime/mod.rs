@@ -31,6 +31,7 @@ mod log;
 mod observe;
 mod radix;
 mod ready;
+mod spare;
 mod tasks;
 mod timers;
 mod waker;
@@ -38,7 +39,7 @@ mod watchdog;
 
 pub(crate) use callbacks::{Callback, CallbackRef};
 pub(crate) use cancel::{CancelHook, CancelScope, HookKey};
-pub(crate) use context::{abort_pending, in_scope, polled_task, try_with, with};
+pub(crate) use context::{abort_pending, in_scope, polled, polled_task, try_with, with};
 pub(crate) use executor::run;
 pub(crate) use hosts::HostId;
 pub(crate) use observe::{NO_STAY, Observed};
@@ -48,7 +49,7 @@ pub(crate) use timers::TimerKey;
 pub(crate) use watchdog::Sink as WatchdogSink;
 
 use callbacks::CallbackTable;
-use cancel::HookEntry;
+use cancel::{Draining, HookEntry};
 use ready::{Item, ReadySet};
 use tasks::{State, TaskFuture, TaskTable};
 use timers::Timers;
@@ -64,6 +65,8 @@ pub(crate) struct Runtime {
     /// The time limit in nanoseconds (`u64::MAX` for none).
     time_limit_nanos: u64,
     me: Weak<Runtime>,
+    /// This simulation's number (see [`SIMULATIONS`]).
+    number: u64,
     clock: Cell<u64>,
     /// The time up to which due timers have been fired.
     timers_fired_to: Cell<u64>,
@@ -81,7 +84,9 @@ pub(crate) struct Runtime {
     timer_buf: RefCell<Vec<(TaskId, Waker)>>,
     scheduler: RefCell<Box<dyn Scheduler>>,
     schedule: RefCell<Schedule>,
-    user_rng: RefCell<ChaCha8Rng>,
+    /// The code under test's stream, made at its first draw (most runs of
+    /// a sweep draw nothing).
+    user_rng: RefCell<Option<ChaCha8Rng>>,
     recorder: RefCell<Recorder>,
     /// Whether a `tracing` subscriber wanted the executor's events when the
     /// run started.
@@ -95,6 +100,9 @@ pub(crate) struct Runtime {
     /// What must hear at once that a task is cancelled or a timeout expired.
     cancel_hooks: RefCell<std::collections::BTreeMap<u64, HookEntry>>,
     next_hook: Cell<u64>,
+    /// Fired hooks whose cancellation an aborted task or an expired timeout
+    /// still waits for.
+    draining: RefCell<Vec<Draining>>,
     /// A failure raised from inside user code (an unobserved panic), acted on
     /// at the next scheduling point.
     failure: RefCell<Option<SimError>>,
@@ -117,13 +125,13 @@ impl Runtime {
             )
         });
         let scheduler = config.strategy.scheduler_for(&config);
+        let spare = spare::take();
         let observer = observe::Observer::following(scheduler.follows_queue());
+        let number = SIMULATIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Runtime {
+            number,
             scheduler: RefCell::new(scheduler),
-            user_rng: RefCell::new(crate::base::streams::stream(
-                config.seed,
-                crate::base::streams::USER_STREAM,
-            )),
+            user_rng: RefCell::new(None),
             recorder: RefCell::new(Recorder::new(config.trace)),
             #[cfg(feature = "tracing")]
             log_events: log::executor_enabled(),
@@ -134,26 +142,32 @@ impl Runtime {
             timers_fired_to: Cell::new(0),
             steps: Cell::new(0),
             current: Cell::new(None),
-            tasks: RefCell::default(),
-            ready: RefCell::default(),
+            tasks: RefCell::new(spare.tasks),
+            ready: RefCell::new(spare.ready),
             next_gate: Cell::new(1),
-            timers: RefCell::new(Timers::for_simulation(
-                SIMULATIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
-            )),
+            timers: RefCell::new(spare.timers.reuse_for(number)),
             wakes: Arc::default(),
-            wake_buf: RefCell::default(),
+            wake_buf: RefCell::new(spare.wake_buf),
             callbacks: RefCell::default(),
-            timer_buf: RefCell::default(),
+            timer_buf: RefCell::new(spare.timer_buf),
             schedule: RefCell::default(),
             aborts: RefCell::default(),
             cancel_scope: RefCell::default(),
             cancel_hooks: RefCell::default(),
+            draining: RefCell::default(),
             next_hook: Cell::new(0),
             failure: RefCell::default(),
             hosts: hosts::Hosts::default(),
             watched,
             observer: RefCell::new(observer),
         }
+    }
+
+    /// This simulation's number, unique in the process: a handle that
+    /// remembers it can tell whether it is used in the simulation it came
+    /// from.
+    pub(crate) fn number(&self) -> u64 {
+        self.number
     }
 
     pub(crate) fn weak(&self) -> Weak<Runtime> {
@@ -338,6 +352,7 @@ impl Runtime {
             self.recorder.borrow_mut().task_created(&slot.info);
             task
         };
+        self.note_host(task.id, host);
         let parent = self.current.get().map(|t| t.id);
         self.scheduler.borrow_mut().task_spawned(task.id);
         self.record(task.id, EventKind::Spawn { parent });
@@ -362,6 +377,12 @@ impl Runtime {
         // queued for their cancellation ahead of the task itself).
         self.fire_task_hooks(task.id);
         self.wakes.push(task);
+    }
+
+    /// Whether `task` is still in the task table (not finished, not
+    /// dropped).
+    pub(crate) fn is_live(&self, task: TaskRef) -> bool {
+        self.tasks.borrow().get(task).is_some()
     }
 
     /// Whether an abort of `task` was requested and its future not dropped
@@ -454,7 +475,11 @@ impl Runtime {
     }
 
     pub(crate) fn user_rng(&self) -> RefMut<'_, ChaCha8Rng> {
-        self.user_rng.borrow_mut()
+        RefMut::map(self.user_rng.borrow_mut(), |rng| {
+            rng.get_or_insert_with(|| {
+                crate::base::streams::stream(self.config.seed, crate::base::streams::USER_STREAM)
+            })
+        })
     }
 
     fn blocked_tasks(&self) -> Vec<BlockedTask> {

@@ -19,7 +19,7 @@ pub(crate) struct RadixHeap {
     last: u64,
     /// `buckets[0]` holds keys equal to `last`; `buckets[i]` keys whose
     /// highest bit differing from `last` is bit `i - 1`.
-    buckets: [Vec<Item>; BUCKETS],
+    buckets: Box<[Vec<Item>; BUCKETS]>,
     scratch: Vec<Item>,
 }
 
@@ -27,7 +27,7 @@ impl Default for RadixHeap {
     fn default() -> Self {
         RadixHeap {
             last: 0,
-            buckets: std::array::from_fn(|_| Vec::new()),
+            buckets: Box::new(std::array::from_fn(|_| Vec::new())),
             scratch: Vec::new(),
         }
     }
@@ -87,6 +87,12 @@ impl RadixHeap {
         let key = self.settle(limit)?;
         out.append(&mut self.buckets[0]);
         Some(key)
+    }
+
+    /// Room for how many items the largest bucket has.
+    pub(crate) fn capacity(&self) -> usize {
+        let buckets = self.buckets.iter().map(Vec::capacity).max().unwrap_or(0);
+        buckets.max(self.scratch.capacity())
     }
 
     /// Removes every item.

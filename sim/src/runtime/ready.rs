@@ -167,5 +167,11 @@ impl ReadySet {
     pub(crate) fn clear(&mut self) {
         self.queue.clear();
         self.gates.clear();
+        self.eligible.clear();
+    }
+
+    /// Room for how many items the set has.
+    pub(crate) fn capacity(&self) -> usize {
+        self.queue.capacity().max(self.eligible.capacity())
     }
 }

@@ -94,6 +94,23 @@ impl TaskTable {
         task
     }
 
+    /// Whether no task is live.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.slots.iter().all(Option::is_none)
+    }
+
+    /// Room for how many tasks the table has.
+    pub(crate) fn capacity(&self) -> usize {
+        self.slots.capacity()
+    }
+
+    /// Empties the table, keeping its room: as a new one.
+    pub(crate) fn reset(&mut self) {
+        self.slots.clear();
+        self.free.clear();
+        self.next_id = 0;
+    }
+
     /// The id the next inserted task gets.
     pub(crate) fn next_id(&self) -> u64 {
         self.next_id

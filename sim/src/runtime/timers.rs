@@ -42,14 +42,6 @@ pub(crate) struct Timers {
 }
 
 impl Timers {
-    /// The timers of simulation number `sim`.
-    pub(crate) fn for_simulation(sim: u64) -> Timers {
-        Timers {
-            sim,
-            ..Timers::default()
-        }
-    }
-
     /// A key armed in another simulation must not touch this one's timers
     /// (its slot and sequence number may name an unrelated timer here).
     #[track_caller]
@@ -156,6 +148,25 @@ impl Timers {
                 return Some(Instant::from_nanos(deadline));
             }
         }
+    }
+
+    /// Empties the timers, keeping their room, for simulation number `sim`
+    /// (a `Timers::default()` has room for nothing).
+    pub(crate) fn reuse_for(mut self, sim: u64) -> Timers {
+        self.reset();
+        self.sim = sim;
+        self
+    }
+
+    /// Empties the timers, keeping their room: as new ones.
+    pub(crate) fn reset(&mut self) {
+        self.clear();
+        self.next_seq = 0;
+    }
+
+    /// Room for how many timers there is.
+    pub(crate) fn capacity(&self) -> usize {
+        self.entries.capacity().max(self.heap.capacity())
     }
 
     /// Drops every timer (and so every waker it holds).

@@ -5,9 +5,11 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use super::mutex::{Mutex, MutexGuard, MutexLock};
 use super::waiters::{WaiterId, Waiters, WakeList, park};
+use crate::time::{self, Instant};
 
 /// A condition variable for tasks, tied to a [`Mutex`]: asyncio's
 /// `Condition`.
@@ -134,6 +136,15 @@ impl<T> Condition<T> {
     ///
     /// The lock is released when the returned future is first polled.
     ///
+    /// # Under a timeout: use [`wait_timeout`](Condition::wait_timeout)
+    ///
+    /// `time::timeout(d, cond.wait(guard))` compiles, but when the deadline
+    /// passes first it drops the wait, and the guard it was given with it:
+    /// the caller gets `Err(Elapsed)` and no lock, where asyncio's
+    /// `wait_for(cond.wait(), d)` re-acquires the lock before raising
+    /// `TimeoutError`. [`wait_timeout`](Condition::wait_timeout) and
+    /// [`wait_until`](Condition::wait_until) always give the guard back.
+    ///
     /// # Panics
     ///
     /// If `guard` belongs to another mutex.
@@ -161,6 +172,81 @@ impl<T> Condition<T> {
             guard = self.wait(guard).await;
         }
         guard
+    }
+
+    /// [`wait`](Condition::wait) for at most `duration`: asyncio's
+    /// `await asyncio.wait_for(cond.wait(), duration)`, which cannot lose the
+    /// lock. Returns the guard in every case, with whether the wait timed
+    /// out.
+    ///
+    /// On timeout the task leaves the condition's waiters, re-takes the lock
+    /// behind the tasks already waiting for it (as asyncio's `wait` does in
+    /// its `finally`, where it re-acquires the lock before the
+    /// `TimeoutError` propagates), then notifies one other waiter, as
+    /// CPython 3.13 does so that a notification that raced with the timeout
+    /// is not lost. A zero (or past) deadline, as in `wait_for`, never starts
+    /// the wait: the lock is never released, and the guard comes back after
+    /// the same ready items as asyncio's `TimeoutError`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use simloop::{Sim, sync::Condition, task, time};
+    ///
+    /// Sim::new(1).run(async {
+    ///     let cond = Condition::new(0);
+    ///     let c = cond.clone();
+    ///     // Holds the lock from 2 s to 5 s.
+    ///     task::spawn(async move {
+    ///         time::sleep(Duration::from_secs(2)).await;
+    ///         let _g = c.lock().await;
+    ///         time::sleep(Duration::from_secs(3)).await;
+    ///     });
+    ///     let guard = cond.lock().await;
+    ///     let (mut guard, result) = cond.wait_timeout(guard, Duration::from_secs(3)).await;
+    ///     // Timed out at 3 s, then waited for the lock until 5 s.
+    ///     assert!(result.timed_out());
+    ///     assert_eq!(time::now().since_start(), Duration::from_secs(5));
+    ///     *guard += 1;
+    /// }).unwrap();
+    /// ```
+    ///
+    /// # Cancel safety
+    ///
+    /// As [`wait`](Condition::wait)'s: dropping the future while it waits
+    /// passes one notification on and does not re-take the lock.
+    ///
+    /// # Panics
+    ///
+    /// If `guard` belongs to another mutex; outside a simulation.
+    pub async fn wait_timeout(
+        &self,
+        guard: MutexGuard<T>,
+        duration: Duration,
+    ) -> (MutexGuard<T>, WaitTimeoutResult) {
+        self.check(&guard, "wait_timeout");
+        let mut wait = self.wait(guard);
+        match time::wait_for(duration, &mut wait).await {
+            Ok(guard) => (guard, WaitTimeoutResult(false)),
+            Err(_) => (wait.after_timeout().await, WaitTimeoutResult(true)),
+        }
+    }
+
+    /// [`wait_timeout`](Condition::wait_timeout) with an absolute deadline.
+    ///
+    /// # Cancel safety
+    ///
+    /// As [`wait_timeout`](Condition::wait_timeout).
+    ///
+    /// # Panics
+    ///
+    /// If `guard` belongs to another mutex; outside a simulation.
+    pub async fn wait_until(
+        &self,
+        guard: MutexGuard<T>,
+        deadline: Instant,
+    ) -> (MutexGuard<T>, WaitTimeoutResult) {
+        let duration = deadline.saturating_duration_since(time::now());
+        self.wait_timeout(guard, duration).await
     }
 
     /// Number of tasks waiting to be notified (asyncio's `len(cond._waiters)`):
@@ -309,6 +395,46 @@ impl<T> Future for ConditionWait<'_, T> {
                 Stage::Done => panic!("simloop::sync::ConditionWait polled after it completed"),
             }
         }
+    }
+}
+
+impl<'a, T> ConditionWait<'a, T> {
+    /// After a timeout cut the wait short: leaves the waiters, re-takes the
+    /// lock (behind the tasks waiting for it) and notifies one other
+    /// waiter, as CPython 3.13's `Condition.wait` does on its way out. A
+    /// wait that never started still holds its guard.
+    async fn after_timeout(&mut self) -> MutexGuard<T> {
+        let condition = self.condition;
+        let relock = match std::mem::replace(&mut self.stage, Stage::Done) {
+            Stage::Start(guard) => return guard,
+            Stage::Waiting(id) => {
+                condition.inner.lock().waiters.remove(id);
+                condition.mutex.lock()
+            }
+            // Gives up its place in the lock's queue (or the lock handed to
+            // it) and joins the queue again at its end, as asyncio's
+            // cancelled `acquire` does.
+            Stage::Relocking(lock) => {
+                drop(lock);
+                condition.mutex.lock()
+            }
+            Stage::Done => panic!("simloop::sync::ConditionWait timed out after it completed"),
+        };
+        let guard = relock.await;
+        condition.notify_unchecked(1);
+        guard
+    }
+}
+
+/// Whether a [`Condition::wait_timeout`] timed out (the guard comes back
+/// either way), like `std::sync::WaitTimeoutResult`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WaitTimeoutResult(bool);
+
+impl WaitTimeoutResult {
+    /// Whether the deadline passed before a notification.
+    pub fn timed_out(&self) -> bool {
+        self.0
     }
 }
 

@@ -79,7 +79,7 @@ pub use channel::{
     Receiver, RecvFuture, SendError, SendFuture, Sender, TryRecvError, TrySendError, channel,
     unbounded_channel,
 };
-pub use condition::{Condition, ConditionWait};
+pub use condition::{Condition, ConditionWait, WaitTimeoutResult};
 pub use event::{Event, Wait};
 pub use mutex::{Lock, LockGuard, Mutex, MutexGuard, MutexLock, TryLockError};
 pub use promise::{InvalidState, Promise, PromiseError, PromiseFuture, promise};

@@ -23,6 +23,17 @@
 //! Notified and passed entries always form a prefix of the list (entries
 //! are appended at the back and marked front to back), so finding the next
 //! entry to notify is O(1).
+//!
+//! A [`WaiterId`] names the simulation its waiter was registered in: a
+//! waiting future polled or dropped inside another simulation panics saying
+//! so before it touches anything (task ids only mean something in their own
+//! simulation). The check rides on the thread-local look-up that
+//! re-polling a waiter already makes; only a waiter dropped while still
+//! listed makes one more, and the entries keep their size. Two paths stay
+//! unchecked, to keep the hot path as it was: a notified waiter taking its
+//! wake-up (it only takes what its primitive handed it) and a notification
+//! itself (a primitive shared between two simulations is not detected when
+//! it notifies).
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -34,7 +45,21 @@ use crate::task::TaskId;
 
 /// A waiter's place in a [`Waiters`] list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct WaiterId(u64);
+pub(crate) struct WaiterId {
+    id: u64,
+    /// The simulation the waiter was registered in (0: none).
+    sim: u64,
+}
+
+impl WaiterId {
+    /// Panics if simulation `here` (0: none) is not the waiter's.
+    #[inline(always)]
+    fn check_simulation(self, here: u64, task: Option<TaskId>, what: &str) {
+        if self.sim != here && self.sim != 0 && here != 0 {
+            wrong_simulation(self.sim, task, here, what);
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mark {
@@ -66,17 +91,36 @@ impl Entry {
     }
 }
 
-/// The task being polled and the innermost timeout around the poll, if any.
-/// Outside every timeout (the common case) this reads one thread-local and
-/// borrows nothing.
+#[cold]
+#[inline(never)]
+fn wrong_simulation(sim: u64, task: Option<TaskId>, here: u64, what: &str) -> ! {
+    let task = task.map_or(String::new(), |t| format!(" of task {t}"));
+    panic!(
+        "a simloop sync waiter (a Lock, Semaphore, Queue, Event, Condition or Barrier \
+         future){task} registered in simulation #{sim} was {what} inside simulation #{here}: a \
+         waiting future belongs to the simulation that awaited it first; create the \
+         primitive inside the simulation that uses it",
+    );
+}
+
+/// The running simulation's number (0: none), the task being polled and
+/// the innermost timeout around the poll, if any. Outside every timeout
+/// (the common case) this reads thread-locals and borrows nothing.
 #[inline]
-fn context() -> (Option<TaskId>, Option<Arc<CancelScope>>) {
+fn context() -> (u64, Option<TaskId>, Option<Arc<CancelScope>>) {
     let scope = if runtime::in_scope() {
         runtime::try_with(|rt| rt.current_scope()).flatten()
     } else {
         None
     };
-    (runtime::polled_task(), scope)
+    let (sim, task) = runtime::polled();
+    (sim, task, scope)
+}
+
+/// The running simulation's number (0: none).
+#[inline]
+fn current_sim() -> u64 {
+    runtime::polled().0
 }
 
 /// Blocked waiters in arrival order.
@@ -96,7 +140,7 @@ impl Waiters {
     pub(crate) fn push(&mut self, waker: &Waker) -> WaiterId {
         let id = self.next_id;
         self.next_id += 1;
-        let (task, scope) = context();
+        let (sim, task, scope) = context();
         self.entries.push_back(Entry {
             id,
             waker: Some(waker.clone()),
@@ -104,14 +148,14 @@ impl Waiters {
             scope,
             mark: Mark::Waiting,
         });
-        WaiterId(id)
+        WaiterId { id, sim }
     }
 
     fn position(&self, id: WaiterId) -> Option<usize> {
         // Most waiters leave from the front (they are notified in order).
         match self.entries.front() {
-            Some(first) if first.id == id.0 => Some(0),
-            _ => self.entries.binary_search_by_key(&id.0, |e| e.id).ok(),
+            Some(first) if first.id == id.id => Some(0),
+            _ => self.entries.binary_search_by_key(&id.id, |e| e.id).ok(),
         }
     }
 
@@ -138,6 +182,12 @@ impl Waiters {
     /// re-checks the primitive's state rather than sleeping forever. A
     /// waiter that was passed over (its task was being aborted) yet is
     /// polled again, from another task, waits again at the back.
+    ///
+    /// # Panics
+    ///
+    /// Inside another simulation than the waiter's, unless it was notified
+    /// (then it only takes what its primitive handed it, and the hot path
+    /// stays free of the check).
     pub(crate) fn take_notified(&mut self, id: &mut WaiterId, waker: &Waker) -> bool {
         let Some(pos) = self.position(*id) else {
             return true;
@@ -148,17 +198,20 @@ impl Waiters {
                 true
             }
             Mark::Passed => {
+                id.check_simulation(current_sim(), self.entries[pos].task, "polled");
                 self.remove_at(pos);
                 *id = self.push(waker);
                 false
             }
             Mark::Waiting => {
+                let (sim, task, scope) = context();
+                id.check_simulation(sim, self.entries[pos].task, "polled");
                 let entry = &mut self.entries[pos];
                 match &entry.waker {
                     Some(w) if w.will_wake(waker) => {}
                     _ => entry.waker = Some(waker.clone()),
                 }
-                (entry.task, entry.scope) = context();
+                (entry.task, entry.scope) = (task, scope);
                 false
             }
         }
@@ -166,8 +219,13 @@ impl Waiters {
 
     /// Removes a waiter whose future is being dropped. Returns whether it had
     /// been notified (`None` if it was not in the list).
+    ///
+    /// # Panics
+    ///
+    /// Inside another simulation than the waiter's.
     pub(crate) fn remove(&mut self, id: WaiterId) -> Option<bool> {
         let pos = self.position(id)?;
+        id.check_simulation(current_sim(), self.entries[pos].task, "dropped");
         self.remove_at(pos).map(|e| e.mark == Mark::Notified)
     }
 

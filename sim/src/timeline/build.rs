@@ -11,6 +11,7 @@
 //! of the poll before it; else a timer, if one fired to end it) and the
 //! `tracing` events each task logged.
 
+use super::hosts::NetBuilder;
 use super::{Lane, Marker, MarkerKind, Span, SpanKind, Timeline, Wait};
 use crate::task::{TaskId, TaskInfo};
 use crate::time::Instant;
@@ -50,6 +51,7 @@ impl LaneBuilder {
             lane: Lane {
                 task,
                 parent: None,
+                host: None,
                 spans: Vec::new(),
                 markers: Vec::new(),
             },
@@ -117,8 +119,12 @@ impl LaneBuilder {
         }
     }
 
-    fn note(&mut self, note: &Note) {
+    fn note(&mut self, note: &Note, net: &mut NetBuilder) {
         match &note.kind {
+            NoteKind::OnHost { host } => {
+                net.on_host(host);
+                self.lane.host = Some(std::sync::Arc::clone(host));
+            }
             NoteKind::WaitsOn(reason) => {
                 if let Phase::Running { waits_on, .. } = &mut self.phase {
                     *waits_on = Some(Wait::on(reason));
@@ -144,9 +150,10 @@ pub(super) fn build(trace: &Trace) -> Timeline {
     let mut end = Instant::ZERO;
     let mut polls = 0;
     let mut notes = trace.notes.iter().peekable();
+    let mut net = NetBuilder::default();
     for (index, event) in trace.events.iter().enumerate() {
         while let Some(note) = notes.next_if(|n| n.after <= index) {
-            lane_of(&mut lanes, note.task).note(note);
+            lane_of(&mut lanes, note.task).note(note, &mut net);
         }
         let (t, step) = (event.time, event.step);
         end = end.max(t);
@@ -219,13 +226,19 @@ pub(super) fn build(trace: &Trace) -> Timeline {
                 lane.close(t, Phase::Gone);
                 lane.mark(MarkerKind::Abort, t);
             }
-            EventKind::Net(_) => {}
+            EventKind::Net(e) => net.event(e, event.task, t),
         }
     }
     for note in notes {
         end = end.max(note.time);
-        lane_of(&mut lanes, note.task).note(note);
+        lane_of(&mut lanes, note.task).note(note, &mut net);
     }
+    let hosts_of = lanes
+        .iter()
+        .map(|(&id, l)| (id, l.lane.host.clone()))
+        .collect();
+    let (hosts, messages) = net.finish(&hosts_of, end);
+    let main: std::sync::Arc<str> = std::sync::Arc::from("main");
     // Tasks still pending at the end were waiting (or ready) until then.
     let lanes: Vec<Lane> = lanes
         .into_values()
@@ -234,6 +247,9 @@ pub(super) fn build(trace: &Trace) -> Timeline {
             lane.close(end, Phase::Gone);
             // Marks from notes come in between the events': time order.
             lane.lane.markers.sort_by_key(|m| m.time);
+            if !hosts.is_empty() && lane.lane.host.is_none() {
+                lane.lane.host = Some(std::sync::Arc::clone(&main));
+            }
             lane.lane
         })
         .collect();
@@ -242,6 +258,8 @@ pub(super) fn build(trace: &Trace) -> Timeline {
         end,
         polls,
         lanes,
+        hosts,
+        messages,
     }
 }
 

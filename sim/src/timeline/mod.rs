@@ -23,6 +23,14 @@
 //! [`WaitKind`] (timer, queue, lock, join, socket or other), drawn in its
 //! own colour, and a label such as `Queue::get on "jobs"`.
 //!
+//! A run that used the [network](crate::net) is drawn as a sequence
+//! diagram: each simulated host is a group of lanes ([`Timeline::hosts`],
+//! [`HostLanes`]) under a header row, its lifeline, where crashes,
+//! restarts, partitions and heals are marked ([`HostMark`]) and the time it
+//! was down is shaded; every message ([`Timeline::messages`], [`Message`])
+//! is an arrow from the sender's lifeline at the send to the receiver's at
+//! the delivery, or a dashed one ending in a cross where it was dropped.
+//!
 //! `tracing` events become markers on the lane of the task that logged them
 //! when the run is made under [`with_event_marks`] (or with an
 //! [`EventMarks`] layer in the subscriber). A failing
@@ -64,11 +72,13 @@ mod build;
 mod chrome;
 #[cfg(feature = "tracing")]
 mod events;
+mod hosts;
 mod svg;
 mod wait;
 
 #[cfg(feature = "tracing")]
 pub use events::{EventMarks, with_event_marks};
+pub use hosts::{Fate, HostLanes, HostMark, HostMarkKind, Message};
 pub use wait::{Wait, WaitKind};
 
 /// What every task of a run did over virtual time; see the [module
@@ -79,6 +89,8 @@ pub struct Timeline {
     end: Instant,
     polls: u64,
     lanes: Vec<Lane>,
+    hosts: Vec<HostLanes>,
+    messages: Vec<Message>,
 }
 
 /// One task's row of a [`Timeline`].
@@ -105,6 +117,7 @@ pub struct Timeline {
 pub struct Lane {
     task: TaskInfo,
     parent: Option<TaskId>,
+    host: Option<std::sync::Arc<str>>,
     spans: Vec<Span>,
     markers: Vec<Marker>,
 }
@@ -355,6 +368,21 @@ impl Timeline {
         self.lanes.iter().find(|l| l.task.id() == id)
     }
 
+    /// The simulated hosts, each with the tasks that ran on it, in the
+    /// order they appeared (the implicit host `main` first); empty if the
+    /// run did not use [`net`](crate::net). Both pictures draw each host
+    /// as a group of lanes.
+    pub fn hosts(&self) -> &[HostLanes] {
+        &self.hosts
+    }
+
+    /// Every message sent between hosts, one entry per delivery or drop
+    /// (in the order they happened), then those still in flight at the
+    /// end. Both pictures draw them as arrows between the hosts' groups.
+    pub fn messages(&self) -> &[Message] {
+        &self.messages
+    }
+
     /// The timeline as a standalone SVG image: a lane per task, the virtual
     /// time axis, a legend and the title.
     pub fn to_svg(&self) -> String {
@@ -363,7 +391,8 @@ impl Timeline {
 
     /// The timeline as Chrome trace event JSON (the `traceEvents` format that
     /// [Perfetto](https://ui.perfetto.dev) and `chrome://tracing` open): one
-    /// thread per task, timestamps in microseconds of virtual time.
+    /// thread per task, timestamps in microseconds of virtual time. With
+    /// hosts, one process per host and a flow arrow per delivered message.
     pub fn to_chrome_json(&self) -> String {
         chrome::render(self)
     }
@@ -410,6 +439,12 @@ impl Lane {
     /// The task that spawned it (`None` for the root task).
     pub fn parent(&self) -> Option<TaskId> {
         self.parent
+    }
+
+    /// The simulated host the task ran on, if the run used the network
+    /// (`main` for the implicit host); see [`Timeline::hosts`].
+    pub fn host(&self) -> Option<&str> {
+        self.host.as_deref()
     }
 
     /// Its spans, in time order.

@@ -6,7 +6,10 @@
 use std::fmt::Write;
 
 use super::axis::{self, Axis};
-use super::{Lane, Marker, MarkerKind, Span, SpanKind, Timeline, WaitKind};
+use super::{
+    Fate, HostLanes, HostMarkKind, Lane, Marker, MarkerKind, Message, Span, SpanKind, Timeline,
+    WaitKind,
+};
 use crate::time::Instant;
 
 const WIDTH: f64 = 1200.0;
@@ -22,6 +25,34 @@ const LABEL_CHARS: usize = 28;
 const POLL_W: f64 = 1.5;
 /// The legend's second row (what waits are on, log events).
 const LEGEND_ROW: f64 = 22.0;
+/// Most message arrows drawn; a longer run says how many were left out.
+const MAX_ARROWS: usize = 5_000;
+
+/// One row of the picture: a host's header (its lifeline in the sequence
+/// diagram) or a task's lane.
+enum Row<'a> {
+    Host(&'a HostLanes),
+    Lane(&'a Lane),
+}
+
+/// The rows top to bottom: lanes in id order, or, when the run used the
+/// network, each host's header followed by its tasks' lanes.
+fn rows(timeline: &Timeline) -> Vec<Row<'_>> {
+    if timeline.hosts.is_empty() {
+        return timeline.lanes.iter().map(Row::Lane).collect();
+    }
+    let mut rows = Vec::with_capacity(timeline.lanes.len() + timeline.hosts.len());
+    for host in &timeline.hosts {
+        rows.push(Row::Host(host));
+        rows.extend(
+            host.tasks
+                .iter()
+                .filter_map(|&t| timeline.lane(t))
+                .map(Row::Lane),
+        );
+    }
+    rows
+}
 
 const STYLE: &str = "\
 text{font-family:'DejaVu Sans',Verdana,Arial,sans-serif;font-size:12px;fill:#222}\
@@ -50,7 +81,19 @@ text{font-family:'DejaVu Sans',Verdana,Arial,sans-serif;font-size:12px;fill:#222
 .timer{fill:#8e44ad}\
 .finish{fill:#222}\
 .abort{stroke:#e67e22;stroke-width:2.5;fill:none}\
-.panic{stroke:#d62728;stroke-width:3;fill:none}";
+.panic{stroke:#d62728;stroke-width:3;fill:none}\
+.host-row{fill:#e3ecf7}\
+.host-name{font-weight:bold}\
+.down{fill:#9aa0aa;fill-opacity:.55}\
+.msg{stroke:#2f6fd0;stroke-width:1.2;fill:none}\
+.msg.udp{stroke:#138d90}\
+.msg.dropped{stroke:#d62728;stroke-dasharray:4 3}\
+.drop{stroke:#d62728;stroke-width:2;fill:none}\
+.crash{stroke:#d62728;stroke-width:3;fill:none}\
+.start,.restart{fill:#2e9e44}\
+.partition{fill:#e6a100}\
+.heal{fill:#5fb98e}\
+.arrowhead{fill:#2f6fd0}";
 
 /// Maps virtual time to x.
 struct Scale {
@@ -66,10 +109,13 @@ impl Scale {
 }
 
 pub(super) fn render(timeline: &Timeline) -> String {
+    let rows = rows(timeline);
     let longest = timeline
         .lanes
         .iter()
-        .map(|l| l.label().chars().count().min(LABEL_CHARS))
+        .map(|l| l.label())
+        .chain(timeline.hosts.iter().map(|h| h.name().to_owned()))
+        .map(|label| label.chars().count().min(LABEL_CHARS))
         .max()
         .unwrap_or(4);
     let label_w = (longest as f64 * 7.6 + 20.0).max(70.0);
@@ -79,9 +125,10 @@ pub(super) fn render(timeline: &Timeline) -> String {
         width: WIDTH - 2.0 * MARGIN - label_w - 24.0,
         end: axis.end,
     };
-    let lanes_bottom = LANE_TOP + LANE_H * timeline.lanes.len() as f64;
+    let lanes_bottom = LANE_TOP + LANE_H * rows.len() as f64;
     let legend_y = lanes_bottom + 46.0;
-    let height = legend_y + 26.0 + LEGEND_ROW;
+    let legend_rows = if timeline.hosts.is_empty() { 1.0 } else { 2.0 };
+    let height = legend_y + 26.0 + LEGEND_ROW * legend_rows;
 
     let mut out = String::with_capacity(4096 + 256 * timeline.lanes.len());
     let _ = writeln!(
@@ -99,33 +146,79 @@ pub(super) fn render(timeline: &Timeline) -> String {
         out,
         r#"<text class="title" x="{MARGIN}" y="28">{title}</text>"#
     );
+    let network = if timeline.hosts.is_empty() {
+        String::new()
+    } else if timeline.messages.len() > MAX_ARROWS {
+        format!(
+            ", {} host(s), {} message(s) (the first {MAX_ARROWS} drawn)",
+            timeline.hosts.len(),
+            timeline.messages.len()
+        )
+    } else {
+        format!(
+            ", {} host(s), {} message(s)",
+            timeline.hosts.len(),
+            timeline.messages.len()
+        )
+    };
     let _ = writeln!(
         out,
-        r#"<text class="sub" x="{MARGIN}" y="48">{} task(s), {} of virtual time, {} poll(s)</text>"#,
+        r#"<text class="sub" x="{MARGIN}" y="48">{} task(s), {} of virtual time, {} poll(s){network}</text>"#,
         timeline.lanes.len(),
         axis::human(timeline.end.as_nanos()),
         timeline.polls
     );
+    if !timeline.hosts.is_empty() {
+        out.push_str(
+            "<defs><marker id=\"arrowhead\" viewBox=\"0 0 8 8\" refX=\"8\" refY=\"4\" \
+             markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\">\
+             <path class=\"arrowhead\" d=\"M0,0L8,4L0,8Z\"/></marker></defs>\n",
+        );
+    }
 
     // Stripes first, so that the grid lines show on top of them.
-    for (i, _) in timeline
-        .lanes
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| i % 2 == 0)
-    {
+    for (i, row) in rows.iter().enumerate() {
         let y = LANE_TOP + LANE_H * i as f64;
+        let class = match row {
+            Row::Host(_) => "host-row",
+            Row::Lane(_) if i % 2 == 0 => "stripe",
+            Row::Lane(_) => continue,
+        };
         let _ = writeln!(
             out,
-            r#"<rect class="stripe" x="{MARGIN}" y="{y}" width="{:.1}" height="{LANE_H}"/>"#,
+            r#"<rect class="{class}" x="{MARGIN}" y="{y}" width="{:.1}" height="{LANE_H}"/>"#,
             WIDTH - 2.0 * MARGIN
         );
     }
     draw_axis(&mut out, &axis, &scale, lanes_bottom);
-    for (i, lane) in timeline.lanes.iter().enumerate() {
-        draw_lane(&mut out, lane, &scale, LANE_TOP + LANE_H * i as f64);
+    // The y of each host's lifeline, for the arrows.
+    let mut lifelines: Vec<(&str, f64)> = Vec::new();
+    let mut open_group = false;
+    for (i, row) in rows.iter().enumerate() {
+        let top = LANE_TOP + LANE_H * i as f64;
+        match row {
+            Row::Host(host) => {
+                if open_group {
+                    out.push_str("</g>\n");
+                }
+                open_group = true;
+                lifelines.push((host.name(), top + LANE_H / 2.0));
+                draw_host(&mut out, host, &scale, top);
+            }
+            Row::Lane(lane) => draw_lane(&mut out, lane, &scale, top),
+        }
     }
-    draw_legend(&mut out, legend_y);
+    if open_group {
+        out.push_str("</g>\n");
+    }
+    if !timeline.messages.is_empty() {
+        out.push_str("<g class=\"messages\">\n");
+        for message in timeline.messages.iter().take(MAX_ARROWS) {
+            draw_message(&mut out, message, &scale, &lifelines);
+        }
+        out.push_str("</g>\n");
+    }
+    draw_legend(&mut out, legend_y, !timeline.hosts.is_empty());
     out.push_str("</svg>\n");
     out
 }
@@ -195,6 +288,118 @@ fn draw_lane(out: &mut String, lane: &Lane, scale: &Scale, top: f64) {
         draw_marker(out, marker, &label, scale.x(marker.time), top);
     }
     out.push_str("</g>\n");
+}
+
+/// Opens the group of a host's lanes and draws its header row: its name,
+/// the intervals it was down, and marks for its crashes, restarts,
+/// partitions and heals. The caller closes the group after its lanes.
+fn draw_host(out: &mut String, host: &HostLanes, scale: &Scale, top: f64) {
+    let mid = top + LANE_H / 2.0;
+    let name = escape(host.name());
+    let _ = writeln!(out, r#"<g class="host" data-host="{name}">"#);
+    let _ = writeln!(
+        out,
+        r#"<text class="label host-name" x="{:.1}" y="{:.1}" text-anchor="end">{}<title>host {name}: {} task(s)</title></text>"#,
+        scale.x0 - 10.0,
+        mid + 4.0,
+        escape(&shorten(host.name())),
+        host.tasks.len()
+    );
+    for &(from, to) in &host.down {
+        let x = scale.x(from);
+        let _ = writeln!(
+            out,
+            r#"<rect class="down" x="{x:.2}" y="{:.1}" width="{:.2}" height="{:.1}"><title>{name} down from {from} to {to}</title></rect>"#,
+            top + 3.0,
+            scale.x(to) - x,
+            LANE_H - 6.0
+        );
+    }
+    for mark in &host.marks {
+        let x = scale.x(mark.time);
+        let (class, shape) = host_mark_shape(&mark.kind, x, mid);
+        let what = match &mark.kind {
+            HostMarkKind::Partition { to } => format!("partitioned from {}", escape(to)),
+            HostMarkKind::Heal { to } => format!("healed towards {}", escape(to)),
+            kind => kind.name().to_owned(),
+        };
+        let _ = writeln!(
+            out,
+            r#"<path class="{class}" d="{shape}"><title>{name}: {what} at {}</title></path>"#,
+            mark.time
+        );
+    }
+}
+
+/// The class and path of a host mark at `x` on a header row whose middle
+/// is `mid`: a cross for a crash, a triangle for a start or restart, a bar
+/// for a partition, a diamond for a heal.
+fn host_mark_shape(kind: &HostMarkKind, x: f64, mid: f64) -> (&'static str, String) {
+    match kind {
+        HostMarkKind::Crash => ("crash", cross(x, mid, 6.0)),
+        HostMarkKind::Start | HostMarkKind::Restart => (
+            if *kind == HostMarkKind::Start {
+                "start"
+            } else {
+                "restart"
+            },
+            format!(
+                "M{:.1},{:.1}L{:.1},{mid:.1}L{:.1},{:.1}Z",
+                x - 1.0,
+                mid - 7.0,
+                x + 8.0,
+                x - 1.0,
+                mid + 7.0
+            ),
+        ),
+        HostMarkKind::Partition { .. } => (
+            "partition",
+            format!("M{:.1},{:.1}h4v16h-4Z", x - 2.0, mid - 8.0),
+        ),
+        HostMarkKind::Heal { .. } => ("heal", format!("M{x:.1},{:.1}l5,6l-5,6l-5,-6Z", mid - 6.0)),
+    }
+}
+
+/// An arrow from the sender's lifeline at the send to the receiver's at
+/// the delivery; a dashed one ending in a cross for a drop. Messages still
+/// in flight are not drawn.
+fn draw_message(out: &mut String, m: &Message, scale: &Scale, lifelines: &[(&str, f64)]) {
+    let y_of = |host: &str| lifelines.iter().find(|(h, _)| *h == host).map(|l| l.1);
+    let (Some(y1), Some(y2), Some(at)) = (y_of(&m.from), y_of(&m.to), m.fate.time()) else {
+        return;
+    };
+    let (x1, x2) = (scale.x(m.sent), scale.x(at));
+    // A message to the same host: a small loop below its lifeline.
+    let y2 = if m.from == m.to { y2 + 6.0 } else { y2 };
+    let (class, ending, what) = match m.fate {
+        Fate::Delivered(_) => ("msg", r#" marker-end="url(#arrowhead)""#, "delivered"),
+        _ => ("msg dropped", "", "dropped"),
+    };
+    let from = escape(&m.from);
+    let to = escape(&m.to);
+    let _ = writeln!(
+        out,
+        r#"<line class="{class} {}" x1="{x1:.2}" y1="{y1:.1}" x2="{x2:.2}" y2="{y2:.1}"{ending} data-id="{}" data-from="{from}" data-to="{to}" data-sent="{}" data-at="{}"><title>{} #{} {from} → {to}, {} bytes, sent {} by task {}, {what} {at}</title></line>"#,
+        m.protocol,
+        m.id,
+        m.sent.as_nanos(),
+        at.as_nanos(),
+        m.protocol,
+        m.id,
+        m.bytes,
+        m.sent,
+        m.sender,
+    );
+    if let Fate::Dropped(_) = m.fate {
+        let _ = writeln!(
+            out,
+            r#"<path class="drop" d="{}" data-id="{}"><title>{} #{} {from} → {to} dropped at {at}</title></path>"#,
+            cross(x2, y2, 4.0),
+            m.id,
+            m.protocol,
+            m.id
+        );
+    }
 }
 
 /// The class of a waiting bar on a `kind` of thing.
@@ -318,7 +523,7 @@ fn cross(x: f64, y: f64, r: f64) -> String {
     )
 }
 
-fn draw_legend(out: &mut String, y: f64) {
+fn draw_legend(out: &mut String, y: f64, network: bool) {
     out.push_str("<g class=\"legend\">\n");
     let mid = y - 4.0;
     let mut x = MARGIN;
@@ -385,7 +590,52 @@ fn draw_legend(out: &mut String, y: f64) {
     let (class, shape) = marker_shape(&log, x + 4.0, mid - LANE_H + 5.0);
     let _ = writeln!(out, r#"<path class="{class}" d="{shape}"/>"#);
     legend_text(out, x + 16.0, y, "tracing event");
+    if network {
+        draw_network_legend(out, y + LEGEND_ROW, mid + LEGEND_ROW);
+    }
     out.push_str("</g>\n");
+}
+
+/// The legend's third row, for runs with hosts: messages and host marks.
+fn draw_network_legend(out: &mut String, y: f64, mid: f64) {
+    let mut x = legend_text(out, MARGIN, y, "network:") - 12.0;
+    for (class, text) in [("msg tcp", "message"), ("msg dropped", "dropped")] {
+        let ending = if class == "msg tcp" {
+            r#" marker-end="url(#arrowhead)""#
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            r#"<line class="{class}" x1="{x:.1}" y1="{mid:.1}" x2="{:.1}" y2="{mid:.1}"{ending}/>"#,
+            x + 22.0
+        );
+        if class == "msg dropped" {
+            let _ = writeln!(
+                out,
+                r#"<path class="drop" d="{}"/>"#,
+                cross(x + 22.0, mid, 4.0)
+            );
+        }
+        x = legend_text(out, x + 30.0, y, text);
+    }
+    let _ = writeln!(
+        out,
+        r#"<rect class="down" x="{x:.1}" y="{:.1}" width="18" height="12"/>"#,
+        mid - 6.0
+    );
+    x = legend_text(out, x + 24.0, y, "host down");
+    let marks = [
+        (HostMarkKind::Crash, "crash"),
+        (HostMarkKind::Restart, "(re)start"),
+        (HostMarkKind::Partition { to: "".into() }, "partition"),
+        (HostMarkKind::Heal { to: "".into() }, "heal"),
+    ];
+    for (kind, text) in marks {
+        let (class, shape) = host_mark_shape(&kind, x + 6.0, mid);
+        let _ = writeln!(out, r#"<path class="{class}" d="{shape}"/>"#);
+        x = legend_text(out, x + 18.0, y, text);
+    }
 }
 
 /// Writes a legend label at `x` and returns where the next item starts.

@@ -28,6 +28,10 @@ impl fmt::Display for Protocol {
 pub enum NetEvent {
     /// A message left `from` for `to`.
     Send {
+        /// The message's number, unique in the run: its delivery and drops
+        /// carry the same number (a duplicated datagram is delivered twice,
+        /// a retransmitted segment may be dropped before it arrives).
+        id: u64,
         /// The sending host.
         from: Arc<str>,
         /// The receiving host.
@@ -39,6 +43,8 @@ pub enum NetEvent {
     },
     /// A message reached `to`.
     Deliver {
+        /// The number of the [`Send`](NetEvent::Send) it completes.
+        id: u64,
         /// The sending host.
         from: Arc<str>,
         /// The receiving host.
@@ -51,6 +57,8 @@ pub enum NetEvent {
     /// A message was lost (loss, a partition, a crashed host, no socket);
     /// a lost TCP segment is retransmitted later.
     Drop {
+        /// The number of the [`Send`](NetEvent::Send) that was lost.
+        id: u64,
         /// The sending host.
         from: Arc<str>,
         /// The receiving host.
@@ -113,14 +121,18 @@ impl fmt::Display for NetEvent {
                 to,
                 protocol,
                 bytes,
+                ..
             } => write!(f, "{protocol} {from} -> {to} sent ({bytes} bytes)"),
             NetEvent::Deliver {
                 from,
                 to,
                 protocol,
                 bytes,
+                ..
             } => write!(f, "{protocol} {from} -> {to} delivered ({bytes} bytes)"),
-            NetEvent::Drop { from, to, protocol } => write!(f, "{protocol} {from} -> {to} dropped"),
+            NetEvent::Drop {
+                from, to, protocol, ..
+            } => write!(f, "{protocol} {from} -> {to} dropped"),
             NetEvent::Partition { from, to } => write!(f, "partition {from} -> {to}"),
             NetEvent::Heal { from, to } => write!(f, "heal {from} -> {to}"),
             NetEvent::Crash { host } => write!(f, "host {host} crashed"),

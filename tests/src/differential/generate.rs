@@ -295,6 +295,7 @@ enum Kind {
     Clear,
     EventWait,
     CondWait,
+    CondWaitFor,
     Notify,
     Counts,
 }
@@ -395,7 +396,11 @@ impl Gen {
         );
         add(f.has(Feature::WaitFor) && nest, Kind::WaitFor, 2);
         add(
-            f.has(Feature::WaitFor) && !vars.live.is_empty() && self.may_await(depth, scope),
+            // A timeout around an await: the awaiter may be cancelled.
+            f.has(Feature::WaitFor)
+                && f.has(Feature::AwaitCancel)
+                && !vars.live.is_empty()
+                && self.may_await(depth, scope),
             Kind::WaitForTask,
             1,
         );
@@ -434,6 +439,11 @@ impl Gen {
         add(e, Kind::EventWait, 2);
         let c = f.has(Feature::Condition);
         add(c && scope != Scope::Held, Kind::CondWait, 2);
+        add(
+            c && scope != Scope::Held && f.has(Feature::WaitFor),
+            Kind::CondWaitFor,
+            2,
+        );
         add(c && scope != Scope::Held, Kind::Notify, 2);
         add(f.has(Feature::Counts), Kind::Counts, 2);
         kinds
@@ -533,6 +543,10 @@ impl Gen {
             Kind::Clear => Stmt::Clear(self.below(self.events)),
             Kind::EventWait => Stmt::EventWait(self.below(self.events)),
             Kind::CondWait => Stmt::CondWait(self.below(self.conds)),
+            Kind::CondWaitFor => {
+                let c = self.below(self.conds);
+                Stmt::CondWaitFor(c, self.timeout_ms())
+            }
             Kind::Notify => {
                 let c = self.below(self.conds);
                 Stmt::Notify(c, self.below(3))

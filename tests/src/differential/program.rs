@@ -149,6 +149,9 @@ pub enum Stmt {
     EventWait(usize),
     /// `async with cond: await cond.wait()`.
     CondWait(usize),
+    /// `async with cond: await asyncio.wait_for(cond.wait(), ms)`, logging
+    /// whether it timed out and that the lock is held again.
+    CondWaitFor(usize, u64),
     /// `async with cond: cond.notify(n)` (0: `notify_all()`).
     Notify(usize, usize),
     /// Logs the waiter count of every primitive.
@@ -232,6 +235,7 @@ impl Stmt {
             Stmt::Clear(_) => "clear",
             Stmt::EventWait(_) => "ev_wait",
             Stmt::CondWait(_) => "cond_wait",
+            Stmt::CondWaitFor(..) => "cond_wait_for",
             Stmt::Notify(..) => "notify",
             Stmt::Counts => "counts",
         }
@@ -267,6 +271,7 @@ impl Stmt {
             Stmt::Sem(s, stmts) => json!({"op": op, "s": s, "stmts": stmts_json(stmts)}),
             Stmt::Set(e) | Stmt::Clear(e) | Stmt::EventWait(e) => json!({"op": op, "e": e}),
             Stmt::CondWait(c) => json!({"op": op, "c": c}),
+            Stmt::CondWaitFor(c, ms) => json!({"op": op, "c": c, "ms": ms}),
             Stmt::Notify(c, n) => json!({"op": op, "c": c, "n": n}),
             Stmt::Counts => json!({"op": op}),
         }
@@ -461,6 +466,7 @@ impl Stmt {
             "clear" => Stmt::Clear(uint(v, "e")?),
             "ev_wait" => Stmt::EventWait(uint(v, "e")?),
             "cond_wait" => Stmt::CondWait(uint(v, "c")?),
+            "cond_wait_for" => Stmt::CondWaitFor(uint(v, "c")?, ms("ms")?),
             "notify" => Stmt::Notify(uint(v, "c")?, uint(v, "n")?),
             "counts" => Stmt::Counts,
             other => return Err(ParseError(format!("unknown op {other:?}"))),

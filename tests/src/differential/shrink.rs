@@ -156,6 +156,7 @@ fn stmt(s: &Stmt, k: &mut usize) -> Option<Stmt> {
             .map(|d| Stmt::WaitFor(d, Rc::clone(b)))
             .or_else(|| sub(b, k).map(|b| Stmt::WaitFor(*d, b))),
         Stmt::WaitForTask(v, d) => ms(*d, k).map(|d| Stmt::WaitForTask(*v, d)),
+        Stmt::CondWaitFor(c, d) => ms(*d, k).map(|d| Stmt::CondWaitFor(*c, d)),
         Stmt::Shield(b) => sub(b, k).map(Stmt::Shield),
         Stmt::Timeout(d, ss) => ms(*d, k)
             .map(|d| Stmt::Timeout(d, ss.clone()))

@@ -431,6 +431,17 @@ async fn stmt(env: &Rc<Env>, body: &Body, s: &Stmt, handles: &Handles) {
             note(format!("cond_wait c{c}"));
             drop(guard);
         }
+        Stmt::CondWaitFor(c, d) => {
+            let cond = &env.conds[*c];
+            let guard = cond.lock().await;
+            let (guard, result) = cond.wait_timeout(guard, ms(*d)).await;
+            let outcome = if result.timed_out() { "timeout" } else { "ok" };
+            note(format!(
+                "cond_wait_for c{c} {outcome} locked={}",
+                cond.mutex().is_locked()
+            ));
+            drop(guard);
+        }
         Stmt::Notify(c, n) => {
             let cond = &env.conds[*c];
             let guard = cond.lock().await;

@@ -12,7 +12,9 @@
 //! 3. the first ready task runs: dropped if an abort is pending for it,
 //!    else polled until it blocks or ends;
 //! 4. every task woken during that step joins the back of the ready queue,
-//!    in the order of the wake-ups, unless it is queued already.
+//!    in the order of the wake-ups, unless it is queued already; a
+//!    callback queued during it (a zero timeout's, asyncio's
+//!    `_on_timeout`) joins it at its place among those wake-ups.
 //!
 //! A poll re-checks the awaited operation exactly as its future does (a
 //! spurious wake-up polls it again, and it stays blocked). The rules on
@@ -133,7 +135,17 @@ enum Await {
         /// The deadline timer fired (the timeout's waits count as
         /// cancelled).
         expired: bool,
+        /// A deadline already passed at the first poll: the callback,
+        /// queued then, that expires the timeout.
+        soon: Option<u64>,
     },
+}
+
+/// A ready item: a task's step, or a zero timeout's callback.
+#[derive(Debug, Clone, Copy)]
+enum Item {
+    Task(usize),
+    Expire(usize, u64),
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -168,8 +180,9 @@ struct World<'p> {
     tasks: Vec<Task>,
     /// Task numbers in spawn order (their ids).
     spawn_order: Vec<usize>,
-    ready: VecDeque<usize>,
-    woken: Vec<usize>,
+    ready: VecDeque<Item>,
+    woken: Vec<Item>,
+    next_callback: u64,
     timers: Vec<Timer>,
     next_seq: u64,
     queues: Vec<(VecDeque<u64>, Waitlist)>,
@@ -194,6 +207,7 @@ impl<'p> World<'p> {
             spawn_order: Vec::new(),
             ready: VecDeque::new(),
             woken: Vec::new(),
+            next_callback: 0,
             timers: Vec::new(),
             next_seq: 0,
             queues: (0..program.queues)
@@ -222,7 +236,7 @@ impl<'p> World<'p> {
         self.drain();
         loop {
             self.fire_due_timers();
-            let Some(t) = self.ready.pop_front() else {
+            let Some(item) = self.ready.pop_front() else {
                 if !self.fire_next_group(u64::MAX) {
                     let blocked = self
                         .spawn_order
@@ -233,6 +247,14 @@ impl<'p> World<'p> {
                     return Ending::Deadlock(self.now, blocked);
                 }
                 continue;
+            };
+            let t = match item {
+                Item::Task(t) => t,
+                Item::Expire(t, id) => {
+                    self.expire_zero_timeout(t, id);
+                    self.drain();
+                    continue;
+                }
             };
             self.tasks[t].queued = false;
             if std::mem::take(&mut self.tasks[t].abort_pending) {
@@ -247,16 +269,33 @@ impl<'p> World<'p> {
     // ----- wake-ups and the ready queue -------------------------------------
 
     fn wake(&mut self, t: usize) {
-        self.woken.push(t);
+        self.woken.push(Item::Task(t));
     }
 
     fn drain(&mut self) {
-        for t in std::mem::take(&mut self.woken) {
-            let task = &mut self.tasks[t];
-            if task.live && !task.queued {
-                task.queued = true;
-                self.ready.push_back(t);
+        for item in std::mem::take(&mut self.woken) {
+            match item {
+                Item::Task(t) => {
+                    let task = &mut self.tasks[t];
+                    if task.live && !task.queued {
+                        task.queued = true;
+                        self.ready.push_back(item);
+                    }
+                }
+                Item::Expire(..) => self.ready.push_back(item),
             }
+        }
+    }
+
+    /// The callback of a zero timeout (`id`) of task `t`: it expires the
+    /// timeout, if the task still waits in it, and wakes the task.
+    fn expire_zero_timeout(&mut self, t: usize, id: u64) {
+        if let Some(Await::Timeout { soon, expired, .. }) = &mut self.tasks[t].awaiting
+            && *soon == Some(id)
+        {
+            *expired = true;
+            *soon = None;
+            self.wake(t);
         }
     }
 
@@ -470,6 +509,7 @@ impl<'p> World<'p> {
                 polled: false,
                 timer: None,
                 expired: false,
+                soon: None,
             }),
         }
     }
@@ -520,11 +560,19 @@ impl<'p> World<'p> {
                 inner,
                 polled,
                 timer,
-                ..
+                expired: fired,
+                soon,
             } => {
-                let expired = self.now >= *deadline;
+                let past = self.now >= *deadline;
                 let first = !std::mem::replace(polled, true);
-                if !expired || (first && self.rules.zero_timeout_polls_inner) {
+                if first && past && self.rules.zero_timeout_polls_inner {
+                    // Queued before the inner future's first poll.
+                    self.next_callback += 1;
+                    *soon = Some(self.next_callback);
+                    self.woken.push(Item::Expire(t, self.next_callback));
+                }
+                let expired = if soon.is_some() { *fired } else { past };
+                if !expired {
                     let done = match inner {
                         Inner::Sleep(s) => match self.poll_sleep(t, s) {
                             Step::Ready(()) => Some(What::Slept),
@@ -543,6 +591,7 @@ impl<'p> World<'p> {
                     };
                     if let Some(what) = done {
                         self.disarm(*timer);
+                        *soon = None;
                         return Step::Ready(vec![what, What::InTime]);
                     }
                 }
@@ -550,7 +599,11 @@ impl<'p> World<'p> {
                     let inner = *inner;
                     self.drop_inner(inner);
                     self.disarm(*timer);
+                    *soon = None;
                     return Step::Ready(vec![What::TimedOut]);
+                }
+                if soon.is_some() {
+                    return Step::Pending;
                 }
                 if timer.is_none() {
                     *timer = Some(self.arm(*deadline, TimerFor::Timeout(t)));

@@ -1,0 +1,144 @@
+//! Prints the network workloads' table: W7 `echo_stream` and W8
+//! `many_clients` on simloop's simulated network (Fifo and Random), the
+//! same echo over two simloop channels (the cost of a message without the
+//! network), and tokio over real loopback TCP; every result is checked
+//! against its model.
+//!
+//! ```text
+//! cargo run --release -p simloop-bench --bin network             # W7 1M messages, W8 1000 × 100
+//! cargo run --release -p simloop-bench --bin network -- --quick  # sizes / 10
+//! ```
+//!
+//! Other flags: `--reps N` (runs per cell, default 3, the median is
+//! printed), `--no-tokio`.
+
+use std::time::{Duration, Instant};
+
+use simloop_bench::Strategy;
+use simloop_bench::net::{
+    NetOutcome, channel_echo, echo_model, echo_stream, fanin_latencies, fanin_model, many_clients,
+    on_tokio,
+};
+
+struct Cell {
+    workload: &'static str,
+    runtime: &'static str,
+    /// One-way messages the run carries.
+    messages: u64,
+    median: Duration,
+}
+
+fn measure(reps: usize, expected: NetOutcome, mut run: impl FnMut() -> NetOutcome) -> Duration {
+    let mut times: Vec<Duration> = (0..reps)
+        .map(|_| {
+            let start = Instant::now();
+            let outcome = run();
+            let took = start.elapsed();
+            assert_eq!(outcome, expected, "a run's result differs from its model");
+            took
+        })
+        .collect();
+    times.sort();
+    times[times.len() / 2]
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    let tokio = !args.iter().any(|a| a == "--no-tokio");
+    let reps = args
+        .iter()
+        .position(|a| a == "--reps")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(3usize)
+        .max(1);
+    let scale = if quick { 10 } else { 1 };
+    let n = 1_000_000 / scale;
+    let (c, r) = (1_000 / scale, 100);
+
+    let mut cells = Vec::new();
+    let mut cell = |workload, runtime, messages, median| {
+        cells.push(Cell {
+            workload,
+            runtime,
+            messages,
+            median,
+        });
+    };
+    for (name, strategy) in [
+        ("simloop fifo", Strategy::Fifo),
+        ("simloop random", Strategy::Random),
+    ] {
+        let t = measure(reps, echo_model(n, true), || {
+            echo_stream(n, strategy.clone())
+        });
+        cell("W7 net_echo", name, 2 * n, t);
+        let t = measure(reps, echo_model(n, true), || {
+            channel_echo(n, strategy.clone(), true)
+        });
+        cell("W7 over channels", name, 2 * n, t);
+    }
+    let t = measure(reps, echo_model(n, false), || {
+        let mut out = channel_echo(n, Strategy::Fifo, false);
+        out.elapsed = Duration::ZERO;
+        out
+    });
+    cell("W7 over channels, no sleep", "simloop fifo", 2 * n, t);
+    if tokio {
+        let t = measure(reps, echo_model(n, false), || on_tokio::echo_stream(n));
+        cell("W7 net_echo", "tokio loopback", 2 * n, t);
+    }
+    let d = fanin_latencies(c, r);
+    for (name, strategy) in [
+        ("simloop fifo", Strategy::Fifo),
+        ("simloop random", Strategy::Random),
+    ] {
+        let t = measure(reps, fanin_model(c, r, &d, true), || {
+            many_clients(c, r, d.clone(), strategy.clone())
+        });
+        cell("W8 net_fanin", name, 2 * c * r, t);
+    }
+    if tokio {
+        let t = measure(reps, fanin_model(c, r, &d, false), || {
+            on_tokio::many_clients(c, r)
+        });
+        cell("W8 net_fanin", "tokio loopback", 2 * c * r, t);
+    }
+
+    println!(
+        "W7: {n} round trips over one stream; W8: {c} clients × {r} requests; median of {reps}; every result checked."
+    );
+    println!();
+    println!("| workload | runtime | messages | wall | ns per message |");
+    println!("|---|---|---:|---:|---:|");
+    for cell in &cells {
+        println!(
+            "| {} | {} | {} | {:.1} ms | {:.0} |",
+            cell.workload,
+            cell.runtime,
+            cell.messages,
+            cell.median.as_secs_f64() * 1e3,
+            per_message(cell)
+        );
+    }
+    let find = |w: &str, rt: &str| {
+        cells
+            .iter()
+            .find(|c| c.workload == w && c.runtime == rt)
+            .map(per_message)
+    };
+    println!();
+    for rt in ["simloop fifo", "simloop random"] {
+        if let (Some(net), Some(chan)) = (find("W7 net_echo", rt), find("W7 over channels", rt)) {
+            println!(
+                "{rt}: a message through the network costs {:.0} ns beyond a channel send (with the same sleep).",
+                net - chan
+            );
+        }
+    }
+}
+
+fn per_message(cell: &Cell) -> f64 {
+    cell.median.as_nanos() as f64 / cell.messages as f64
+}
