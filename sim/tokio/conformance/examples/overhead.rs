@@ -1,196 +1,105 @@
-//! The facade's overhead over simloop's native API, on the benchmark
-//! workloads W1 (spawn and sleep), W2 (ping-pong over bounded channels)
-//! and W4 (a semaphore), each written twice: against `simloop` and
-//! against `tokio` (the facade). Sizes are scaled down by the first
-//! argument (default 10: a tenth of BENCHMARKS.md's).
+//! The facade's overhead over simloop's native API on BENCHMARKS.md's
+//! workloads W1–W4.
+//!
+//! The native versions are the benchmark crate's (`simloop-bench`,
+//! `on_simloop.rs`). The facade versions are that crate's tokio versions,
+//! `on_tokio.rs`, compiled here a second time with `tokio` naming the
+//! facade: the same tokio code the benchmark runs on real tokio, unchanged
+//! (including its `Builder::new_current_thread().enable_time()
+//! .start_paused(true)` runtime). Both draw their parameters as
+//! BENCHMARKS.md says and every run's outcome (virtual elapsed time,
+//! counts, sums) is checked against the workload's model.
 //!
 //! ```text
-//! cargo run --release -p simloop-tokio-conformance --example overhead [DIVISOR]
+//! SIMLOOP_SEED=1 cargo run --release -p simloop-tokio-conformance --example overhead [DIVISOR] [RUNS]
+//! SIMLOOP_SEED=1 cargo run --release -p simloop-tokio-conformance --example overhead DIVISOR 1 w2 facade
 //! ```
+//!
+//! DIVISOR (default 10) divides BENCHMARKS.md's sizes; RUNS (default 5) is
+//! how many timed runs each median is taken over. A workload and a side
+//! (`native` or `facade`) run just that one, once: for
+//! `valgrind --tool=callgrind`. `SIMLOOP_SEED=1` gives the facade's
+//! runtime the seed the native runs use.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-fn draws(seed: u64, n: usize, lo: u64, hi: u64) -> Vec<u64> {
-    // A small xorshift: the same delays for both versions.
-    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    (0..n)
+use simloop_bench::{Input, Outcome, Runtime, Workload, params};
+
+/// The benchmark crate's tokio workloads, with `tokio` the facade.
+#[allow(dead_code, clippy::all)]
+#[path = "../../../bench/src/on_tokio.rs"]
+mod on_facade;
+
+/// What `on_tokio.rs` calls in its crate root.
+fn note_future_size<F>(_future: &F) {}
+
+const WORKLOADS: [(&str, Workload, usize); 4] = [
+    ("w1", Workload::SpawnSleep, 100_000),
+    ("w2", Workload::PingPong, 1_000_000),
+    ("w3", Workload::ProducerConsumer, 500_000),
+    ("w4", Workload::Semaphore, 100_000),
+];
+
+fn run(side: &str, input: &Input) -> Outcome {
+    match side {
+        "native" => simloop_bench::run(&Runtime::simloop(), input),
+        "facade" => on_facade::run(input),
+        other => panic!("the side is `native` or `facade`, not `{other}`"),
+    }
+}
+
+/// The median of `runs` timings, and the spread (slowest minus fastest);
+/// every run's outcome must be the model's.
+fn measure(side: &str, input: &Input, expect: Outcome, runs: usize) -> (Duration, Duration) {
+    let mut times: Vec<Duration> = (0..runs)
         .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            lo + x % (hi - lo + 1)
-        })
-        .collect()
-}
-
-async fn w1_native(d: Vec<u64>) -> u64 {
-    let count = Arc::new(AtomicU64::new(0));
-    let handles: Vec<_> = d
-        .into_iter()
-        .map(|ms| {
-            let c = Arc::clone(&count);
-            simloop::task::spawn(async move {
-                simloop::time::sleep(Duration::from_millis(ms)).await;
-                c.fetch_add(1, Ordering::Relaxed);
-            })
+            let start = Instant::now();
+            let out = run(side, input);
+            let took = start.elapsed();
+            assert_eq!(out, expect, "{side}: the outcome is not the model's");
+            took
         })
         .collect();
-    for h in handles {
-        h.await.unwrap();
-    }
-    count.load(Ordering::Relaxed)
-}
-
-async fn w1_facade(d: Vec<u64>) -> u64 {
-    let count = Arc::new(AtomicU64::new(0));
-    let handles: Vec<_> = d
-        .into_iter()
-        .map(|ms| {
-            let c = Arc::clone(&count);
-            tokio::spawn(async move {
-                tokio::time::sleep(Duration::from_millis(ms)).await;
-                c.fetch_add(1, Ordering::Relaxed);
-            })
-        })
-        .collect();
-    for h in handles {
-        h.await.unwrap();
-    }
-    count.load(Ordering::Relaxed)
-}
-
-async fn w2_native(m: u64) -> u64 {
-    let (tx1, rx1) = simloop::sync::channel::<u64>(1);
-    let (tx2, rx2) = simloop::sync::channel::<u64>(1);
-    let pong = simloop::task::spawn(async move {
-        while let Some(v) = rx1.recv().await {
-            if tx2.send(v + 1).await.is_err() {
-                break;
-            }
-        }
-    });
-    let ping = simloop::task::spawn(async move {
-        for i in 0..m {
-            tx1.send(i).await.unwrap();
-            assert_eq!(rx2.recv().await.unwrap(), i + 1);
-        }
-    });
-    ping.await.unwrap();
-    pong.await.unwrap();
-    m
-}
-
-async fn w2_facade(m: u64) -> u64 {
-    let (tx1, mut rx1) = tokio::sync::mpsc::channel::<u64>(1);
-    let (tx2, mut rx2) = tokio::sync::mpsc::channel::<u64>(1);
-    let pong = tokio::spawn(async move {
-        while let Some(v) = rx1.recv().await {
-            if tx2.send(v + 1).await.is_err() {
-                break;
-            }
-        }
-    });
-    let ping = tokio::spawn(async move {
-        for i in 0..m {
-            tx1.send(i).await.unwrap();
-            assert_eq!(rx2.recv().await.unwrap(), i + 1);
-        }
-    });
-    ping.await.unwrap();
-    pong.await.unwrap();
-    m
-}
-
-async fn w4_native(lat: Arc<Vec<u64>>) -> u64 {
-    let sem = Arc::new(simloop::sync::Semaphore::new(100));
-    let k = Arc::new(AtomicU64::new(0));
-    let handles: Vec<_> = (0..lat.len())
-        .map(|_| {
-            let (sem, k, lat) = (Arc::clone(&sem), Arc::clone(&k), Arc::clone(&lat));
-            simloop::task::spawn(async move {
-                let _permit = sem.acquire().await;
-                let i = k.fetch_add(1, Ordering::Relaxed) as usize;
-                simloop::time::sleep(Duration::from_millis(lat[i])).await;
-            })
-        })
-        .collect();
-    for h in handles {
-        h.await.unwrap();
-    }
-    k.load(Ordering::Relaxed)
-}
-
-async fn w4_facade(lat: Arc<Vec<u64>>) -> u64 {
-    let sem = Arc::new(tokio::sync::Semaphore::new(100));
-    let k = Arc::new(AtomicU64::new(0));
-    let handles: Vec<_> = (0..lat.len())
-        .map(|_| {
-            let (sem, k, lat) = (Arc::clone(&sem), Arc::clone(&k), Arc::clone(&lat));
-            tokio::spawn(async move {
-                let _permit = sem.acquire().await.unwrap();
-                let i = k.fetch_add(1, Ordering::Relaxed) as usize;
-                tokio::time::sleep(Duration::from_millis(lat[i])).await;
-            })
-        })
-        .collect();
-    for h in handles {
-        h.await.unwrap();
-    }
-    k.load(Ordering::Relaxed)
-}
-
-/// The best of three wall-clock timings of one run (outside the
-/// simulation: the harness's clock, not the simulated one).
-fn best<F: Fn() -> u64>(f: F) -> (Duration, u64) {
-    let mut best = Duration::MAX;
-    let mut out = 0;
-    for _ in 0..3 {
-        let start = std::time::Instant::now();
-        out = f();
-        best = best.min(start.elapsed());
-    }
-    (best, out)
+    times.sort();
+    (times[runs / 2], times[runs - 1] - times[0])
 }
 
 fn main() {
-    let divisor: usize = std::env::args()
-        .nth(1)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(10);
-    let sim = || simloop::Sim::builder().seed(1).build();
-    let n1 = 100_000 / divisor;
-    let m2 = 1_000_000 / divisor as u64;
-    let n4 = 100_000 / divisor;
-    let d1 = draws(1, n1, 0, 10_000);
-    let lat = Arc::new(draws(4, n4, 10, 100));
-    let rows = [
-        (
-            "W1 spawn_sleep",
-            best(|| sim().run(w1_native(d1.clone())).unwrap()),
-            best(|| sim().run(w1_facade(d1.clone())).unwrap()),
-        ),
-        (
-            "W2 ping_pong",
-            best(|| sim().run(w2_native(m2)).unwrap()),
-            best(|| sim().run(w2_facade(m2)).unwrap()),
-        ),
-        (
-            "W4 semaphore",
-            best(|| sim().run(w4_native(Arc::clone(&lat))).unwrap()),
-            best(|| sim().run(w4_facade(Arc::clone(&lat))).unwrap()),
-        ),
-    ];
-    println!("workload          native      facade   overhead  (sizes / {divisor})");
-    for (name, (native, a), (facade, b)) in rows {
-        assert_eq!(a, b, "{name}: both versions do the same work");
-        let overhead = facade.as_secs_f64() / native.as_secs_f64() - 1.0;
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let divisor: usize = args.first().and_then(|a| a.parse().ok()).unwrap_or(10);
+    let runs: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(5).max(1);
+    if std::env::var("SIMLOOP_SEED").as_deref() != Ok("1") {
+        eprintln!("note: set SIMLOOP_SEED=1 so that the facade's runs use the native runs' seed");
+    }
+    let only = args
+        .get(2)
+        .map(|w| (w.as_str(), args.get(3).map_or("facade", String::as_str)));
+    println!(
+        "workload              n   native (median ± spread)   facade (median ± spread)  facade/native"
+    );
+    for (id, workload, size) in WORKLOADS {
+        let n = (size / divisor).max(params::PRODUCERS);
+        let n = n - n % params::PRODUCERS;
+        if let Some((w, side)) = only {
+            if w == id {
+                let (input, expect) = simloop_bench::prepare(workload, n);
+                let out = run(side, &input);
+                assert_eq!(out, expect, "{side}: the outcome is not the model's");
+                println!("{id} {side}: {out:?} (as the model says)");
+            }
+            continue;
+        }
+        let (input, expect) = simloop_bench::prepare(workload, n);
+        let (native, ns) = measure("native", &input, expect, runs);
+        let (facade, fs) = measure("facade", &input, expect, runs);
         println!(
-            "{name:<16} {:>8.1?} {:>10.1?} {:>+9.1}%",
+            "{:<18} {n:>7} {:>12.1?} ± {:<10.1?} {:>12.1?} ± {:<10.1?} {:>8.3}",
+            format!("{} {}", id.to_uppercase(), workload.name()),
             native,
+            ns,
             facade,
-            overhead * 100.0
+            fs,
+            facade.as_secs_f64() / native.as_secs_f64()
         );
     }
 }

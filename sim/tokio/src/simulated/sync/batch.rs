@@ -6,7 +6,7 @@
 //! needs fewer: nobody overtakes. A dropped acquire future gives back the
 //! permits it had been assigned, which pass on to the next waiter.
 
-use std::collections::BTreeMap;
+use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
@@ -37,8 +37,44 @@ struct State {
     permits: usize,
     closed: bool,
     next_id: u64,
-    /// Keyed by arrival: the first entry is the front of the queue.
-    waiters: BTreeMap<u64, Waiter>,
+    /// In arrival order, each with its id (ids grow, so the queue is
+    /// sorted by id): the front is the first entry. A queue, not a map:
+    /// waiters mostly leave from the front, and it allocates nothing per
+    /// waiter once it has grown.
+    waiters: Waiters,
+}
+
+/// The queue of waiters, sorted by id.
+#[derive(Debug)]
+struct Waiters(VecDeque<(u64, Waiter)>);
+
+impl Waiters {
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn values_mut(&mut self) -> impl Iterator<Item = &mut Waiter> {
+        self.0.iter_mut().map(|(_, w)| w)
+    }
+
+    fn index(&self, id: u64) -> Option<usize> {
+        self.0.binary_search_by_key(&id, |(i, _)| *i).ok()
+    }
+
+    fn insert(&mut self, id: u64, waiter: Waiter) {
+        debug_assert!(self.0.back().is_none_or(|(last, _)| *last < id));
+        self.0.push_back((id, waiter));
+    }
+
+    fn get_mut(&mut self, id: u64) -> Option<&mut Waiter> {
+        let i = self.index(id)?;
+        Some(&mut self.0[i].1)
+    }
+
+    fn remove(&mut self, id: u64) -> Option<Waiter> {
+        let i = self.index(id)?;
+        self.0.remove(i).map(|(_, w)| w)
+    }
 }
 
 #[derive(Debug)]
@@ -59,7 +95,7 @@ impl Semaphore {
                 permits,
                 closed: false,
                 next_id: 0,
-                waiters: BTreeMap::new(),
+                waiters: Waiters(VecDeque::new()),
             }),
         }
     }
@@ -192,18 +228,15 @@ impl Future for Acquire<'_> {
             }
             Some(id) => {
                 let closed = s.closed;
-                let w = s
-                    .waiters
-                    .get_mut(&id)
-                    .expect("a queued waiter stays queued");
+                let w = s.waiters.get_mut(id).expect("a queued waiter stays queued");
                 if w.assigned == w.needed {
-                    s.waiters.remove(&id);
+                    s.waiters.remove(id);
                     this.id = None;
                     this.n = 0;
                     return Poll::Ready(Ok(()));
                 }
                 if closed {
-                    let back = s.waiters.remove(&id).map_or(0, |w| w.assigned);
+                    let back = s.waiters.remove(id).map_or(0, |w| w.assigned);
                     this.id = None;
                     drop(s);
                     this.sem.release(back);
@@ -229,7 +262,7 @@ impl Drop for Acquire<'_> {
                 .state
                 .lock()
                 .waiters
-                .remove(&id)
+                .remove(id)
                 .map_or(0, |w| w.assigned);
             // Permits assigned to a cancelled waiter pass on to the next.
             self.sem.release(back);

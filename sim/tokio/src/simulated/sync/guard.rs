@@ -294,6 +294,53 @@ impl<R: Deref<Target: Locks>, U: ?Sized> HeldRef<R, U> {
     }
 }
 
+/// `Deref`, `Debug` and `Display` of a guard whose body (`held`) is a
+/// [`HeldRef`] or a [`HeldMut`].
+macro_rules! shared_guard_impls {
+    ($guard:ty, [$($g:tt)*], $target:ty) => {
+        impl<$($g)*> ::std::ops::Deref for $guard {
+            type Target = $target;
+            fn deref(&self) -> &$target {
+                self.held.get()
+            }
+        }
+
+        impl<$($g)*> ::std::fmt::Debug for $guard
+        where
+            $target: ::std::fmt::Debug,
+        {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                ::std::fmt::Debug::fmt(&**self, f)
+            }
+        }
+
+        impl<$($g)*> ::std::fmt::Display for $guard
+        where
+            $target: ::std::fmt::Display,
+        {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                ::std::fmt::Display::fmt(&**self, f)
+            }
+        }
+    };
+}
+pub(super) use shared_guard_impls;
+
+/// [`shared_guard_impls`] and `DerefMut`, for a guard whose body is a
+/// [`HeldMut`].
+macro_rules! exclusive_guard_impls {
+    ($guard:ty, [$($g:tt)*], $target:ty) => {
+        $crate::simulated::sync::guard::shared_guard_impls!($guard, [$($g)*], $target);
+
+        impl<$($g)*> ::std::ops::DerefMut for $guard {
+            fn deref_mut(&mut self) -> &mut $target {
+                self.held.get_mut()
+            }
+        }
+    };
+}
+pub(super) use exclusive_guard_impls;
+
 /// `Send` and `Sync` for a guard type, under the bounds tokio gives it.
 /// The guards hold raw pointers, so they are neither until this says so.
 macro_rules! guard_auto_traits {

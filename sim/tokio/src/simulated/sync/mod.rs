@@ -8,6 +8,7 @@
 //! call, never across an `.await`.
 
 mod batch;
+mod errors;
 mod guard;
 pub mod mpsc;
 mod mutex;

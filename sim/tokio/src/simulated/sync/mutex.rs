@@ -5,11 +5,10 @@
 //! data may be unsized and the mutex built in a `const`.
 
 use std::fmt;
-use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
 use super::batch;
-use super::guard::{Cell, HeldMut, Locks, guard_auto_traits};
+use super::guard::{Cell, HeldMut, Locks, exclusive_guard_impls, guard_auto_traits};
 
 /// The error of `try_lock`: the lock is held (or others wait for it).
 #[derive(Debug, PartialEq, Eq)]
@@ -225,43 +224,6 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
     }
 }
 
-/// Deref, DerefMut, Debug and Display of a guard whose body is `held`.
-macro_rules! guard_impls {
-    ($guard:ty, [$($g:tt)*], $target:ty) => {
-        impl<$($g)*> Deref for $guard {
-            type Target = $target;
-            fn deref(&self) -> &$target {
-                self.held.get()
-            }
-        }
-
-        impl<$($g)*> DerefMut for $guard {
-            fn deref_mut(&mut self) -> &mut $target {
-                self.held.get_mut()
-            }
-        }
-
-        impl<$($g)*> fmt::Debug for $guard
-        where
-            $target: fmt::Debug,
-        {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                fmt::Debug::fmt(&**self, f)
-            }
-        }
-
-        impl<$($g)*> fmt::Display for $guard
-        where
-            $target: fmt::Display,
-        {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                fmt::Display::fmt(&**self, f)
-            }
-        }
-    };
-}
-pub(super) use guard_impls;
-
 /// The guard of [`Mutex::lock`]: unlocks on drop, handing the lock to the
 /// next waiter.
 #[must_use = "if unused the Mutex will immediately unlock"]
@@ -269,7 +231,7 @@ pub struct MutexGuard<'a, T: ?Sized> {
     held: HeldMut<&'a Mutex<T>, T>,
 }
 
-guard_impls!(MutexGuard<'_, T>, [T: ?Sized], T);
+exclusive_guard_impls!(MutexGuard<'_, T>, [T: ?Sized], T);
 guard_auto_traits!(MutexGuard<'_, T>, [T: ?Sized],
     send: [T: Send], sync: [T: Send + Sync]);
 
@@ -313,7 +275,7 @@ pub struct MappedMutexGuard<'a, T: ?Sized> {
     held: HeldMut<&'a batch::Semaphore, T>,
 }
 
-guard_impls!(MappedMutexGuard<'_, T>, [T: ?Sized], T);
+exclusive_guard_impls!(MappedMutexGuard<'_, T>, [T: ?Sized], T);
 guard_auto_traits!(MappedMutexGuard<'_, T>, [T: ?Sized],
     send: [T: Send], sync: [T: Sync]);
 
@@ -353,7 +315,7 @@ pub struct OwnedMutexGuard<T: ?Sized> {
     held: HeldMut<Arc<Mutex<T>>, T>,
 }
 
-guard_impls!(OwnedMutexGuard<T>, [T: ?Sized], T);
+exclusive_guard_impls!(OwnedMutexGuard<T>, [T: ?Sized], T);
 guard_auto_traits!(OwnedMutexGuard<T>, [T: ?Sized],
     send: [T: Send], sync: [T: Send + Sync]);
 
@@ -397,7 +359,7 @@ pub struct OwnedMappedMutexGuard<T: ?Sized, U: ?Sized = T> {
     held: HeldMut<Arc<Mutex<T>>, U>,
 }
 
-guard_impls!(OwnedMappedMutexGuard<T, U>, [T: ?Sized, U: ?Sized], U);
+exclusive_guard_impls!(OwnedMappedMutexGuard<T, U>, [T: ?Sized, U: ?Sized], U);
 guard_auto_traits!(OwnedMappedMutexGuard<T, U>, [T: ?Sized, U: ?Sized],
     send: [T: Send, U: Send], sync: [T: Send + Sync, U: Send + Sync]);
 

@@ -14,17 +14,10 @@ use simloop::task::{WaitReason, wait_on};
 pub mod error {
     use std::fmt;
 
-    /// The sender was dropped without sending.
-    #[derive(Debug, Eq, PartialEq, Clone)]
-    pub struct RecvError(pub(super) ());
-
-    impl fmt::Display for RecvError {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("channel closed")
-        }
+    super::super::errors::closed_recv_error! {
+        /// The sender was dropped without sending.
+        #[derive(Debug, Eq, PartialEq, Clone)]
     }
-
-    impl std::error::Error for RecvError {}
 
     /// Why [`try_recv`](super::Receiver::try_recv) gave no value.
     #[derive(Debug, Eq, PartialEq, Clone)]

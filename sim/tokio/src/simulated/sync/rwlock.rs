@@ -6,12 +6,14 @@
 //! their body with the mutex's (see `guard`).
 
 use std::fmt;
-use std::ops::{Deref, DerefMut};
+use std::ops::Deref;
 use std::sync::Arc;
 
 use super::batch;
-use super::guard::{Cell, HeldMut, HeldRef, Locks, guard_auto_traits};
-use super::mutex::{TryLockError, assert_may_block, guard_impls};
+use super::guard::{
+    Cell, HeldMut, HeldRef, Locks, exclusive_guard_impls, guard_auto_traits, shared_guard_impls,
+};
+use super::mutex::{TryLockError, assert_may_block};
 
 const MAX_READS: u32 = u32::MAX >> 3;
 
@@ -308,43 +310,13 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLock<T> {
     }
 }
 
-/// Deref, Debug and Display of a read guard whose body is `held`.
-macro_rules! read_guard_impls {
-    ($guard:ty, [$($g:tt)*], $target:ty) => {
-        impl<$($g)*> Deref for $guard {
-            type Target = $target;
-            fn deref(&self) -> &$target {
-                self.held.get()
-            }
-        }
-
-        impl<$($g)*> fmt::Debug for $guard
-        where
-            $target: fmt::Debug,
-        {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                fmt::Debug::fmt(&**self, f)
-            }
-        }
-
-        impl<$($g)*> fmt::Display for $guard
-        where
-            $target: fmt::Display,
-        {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                fmt::Display::fmt(&**self, f)
-            }
-        }
-    };
-}
-
 /// Shared read access ([`RwLock::read`]).
 #[must_use = "if unused the RwLock will immediately unlock"]
 pub struct RwLockReadGuard<'a, T: ?Sized> {
     held: HeldRef<&'a batch::Semaphore, T>,
 }
 
-read_guard_impls!(RwLockReadGuard<'_, T>, [T: ?Sized], T);
+shared_guard_impls!(RwLockReadGuard<'_, T>, [T: ?Sized], T);
 guard_auto_traits!(RwLockReadGuard<'_, T>, [T: ?Sized],
     send: [T: Sync], sync: [T: Send + Sync]);
 
@@ -383,7 +355,7 @@ pub struct RwLockWriteGuard<'a, T: ?Sized> {
     held: HeldMut<&'a RwLock<T>, T>,
 }
 
-guard_impls!(RwLockWriteGuard<'_, T>, [T: ?Sized], T);
+exclusive_guard_impls!(RwLockWriteGuard<'_, T>, [T: ?Sized], T);
 guard_auto_traits!(RwLockWriteGuard<'_, T>, [T: ?Sized],
     send: [T: Send + Sync], sync: [T: Send + Sync]);
 
@@ -461,7 +433,7 @@ pub struct RwLockMappedWriteGuard<'a, T: ?Sized> {
     held: HeldMut<&'a batch::Semaphore, T>,
 }
 
-guard_impls!(RwLockMappedWriteGuard<'_, T>, [T: ?Sized], T);
+exclusive_guard_impls!(RwLockMappedWriteGuard<'_, T>, [T: ?Sized], T);
 guard_auto_traits!(RwLockMappedWriteGuard<'_, T>, [T: ?Sized],
     send: [T: Send + Sync], sync: [T: Send + Sync]);
 
@@ -501,7 +473,7 @@ pub struct OwnedRwLockReadGuard<T: ?Sized, U: ?Sized = T> {
     held: HeldRef<Arc<RwLock<T>>, U>,
 }
 
-read_guard_impls!(OwnedRwLockReadGuard<T, U>, [T: ?Sized, U: ?Sized], U);
+shared_guard_impls!(OwnedRwLockReadGuard<T, U>, [T: ?Sized, U: ?Sized], U);
 guard_auto_traits!(OwnedRwLockReadGuard<T, U>, [T: ?Sized, U: ?Sized],
     send: [T: Send + Sync, U: Sync], sync: [T: Send + Sync, U: Send + Sync]);
 
@@ -545,7 +517,7 @@ pub struct OwnedRwLockWriteGuard<T: ?Sized> {
     held: HeldMut<Arc<RwLock<T>>, T>,
 }
 
-guard_impls!(OwnedRwLockWriteGuard<T>, [T: ?Sized], T);
+exclusive_guard_impls!(OwnedRwLockWriteGuard<T>, [T: ?Sized], T);
 guard_auto_traits!(OwnedRwLockWriteGuard<T>, [T: ?Sized],
     send: [T: Send + Sync], sync: [T: Send + Sync]);
 
@@ -630,7 +602,7 @@ pub struct OwnedRwLockMappedWriteGuard<T: ?Sized, U: ?Sized = T> {
     held: HeldMut<Arc<RwLock<T>>, U>,
 }
 
-guard_impls!(OwnedRwLockMappedWriteGuard<T, U>, [T: ?Sized, U: ?Sized], U);
+exclusive_guard_impls!(OwnedRwLockMappedWriteGuard<T, U>, [T: ?Sized, U: ?Sized], U);
 guard_auto_traits!(OwnedRwLockMappedWriteGuard<T, U>, [T: ?Sized, U: ?Sized],
     send: [T: Send + Sync, U: Send + Sync], sync: [T: Send + Sync, U: Send + Sync]);
 

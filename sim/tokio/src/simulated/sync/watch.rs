@@ -13,37 +13,14 @@ use simloop::task::{WaitReason, wait_on};
 
 /// Error types of the channel.
 pub mod error {
-    use std::fmt;
-
-    /// Every receiver is gone: the value comes back.
-    #[derive(PartialEq, Eq, Clone, Copy)]
-    pub struct SendError<T>(pub T);
-
-    impl<T> fmt::Debug for SendError<T> {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.debug_struct("SendError").finish_non_exhaustive()
-        }
+    super::super::errors::send_error! {
+        /// Every receiver is gone: the value comes back.
     }
 
-    impl<T> fmt::Display for SendError<T> {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("channel closed")
-        }
+    super::super::errors::closed_recv_error! {
+        /// Every sender is gone.
+        #[derive(Debug, Clone)]
     }
-
-    impl<T> std::error::Error for SendError<T> {}
-
-    /// Every sender is gone.
-    #[derive(Debug, Clone)]
-    pub struct RecvError(pub(super) ());
-
-    impl fmt::Display for RecvError {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("channel closed")
-        }
-    }
-
-    impl std::error::Error for RecvError {}
 }
 
 use error::{RecvError, SendError};

@@ -131,19 +131,29 @@ impl<T> Output<T> {
     }
 }
 
-/// The future simloop runs for a tokio task: polls the user's future,
-/// catching its panic, and drops it when the task is aborted.
-struct TaskFuture<F: Future> {
-    future: Option<Pin<Box<F>>>,
-    control: Arc<Control>,
-    output: Arc<Output<F::Output>>,
-}
+pin_project_lite::pin_project! {
+    /// The future simloop runs for a tokio task: polls the user's future,
+    /// catching its panic, and drops it when the task is aborted. The
+    /// user's future sits inline (simloop boxes the whole task once).
+    struct TaskFuture<F: Future> {
+        #[pin]
+        future: Option<F>,
+        control: Arc<Control>,
+        output: Arc<Output<F::Output>>,
+    }
 
-impl<F: Future> TaskFuture<F> {
-    fn end(&mut self, result: Result<F::Output, JoinError>) {
-        self.future = None;
-        self.output.complete(result);
-        self.control.finish();
+    impl<F: Future> PinnedDrop for TaskFuture<F> {
+        fn drop(this: Pin<&mut Self>) {
+            // The simulation ended with the task still pending: as when a
+            // tokio runtime shuts down, the task is cancelled.
+            let mut this = this.project();
+            if this.future.is_some() {
+                let id = this.control.id();
+                this.future.set(None);
+                this.output.complete(Err(JoinError::cancelled(id)));
+                this.control.finish();
+            }
+        }
     }
 }
 
@@ -151,19 +161,23 @@ impl<F: Future> Future for TaskFuture<F> {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = self.get_mut();
+        let mut this = self.project();
         if this.future.is_none() {
             return Poll::Ready(());
         }
+        let end = |result, control: &Control, output: &Output<F::Output>| {
+            output.complete(result);
+            control.finish();
+        };
         if this.control.aborted.load(Ordering::Acquire) {
             let id = this.control.id();
             // Drop the future first: its destructors run as the task is cancelled.
-            let dropped = catch_unwind(AssertUnwindSafe(|| this.future = None));
+            let dropped = catch_unwind(AssertUnwindSafe(|| this.future.set(None)));
             let error = match dropped {
                 Ok(()) => JoinError::cancelled(id),
                 Err(payload) => JoinError::panic(id, payload),
             };
-            this.end(Err(error));
+            end(Err(error), this.control, this.output);
             return Poll::Ready(());
         }
         {
@@ -173,32 +187,16 @@ impl<F: Future> Future for TaskFuture<F> {
                 _ => *w = Some(cx.waker().clone()),
             }
         }
-        let future = this.future.as_mut().expect("checked above");
-        match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
-            Ok(Poll::Pending) => Poll::Pending,
-            Ok(Poll::Ready(v)) => {
-                this.end(Ok(v));
-                Poll::Ready(())
-            }
-            Err(payload) => {
-                let id = this.control.id();
-                this.end(Err(JoinError::panic(id, payload)));
-                Poll::Ready(())
-            }
-        }
-    }
-}
-
-impl<F: Future> Drop for TaskFuture<F> {
-    fn drop(&mut self) {
-        // The simulation ended with the task still pending: as when a tokio
-        // runtime shuts down, the task is cancelled.
-        if self.future.is_some() {
-            let id = self.control.id();
-            self.future = None;
-            self.output.complete(Err(JoinError::cancelled(id)));
-            self.control.finish();
-        }
+        let future = this.future.as_mut().as_pin_mut().expect("checked above");
+        let result = match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+            Ok(Poll::Pending) => return Poll::Pending,
+            Ok(Poll::Ready(v)) => Ok(v),
+            Err(payload) => Err(JoinError::panic(this.control.id(), payload)),
+        };
+        // The future's resources go before anyone learns it finished.
+        this.future.set(None);
+        end(result, this.control, this.output);
+        Poll::Ready(())
     }
 }
 
@@ -267,7 +265,7 @@ where
         }),
     });
     let task = TaskFuture {
-        future: Some(Box::pin(future)),
+        future: Some(future),
         control: Arc::clone(&control),
         output: Arc::clone(&output),
     };

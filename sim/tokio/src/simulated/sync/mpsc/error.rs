@@ -2,23 +2,9 @@
 
 use std::fmt;
 
-/// The receiver is gone: the value comes back.
-#[derive(PartialEq, Eq, Clone, Copy)]
-pub struct SendError<T>(pub T);
-
-impl<T> fmt::Debug for SendError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SendError").finish_non_exhaustive()
-    }
+super::super::errors::send_error! {
+    /// The receiver is gone: the value comes back.
 }
-
-impl<T> fmt::Display for SendError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("channel closed")
-    }
-}
-
-impl<T> std::error::Error for SendError<T> {}
 
 /// Why `try_send` failed: the value comes back.
 #[derive(PartialEq, Eq, Clone, Copy)]
