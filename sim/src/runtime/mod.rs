@@ -131,7 +131,10 @@ impl Runtime {
             )
         });
         let scheduler = config.strategy.scheduler_for(&config);
-        let spare = spare::take();
+        let mut spare = spare::take();
+        if config.trace {
+            spare.tasks.keep_names();
+        }
         let observer = observe::Observer::following(scheduler.follows_queue());
         let number = SIMULATIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Runtime {

@@ -63,6 +63,10 @@ pub(crate) struct TaskTable {
     slots: Vec<Option<Slot>>,
     free: Vec<u32>,
     next_id: u64,
+    /// Every task's name by id, kept only for a traced run (see
+    /// [`TaskTable::keep_names`]), so that a choice between tied timers,
+    /// which know only their tasks' ids, can name them.
+    names: Option<Vec<Option<Arc<str>>>>,
 }
 
 impl TaskTable {
@@ -82,6 +86,9 @@ impl TaskTable {
             }
         };
         let task = TaskRef { slot, id };
+        if let Some(names) = &mut self.names {
+            names.push(name.clone());
+        }
         self.slots[slot as usize] = Some(Slot {
             info: TaskInfo::new(id, name),
             future,
@@ -109,6 +116,13 @@ impl TaskTable {
         self.slots.clear();
         self.free.clear();
         self.next_id = 0;
+        self.names = None;
+    }
+
+    /// Keeps every task's name from now on, for [`TaskTable::info_of`] (a
+    /// traced run's explanations).
+    pub(crate) fn keep_names(&mut self) {
+        self.names.get_or_insert_with(Vec::new);
     }
 
     /// The id the next inserted task gets.
@@ -139,14 +153,16 @@ impl TaskTable {
         slot
     }
 
-    /// The name and id of task `id`, found by a scan (used only when
-    /// explaining a traced run's choices); just the id once it has ended.
+    /// The name and id of task `id`, for explaining a traced run's
+    /// choices: the name only if [`TaskTable::keep_names`] was called.
     pub(crate) fn info_of(&self, id: TaskId) -> TaskInfo {
-        self.slots
-            .iter()
-            .flatten()
-            .find(|s| s.info.id() == id)
-            .map_or_else(|| TaskInfo::new(id, None), |s| s.info.clone())
+        let name = self
+            .names
+            .as_ref()
+            .and_then(|names| usize::try_from(id.as_u64()).ok().and_then(|i| names.get(i)))
+            .cloned()
+            .flatten();
+        TaskInfo::new(id, name)
     }
 
     /// Every live task, in id order.
