@@ -189,14 +189,6 @@ impl Drop for Stream {
     }
 }
 
-impl fmt::Debug for TcpStream {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TcpStream")
-            .field("conn", &&*self.inner.label())
-            .finish()
-    }
-}
-
 /// Resets a connection whose `connect` was dropped before it completed.
 struct ConnectGuard {
     world: Rc<World>,
@@ -336,34 +328,6 @@ fn shutdown(s: &Stream) -> Poll<io::Result<()>> {
     )
 }
 
-impl AsyncRead for TcpStream {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        poll_read(&self.inner, cx, buf)
-    }
-}
-
-impl AsyncWrite for TcpStream {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        poll_write(&self.inner, cx, buf)
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        shutdown(&self.inner)
-    }
-}
-
 /// The reading half of a [`TcpStream`] (see [`TcpStream::into_split`]).
 ///
 /// # Cancel safety
@@ -383,38 +347,6 @@ pub struct OwnedWriteHalf {
     inner: Rc<Stream>,
 }
 
-impl fmt::Debug for OwnedReadHalf {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("OwnedReadHalf")
-            .field("conn", &&*self.inner.label())
-            .finish()
-    }
-}
-
-impl fmt::Debug for OwnedWriteHalf {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("OwnedWriteHalf")
-            .field("conn", &&*self.inner.label())
-            .finish()
-    }
-}
-
-impl OwnedReadHalf {
-    /// The peer's address.
-    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        let s = &self.inner;
-        Ok(s.world.read(|inner| inner.stream_addrs(s.conn, s.side)).1)
-    }
-}
-
-impl OwnedWriteHalf {
-    /// The peer's address.
-    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        let s = &self.inner;
-        Ok(s.world.read(|inner| inner.stream_addrs(s.conn, s.side)).1)
-    }
-}
-
 impl Drop for OwnedWriteHalf {
     fn drop(&mut self) {
         if self.inner.world.owned_here("dropped") {
@@ -423,30 +355,72 @@ impl Drop for OwnedWriteHalf {
     }
 }
 
-impl AsyncRead for OwnedReadHalf {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        poll_read(&self.inner, cx, buf)
-    }
+/// `Debug` naming the connection, for a stream or one of its halves.
+macro_rules! debug_by_label {
+    ($($ty:ident),*) => {$(
+        impl fmt::Debug for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct(stringify!($ty))
+                    .field("conn", &&*self.inner.label())
+                    .finish()
+            }
+        }
+    )*};
 }
 
-impl AsyncWrite for OwnedWriteHalf {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        poll_write(&self.inner, cx, buf)
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        shutdown(&self.inner)
-    }
+/// futures' `AsyncRead` over the shared [`poll_read`].
+macro_rules! async_read {
+    ($($ty:ident),*) => {$(
+        impl AsyncRead for $ty {
+            fn poll_read(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                buf: &mut [u8],
+            ) -> Poll<io::Result<usize>> {
+                poll_read(&self.inner, cx, buf)
+            }
+        }
+    )*};
 }
+
+/// futures' `AsyncWrite` over the shared [`poll_write`]; closing shuts the
+/// stream down for writing (a FIN).
+macro_rules! async_write {
+    ($($ty:ident),*) => {$(
+        impl AsyncWrite for $ty {
+            fn poll_write(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                buf: &[u8],
+            ) -> Poll<io::Result<usize>> {
+                poll_write(&self.inner, cx, buf)
+            }
+
+            fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                Poll::Ready(Ok(()))
+            }
+
+            fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                shutdown(&self.inner)
+            }
+        }
+    )*};
+}
+
+/// `peer_addr` for the halves.
+macro_rules! peer_addr {
+    ($($ty:ident),*) => {$(
+        impl $ty {
+            /// The peer's address.
+            pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+                let s = &self.inner;
+                Ok(s.world.read(|inner| inner.stream_addrs(s.conn, s.side)).1)
+            }
+        }
+    )*};
+}
+
+debug_by_label!(TcpStream, OwnedReadHalf, OwnedWriteHalf);
+async_read!(TcpStream, OwnedReadHalf);
+async_write!(TcpStream, OwnedWriteHalf);
+peer_addr!(OwnedReadHalf, OwnedWriteHalf);

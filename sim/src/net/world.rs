@@ -185,6 +185,23 @@ struct Conn {
     listener: Option<u32>,
 }
 
+impl Conn {
+    /// The sending and receiving hosts of direction `d`.
+    fn hosts(&self, d: usize) -> (HostId, HostId) {
+        (self.ends[d].host, self.ends[1 - d].host)
+    }
+}
+
+impl SegKind {
+    /// Payload bytes (0 for a SYN, SYN-ACK, FIN or RST).
+    fn len(self) -> usize {
+        match self {
+            SegKind::Data(n) => n as usize,
+            _ => 0,
+        }
+    }
+}
+
 struct Listener {
     host: HostId,
     incarnation: u32,
@@ -606,6 +623,16 @@ impl Inner {
             .unwrap_or(self.default_link)
     }
 
+    /// A message's latency on `link`, in nanoseconds: nothing is drawn from
+    /// the stream for a link without latency.
+    fn draw_latency(&mut self, link: &LinkConfig) -> u64 {
+        if link.latency.is_zero() {
+            0
+        } else {
+            link.latency.draw(&mut self.rng)
+        }
+    }
+
     pub(crate) fn set_cut(&mut self, from: HostId, to: HostId, cut: bool) {
         if cut {
             if self.cut.insert((from, to)) {
@@ -658,7 +685,7 @@ impl Inner {
         let mut out = Vec::new();
         for c in &self.conns {
             for d in 0..2 {
-                let (from, to) = (c.ends[d].host, c.ends[1 - d].host);
+                let (from, to) = c.hosts(d);
                 let dir = &c.dirs[d];
                 for seg in &dir.segs {
                     let (kind, bytes) = match seg.kind {
@@ -1012,18 +1039,10 @@ impl Inner {
     }
 
     fn send_seg(&mut self, c: u32, d: usize, kind: SegKind, wakers: &mut Vec<Waker>) {
-        let conn = &self.conns[c as usize];
-        let (from, to) = (conn.ends[d].host, conn.ends[1 - d].host);
+        let (from, to) = self.conns[c as usize].hosts(d);
         let link = self.link(from, to);
-        let len = match kind {
-            SegKind::Data(n) => n as usize,
-            _ => 0,
-        };
-        let latency = if link.latency.is_zero() {
-            0
-        } else {
-            link.latency.draw(&mut self.rng)
-        };
+        let len = kind.len();
+        let latency = self.draw_latency(&link);
         let now = now_ns();
         let dir = &mut self.conns[c as usize].dirs[d];
         dir.tx_free = dir.tx_free.max(now) + link.transmission(len);
@@ -1060,7 +1079,7 @@ impl Inner {
                 return;
             }
             let (kind, id) = (seg.kind, seg.id);
-            let (from, to) = (conn.ends[d].host, conn.ends[1 - d].host);
+            let (from, to) = conn.hosts(d);
             let from_alive = self.alive(from, conn.ends[d].incarnation);
             if self.held.contains(&(from, to)) {
                 self.conns[c as usize].dirs[d].held = true;
@@ -1089,10 +1108,7 @@ impl Inner {
             dir.segs.pop_front();
             dir.stalled_since = None;
             dir.retries = 0;
-            let len = match kind {
-                SegKind::Data(n) => n as usize,
-                _ => 0,
-            };
+            let len = kind.len();
             self.note(NetEvent::Deliver {
                 id,
                 from,
@@ -1320,11 +1336,7 @@ impl Inner {
         };
         let now = now_ns();
         for _ in 0..copies {
-            let latency = if link.latency.is_zero() {
-                0
-            } else {
-                link.latency.draw(&mut self.rng)
-            };
+            let latency = self.draw_latency(&link);
             let at = now + link.transmission(data.len()) + latency;
             let datagram = Datagram {
                 id,
