@@ -6,7 +6,7 @@
 //! its hosts are hosts of [`simloop::net`], each running a small HTTP-like
 //! server on port 80, created on the first request. [`Web::get`] draws the
 //! request's latency from the host's range with [`simloop::rand`], sends
-//! `GET url delay` over a [`TcpStream`](simloop::net::TcpStream) (the link
+//! `GET url delay` over a [`TcpStream`] (the link
 //! itself is instantaneous: the server takes the drawn latency to answer),
 //! and reads back the page or a 404. A host that is down is a crashed host:
 //! the connection attempt gets no answer and gives up after the drawn
