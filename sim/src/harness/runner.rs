@@ -272,16 +272,11 @@ impl fmt::Display for FailedTest {
 /// as the cause when the failure shows elsewhere (a knock-on error), then
 /// every other one, so no panic of the run goes unmentioned.
 fn write_panics(f: &mut fmt::Formatter<'_>, error: &SimError, panics: &[TaskPanic]) -> fmt::Result {
-    let mut others = panics.iter().filter(|p| !explain::is_the_failure(error, p));
-    if let Some(first) = others.next() {
-        let label = if panics.first().is_some_and(|p| std::ptr::eq(p, first)) {
-            "cause"
-        } else {
-            "also"
-        };
-        writeln!(f, "  {label}: {first}")?;
+    let not_the_failure = |p: &&TaskPanic| !explain::is_the_failure(error, p);
+    if let Some(first) = panics.first().filter(not_the_failure) {
+        writeln!(f, "  cause: {first}")?;
     }
-    for panic in others {
+    for panic in panics.iter().skip(1).filter(not_the_failure) {
         writeln!(f, "  also: {panic}")?;
     }
     Ok(())
