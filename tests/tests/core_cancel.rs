@@ -206,6 +206,48 @@ fn a_zero_wait_for_never_starts_its_coroutine_and_resumes_where_asyncio_does() {
     );
 }
 
+// The same with workers of four steps: the caller resumes after exactly
+// three loop iterations (the cancelled task's step, its done callback, the
+// waiter's callback), before the fourth step of either worker.
+// log: a b a' b' a'' b'' "wait_for timeout" a''' b''' (CPython 3.13)
+#[test]
+fn a_zero_wait_for_resumes_after_exactly_three_ready_items() {
+    let log = Sim::new(1)
+        .run(async {
+            let log: Log = Rc::default();
+            for names in [["a", "a'", "a''", "a'''"], ["b", "b'", "b''", "b'''"]] {
+                let log = log.clone();
+                task::spawn(async move {
+                    for (i, name) in names.into_iter().enumerate() {
+                        if i > 0 {
+                            task::yield_now().await;
+                        }
+                        log.borrow_mut().push(name);
+                    }
+                });
+            }
+            assert!(time::wait_for(Duration::ZERO, async { 1 }).await.is_err());
+            log.borrow_mut().push("wait_for timeout");
+            time::sleep(Duration::from_secs(1)).await;
+            log.take()
+        })
+        .unwrap();
+    assert_eq!(
+        log,
+        [
+            "a",
+            "b",
+            "a'",
+            "b'",
+            "a''",
+            "b''",
+            "wait_for timeout",
+            "a'''",
+            "b'''"
+        ]
+    );
+}
+
 // async with timeout(0): await sleep(1)  -> TimeoutError
 // log: a b a' b' "timeout expired" a'' b'' (CPython 3.13)
 #[test]

@@ -310,3 +310,143 @@ fn a_zero_timeout_fails_a_future_that_is_not_ready_at_once() {
     assert!(r.is_err());
     assert_eq!(at, time::Instant::ZERO);
 }
+
+#[test]
+fn elapsed_and_try_now_read_the_virtual_clock_inside_a_simulation() {
+    Sim::new(3)
+        .run(async {
+            let start = time::now();
+            assert_eq!(time::try_now(), Some(start));
+            time::sleep(Duration::from_millis(1_250)).await;
+            assert_eq!(start.elapsed(), Duration::from_millis(1_250));
+            assert_eq!(time::try_now(), Some(start + Duration::from_millis(1_250)));
+            // An instant in the future has no elapsed time yet.
+            assert_eq!(
+                (time::now() + Duration::from_secs(1)).elapsed(),
+                Duration::ZERO
+            );
+        })
+        .unwrap();
+}
+
+#[test]
+fn a_sleep_knows_its_deadline_and_when_it_has_passed() {
+    Sim::new(3)
+        .run(async {
+            time::sleep(Duration::from_secs(2)).await;
+            let sleep = time::sleep(Duration::from_secs(5));
+            assert_eq!(sleep.deadline().since_start(), Duration::from_secs(7));
+            assert!(!sleep.is_elapsed());
+            time::sleep(Duration::from_millis(4_999)).await;
+            assert!(!sleep.is_elapsed(), "one millisecond early");
+            time::sleep(Duration::from_millis(1)).await;
+            assert!(sleep.is_elapsed(), "exactly at the deadline");
+            time::sleep(Duration::from_secs(1)).await;
+            assert!(sleep.is_elapsed(), "after the deadline");
+            let until = time::sleep_until(time::Instant::from_nanos(3));
+            assert_eq!(until.deadline(), time::Instant::from_nanos(3));
+            assert!(until.is_elapsed());
+        })
+        .unwrap();
+}
+
+#[test]
+fn a_timeout_reports_its_deadline_and_expires_only_when_it_fires() {
+    Sim::new(3)
+        .run(async {
+            time::sleep(Duration::from_secs(1)).await;
+            // In time: never expired, before or after.
+            let mut fast = std::pin::pin!(time::timeout(
+                Duration::from_secs(2),
+                time::sleep(Duration::from_millis(10))
+            ));
+            assert_eq!(fast.when().since_start(), Duration::from_secs(3));
+            assert!(!fast.expired());
+            assert_eq!(fast.as_mut().await, Ok(()));
+            assert!(!fast.expired());
+            // Late: expired once it fired, and its error names the deadline.
+            let mut slow = std::pin::pin!(time::timeout_at(
+                time::Instant::from_nanos(4_000_000_000),
+                time::sleep(Duration::from_secs(60))
+            ));
+            assert_eq!(slow.when(), time::Instant::from_nanos(4_000_000_000));
+            assert!(!slow.expired());
+            let err = slow.as_mut().await.unwrap_err();
+            assert!(slow.expired());
+            assert_eq!(err.deadline(), slow.when());
+            assert_eq!(time::now().since_start(), Duration::from_secs(4));
+        })
+        .unwrap();
+}
+
+#[test]
+fn a_timeout_debug_names_the_function_that_made_it() {
+    Sim::new(3)
+        .run(async {
+            let t = time::timeout(Duration::from_secs(1), time::sleep(Duration::ZERO));
+            let w = time::wait_for(Duration::from_secs(1), time::sleep(Duration::ZERO));
+            let h = time::wait_for_handle(Duration::from_secs(1), task::spawn(async { 1 }));
+            let (t, w, h) = (format!("{t:?}"), format!("{w:?}"), format!("{h:?}"));
+            assert!(t.contains("mode: Timeout"), "{t}");
+            assert!(w.contains("mode: WaitFor"), "{w}");
+            assert!(h.contains("mode: Handle"), "{h}");
+        })
+        .unwrap();
+}
+
+#[test]
+fn a_timeout_that_fired_is_expired_before_it_is_polled_again() {
+    Sim::new(3)
+        .run(async {
+            let mut t = std::pin::pin!(time::timeout(
+                Duration::from_secs(1),
+                time::sleep(Duration::from_secs(10))
+            ));
+            // Polled once, then left alone past its deadline.
+            assert!(futures::poll!(t.as_mut()).is_pending());
+            time::sleep(Duration::from_secs(2)).await;
+            assert!(t.expired(), "fired at 1 s, not polled since");
+            assert!(t.as_mut().await.is_err());
+            assert!(t.expired());
+        })
+        .unwrap();
+}
+
+#[test]
+fn reschedule_moves_a_live_deadline_and_refuses_once_the_timeout_is_over() {
+    Sim::new(3)
+        .run(async {
+            let at = |secs| time::Instant::ZERO + Duration::from_secs(secs);
+            // Before the first poll, and while pending: moved.
+            let mut t = std::pin::pin!(time::timeout(
+                Duration::from_secs(1),
+                time::sleep(Duration::from_secs(10))
+            ));
+            assert!(t.as_mut().reschedule(at(2)));
+            assert_eq!(t.when(), at(2));
+            assert!(futures::poll!(t.as_mut()).is_pending());
+            assert!(t.as_mut().reschedule(at(4)));
+            assert_eq!(t.when(), at(4));
+            assert!(t.as_mut().await.is_err());
+            assert_eq!(time::now(), at(4));
+            // Expired: refused, the deadline unchanged.
+            assert!(!t.as_mut().reschedule(at(9)));
+            assert_eq!(t.when(), at(4));
+
+            // Completed in time: refused.
+            let mut done = std::pin::pin!(time::timeout(Duration::from_secs(5), async { 7 }));
+            assert_eq!(done.as_mut().await, Ok(7));
+            assert!(!done.expired());
+            assert!(!done.as_mut().reschedule(at(20)));
+            assert_eq!(done.when(), at(9));
+
+            // A zero wait_for cancelling its coroutine: refused, and it
+            // still times out.
+            let mut zero = std::pin::pin!(time::wait_for(Duration::ZERO, async { 1 }));
+            assert!(futures::poll!(zero.as_mut()).is_pending());
+            assert!(!zero.as_mut().reschedule(at(30)));
+            assert!(zero.as_mut().await.is_err());
+            assert_eq!(time::now(), at(4));
+        })
+        .unwrap();
+}
