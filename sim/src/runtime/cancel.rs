@@ -87,7 +87,13 @@ impl Wake for CancelScope {
         super::try_with(|rt| rt.fire_expired_scopes());
         let target = self.target.lock().clone();
         if let Some(waker) = target {
-            waker.wake();
+            // As asyncio's timeout cancels the awaited future and leaves the
+            // task to its wake-up: when the expiry cancelled something still
+            // running (a task awaited inside), that end wakes the task.
+            let drained = super::try_with(|rt| rt.scope_drained(self, &waker));
+            if drained != Some(false) {
+                waker.wake();
+            }
         }
     }
 }
@@ -198,6 +204,19 @@ impl Runtime {
     /// [`scope_drained`](Self::scope_drained).
     pub(super) fn task_drained(&self, task: TaskId, waker: &Waker) -> bool {
         self.drained(|d| d.task == Some(task), waker)
+    }
+
+    /// [`task_drained`](Self::task_drained) right after the abort of `task`
+    /// fired its hooks: whether it may be dropped at its next turn rather
+    /// than when what it awaits ends (which then wakes it).
+    pub(super) fn task_drained_now(&self, task: super::TaskRef) -> bool {
+        if self.draining.borrow().is_empty() {
+            return true;
+        }
+        // A waker of its own: the slot's is lent out while the task runs
+        // (it may abort itself).
+        let waker = super::waker::task_waker(task, &self.wakes);
+        self.task_drained(task.id, &waker)
     }
 
     fn drained(&self, matches: impl Fn(&Draining) -> bool, waker: &Waker) -> bool {
