@@ -516,3 +516,69 @@ fn a_task_aborting_itself_while_awaiting_a_gather_ends_cancelled() {
         .unwrap();
     assert_eq!(log, ["child cancelled", "task cancelled"]);
 }
+
+/// Logs `m2 cancelled` when dropped, and spawns `x`, which spawns `z`.
+struct SpawnOnDrop(Log);
+
+impl Drop for SpawnOnDrop {
+    fn drop(&mut self) {
+        self.0.borrow_mut().push("m2 cancelled");
+        let log = self.0.clone();
+        task::spawn(async move {
+            log.borrow_mut().push("x");
+            let log = log.clone();
+            task::spawn(async move { log.borrow_mut().push("z") });
+        });
+    }
+}
+
+// A task group whose owner was cancelled wakes it with its last member's
+// done callback only, as asyncio's `__aexit__` waits for the last task (a
+// cancelled member's done callback does not wake it). CPython 3.13, the
+// group's tasks cancelled in creation order as simloop does (CPython keeps
+// them in a set):
+//
+//     async def m1():
+//         try: await asyncio.sleep(5)
+//         finally: log.append("m1 cancelled")
+//     async def m2():
+//         try: await ev.wait()
+//         finally: log.append("m2 cancelled"); asyncio.create_task(x())
+//     async def x(): log.append("x"); asyncio.create_task(z())
+//     async def owner():
+//         async with asyncio.TaskGroup() as tg:
+//             tg.create_task(m1()); tg.create_task(m2())
+//     try: await asyncio.wait_for(owner(), 1)
+//     except TimeoutError: log.append("timeout")
+//
+// -> m1 cancelled, m2 cancelled, x, z, timeout
+#[test]
+fn a_cancelled_task_group_owner_resumes_after_the_last_members_callback() {
+    let log = Sim::new(1)
+        .run(async {
+            let log: Log = Rc::default();
+            let ev = simloop::sync::Event::new();
+            let (l, e) = (log.clone(), ev.clone());
+            let owner = async move {
+                let group = simloop::TaskGroup::<(), ()>::new();
+                let l1 = l.clone();
+                group.spawn(async move {
+                    let _noted = OnDrop(l1, "m1 cancelled");
+                    time::sleep(Duration::from_secs(5)).await;
+                    Ok(())
+                });
+                group.spawn(async move {
+                    let _noted = SpawnOnDrop(l);
+                    e.wait().await;
+                    Ok(())
+                });
+                let _ = group.join().await;
+            };
+            assert!(time::wait_for(Duration::from_secs(1), owner).await.is_err());
+            log.borrow_mut().push("timeout");
+            time::sleep(Duration::from_secs(1)).await;
+            log.take()
+        })
+        .unwrap();
+    assert_eq!(log, ["m1 cancelled", "m2 cancelled", "x", "z", "timeout"]);
+}

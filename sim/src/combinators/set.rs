@@ -434,6 +434,9 @@ fn on_done<T>(shared: &Weak<RefCell<Shared<T>>>, index: usize) {
     });
     let member = sh.member_wakers[index].take();
     let wakes_on_failure = match (&sh.wake_on, &result) {
+        // A cancelling task group wakes its owner only with its last
+        // ending, as asyncio's `__aexit__` waits for the last task.
+        _ if sh.fail_fast.is_some() && sh.cancelling => false,
         (WakeOn::LastOrFailure(is_failure), Ok(value)) => is_failure(value),
         (WakeOn::LastOrFailure(_), Err(_)) => true,
         _ => false,
