@@ -582,3 +582,61 @@ fn a_cancelled_task_group_owner_resumes_after_the_last_members_callback() {
         .unwrap();
     assert_eq!(log, ["m1 cancelled", "m2 cancelled", "x", "z", "timeout"]);
 }
+
+// A task group owner waits on a plain future in `__aexit__`, so asyncio
+// schedules it the moment it is cancelled, and its step ends it at once
+// when every member has ended by then (here the member's done callback runs
+// in between). CPython 3.13:
+//
+//     async def member(): log.append("member")
+//     async def owner():
+//         try:
+//             async with asyncio.TaskGroup() as tg: tg.create_task(member())
+//         finally: log.append("owner cancelled")
+//     o = asyncio.create_task(owner())
+//     await asyncio.sleep(0); await asyncio.sleep(0)  # the member returned
+//     o.cancel(); <start workers a and b>
+//     try: await o
+//     except asyncio.CancelledError: log.append("owner awaited")
+//
+// -> member, owner cancelled, a, b, owner awaited, a', b', a'', b''
+#[test]
+fn a_cancelled_task_group_owner_runs_at_its_own_turn() {
+    let log = Sim::new(1)
+        .run(async {
+            let log: Log = Rc::default();
+            let l = log.clone();
+            let owner = task::spawn(async move {
+                let _noted = OnDrop(l.clone(), "owner cancelled");
+                let group = simloop::TaskGroup::<(), ()>::new();
+                group.spawn(async move {
+                    l.borrow_mut().push("member");
+                    Ok(())
+                });
+                let _ = group.join().await;
+            });
+            task::yield_now().await;
+            task::yield_now().await;
+            owner.abort();
+            workers(&log);
+            assert!(owner.await.unwrap_err().is_cancelled());
+            log.borrow_mut().push("owner awaited");
+            time::sleep(Duration::from_secs(1)).await;
+            log.take()
+        })
+        .unwrap();
+    assert_eq!(
+        log,
+        [
+            "member",
+            "owner cancelled",
+            "a",
+            "b",
+            "owner awaited",
+            "a'",
+            "b'",
+            "a''",
+            "b''"
+        ]
+    );
+}

@@ -375,6 +375,12 @@ impl<T: 'static> runtime::CancelHook for RefCell<Shared<T>> {
         }
     }
 
+    /// A task group's owner waits on a plain future in `__aexit__`: asyncio
+    /// schedules it at the cancellation, and its step cancels the tasks.
+    fn wakes_at_once(&self) -> bool {
+        self.borrow().drain_all
+    }
+
     /// The owner goes on where asyncio's awaiter would: once the gathering
     /// future is done, or, for a task group, once every task has ended.
     fn settled(&self, waker: &Waker) -> bool {
