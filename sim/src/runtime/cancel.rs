@@ -14,7 +14,12 @@
 //! the gather's children, have ended. A fired hook therefore stays
 //! *draining* until it says it is [`settled`](CancelHook::settled): the
 //! expired timeout returns, and the aborted task's future is dropped, only
-//! then.
+//! then. Meanwhile the task is not queued, as asyncio does not schedule a
+//! task whose awaited task or gather it cancelled: the end of what was
+//! cancelled wakes it. A task group's owner is the exception
+//! ([`CancelHook::wakes_at_once`]): it waits on a plain future, which
+//! asyncio cancels, so it runs at its own turn and waits again if members
+//! are left.
 
 use std::fmt;
 use std::rc::{Rc, Weak};
