@@ -392,8 +392,13 @@ impl Runtime {
         context::count_aborts(1);
         // What the task awaits is cancelled first (a gather's children are
         // queued for their cancellation ahead of the task itself).
-        self.fire_task_hooks(task.id);
-        self.wakes.push(task);
+        let at_once = self.fire_task_hooks(task.id);
+        // As asyncio's `Task.cancel` cancels the awaited future and leaves
+        // the task to its wake-up, a task whose abort cancelled something
+        // still running (a task it awaits) runs when that ends, not now.
+        if at_once || self.task_drained_now(task) {
+            self.wakes.push(task);
+        }
     }
 
     /// Whether `task` is still in the task table (not finished, not
