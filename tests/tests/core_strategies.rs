@@ -205,6 +205,14 @@ fn strategies_parse_and_print() {
         ("PCT:5", Strategy::Pct { depth: 5 }),
         ("pct", Strategy::Pct { depth: 3 }),
         ("replay:2:1", Strategy::Replay("2:1".parse().unwrap())),
+        ("pct:2:1", Strategy::PctWithin { depth: 2, steps: 1 }),
+        (
+            "pct:3:500",
+            Strategy::PctWithin {
+                depth: 3,
+                steps: 500,
+            },
+        ),
     ] {
         assert_eq!(text.parse::<Strategy>().unwrap(), strategy);
     }
@@ -212,6 +220,14 @@ fn strategies_parse_and_print() {
     for bad in ["", "lifo", "pct:0", "pct:x", "random:2"] {
         let e = bad.parse::<Strategy>().unwrap_err().to_string();
         assert!(e.contains("fifo") && e.contains("pct:DEPTH"), "{e}");
+    }
+    // A step count must be 1 or more.
+    for bad in ["pct:2:0", "pct:2:x", "pct:2:"] {
+        let e = bad.parse::<Strategy>().unwrap_err().to_string();
+        assert!(
+            e.contains("is not a number of steps of 1 or more"),
+            "{bad}: {e}"
+        );
     }
 }
 

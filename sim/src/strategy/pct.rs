@@ -308,6 +308,30 @@ mod tests {
         assert_eq!(SCANS.with(std::cell::Cell::get) - before, 0);
     }
 
+    /// Stale heap entries are pruned: however many items move into holes,
+    /// the heap stays within a constant factor of the queue.
+    #[test]
+    fn the_mirror_heap_stays_bounded_by_the_queue() {
+        let priorities: Vec<u64> = (0..64).collect();
+        let mut mirror = Mirror::default();
+        for i in 0..64 {
+            mirror.push(&priorities, TaskId::from_u64(i));
+        }
+        for round in 0..10_000u64 {
+            // Take from the middle: the front item moves into the hole and
+            // leaves a stale entry behind; push a replacement.
+            mirror.take(&priorities, 1 + (round % 40) as usize);
+            mirror.push(&priorities, TaskId::from_u64(round % 64));
+            assert!(
+                mirror.heap.len() <= 4 * mirror.ids.len() + 65,
+                "round {round}: {} heap entries for {} items",
+                mirror.heap.len(),
+                mirror.ids.len()
+            );
+        }
+        assert_eq!(mirror.ids.len(), 64);
+    }
+
     /// The mirror's highest item is the one a scan finds, through pushes,
     /// takes (the front item moving into the hole), removals and priority
     /// changes.
