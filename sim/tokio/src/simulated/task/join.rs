@@ -50,9 +50,12 @@ type OnFinish = Box<dyn FnOnce(Id) + Send>;
 /// What the task and its handles share, whatever the output type.
 pub(crate) struct Control {
     id: AtomicU64,
-    task: std::sync::OnceLock<simloop::task::TaskId>,
+    /// simloop's id of the task, once spawned.
+    task: Mutex<Option<simloop::task::TaskId>>,
     aborted: AtomicBool,
     finished: AtomicBool,
+    /// The task's waker, from its first poll (simloop polls a task with
+    /// the same waker every time).
     task_waker: Mutex<Option<Waker>>,
     on_finish: Mutex<Vec<OnFinish>>,
 }
@@ -61,12 +64,18 @@ impl Control {
     fn new() -> Arc<Control> {
         Arc::new(Control {
             id: AtomicU64::new(u64::MAX),
-            task: std::sync::OnceLock::new(),
+            task: Mutex::new(None),
             aborted: AtomicBool::new(false),
             finished: AtomicBool::new(false),
             task_waker: Mutex::new(None),
             on_finish: Mutex::new(Vec::new()),
         })
+    }
+
+    /// Records the id simloop gave the task.
+    fn started(&self, task: simloop::task::TaskId) {
+        self.id.store(task.as_u64(), Ordering::Relaxed);
+        *self.task.lock() = Some(task);
     }
 
     pub(crate) fn id(&self) -> Id {
@@ -78,8 +87,10 @@ impl Control {
             return;
         }
         self.aborted.store(true, Ordering::Release);
-        if let Some(w) = self.task_waker.lock().take() {
-            w.wake();
+        // Not polled yet: the task is queued (or not started), and sees
+        // the flag at its first poll.
+        if let Some(w) = &*self.task_waker.lock() {
+            w.wake_by_ref();
         }
     }
 
@@ -101,8 +112,10 @@ impl Control {
     fn finish(&self) {
         self.finished.store(true, Ordering::Release);
         let callbacks = std::mem::take(&mut *self.on_finish.lock());
-        for f in callbacks {
-            f(self.id());
+        if !callbacks.is_empty() {
+            for f in callbacks {
+                f(self.id());
+            }
         }
     }
 }
@@ -140,6 +153,8 @@ pin_project_lite::pin_project! {
         future: Option<F>,
         control: Arc<Control>,
         output: Arc<Output<F::Output>>,
+        // Whether the task's waker is in `control`.
+        polled: bool,
     }
 
     impl<F: Future> PinnedDrop for TaskFuture<F> {
@@ -180,12 +195,9 @@ impl<F: Future> Future for TaskFuture<F> {
             end(Err(error), this.control, this.output);
             return Poll::Ready(());
         }
-        {
-            let mut w = this.control.task_waker.lock();
-            match &*w {
-                Some(old) if old.will_wake(cx.waker()) => {}
-                _ => *w = Some(cx.waker().clone()),
-            }
+        if !*this.polled {
+            *this.polled = true;
+            *this.control.task_waker.lock() = Some(cx.waker().clone());
         }
         let future = this.future.as_mut().as_pin_mut().expect("checked above");
         let result = match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
@@ -219,17 +231,9 @@ where
         );
     }
     let (handle, task) = unspawned(future);
-    let simloop_handle = match name {
-        Some(n) => simloop::task::spawn_named(n.to_owned(), task),
-        None => simloop::task::spawn(task),
-    };
-    handle
-        .control
-        .id
-        .store(simloop_handle.id().as_u64(), Ordering::Relaxed);
-    let _ = handle.control.task.set(simloop_handle.id());
-    // Dropping simloop's handle detaches the task, as a tokio JoinHandle does.
-    drop(simloop_handle);
+    // The handle's state is the facade's own: simloop keeps none.
+    let id = simloop::facade::spawn_detached(name.map(Into::into), task);
+    handle.control.started(id);
     handle
 }
 
@@ -242,11 +246,7 @@ where
 {
     let (handle, task) = unspawned(future);
     let control = Arc::clone(&handle.control);
-    let start = Box::new(move || {
-        let h = simloop::task::spawn(task);
-        control.id.store(h.id().as_u64(), Ordering::Relaxed);
-        let _ = control.task.set(h.id());
-    });
+    let start = Box::new(move || control.started(simloop::facade::spawn_detached(None, task)));
     (handle, start)
 }
 
@@ -268,6 +268,7 @@ where
         future: Some(future),
         control: Arc::clone(&control),
         output: Arc::clone(&output),
+        polled: false,
     };
     (JoinHandle { control, output }, task)
 }
@@ -336,8 +337,9 @@ impl<T> Future for JoinHandle<T> {
         }
         drop(slot);
         let reason = WaitReason::new("JoinHandle::await");
-        wait_on(match self.control.task.get() {
-            Some(t) => reason.on_task(*t),
+        let task = *self.control.task.lock();
+        wait_on(match task {
+            Some(t) => reason.on_task(t),
             None => reason,
         });
         Poll::Pending

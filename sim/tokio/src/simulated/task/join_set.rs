@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use parking_lot::Mutex;
-use simloop::task::{WaitReason, wait_on};
 
 use super::join::spawn_inner;
 use super::{AbortHandle, Id, JoinError, JoinHandle};
@@ -110,7 +109,7 @@ impl<T> JoinSet<T> {
                     None => {
                         f.waker = Some(cx.waker().clone());
                         drop(f);
-                        wait_on(WaitReason::new("JoinSet::join_next"));
+                        simloop::facade::wait_in("JoinSet::join_next");
                         return Poll::Pending;
                     }
                 }

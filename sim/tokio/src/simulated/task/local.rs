@@ -123,7 +123,7 @@ impl Future for LocalSet {
         if tasks.is_empty() {
             return Poll::Ready(());
         }
-        simloop::task::wait_on(simloop::task::WaitReason::new("LocalSet::await"));
+        simloop::facade::wait_in("LocalSet::await");
         Poll::Pending
     }
 }

@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use parking_lot::Mutex;
-use simloop::task::{WaitReason, wait_on};
 
 use super::super::batch;
 use super::error::TryRecvError;
@@ -155,8 +154,14 @@ impl<T> Chan<T> {
     }
 
     fn wait<R>(&self, cx: &mut Context<'_>) -> Poll<R> {
-        self.state.lock().rx_waker = Some(cx.waker().clone());
-        wait_on(WaitReason::new("mpsc::Receiver::recv"));
+        {
+            let mut s = self.state.lock();
+            match &s.rx_waker {
+                Some(w) if w.will_wake(cx.waker()) => {}
+                _ => s.rx_waker = Some(cx.waker().clone()),
+            }
+        }
+        simloop::facade::wait_in("mpsc::Receiver::recv");
         Poll::Pending
     }
 
@@ -200,7 +205,7 @@ impl<T> Chan<T> {
         });
         s.closed_wakers.insert(i, cx.waker().clone());
         drop(s);
-        wait_on(WaitReason::new("mpsc::Sender::closed"));
+        simloop::facade::wait_in("mpsc::Sender::closed");
         Poll::Pending
     }
 
