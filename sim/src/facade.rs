@@ -138,6 +138,7 @@ impl<F: Future<Output = ()>> Future for Detached<F> {
 /// [`task::wait_on`](crate::task::wait_on) with a reason naming no object.
 /// Nothing is built when the task waits in the same operation as last
 /// time. Does nothing outside a task.
+#[inline]
 pub fn wait_in(operation: &'static str) {
     if runtime::polled_task().is_some() {
         runtime::try_with(|rt| rt.set_wait(operation, None));
@@ -153,6 +154,7 @@ pub fn wait_in(operation: &'static str) {
 /// # Panics
 ///
 /// Outside a simulation (when polled).
+#[inline]
 pub fn sleep_until(deadline: crate::time::Instant) -> crate::time::Sleep {
     crate::time::Sleep::without_yield(deadline)
 }
