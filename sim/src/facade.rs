@@ -20,7 +20,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::rc::Weak;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 use rand_chacha::ChaCha8Rng;
 
@@ -88,7 +88,8 @@ pub fn in_simulation() -> bool {
     runtime::try_with(|_| ()).is_some()
 }
 
-/// Spawns `future` as a task named `name` and returns its id. No simloop
+/// Spawns `future` as a task named `name` and returns its id and the
+/// waker that schedules it (the one its polls get). No simloop
 /// [`JoinHandle`](crate::task::JoinHandle) is made: the task is detached
 /// from the start, and the caller learns its end from `future` itself (a
 /// facade's own join state). Aborting it through the simulation (its host
@@ -100,12 +101,14 @@ pub fn in_simulation() -> bool {
 /// # Panics
 ///
 /// Outside a simulation.
-pub fn spawn_detached<F>(name: Option<Arc<str>>, future: F) -> TaskId
+pub fn spawn_detached<F>(name: Option<Arc<str>>, future: F) -> (TaskId, Waker)
 where
     F: Future<Output = ()> + 'static,
 {
     runtime::with("simloop::facade::spawn_detached", |rt| {
-        rt.spawn(name, Box::pin(Detached { future })).0.id
+        let (task, _) = rt.spawn(name, Box::pin(Detached { future }));
+        let waker = rt.waker_of(task).expect("just spawned");
+        (task.id, waker)
     })
 }
 

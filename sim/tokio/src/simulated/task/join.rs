@@ -14,7 +14,7 @@ use std::io;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::task::{Context, Poll, Waker};
 
 use parking_lot::Mutex;
@@ -47,6 +47,11 @@ pub fn try_id() -> Option<Id> {
 /// A callback run once when a task finishes (used by `JoinSet`).
 type OnFinish = Box<dyn FnOnce(Id) + Send>;
 
+/// Aborts requested of tasks that have not ended yet, in every simulation
+/// of the process. While it is 0 no task has an abort to look at, so a poll
+/// skips reading its abort flag (another allocation than the task's).
+static PENDING_ABORTS: AtomicUsize = AtomicUsize::new(0);
+
 /// What the task and its handles share, whatever the output type.
 pub(crate) struct Control {
     id: AtomicU64,
@@ -54,8 +59,7 @@ pub(crate) struct Control {
     task: Mutex<Option<simloop::task::TaskId>>,
     aborted: AtomicBool,
     finished: AtomicBool,
-    /// The task's waker, from its first poll (simloop polls a task with
-    /// the same waker every time).
+    /// The waker that schedules the task, once spawned.
     task_waker: Mutex<Option<Waker>>,
     on_finish: Mutex<Vec<OnFinish>>,
 }
@@ -72,10 +76,12 @@ impl Control {
         })
     }
 
-    /// Records the id simloop gave the task.
-    fn started(&self, task: simloop::task::TaskId) {
+    /// Records the id simloop gave the task and the waker that schedules
+    /// it.
+    fn started(&self, (task, waker): (simloop::task::TaskId, Waker)) {
         self.id.store(task.as_u64(), Ordering::Relaxed);
         *self.task.lock() = Some(task);
+        *self.task_waker.lock() = Some(waker);
     }
 
     pub(crate) fn id(&self) -> Id {
@@ -83,15 +89,27 @@ impl Control {
     }
 
     fn abort(&self) {
-        if self.finished.load(Ordering::Acquire) {
-            return;
+        {
+            // Under the lock `finish` takes: an abort either comes before
+            // the task ends (and is counted until then) or does nothing.
+            let _finishing = self.on_finish.lock();
+            if self.finished.load(Ordering::Acquire) {
+                return;
+            }
+            if !self.aborted.swap(true, Ordering::AcqRel) {
+                PENDING_ABORTS.fetch_add(1, Ordering::Release);
+            }
         }
-        self.aborted.store(true, Ordering::Release);
-        // Not polled yet: the task is queued (or not started), and sees
-        // the flag at its first poll.
+        // Not started yet: the task sees the flag at its first poll.
         if let Some(w) = &*self.task_waker.lock() {
             w.wake_by_ref();
         }
+    }
+
+    /// Whether the task was aborted. Reads the flag only while some abort
+    /// is pending.
+    fn is_aborted(&self) -> bool {
+        PENDING_ABORTS.load(Ordering::Acquire) != 0 && self.aborted.load(Ordering::Acquire)
     }
 
     pub(crate) fn is_finished(&self) -> bool {
@@ -110,8 +128,14 @@ impl Control {
     }
 
     fn finish(&self) {
-        self.finished.store(true, Ordering::Release);
-        let callbacks = std::mem::take(&mut *self.on_finish.lock());
+        let callbacks = {
+            let mut slot = self.on_finish.lock();
+            self.finished.store(true, Ordering::Release);
+            if self.aborted.load(Ordering::Acquire) {
+                PENDING_ABORTS.fetch_sub(1, Ordering::Release);
+            }
+            std::mem::take(&mut *slot)
+        };
         if !callbacks.is_empty() {
             for f in callbacks {
                 f(self.id());
@@ -153,8 +177,6 @@ pin_project_lite::pin_project! {
         future: Option<F>,
         control: Arc<Control>,
         output: Arc<Output<F::Output>>,
-        // Whether the task's waker is in `control`.
-        polled: bool,
     }
 
     impl<F: Future> PinnedDrop for TaskFuture<F> {
@@ -184,7 +206,7 @@ impl<F: Future> Future for TaskFuture<F> {
             output.complete(result);
             control.finish();
         };
-        if this.control.aborted.load(Ordering::Acquire) {
+        if this.control.is_aborted() {
             let id = this.control.id();
             // Drop the future first: its destructors run as the task is cancelled.
             let dropped = catch_unwind(AssertUnwindSafe(|| this.future.set(None)));
@@ -194,10 +216,6 @@ impl<F: Future> Future for TaskFuture<F> {
             };
             end(Err(error), this.control, this.output);
             return Poll::Ready(());
-        }
-        if !*this.polled {
-            *this.polled = true;
-            *this.control.task_waker.lock() = Some(cx.waker().clone());
         }
         let future = this.future.as_mut().as_pin_mut().expect("checked above");
         let result = match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
@@ -268,7 +286,6 @@ where
         future: Some(future),
         control: Arc::clone(&control),
         output: Arc::clone(&output),
-        polled: false,
     };
     (JoinHandle { control, output }, task)
 }
