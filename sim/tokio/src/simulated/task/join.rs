@@ -57,12 +57,11 @@ static PENDING_ABORTS: AtomicUsize = AtomicUsize::new(0);
 /// What the task and its handles share, whatever the output type.
 pub(crate) struct Control {
     id: AtomicU64,
-    /// simloop's id of the task, once spawned.
-    task: Mutex<Option<simloop::task::TaskId>>,
     aborted: AtomicBool,
     finished: AtomicBool,
-    /// The waker that schedules the task, once spawned.
-    task_waker: Mutex<Option<Waker>>,
+    /// simloop's id of the task and the waker that schedules it, once
+    /// spawned.
+    started: Mutex<Option<(simloop::task::TaskId, Waker)>>,
     on_finish: Mutex<Vec<OnFinish>>,
 }
 
@@ -70,10 +69,9 @@ impl Control {
     fn new() -> Control {
         Control {
             id: AtomicU64::new(u64::MAX),
-            task: Mutex::new(None),
             aborted: AtomicBool::new(false),
             finished: AtomicBool::new(false),
-            task_waker: Mutex::new(None),
+            started: Mutex::new(None),
             on_finish: Mutex::new(Vec::new()),
         }
     }
@@ -82,8 +80,7 @@ impl Control {
     /// it.
     fn started(&self, (task, waker): (simloop::task::TaskId, Waker)) {
         self.id.store(task.as_u64(), Ordering::Relaxed);
-        *self.task.lock() = Some(task);
-        *self.task_waker.lock() = Some(waker);
+        *self.started.lock() = Some((task, waker));
     }
 
     pub(crate) fn id(&self) -> Id {
@@ -103,7 +100,7 @@ impl Control {
             }
         }
         // Not started yet: the task sees the flag at its first poll.
-        if let Some(w) = &*self.task_waker.lock() {
+        if let Some((_, w)) = &*self.started.lock() {
             w.wake_by_ref();
         }
     }
@@ -449,7 +446,7 @@ impl<T> Future for JoinHandle<T> {
         }
         drop(slot);
         let reason = WaitReason::new("JoinHandle::await");
-        let task = *self.output.ctl().task.lock();
+        let task = self.output.ctl().started.lock().as_ref().map(|(t, _)| *t);
         wait_on(match task {
             Some(t) => reason.on_task(t),
             None => reason,
