@@ -407,6 +407,12 @@ impl Runtime {
         self.tasks.borrow().get(task).is_some()
     }
 
+    /// The waker that schedules `task`, while it is in the task table and
+    /// not being polled.
+    pub(crate) fn waker_of(&self, task: TaskRef) -> Option<Waker> {
+        self.tasks.borrow().get(task).map(|slot| slot.waker.clone())
+    }
+
     /// Whether an abort of `task` was requested and its future not dropped
     /// yet. Such a task never runs again: until its future is dropped,
     /// synchronisation primitives treat its waits as cancelled, as asyncio's
