@@ -308,6 +308,27 @@ mod tests {
         assert_eq!(SCANS.with(std::cell::Cell::get) - before, 0);
     }
 
+    /// A guessed run length is a power of two from 2 to 65 536, each of the
+    /// sixteen equally likely.
+    #[test]
+    fn guessed_run_lengths_are_log_uniform_from_2_to_65536() {
+        let mut rng = crate::rand::stream(9, 0);
+        let mut counts = [0u32; 17];
+        for _ in 0..16_000 {
+            let steps = guess_steps(&mut rng);
+            assert!(steps.is_power_of_two(), "{steps}");
+            let log = steps.trailing_zeros() as usize;
+            assert!((1..=16).contains(&log), "{steps}");
+            counts[log] += 1;
+        }
+        for (log, &n) in counts.iter().enumerate().skip(1) {
+            assert!(
+                (800..1200).contains(&n),
+                "2^{log} drawn {n} times in 16 000"
+            );
+        }
+    }
+
     /// Stale heap entries are pruned: however many items move into holes,
     /// the heap stays within a constant factor of the queue, and (pruning
     /// being a rebuild of the whole heap) not much below it either.
