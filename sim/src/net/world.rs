@@ -295,7 +295,7 @@ pub(crate) struct Inner {
     pub(crate) hosts: Vec<HostState>,
     names: BTreeMap<Arc<str>, HostId>,
     pub(crate) default_link: LinkConfig,
-    pub(crate) links: BTreeMap<(HostId, HostId), LinkConfig>,
+    pub(crate) links: Links,
     cut: BTreeSet<(HostId, HostId)>,
     held: BTreeSet<(HostId, HostId)>,
     held_datagrams: Vec<(HostId, Datagram)>,
@@ -306,6 +306,38 @@ pub(crate) struct Inner {
     /// The last message number given out.
     messages: u64,
     pub(crate) tcp_timeout: u64,
+}
+
+/// The configured links, by (from, to). Looked up at every message, so a
+/// hash map rather than a tree (whose depth grew with the number of hosts
+/// a server talks to); its hasher is fixed, and the map is never iterated,
+/// so nothing depends on its order.
+pub(crate) type Links = std::collections::HashMap<
+    (HostId, HostId),
+    LinkConfig,
+    std::hash::BuildHasherDefault<PairHasher>,
+>;
+
+/// Hashes a pair of host ids: the two ids side by side, multiplied by an
+/// odd constant and folded, so that both halves reach every bit.
+#[derive(Default)]
+pub(crate) struct PairHasher(u64);
+
+impl std::hash::Hasher for PairHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.0 = self.0 << 32 | u64::from(n);
+    }
+
+    fn finish(&self) -> u64 {
+        let h = self.0.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        h ^ (h >> 29)
+    }
 }
 
 /// The network of one simulation (kept by the runtime, see
@@ -382,7 +414,7 @@ impl World {
             hosts: Vec::new(),
             names: BTreeMap::new(),
             default_link: LinkConfig::DEFAULT,
-            links: BTreeMap::new(),
+            links: Links::default(),
             cut: BTreeSet::new(),
             held: BTreeSet::new(),
             held_datagrams: Vec::new(),

@@ -1,6 +1,6 @@
 //! Prints the network workloads' table: W7 `echo_stream` and W8
 //! `many_clients` on simloop's simulated network (Fifo and Random), the
-//! same echo over two simloop channels (the cost of a message without the
+//! same exchanges over simloop channels (the cost of a message without the
 //! network), and tokio over real loopback TCP; every result is checked
 //! against its model.
 //!
@@ -147,6 +147,10 @@ fn main() {
             many_clients(c, r, d.clone(), strategy.clone())
         });
         cell("W8 net_fanin", name, 2 * c * r, t);
+        let t = measure(reps, fanin_model(c, r, &d, true), || {
+            channel_fanin(c, r, d.clone(), strategy.clone())
+        });
+        cell("W8 over channels", name, 2 * c * r, t);
     }
     if tokio {
         let t = measure(reps, fanin_model(c, r, &d, false), || {
@@ -181,7 +185,22 @@ fn main() {
     for rt in ["simloop fifo", "simloop random"] {
         if let (Some(net), Some(chan)) = (find("W7 net_echo", rt), find("W7 over channels", rt)) {
             println!(
-                "{rt}: a message through the network costs {:.0} ns beyond a channel send (with the same sleep).",
+                "{rt}: W7, a message through the network costs {:.0} ns beyond a channel send with the same sleep.",
+                net - chan
+            );
+        }
+        if let (Some(net), Some(bare)) = (
+            find("W7 net_echo", rt),
+            find("W7 over channels, no sleep", "simloop fifo"),
+        ) {
+            println!(
+                "{rt}: W7, a message through the network costs {:.0} ns beyond a bare channel send (Fifo, no sleep).",
+                net - bare
+            );
+        }
+        if let (Some(net), Some(chan)) = (find("W8 net_fanin", rt), find("W8 over channels", rt)) {
+            println!(
+                "{rt}: W8, a message through the network costs {:.0} ns beyond the same exchanges over channels with the same sleeps.",
                 net - chan
             );
         }
