@@ -8,16 +8,21 @@
 //! of an index and taking it out cost O(log n), while the order the
 //! strategy sees is exactly the arming order of those left. Until a pick
 //! other than the first (FIFO's only pick), the entries left are a suffix
-//! and no tree is needed: it is built at the first such pick.
+//! and no tree is needed; a small group (most are) is then picked from by
+//! shifting, cheaper than a tree at that size, and the tree is built at
+//! the first such pick in a large one.
 
 use std::task::Waker;
 
 use crate::base::TaskId;
 
+/// Groups up to this size are picked from by shifting the entries left.
+const SMALL: usize = 32;
+
 #[derive(Default)]
 pub(crate) struct Tied {
-    /// The group in arming order; a taken entry holds a no-op waker.
-    items: Vec<(TaskId, Waker)>,
+    /// The group in arming order; a taken entry's waker is gone.
+    items: Vec<(TaskId, Option<Waker>)>,
     /// `tree[i]` (from 1) counts the entries left among
     /// `items[i - lowbit(i) .. i]`; empty while the entries left are
     /// `items[head..]`.
@@ -29,11 +34,12 @@ pub(crate) struct Tied {
 
 impl Tied {
     /// Where the next group goes, before [`start`](Self::start).
-    pub(crate) fn items_mut(&mut self) -> &mut Vec<(TaskId, Waker)> {
+    pub(crate) fn items_mut(&mut self) -> &mut Vec<(TaskId, Option<Waker>)> {
         &mut self.items
     }
 
     /// Every entry of the group is left.
+    #[inline]
     pub(crate) fn start(&mut self) {
         self.left = self.items.len();
         self.head = 0;
@@ -55,11 +61,13 @@ impl Tied {
     }
 
     /// Entries left.
+    #[inline]
     pub(crate) fn len(&self) -> usize {
         self.left
     }
 
     /// The position in `items` of the entry left at `index`.
+    #[inline]
     fn find(&self, index: usize) -> usize {
         assert!(index < self.left, "a tied timer index within the group");
         if self.tree.is_empty() {
@@ -86,8 +94,14 @@ impl Tied {
     }
 
     /// Takes out the entry left at `index`; those behind it move up one.
+    #[inline]
     pub(crate) fn take(&mut self, index: usize) -> (TaskId, Waker) {
         if index > 0 && self.tree.is_empty() {
+            if self.left <= SMALL {
+                self.left -= 1;
+                let (owner, waker) = self.items.remove(self.head + index);
+                return (owner, waker.expect("an entry left has its waker"));
+            }
             self.build_tree();
         }
         let pos = self.find(index);
@@ -102,7 +116,7 @@ impl Tied {
         }
         self.left -= 1;
         let (owner, waker) = &mut self.items[pos];
-        (*owner, std::mem::replace(waker, Waker::noop().clone()))
+        (*owner, waker.take().expect("an entry left has its waker"))
     }
 
     /// Drops the group (and the wakers not taken).
@@ -130,7 +144,7 @@ mod tests {
     fn group(n: u64) -> Tied {
         let mut t = Tied::default();
         t.items_mut()
-            .extend((0..n).map(|i| (TaskId::from_u64(i), Waker::noop().clone())));
+            .extend((0..n).map(|i| (TaskId::from_u64(i), Some(Waker::noop().clone()))));
         t.start();
         t
     }
@@ -139,8 +153,16 @@ mod tests {
     fn takes_like_removing_from_a_vector() {
         // Index sequences of every shape, checked against Vec::remove.
         // Some take the first entries first, as FIFO does, then others.
-        let shapes = [(0usize, 0usize), (1, 0), (2, 0), (5, 3), (13, 1), (0, 4)];
-        for n in [1u64, 2, 3, 7, 8, 9, 64, 100] {
+        let shapes = [
+            (0usize, 0usize),
+            (1, 0),
+            (2, 0),
+            (5, 3),
+            (13, 1),
+            (0, 4),
+            (3, 10),
+        ];
+        for n in [1u64, 2, 3, 7, 8, 9, 33, 40, 64, 100] {
             for (stride, front_first) in shapes {
                 let mut t = group(n);
                 let mut reference: Vec<u64> = (0..n).collect();
@@ -168,7 +190,7 @@ mod tests {
         t.take(2);
         t.clear();
         t.items_mut()
-            .extend((10..13).map(|i| (TaskId::from_u64(i), Waker::noop().clone())));
+            .extend((10..13).map(|i| (TaskId::from_u64(i), Some(Waker::noop().clone()))));
         t.start();
         assert_eq!(t.len(), 3);
         assert_eq!(t.take(0).0, TaskId::from_u64(10));
