@@ -33,6 +33,7 @@ mod radix;
 mod ready;
 mod spare;
 mod tasks;
+mod tied;
 mod timers;
 mod waker;
 mod watchdog;
@@ -81,7 +82,7 @@ pub(crate) struct Runtime {
     wake_buf: RefCell<Vec<Item>>,
     /// Callbacks queued or due at a timer, not run yet.
     callbacks: RefCell<CallbackTable>,
-    timer_buf: RefCell<Vec<(TaskId, Waker)>>,
+    timer_buf: RefCell<tied::Tied>,
     scheduler: RefCell<Box<dyn Scheduler>>,
     schedule: RefCell<Schedule>,
     /// The code under test's stream, made at its first draw (most runs of
