@@ -295,3 +295,70 @@ const PINNED_PCT: [&str; 8] = [
     "dddaahhhbbbcccfffeeeggga",
     "hhhfffgggeeedddbbbaaaccc",
 ];
+
+#[test]
+fn pct_runs_through_catch_up_gates_are_pinned_too() {
+    // `busy` stalls the loop past two timer deadlines: the tasks due at the
+    // first come before those due at the second (a catch-up gate), and PCT
+    // orders each group by priority.
+    let runs: Vec<String> = (0..4)
+        .map(|seed| {
+            Sim::builder()
+                .seed(seed)
+                .strategy(Strategy::Pct { depth: 2 })
+                .build()
+                .run(async {
+                    let log = Rc::new(RefCell::new(String::new()));
+                    let tasks: Vec<_> = "abcdefgh"
+                        .chars()
+                        .enumerate()
+                        .map(|(i, name)| {
+                            let log = log.clone();
+                            task::spawn(async move {
+                                time::sleep(Duration::from_millis(1 + (i as u64 % 2))).await;
+                                log.borrow_mut().push(name);
+                            })
+                        })
+                        .collect();
+                    // Every task has armed its timer before the loop stalls.
+                    time::sleep(Duration::from_micros(1)).await;
+                    time::busy(Duration::from_millis(10));
+                    for t in tasks {
+                        t.await.unwrap();
+                    }
+                    log.take()
+                })
+                .unwrap()
+        })
+        .collect();
+    for run in &runs {
+        assert!(run[..4].chars().all(|c| "aceg".contains(c)), "{run}");
+    }
+    assert_eq!(runs, ["egachbdf", "acgehdfb", "agcedhbf", "cgeahfdb"]);
+}
+
+#[test]
+fn pct_fires_tied_timers_in_arming_order() {
+    // PCT explores the order of tasks by priority, not the order of timers
+    // due at one instant: callbacks one task armed for the same deadline
+    // run in the order they were armed, as under FIFO.
+    for seed in 0..20 {
+        let log = Sim::builder()
+            .seed(seed)
+            .strategy(Strategy::Pct { depth: 3 })
+            .build()
+            .run(async {
+                let log = Rc::new(RefCell::new(String::new()));
+                for name in ['x', 'y', 'z'] {
+                    let log = log.clone();
+                    time::call_later(Duration::from_millis(5), move || {
+                        log.borrow_mut().push(name)
+                    });
+                }
+                time::sleep(Duration::from_millis(6)).await;
+                log.take()
+            })
+            .unwrap();
+        assert_eq!(log, "xyz", "seed {seed}");
+    }
+}

@@ -291,6 +291,12 @@ mod tests {
                     .map(|i| {
                         task::spawn(async move {
                             time::sleep(Duration::from_millis(i % 3)).await;
+                            // Callbacks in the queue, every other one
+                            // cancelled before it runs.
+                            let callback = task::call_soon(|| {});
+                            if i % 2 == 0 {
+                                assert!(callback.cancel());
+                            }
                             task::yield_now().await;
                             i
                         })
