@@ -9,13 +9,23 @@
 //!   change the numbers the code under test draws.
 //! - [`run_id`] tells runs apart, for state a facade keeps per simulation.
 //! - [`in_simulation`] tells whether the calling thread is inside a run.
+//! - [`spawn_detached`] spawns a task with no simloop handle, for a facade
+//!   that keeps its own join state.
+//! - [`sleep_until`] is a sleep with tokio's rule for a passed deadline.
+//! - [`wait_in`] is [`task::wait_on`](crate::task::wait_on) for a plain
+//!   operation name, without building a reason when it is unchanged.
 
 use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::Weak;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
 
 use rand_chacha::ChaCha8Rng;
 
-use crate::runtime::{self, Runtime};
+use crate::base::TaskId;
+use crate::runtime::{self, Exit, Runtime};
 
 /// Stream of the seed's ChaCha generator used by facades.
 const FACADE_STREAM: u64 = 2;
@@ -76,4 +86,78 @@ pub fn run_id() -> u64 {
 /// Whether the calling thread is running a simulation.
 pub fn in_simulation() -> bool {
     runtime::try_with(|_| ()).is_some()
+}
+
+/// Spawns `future` as a task named `name` and returns its id and the
+/// waker that schedules it (the one its polls get). No simloop
+/// [`JoinHandle`](crate::task::JoinHandle) is made: the task is detached
+/// from the start, and the caller learns its end from `future` itself (a
+/// facade's own join state). Aborting it through the simulation (its host
+/// crashing, the run ending) drops `future`.
+///
+/// A panic escaping `future` fails the run as a detached task's panic does;
+/// a facade that reports panics to its handles catches them first.
+///
+/// # Panics
+///
+/// Outside a simulation.
+pub fn spawn_detached<F>(name: Option<Arc<str>>, future: F) -> (TaskId, Waker)
+where
+    F: Future<Output = ()> + 'static,
+{
+    runtime::with("simloop::facade::spawn_detached", |rt| {
+        let (task, _) = rt.spawn(name, Box::pin(Detached { future }));
+        let waker = rt.waker_of(task).expect("just spawned");
+        (task.id, waker)
+    })
+}
+
+pin_project_lite::pin_project! {
+    /// A task spawned by [`spawn_detached`].
+    struct Detached<F> {
+        #[pin]
+        future: F,
+    }
+}
+
+impl<F: Future<Output = ()>> Future for Detached<F> {
+    type Output = Exit;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Exit> {
+        let future = self.project().future;
+        match crate::panic::catch(|| future.poll(cx)) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(())) => Poll::Ready(Exit::Done),
+            Err(message) => Poll::Ready(Exit::Panicked {
+                message,
+                observed: false,
+            }),
+        }
+    }
+}
+
+/// Tells the simulation that the current task is about to wait in
+/// `operation` (shown if the run deadlocks), as
+/// [`task::wait_on`](crate::task::wait_on) with a reason naming no object.
+/// Nothing is built when the task waits in the same operation as last
+/// time. Does nothing outside a task.
+#[inline]
+pub fn wait_in(operation: &'static str) {
+    if runtime::polled_task().is_some() {
+        runtime::try_with(|rt| rt.set_wait(operation, None));
+    }
+}
+
+/// Waits until the virtual clock reads `deadline`, as
+/// [`time::sleep_until`](crate::time::sleep_until) does, except that a
+/// deadline that has passed when the sleep is first polled completes it at
+/// once, without yielding to the scheduler (tokio's rule). A sleep that
+/// completed completes again at once if polled again.
+///
+/// # Panics
+///
+/// Outside a simulation (when polled).
+#[inline]
+pub fn sleep_until(deadline: crate::time::Instant) -> crate::time::Sleep {
+    crate::time::Sleep::without_yield(deadline)
 }

@@ -112,6 +112,16 @@ impl Sleep {
         }
     }
 
+    /// A sleep that completes at its first poll if `deadline` has passed,
+    /// without yielding (for [`facade::sleep_until`](crate::facade::sleep_until)).
+    pub(crate) fn without_yield(deadline: Instant) -> Sleep {
+        Sleep {
+            deadline,
+            timer: None,
+            yielded: true,
+        }
+    }
+
     /// The instant this sleep ends.
     pub fn deadline(&self) -> Instant {
         self.deadline

@@ -26,6 +26,30 @@ class Boom(Exception):
     """The exception a failing body raises: its message is `b<id>`."""
 
 
+class _TasksInOrder(dict):
+    """The set of a TaskGroup's tasks, iterated in the order they were
+    added. CPython keeps them in a `set`, so `_abort` cancels them in an
+    order that depends on their memory addresses (it may change from one
+    run to the next); simloop cancels a group's members in spawn order. The
+    harness compares the two on that order, as it does for timers due at
+    the same instant."""
+
+    def add(self, task):
+        self[task] = None
+
+    def discard(self, task):
+        self.pop(task, None)
+
+
+class TaskGroup(asyncio.TaskGroup):
+    """`asyncio.TaskGroup`, its tasks cancelled in the order they were
+    created."""
+
+    def __init__(self):
+        super().__init__()
+        self._tasks = _TasksInOrder()
+
+
 class Program:
     def __init__(self, spec):
         self.spec = spec
@@ -132,7 +156,7 @@ class Program:
             note(f"shield {await outcome(asyncio.shield(self.body(s['body'])))}")
         elif op == "taskgroup":
             try:
-                async with asyncio.TaskGroup() as tg:
+                async with TaskGroup() as tg:
                     tasks = [tg.create_task(self.body(c)) for c in s["bodies"]]
                 note("taskgroup [" + ", ".join(f"ok {t.result()}" for t in tasks) + "]")
             except ExceptionGroup as eg:

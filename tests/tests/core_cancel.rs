@@ -418,3 +418,267 @@ fn an_expired_timeout_waits_for_the_tasks_it_cancelled_to_end() {
         ]
     );
 }
+
+// A cancellation that goes through an awaited task reaches the awaiter only
+// once that task has ended, where asyncio wakes it (from the task's done
+// callback), not at the moment of the cancellation. CPython 3.13 on a
+// virtual clock (tests/differential/virtual_loop.py):
+//
+//     async def sleeper():
+//         await asyncio.sleep(10); log.append("sleeper done")
+//     async def waiter():
+//         try: await ev.wait()
+//         finally: log.append("waiter cancelled")
+//     async def body():
+//         asyncio.create_task(sleeper())
+//         await asyncio.create_task(waiter())
+//     try: await asyncio.wait_for(body(), 10)
+//     except TimeoutError: log.append("timeout")
+//
+// -> waiter cancelled, sleeper done, timeout: both timers fire at 10 s,
+// the timeout's first; it cancels `waiter`, whose end wakes main only after
+// `sleeper`'s step.
+#[test]
+fn a_timeout_through_an_awaited_task_resumes_after_that_task_ends() {
+    let log = Sim::new(1)
+        .run(async {
+            let log: Log = Rc::default();
+            let ev = simloop::sync::Event::new();
+            let (l, e) = (log.clone(), ev.clone());
+            let body = async move {
+                let sl = l.clone();
+                task::spawn(async move {
+                    time::sleep(Duration::from_secs(10)).await;
+                    sl.borrow_mut().push("sleeper done");
+                });
+                let waiter = task::spawn(async move {
+                    let _noted = OnDrop(l, "waiter cancelled");
+                    e.wait().await;
+                });
+                let _ = waiter.await;
+            };
+            assert!(time::wait_for(Duration::from_secs(10), body).await.is_err());
+            log.borrow_mut().push("timeout");
+            time::sleep(Duration::from_secs(1)).await;
+            log.take()
+        })
+        .unwrap();
+    assert_eq!(log, ["waiter cancelled", "sleeper done", "timeout"]);
+}
+
+// The same through `cancel()`: the aborted task is dropped once the task it
+// awaits has ended, not at its own turn. CPython 3.13:
+//
+//     async def w():
+//         try: await ev.wait()
+//         finally: log.append("w cancelled")
+//     async def a():
+//         try: await asyncio.create_task(w())
+//         finally: log.append("a cancelled")
+//     t = asyncio.create_task(a())
+//     await asyncio.sleep(0); await asyncio.sleep(0)  # a and w start
+//     <start workers a and b>; t.cancel()
+//     try: await t
+//     except asyncio.CancelledError: log.append("a awaited")
+//
+// -> a, b, w cancelled, a', b', a cancelled, a'', b'', a awaited
+#[test]
+fn aborting_a_task_that_awaits_a_task_drops_it_after_that_task_ends() {
+    let log = Sim::new(1)
+        .run(async {
+            let log: Log = Rc::default();
+            let ev = simloop::sync::Event::new();
+            let (l, e) = (log.clone(), ev.clone());
+            let a = task::spawn(async move {
+                let _noted = OnDrop(l.clone(), "a cancelled");
+                let w = task::spawn(async move {
+                    let _noted = OnDrop(l, "w cancelled");
+                    e.wait().await;
+                });
+                let _ = w.await;
+            });
+            task::yield_now().await;
+            task::yield_now().await;
+            workers(&log);
+            a.abort();
+            assert!(a.await.unwrap_err().is_cancelled());
+            log.borrow_mut().push("a awaited");
+            time::sleep(Duration::from_secs(1)).await;
+            log.take()
+        })
+        .unwrap();
+    assert_eq!(
+        log,
+        [
+            "a",
+            "b",
+            "w cancelled",
+            "a'",
+            "b'",
+            "a cancelled",
+            "a''",
+            "b''",
+            "a awaited"
+        ]
+    );
+}
+
+// A task that aborts itself while it awaits a gather (in asyncio:
+// `current_task().cancel()` next to `await gather(child)`) is dropped once
+// the gather's child has ended, and not left waiting for ever.
+#[test]
+fn a_task_aborting_itself_while_awaiting_a_gather_ends_cancelled() {
+    let log = Sim::new(1)
+        .run(async {
+            let log: Log = Rc::default();
+            let ev = simloop::sync::Event::new();
+            let me = Rc::new(RefCell::new(None::<task::JoinHandle<()>>));
+            let (l, e, cell) = (log.clone(), ev.clone(), me.clone());
+            let t = task::spawn(async move {
+                let _noted = OnDrop(l.clone(), "task cancelled");
+                let child = async move {
+                    let _noted = OnDrop(l, "child cancelled");
+                    e.wait().await;
+                };
+                let abort_me = async move {
+                    task::yield_now().await;
+                    if let Some(h) = cell.borrow().as_ref() {
+                        h.abort();
+                    }
+                    std::future::pending::<()>().await;
+                };
+                let _ = futures::future::join(gather([child]), abort_me).await;
+            });
+            *me.borrow_mut() = Some(t);
+            time::sleep(Duration::from_secs(1)).await;
+            let t = me.borrow_mut().take().unwrap();
+            assert!(t.await.unwrap_err().is_cancelled());
+            log.take()
+        })
+        .unwrap();
+    assert_eq!(log, ["child cancelled", "task cancelled"]);
+}
+
+/// Logs `m2 cancelled` when dropped, and spawns `x`, which spawns `z`.
+struct SpawnOnDrop(Log);
+
+impl Drop for SpawnOnDrop {
+    fn drop(&mut self) {
+        self.0.borrow_mut().push("m2 cancelled");
+        let log = self.0.clone();
+        task::spawn(async move {
+            log.borrow_mut().push("x");
+            let log = log.clone();
+            task::spawn(async move { log.borrow_mut().push("z") });
+        });
+    }
+}
+
+// A task group whose owner was cancelled wakes it with its last member's
+// done callback only, as asyncio's `__aexit__` waits for the last task (a
+// cancelled member's done callback does not wake it). CPython 3.13, the
+// group's tasks cancelled in creation order as simloop does (CPython keeps
+// them in a set):
+//
+//     async def m1():
+//         try: await asyncio.sleep(5)
+//         finally: log.append("m1 cancelled")
+//     async def m2():
+//         try: await ev.wait()
+//         finally: log.append("m2 cancelled"); asyncio.create_task(x())
+//     async def x(): log.append("x"); asyncio.create_task(z())
+//     async def owner():
+//         async with asyncio.TaskGroup() as tg:
+//             tg.create_task(m1()); tg.create_task(m2())
+//     try: await asyncio.wait_for(owner(), 1)
+//     except TimeoutError: log.append("timeout")
+//
+// -> m1 cancelled, m2 cancelled, x, z, timeout
+#[test]
+fn a_cancelled_task_group_owner_resumes_after_the_last_members_callback() {
+    let log = Sim::new(1)
+        .run(async {
+            let log: Log = Rc::default();
+            let ev = simloop::sync::Event::new();
+            let (l, e) = (log.clone(), ev.clone());
+            let owner = async move {
+                let group = simloop::TaskGroup::<(), ()>::new();
+                let l1 = l.clone();
+                group.spawn(async move {
+                    let _noted = OnDrop(l1, "m1 cancelled");
+                    time::sleep(Duration::from_secs(5)).await;
+                    Ok(())
+                });
+                group.spawn(async move {
+                    let _noted = SpawnOnDrop(l);
+                    e.wait().await;
+                    Ok(())
+                });
+                let _ = group.join().await;
+            };
+            assert!(time::wait_for(Duration::from_secs(1), owner).await.is_err());
+            log.borrow_mut().push("timeout");
+            time::sleep(Duration::from_secs(1)).await;
+            log.take()
+        })
+        .unwrap();
+    assert_eq!(log, ["m1 cancelled", "m2 cancelled", "x", "z", "timeout"]);
+}
+
+// A task group owner waits on a plain future in `__aexit__`, so asyncio
+// schedules it the moment it is cancelled, and its step ends it at once
+// when every member has ended by then (here the member's done callback runs
+// in between). CPython 3.13:
+//
+//     async def member(): log.append("member")
+//     async def owner():
+//         try:
+//             async with asyncio.TaskGroup() as tg: tg.create_task(member())
+//         finally: log.append("owner cancelled")
+//     o = asyncio.create_task(owner())
+//     await asyncio.sleep(0); await asyncio.sleep(0)  # the member returned
+//     o.cancel(); <start workers a and b>
+//     try: await o
+//     except asyncio.CancelledError: log.append("owner awaited")
+//
+// -> member, owner cancelled, a, b, owner awaited, a', b', a'', b''
+#[test]
+fn a_cancelled_task_group_owner_runs_at_its_own_turn() {
+    let log = Sim::new(1)
+        .run(async {
+            let log: Log = Rc::default();
+            let l = log.clone();
+            let owner = task::spawn(async move {
+                let _noted = OnDrop(l.clone(), "owner cancelled");
+                let group = simloop::TaskGroup::<(), ()>::new();
+                group.spawn(async move {
+                    l.borrow_mut().push("member");
+                    Ok(())
+                });
+                let _ = group.join().await;
+            });
+            task::yield_now().await;
+            task::yield_now().await;
+            owner.abort();
+            workers(&log);
+            assert!(owner.await.unwrap_err().is_cancelled());
+            log.borrow_mut().push("owner awaited");
+            time::sleep(Duration::from_secs(1)).await;
+            log.take()
+        })
+        .unwrap();
+    assert_eq!(
+        log,
+        [
+            "member",
+            "owner cancelled",
+            "a",
+            "b",
+            "owner awaited",
+            "a'",
+            "b'",
+            "a''",
+            "b''"
+        ]
+    );
+}

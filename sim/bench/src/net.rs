@@ -271,6 +271,57 @@ pub fn many_clients(c: u64, r: u64, d: Rc<[u64]>, strategy: Strategy) -> NetOutc
         .expect("W8 run")
 }
 
+/// The reference for W8: the same exchanges over simloop channels: `c`
+/// client tasks, each with a server task of its own and two channels of
+/// capacity 1, each message delayed by its latency from `d` as a sleep
+/// (one timer per message, as on the network). The time starts at 0.
+pub fn channel_fanin(c: u64, r: u64, d: Rc<[u64]>, strategy: Strategy) -> NetOutcome {
+    sim(strategy)
+        .run(async move {
+            let handles: Vec<_> = (0..c)
+                .map(|k| {
+                    let (to_server, requests) = channel::<u64>(1);
+                    let (to_client, answers) = channel::<u64>(1);
+                    let server_d = Rc::clone(&d);
+                    task::spawn(async move {
+                        while let Some(v) = requests.recv().await {
+                            let back = server_d[(2 * v + 1) as usize];
+                            time::sleep(Duration::from_millis(back)).await;
+                            if to_client.send(v).await.is_err() {
+                                return;
+                            }
+                        }
+                    });
+                    let d = Rc::clone(&d);
+                    task::spawn(async move {
+                        let (mut count, mut sum) = (0, 0);
+                        for v in k * r..(k + 1) * r {
+                            time::sleep(Duration::from_millis(d[(2 * v) as usize])).await;
+                            to_server.send(v).await.expect("the server listens");
+                            let echo = answers.recv().await.expect("the server answers");
+                            assert_eq!(echo, v, "an echo out of order");
+                            count += 1;
+                            sum += echo;
+                        }
+                        (count, sum)
+                    })
+                })
+                .collect();
+            let (mut count, mut sum) = (0, 0);
+            for handle in handles {
+                let (n, s) = handle.await.expect("a client finishes");
+                count += n;
+                sum += s;
+            }
+            NetOutcome {
+                elapsed: time::now().since_start(),
+                count,
+                sum,
+            }
+        })
+        .expect("W8 over channels run")
+}
+
 /// The equivalents on tokio's current-thread runtime over real loopback
 /// TCP (in real time: the elapsed time reported is zero).
 pub mod on_tokio {
@@ -381,6 +432,11 @@ mod tests {
         }
         let chan = channel_echo(50, Strategy::Fifo, true);
         assert_eq!(chan, echo_model(50, true));
+        for strategy in [Strategy::Fifo, Strategy::Random] {
+            let d = fanin_latencies(20, 5);
+            let model = fanin_model(20, 5, &d, true);
+            assert_eq!(channel_fanin(20, 5, d, strategy), model);
+        }
     }
 
     #[test]

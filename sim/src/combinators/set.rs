@@ -375,6 +375,12 @@ impl<T: 'static> runtime::CancelHook for RefCell<Shared<T>> {
         }
     }
 
+    /// A task group's owner waits on a plain future in `__aexit__`: asyncio
+    /// schedules it at the cancellation, and its step cancels the tasks.
+    fn wakes_at_once(&self) -> bool {
+        self.borrow().drain_all
+    }
+
     /// The owner goes on where asyncio's awaiter would: once the gathering
     /// future is done, or, for a task group, once every task has ended.
     fn settled(&self, waker: &Waker) -> bool {
@@ -434,6 +440,9 @@ fn on_done<T>(shared: &Weak<RefCell<Shared<T>>>, index: usize) {
     });
     let member = sh.member_wakers[index].take();
     let wakes_on_failure = match (&sh.wake_on, &result) {
+        // A cancelling task group wakes its owner only with its last
+        // ending, as asyncio's `__aexit__` waits for the last task.
+        _ if sh.fail_fast.is_some() && sh.cancelling => false,
         (WakeOn::LastOrFailure(is_failure), Ok(value)) => is_failure(value),
         (WakeOn::LastOrFailure(_), Err(_)) => true,
         _ => false,

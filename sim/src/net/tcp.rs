@@ -172,11 +172,23 @@ struct Stream {
 
 impl Stream {
     fn label(&self) -> Arc<str> {
-        let label = self.label.get_or_init(|| {
+        Arc::clone(self.label_ref())
+    }
+
+    fn label_ref(&self) -> &Arc<str> {
+        self.label.get_or_init(|| {
             self.world
                 .read(|inner| inner.stream_label(self.conn, self.side))
-        });
-        Arc::clone(label)
+        })
+    }
+
+    /// Notes that the task being polled waits in `operation` on this
+    /// stream: nothing is cloned when it waits on the same as last time (a
+    /// read after a read), which is nearly every wait.
+    fn park(&self, operation: &'static str) {
+        if crate::runtime::polled_task().is_some() {
+            crate::runtime::try_with(|rt| rt.set_wait(operation, Some(self.label_ref())));
+        }
     }
 }
 
@@ -302,7 +314,7 @@ fn poll_read(s: &Stream, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Resul
     {
         Some(r) => Poll::Ready(r),
         None => {
-            wait_on(WaitReason::new("TcpStream::read").on(s.label()));
+            s.park("TcpStream::read");
             Poll::Pending
         }
     }
@@ -315,7 +327,7 @@ fn poll_write(s: &Stream, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<u
     {
         Some(r) => Poll::Ready(r),
         None => {
-            wait_on(WaitReason::new("TcpStream::write").on(s.label()));
+            s.park("TcpStream::write");
             Poll::Pending
         }
     }

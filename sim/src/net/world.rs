@@ -103,7 +103,7 @@ struct End {
     host: HostId,
     incarnation: u32,
     addr: SocketAddr,
-    rx: VecDeque<u8>,
+    rx: ByteQueue,
     rx_fin: bool,
     error: Option<io::ErrorKind>,
     /// Whether the error was reported once already (a later write then
@@ -123,7 +123,7 @@ impl End {
             host,
             incarnation,
             addr,
-            rx: VecDeque::new(),
+            rx: ByteQueue::default(),
             rx_fin: false,
             error: None,
             error_seen_by_write: false,
@@ -141,9 +141,59 @@ impl End {
     }
 }
 
+/// Bytes appended at the back and taken from the front: a vector and a
+/// read offset, so that moving a small message costs a copy of its bytes
+/// (a `VecDeque`'s wrap-around handling cost more than the rest of the
+/// segment's delivery). The room before the offset is taken back when the
+/// queue empties, or when it is larger than what is left (then each byte
+/// moves at most once more, on average).
+#[derive(Default)]
+struct ByteQueue {
+    buf: Vec<u8>,
+    start: usize,
+}
+
+impl ByteQueue {
+    fn len(&self) -> usize {
+        self.buf.len() - self.start
+    }
+
+    fn is_empty(&self) -> bool {
+        self.start == self.buf.len()
+    }
+
+    fn as_slice(&self) -> &[u8] {
+        &self.buf[self.start..]
+    }
+
+    fn push(&mut self, bytes: &[u8]) {
+        if self.start > 0 && self.start >= self.len() {
+            let len = self.len();
+            self.buf.copy_within(self.start.., 0);
+            self.buf.truncate(len);
+            self.start = 0;
+        }
+        self.buf.extend_from_slice(bytes);
+    }
+
+    /// Drops the first `n` bytes.
+    fn consume(&mut self, n: usize) {
+        assert!(n <= self.len(), "consuming bytes the queue does not hold");
+        self.start += n;
+        if self.start == self.buf.len() {
+            self.clear();
+        }
+    }
+
+    fn clear(&mut self) {
+        self.buf.clear();
+        self.start = 0;
+    }
+}
+
 struct Dir {
     /// Bytes of the data segments in flight, in order.
-    wire: VecDeque<u8>,
+    wire: ByteQueue,
     segs: VecDeque<Seg>,
     delivery: Waker,
     last_at: u64,
@@ -157,7 +207,7 @@ struct Dir {
 impl Dir {
     fn new(delivery: Waker) -> Dir {
         Dir {
-            wire: VecDeque::new(),
+            wire: ByteQueue::default(),
             segs: VecDeque::new(),
             delivery,
             last_at: 0,
@@ -245,7 +295,7 @@ pub(crate) struct Inner {
     pub(crate) hosts: Vec<HostState>,
     names: BTreeMap<Arc<str>, HostId>,
     pub(crate) default_link: LinkConfig,
-    pub(crate) links: BTreeMap<(HostId, HostId), LinkConfig>,
+    pub(crate) links: Links,
     cut: BTreeSet<(HostId, HostId)>,
     held: BTreeSet<(HostId, HostId)>,
     held_datagrams: Vec<(HostId, Datagram)>,
@@ -256,6 +306,38 @@ pub(crate) struct Inner {
     /// The last message number given out.
     messages: u64,
     pub(crate) tcp_timeout: u64,
+}
+
+/// The configured links, by (from, to). Looked up at every message, so a
+/// hash map rather than a tree (whose depth grew with the number of hosts
+/// a server talks to); its hasher is fixed, and the map is never iterated,
+/// so nothing depends on its order.
+pub(crate) type Links = std::collections::HashMap<
+    (HostId, HostId),
+    LinkConfig,
+    std::hash::BuildHasherDefault<PairHasher>,
+>;
+
+/// Hashes a pair of host ids: the two ids side by side, multiplied by an
+/// odd constant and folded, so that both halves reach every bit.
+#[derive(Default)]
+pub(crate) struct PairHasher(u64);
+
+impl std::hash::Hasher for PairHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.0 = self.0 << 32 | u64::from(n);
+    }
+
+    fn finish(&self) -> u64 {
+        let h = self.0.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        h ^ (h >> 29)
+    }
 }
 
 /// The network of one simulation (kept by the runtime, see
@@ -332,7 +414,7 @@ impl World {
             hosts: Vec::new(),
             names: BTreeMap::new(),
             default_link: LinkConfig::DEFAULT,
-            links: BTreeMap::new(),
+            links: Links::default(),
             cut: BTreeSet::new(),
             held: BTreeSet::new(),
             held_datagrams: Vec::new(),
@@ -364,9 +446,11 @@ impl World {
     /// unwinding (then `false`: the handle must leave the network alone).
     #[track_caller]
     pub(crate) fn owned_here(&self, what: &str) -> bool {
-        let here = runtime::try_with(|rt| rt.number());
+        // The running simulation's number (0: none), read without a borrow.
+        let here = runtime::polled().0;
         match here {
-            Some(here) if here != self.sim => {
+            0 => true,
+            here if here != self.sim => {
                 if std::thread::panicking() {
                     return false;
                 }
@@ -896,11 +980,8 @@ impl Inner {
         let end = &mut conn.ends[side];
         if !end.rx.is_empty() {
             let n = buf.len().min(end.rx.len());
-            let (a, b) = end.rx.as_slices();
-            let from_a = n.min(a.len());
-            buf[..from_a].copy_from_slice(&a[..from_a]);
-            buf[from_a..n].copy_from_slice(&b[..n - from_a]);
-            end.rx.drain(..n);
+            buf[..n].copy_from_slice(&end.rx.as_slice()[..n]);
+            end.rx.consume(n);
             // The peer's writer may have room again.
             wakers.extend(conn.ends[1 - side].write_waker.take());
             return Some(Ok(n));
@@ -964,7 +1045,7 @@ impl Inner {
             return None;
         }
         let n = buf.len().min(room);
-        conn.dirs[side].wire.extend(&buf[..n]);
+        conn.dirs[side].wire.push(&buf[..n]);
         self.send_seg(c, side, SegKind::Data(n as u32), wakers);
         Some(Ok(n))
     }
@@ -1161,15 +1242,10 @@ impl Inner {
             let dir = &mut conn.dirs[d];
             if alive {
                 let end = &mut conn.ends[to_side];
-                // Slice copies: a byte-by-byte drain costs more than the
-                // rest of a delivery for a large segment.
-                let (front, back) = dir.wire.as_slices();
-                let from_front = len.min(front.len());
-                end.rx.extend(&front[..from_front]);
-                end.rx.extend(&back[..len - from_front]);
+                end.rx.push(&dir.wire.as_slice()[..len]);
                 wakers.extend(end.read_waker.take());
             }
-            dir.wire.drain(..len);
+            dir.wire.consume(len);
         }
         let end = &mut conn.ends[to_side];
         if !alive {
@@ -1506,4 +1582,36 @@ fn stream_error(kind: io::ErrorKind) -> &'static str {
 /// Converts a deadline in nanoseconds for [`Duration`]-based settings.
 pub(crate) fn nanos(d: Duration) -> u64 {
     duration_to_nanos(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ByteQueue;
+
+    #[test]
+    fn a_byte_queue_keeps_order_across_reclaims() {
+        let mut q = ByteQueue::default();
+        let mut reference = std::collections::VecDeque::<u8>::new();
+        let mut next = 0u8;
+        for round in 0..200usize {
+            let n = 1 + round % 7;
+            let bytes: Vec<u8> = (0..n)
+                .map(|_| {
+                    next = next.wrapping_add(1);
+                    next
+                })
+                .collect();
+            q.push(&bytes);
+            reference.extend(&bytes);
+            let take = (round * 3) % (q.len() + 1);
+            assert_eq!(&q.as_slice()[..take], &reference.make_contiguous()[..take]);
+            q.consume(take);
+            reference.drain(..take);
+            assert_eq!(q.len(), reference.len());
+            assert_eq!(q.is_empty(), reference.is_empty());
+        }
+        assert_eq!(q.as_slice(), reference.make_contiguous());
+        q.clear();
+        assert!(q.is_empty());
+    }
 }

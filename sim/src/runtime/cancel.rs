@@ -14,7 +14,12 @@
 //! the gather's children, have ended. A fired hook therefore stays
 //! *draining* until it says it is [`settled`](CancelHook::settled): the
 //! expired timeout returns, and the aborted task's future is dropped, only
-//! then.
+//! then. Meanwhile the task is not queued, as asyncio does not schedule a
+//! task whose awaited task or gather it cancelled: the end of what was
+//! cancelled wakes it. A task group's owner is the exception
+//! ([`CancelHook::wakes_at_once`]): it waits on a plain future, which
+//! asyncio cancels, so it runs at its own turn and waits again if members
+//! are left.
 
 use std::fmt;
 use std::rc::{Rc, Weak};
@@ -84,10 +89,15 @@ impl Wake for CancelScope {
     fn wake_by_ref(self: &Arc<Self>) {
         self.expired.store(true, Ordering::SeqCst);
         // What asyncio cancels at once with the task (a gather's children).
-        super::try_with(|rt| rt.fire_expired_scopes());
+        let at_once = super::try_with(|rt| rt.fire_expired_scopes()).unwrap_or(true);
         let target = self.target.lock().clone();
         if let Some(waker) = target {
-            waker.wake();
+            // As asyncio's timeout cancels the awaited future and leaves the
+            // task to its wake-up: when the expiry cancelled something still
+            // running (a task awaited inside), that end wakes the task.
+            if at_once || super::try_with(|rt| rt.scope_drained(self, &waker)) != Some(false) {
+                waker.wake();
+            }
         }
     }
 }
@@ -105,6 +115,14 @@ pub(crate) trait CancelHook {
     /// it has (where asyncio wakes the awaiter).
     fn settled(&self, _waker: &Waker) -> bool {
         true
+    }
+
+    /// Whether asyncio schedules the awaiter at the cancellation, as for a
+    /// task waiting on a plain future (a `TaskGroup`'s `__aexit__`, which
+    /// then cancels the members and waits again), rather than when what
+    /// was cancelled has ended (an awaited task, a gather).
+    fn wakes_at_once(&self) -> bool {
+        false
     }
 }
 
@@ -163,8 +181,8 @@ impl Runtime {
     }
 
     /// Fires (and unregisters) the hooks of what `task` awaits: it is being
-    /// aborted.
-    pub(super) fn fire_task_hooks(&self, task: TaskId) {
+    /// aborted. Returns whether one [wakes it at once](CancelHook::wakes_at_once).
+    pub(super) fn fire_task_hooks(&self, task: TaskId) -> bool {
         self.fire_hooks(
             |entry| entry.task == Some(task),
             |entry| Draining {
@@ -172,11 +190,12 @@ impl Runtime {
                 scope: None,
                 hook: entry.hook.clone(),
             },
-        );
+        )
     }
 
     /// Fires (and unregisters) the hooks of waits inside an expired timeout.
-    pub(crate) fn fire_expired_scopes(&self) {
+    /// Returns whether one [wakes its task at once](CancelHook::wakes_at_once).
+    pub(crate) fn fire_expired_scopes(&self) -> bool {
         self.fire_hooks(
             |entry| entry.scope.as_ref().is_some_and(|s| s.is_cancelled()),
             |entry| Draining {
@@ -184,7 +203,7 @@ impl Runtime {
                 scope: entry.scope.clone(),
                 hook: entry.hook.clone(),
             },
-        );
+        )
     }
 
     /// Whether every hook fired by the expiry of `scope` (or of a timeout
@@ -198,6 +217,19 @@ impl Runtime {
     /// [`scope_drained`](Self::scope_drained).
     pub(super) fn task_drained(&self, task: TaskId, waker: &Waker) -> bool {
         self.drained(|d| d.task == Some(task), waker)
+    }
+
+    /// [`task_drained`](Self::task_drained) right after the abort of `task`
+    /// fired its hooks: whether it may be dropped at its next turn rather
+    /// than when what it awaits ends (which then wakes it).
+    pub(super) fn task_drained_now(&self, task: super::TaskRef) -> bool {
+        if self.draining.borrow().is_empty() {
+            return true;
+        }
+        // A waker of its own: the slot's is lent out while the task runs
+        // (it may abort itself).
+        let waker = super::waker::task_waker(task, &self.wakes);
+        self.task_drained(task.id, &waker)
     }
 
     fn drained(&self, matches: impl Fn(&Draining) -> bool, waker: &Waker) -> bool {
@@ -228,11 +260,11 @@ impl Runtime {
         &self,
         matches: impl Fn(&HookEntry) -> bool,
         draining: impl Fn(&HookEntry) -> Draining,
-    ) {
+    ) -> bool {
         let fired: Vec<Weak<dyn CancelHook>> = {
             let mut hooks = self.cancel_hooks.borrow_mut();
             if hooks.is_empty() {
-                return;
+                return false;
             }
             let mut fired = Vec::new();
             let mut drains = self.draining.borrow_mut();
@@ -248,11 +280,14 @@ impl Runtime {
             fired
         };
         // Outside the borrow: a hook aborts tasks, which may fire others.
+        let mut at_once = false;
         for hook in fired {
             if let Some(hook) = hook.upgrade() {
                 hook.cancel();
+                at_once |= hook.wakes_at_once();
             }
         }
+        at_once
     }
 
     /// Makes `scope` the innermost timeout being polled; returns the one it

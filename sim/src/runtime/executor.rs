@@ -11,9 +11,10 @@ use std::time::Duration;
 
 use super::ready::Item;
 use super::tasks::{Exit, State, TaskRef};
+use super::tied::Tied;
 use super::{Observed, Runtime, context, new_runtime, spare};
+use crate::base::TaskInfo;
 use crate::base::{Instant, duration_to_nanos};
-use crate::base::{TaskId, TaskInfo};
 use crate::config::Config;
 use crate::error::{SimError, TaskPanic};
 use crate::schedule::{Choice, ChoiceKind, Decision, Schedule};
@@ -304,7 +305,11 @@ impl Runtime {
     /// ready set behind `gate` (0 for none). Returns whether any fired.
     fn fire_next_group(&self, limit: Instant, gate: u64) -> Result<bool, SimError> {
         let mut due = std::mem::take(&mut *self.timer_buf.borrow_mut());
-        let Some(deadline) = self.timers.borrow_mut().pop_due_group(limit, &mut due) else {
+        let Some(deadline) = self
+            .timers
+            .borrow_mut()
+            .pop_due_group(limit, due.items_mut())
+        else {
             *self.timer_buf.borrow_mut() = due;
             return Ok(false);
         };
@@ -320,8 +325,9 @@ impl Runtime {
             self.clock.set(deadline.as_nanos());
             self.timers_fired_to.set(deadline.as_nanos());
         }
+        due.start();
         let mut result = Ok(true);
-        while !due.is_empty() {
+        while due.len() > 0 {
             let index = match self.pick_timer(&due) {
                 Ok(index) => index,
                 Err(e) => {
@@ -329,7 +335,7 @@ impl Runtime {
                     break;
                 }
             };
-            let (owner, waker) = due.remove(index);
+            let (owner, waker) = due.take(index);
             self.record(owner, EventKind::TimerFired { deadline });
             waker.wake();
         }
@@ -341,7 +347,7 @@ impl Runtime {
 
     /// Which of the tied timers `due` (their owners, in arming order) fires
     /// next.
-    fn pick_timer(&self, due: &[(TaskId, Waker)]) -> Result<usize, SimError> {
+    fn pick_timer(&self, due: &Tied) -> Result<usize, SimError> {
         let options = due.len();
         if options == 1 {
             return Ok(0);
@@ -353,7 +359,7 @@ impl Runtime {
             .map_err(|d| self.diverged(d))?;
         if self.config.trace {
             let tasks = self.tasks.borrow();
-            let info = |i: usize| tasks.info_of(due[i].0);
+            let info = |i: usize| tasks.info_of(due.owner(i));
             let decision = Decision {
                 position: self.schedule.borrow().len(),
                 kind: ChoiceKind::Timer,

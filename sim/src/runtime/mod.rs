@@ -33,6 +33,7 @@ mod radix;
 mod ready;
 mod spare;
 mod tasks;
+mod tied;
 mod timers;
 mod waker;
 mod watchdog;
@@ -81,7 +82,7 @@ pub(crate) struct Runtime {
     wake_buf: RefCell<Vec<Item>>,
     /// Callbacks queued or due at a timer, not run yet.
     callbacks: RefCell<CallbackTable>,
-    timer_buf: RefCell<Vec<(TaskId, Waker)>>,
+    timer_buf: RefCell<tied::Tied>,
     scheduler: RefCell<Box<dyn Scheduler>>,
     schedule: RefCell<Schedule>,
     /// The code under test's stream, made at its first draw (most runs of
@@ -392,14 +393,25 @@ impl Runtime {
         context::count_aborts(1);
         // What the task awaits is cancelled first (a gather's children are
         // queued for their cancellation ahead of the task itself).
-        self.fire_task_hooks(task.id);
-        self.wakes.push(task);
+        let at_once = self.fire_task_hooks(task.id);
+        // As asyncio's `Task.cancel` cancels the awaited future and leaves
+        // the task to its wake-up, a task whose abort cancelled something
+        // still running (a task it awaits) runs when that ends, not now.
+        if at_once || self.task_drained_now(task) {
+            self.wakes.push(task);
+        }
     }
 
     /// Whether `task` is still in the task table (not finished, not
     /// dropped).
     pub(crate) fn is_live(&self, task: TaskRef) -> bool {
         self.tasks.borrow().get(task).is_some()
+    }
+
+    /// The waker that schedules `task`, while it is in the task table and
+    /// not being polled.
+    pub(crate) fn waker_of(&self, task: TaskRef) -> Option<Waker> {
+        self.tasks.borrow().get(task).map(|slot| slot.waker.clone())
     }
 
     /// Whether an abort of `task` was requested and its future not dropped

@@ -10,12 +10,11 @@
 //! run) are freed instead, so that a sweep does not hold on to memory.
 
 use std::cell::RefCell;
-use std::task::Waker;
 
 use super::ready::{Item, ReadySet};
 use super::tasks::TaskTable;
+use super::tied::Tied;
 use super::timers::Timers;
-use crate::base::TaskId;
 
 /// The most items a kept container may have room for.
 const KEEP_AT_MOST: usize = 4096;
@@ -27,7 +26,7 @@ pub(super) struct Spare {
     pub(super) ready: ReadySet,
     pub(super) timers: Timers,
     pub(super) wake_buf: Vec<Item>,
-    pub(super) timer_buf: Vec<(TaskId, Waker)>,
+    pub(super) timer_buf: Tied,
 }
 
 thread_local! {

@@ -126,7 +126,7 @@ impl Timers {
     pub(crate) fn pop_due_group(
         &mut self,
         limit: Instant,
-        out: &mut Vec<(TaskId, Waker)>,
+        out: &mut Vec<(TaskId, Option<Waker>)>,
     ) -> Option<Instant> {
         loop {
             self.group.clear();
@@ -140,7 +140,7 @@ impl Timers {
                     continue; // cancelled
                 }
                 if let Some(waker) = entry.waker.take() {
-                    out.push((entry.owner, waker));
+                    out.push((entry.owner, Some(waker)));
                 }
                 self.release(slot);
             }

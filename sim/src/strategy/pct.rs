@@ -291,6 +291,12 @@ mod tests {
                     .map(|i| {
                         task::spawn(async move {
                             time::sleep(Duration::from_millis(i % 3)).await;
+                            // Callbacks in the queue, every other one
+                            // cancelled before it runs.
+                            let callback = task::call_soon(|| {});
+                            if i % 2 == 0 {
+                                assert!(callback.cancel());
+                            }
                             task::yield_now().await;
                             i
                         })
@@ -306,6 +312,58 @@ mod tests {
         assert_eq!(report.value, (0..300).sum::<u64>());
         assert!(report.schedule.len() > 300);
         assert_eq!(SCANS.with(std::cell::Cell::get) - before, 0);
+    }
+
+    /// A guessed run length is a power of two from 2 to 65 536, each of the
+    /// sixteen equally likely.
+    #[test]
+    fn guessed_run_lengths_are_log_uniform_from_2_to_65536() {
+        let mut rng = crate::rand::stream(9, 0);
+        let mut counts = [0u32; 17];
+        for _ in 0..16_000 {
+            let steps = guess_steps(&mut rng);
+            assert!(steps.is_power_of_two(), "{steps}");
+            let log = steps.trailing_zeros() as usize;
+            assert!((1..=16).contains(&log), "{steps}");
+            counts[log] += 1;
+        }
+        for (log, &n) in counts.iter().enumerate().skip(1) {
+            assert!(
+                (800..1200).contains(&n),
+                "2^{log} drawn {n} times in 16 000"
+            );
+        }
+    }
+
+    /// Stale heap entries are pruned: however many items move into holes,
+    /// the heap stays within a constant factor of the queue, and (pruning
+    /// being a rebuild of the whole heap) not much below it either.
+    #[test]
+    fn the_mirror_heap_stays_bounded_by_the_queue() {
+        let priorities: Vec<u64> = (0..64).collect();
+        let mut mirror = Mirror::default();
+        for i in 0..64 {
+            mirror.push(&priorities, TaskId::from_u64(i));
+        }
+        let mut largest = 0;
+        for round in 0..10_000u64 {
+            // Take from the middle: the front item moves into the hole and
+            // leaves a stale entry behind; push a replacement.
+            mirror.take(&priorities, 1 + (round % 40) as usize);
+            mirror.push(&priorities, TaskId::from_u64(round % 64));
+            assert!(
+                mirror.heap.len() <= 4 * mirror.ids.len() + 65,
+                "round {round}: {} heap entries for {} items",
+                mirror.heap.len(),
+                mirror.ids.len()
+            );
+            largest = largest.max(mirror.heap.len());
+        }
+        assert_eq!(mirror.ids.len(), 64);
+        assert!(
+            largest >= 4 * 64 + 60,
+            "rebuilt too eagerly: at most {largest} entries"
+        );
     }
 
     /// The mirror's highest item is the one a scan finds, through pushes,

@@ -203,6 +203,8 @@ pub fn generate(seed: u64, features: Features) -> Program {
         queues: Vec::new(),
         queue_kinds: Vec::new(),
         barriers: Vec::new(),
+        cancellable: false,
+        in_timeout: 0,
     };
     if features.has(Feature::Lock) {
         g.locks = g.range(1, 2);
@@ -227,7 +229,7 @@ pub fn generate(seed: u64, features: Features) -> Program {
     if features.has(Feature::Barrier) {
         g.barriers = (0..g.range(1, 2)).map(|_| g.range(1, 3)).collect();
     }
-    let main = g.body(0, false);
+    let main = g.body(0, false, false);
     Program {
         seed,
         locks: g.locks,
@@ -252,6 +254,11 @@ struct Gen {
     queues: Vec<usize>,
     queue_kinds: Vec<QueueKind>,
     barriers: Vec<usize>,
+    /// Whether the body being generated may be cancelled from outside (see
+    /// [`Gen::owner_cancellable`]).
+    cancellable: bool,
+    /// How many `timeout` blocks the statement being generated is in.
+    in_timeout: usize,
 }
 
 /// What a block may contain.
@@ -324,7 +331,19 @@ impl Gen {
         self.range(1, 12) as u64
     }
 
-    fn body(&mut self, depth: usize, allow_fail: bool) -> Rc<Body> {
+    /// A body at `depth`; `cancellable` says whether something outside it
+    /// may cancel it (see [`Gen::owner_cancellable`]).
+    fn body(&mut self, depth: usize, allow_fail: bool, cancellable: bool) -> Rc<Body> {
+        let outer = (
+            std::mem::replace(&mut self.cancellable, cancellable),
+            std::mem::take(&mut self.in_timeout),
+        );
+        let body = self.body_here(depth, allow_fail);
+        (self.cancellable, self.in_timeout) = outer;
+        body
+    }
+
+    fn body_here(&mut self, depth: usize, allow_fail: bool) -> Rc<Body> {
         let id = self.next_id;
         self.next_id += 1;
         let mut vars = Vars::default();
@@ -345,9 +364,34 @@ impl Gen {
         Rc::new(Body { id, stmts, fail })
     }
 
-    fn children(&mut self, depth: usize) -> Vec<Rc<Body>> {
+    fn children(&mut self, depth: usize, allow_fail: bool, cancellable: bool) -> Vec<Rc<Body>> {
         let n = self.range(1, 3);
-        (0..n).map(|_| self.body(depth + 1, true)).collect()
+        (0..n)
+            .map(|_| self.body(depth + 1, allow_fail, cancellable))
+            .collect()
+    }
+
+    /// Whether the statement being generated runs where something outside
+    /// may cancel its task: inside a `timeout`, or in a body that may be
+    /// cancelled (a spawned task, when `cancel` or a cancelled awaiter may
+    /// reach it; a `wait_for` body; a `gather` child of such a body; any
+    /// `TaskGroup` member, whose siblings may fail). The main body, `wait`
+    /// and `as_completed` children and `shield` bodies are not.
+    ///
+    /// A `TaskGroup` there gets no failing member, nor does a `gather`
+    /// without `return_exceptions`: asyncio lets a member's failure replace
+    /// the owner's cancellation (the owner catches the `ExceptionGroup`, or
+    /// the gathered exception, and runs on to its next await), while a
+    /// cancelled simloop task is dropped. That is one of the deliberate
+    /// differences (`docs/asyncio.md`), so the programs leave it out.
+    fn owner_cancellable(&self) -> bool {
+        self.cancellable || self.in_timeout > 0
+    }
+
+    /// Whether a task spawned here may be cancelled: by `cancel`, or through
+    /// an awaiter that is cancelled.
+    fn spawned_cancellable(&self) -> bool {
+        self.features.has(Feature::Cancel) || self.features.has(Feature::AwaitCancel)
     }
 
     fn can_nest(&self, depth: usize) -> bool {
@@ -471,7 +515,8 @@ impl Gen {
                 let var = vars.next;
                 vars.next += 1;
                 vars.live.push(var);
-                Stmt::Spawn(var, self.body(depth + 1, true))
+                let cancellable = self.spawned_cancellable();
+                Stmt::Spawn(var, self.body(depth + 1, true, cancellable))
             }
             Kind::Await => {
                 let i = self.below(vars.live.len());
@@ -484,11 +529,14 @@ impl Gen {
             Kind::Timeout => {
                 let ms = self.timeout_ms();
                 let n = self.range(1, 3);
-                Stmt::Timeout(ms, self.block(n, depth, Scope::Timeout, vars))
+                self.in_timeout += 1;
+                let stmts = self.block(n, depth, Scope::Timeout, vars);
+                self.in_timeout -= 1;
+                Stmt::Timeout(ms, stmts)
             }
             Kind::WaitFor => {
                 let ms = self.timeout_ms();
-                Stmt::WaitFor(ms, self.body(depth + 1, true))
+                Stmt::WaitFor(ms, self.body(depth + 1, true, true))
             }
             Kind::WaitForTask => {
                 let i = self.below(vars.live.len());
@@ -497,7 +545,12 @@ impl Gen {
             }
             Kind::Gather => {
                 let rex = self.chance(50);
-                Stmt::Gather(self.children(depth), rex)
+                // As in a TaskGroup, a child's failure would replace the
+                // cancellation of the task awaiting `gather` (without
+                // `return_exceptions`).
+                let cancellable = self.owner_cancellable();
+                let may_fail = rex || !cancellable;
+                Stmt::Gather(self.children(depth, may_fail, cancellable), rex)
             }
             Kind::Wait => {
                 let when = [
@@ -506,11 +559,14 @@ impl Gen {
                     When::AllCompleted,
                 ][self.below(3)];
                 let ms = self.chance(40).then(|| self.timeout_ms());
-                Stmt::Wait(self.children(depth), when, ms)
+                Stmt::Wait(self.children(depth, true, false), when, ms)
             }
-            Kind::AsCompleted => Stmt::AsCompleted(self.children(depth)),
-            Kind::Shield => Stmt::Shield(self.body(depth + 1, true)),
-            Kind::TaskGroup => Stmt::TaskGroup(self.children(depth)),
+            Kind::AsCompleted => Stmt::AsCompleted(self.children(depth, true, false)),
+            Kind::Shield => Stmt::Shield(self.body(depth + 1, true, false)),
+            Kind::TaskGroup => {
+                let may_fail = !self.owner_cancellable();
+                Stmt::TaskGroup(self.children(depth, may_fail, true))
+            }
             Kind::Put => {
                 let q = self.below(self.queues.len());
                 Stmt::Put(q, self.below(100) as i64)
@@ -545,7 +601,12 @@ impl Gen {
             Kind::CondWait => Stmt::CondWait(self.below(self.conds)),
             Kind::CondWaitFor => {
                 let c = self.below(self.conds);
-                Stmt::CondWaitFor(c, self.timeout_ms())
+                // Never zero: `wait_for(cond.wait(), 0)` holds the lock for
+                // three ready items (the wait never starts), and a cancelled
+                // asyncio `cond.wait()` meanwhile waits to re-take it, which
+                // a dropped simloop wait does not (a deliberate difference,
+                // `docs/asyncio.md`).
+                Stmt::CondWaitFor(c, self.timeout_ms().max(1))
             }
             Kind::Notify => {
                 let c = self.below(self.conds);

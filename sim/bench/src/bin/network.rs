@@ -1,6 +1,6 @@
 //! Prints the network workloads' table: W7 `echo_stream` and W8
 //! `many_clients` on simloop's simulated network (Fifo and Random), the
-//! same echo over two simloop channels (the cost of a message without the
+//! same exchanges over simloop channels (the cost of a message without the
 //! network), and tokio over real loopback TCP; every result is checked
 //! against its model.
 //!
@@ -11,13 +11,25 @@
 //!
 //! Other flags: `--reps N` (runs per cell, default 3, the median is
 //! printed), `--no-tokio`.
+//!
+//! For instruction counts, `--one WORKLOAD STRATEGY N [R]` runs one cell
+//! once and checks it: `W7 fifo 100000` (the echo, `N` round trips),
+//! `chan fifo 100000` (the same over channels with the sleep; `chan0`
+//! without it), `W8 fifo 1000 5`
+//! (`N` clients × `R` requests), `chan8 fifo 1000 5` (W8's exchanges over
+//! channels), with `fifo` or `random`:
+//!
+//! ```text
+//! valgrind --tool=callgrind --callgrind-out-file=w8.out \
+//!     target/release/network --one W8 fifo 1000 5
+//! ```
 
 use std::time::{Duration, Instant};
 
 use simloop_bench::Strategy;
 use simloop_bench::net::{
-    NetOutcome, channel_echo, echo_model, echo_stream, fanin_latencies, fanin_model, many_clients,
-    on_tokio,
+    NetOutcome, channel_echo, channel_fanin, echo_model, echo_stream, fanin_latencies, fanin_model,
+    many_clients, on_tokio,
 };
 
 struct Cell {
@@ -42,8 +54,45 @@ fn measure(reps: usize, expected: NetOutcome, mut run: impl FnMut() -> NetOutcom
     times[times.len() / 2]
 }
 
+/// Runs the one cell `--one` names (see the module's doc), once.
+fn one(args: &[String]) {
+    let arg = |i: usize| args.get(i).map(String::as_str);
+    let strategy = match arg(1) {
+        Some("fifo") => Strategy::Fifo,
+        Some("random") => Strategy::Random,
+        other => panic!("--one: strategy `fifo` or `random`, not {other:?}"),
+    };
+    let number = |i: usize| -> u64 {
+        arg(i)
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("--one: a number as argument {i}"))
+    };
+    let n = number(2);
+    match arg(0) {
+        Some("W7") => assert_eq!(echo_stream(n, strategy), echo_model(n, true)),
+        Some("chan") => assert_eq!(channel_echo(n, strategy, true), echo_model(n, true)),
+        Some("chan0") => assert_eq!(channel_echo(n, strategy, false), echo_model(n, false)),
+        Some(w @ ("W8" | "chan8")) => {
+            let r = number(3);
+            let d = fanin_latencies(n, r);
+            let model = fanin_model(n, r, &d, true);
+            let out = if w == "W8" {
+                many_clients(n, r, d, strategy)
+            } else {
+                channel_fanin(n, r, d, strategy)
+            };
+            assert_eq!(out, model);
+        }
+        other => panic!("--one: workload `W7`, `chan`, `chan0`, `W8` or `chan8`, not {other:?}"),
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(i) = args.iter().position(|a| a == "--one") {
+        one(&args[i + 1..]);
+        return;
+    }
     let quick = args.iter().any(|a| a == "--quick");
     let tokio = !args.iter().any(|a| a == "--no-tokio");
     let reps = args
@@ -98,6 +147,10 @@ fn main() {
             many_clients(c, r, d.clone(), strategy.clone())
         });
         cell("W8 net_fanin", name, 2 * c * r, t);
+        let t = measure(reps, fanin_model(c, r, &d, true), || {
+            channel_fanin(c, r, d.clone(), strategy.clone())
+        });
+        cell("W8 over channels", name, 2 * c * r, t);
     }
     if tokio {
         let t = measure(reps, fanin_model(c, r, &d, false), || {
@@ -132,7 +185,22 @@ fn main() {
     for rt in ["simloop fifo", "simloop random"] {
         if let (Some(net), Some(chan)) = (find("W7 net_echo", rt), find("W7 over channels", rt)) {
             println!(
-                "{rt}: a message through the network costs {:.0} ns beyond a channel send (with the same sleep).",
+                "{rt}: W7, a message through the network costs {:.0} ns beyond a channel send with the same sleep.",
+                net - chan
+            );
+        }
+        if let (Some(net), Some(bare)) = (
+            find("W7 net_echo", rt),
+            find("W7 over channels, no sleep", "simloop fifo"),
+        ) {
+            println!(
+                "{rt}: W7, a message through the network costs {:.0} ns beyond a bare channel send (Fifo, no sleep).",
+                net - bare
+            );
+        }
+        if let (Some(net), Some(chan)) = (find("W8 net_fanin", rt), find("W8 over channels", rt)) {
+            println!(
+                "{rt}: W8, a message through the network costs {:.0} ns beyond the same exchanges over channels with the same sleeps.",
                 net - chan
             );
         }

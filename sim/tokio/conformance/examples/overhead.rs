@@ -11,15 +11,19 @@
 //! counts, sums) is checked against the workload's model.
 //!
 //! ```text
-//! SIMLOOP_SEED=1 cargo run --release -p simloop-tokio-conformance --example overhead [DIVISOR] [RUNS]
-//! SIMLOOP_SEED=1 cargo run --release -p simloop-tokio-conformance --example overhead DIVISOR 1 w2 facade
+//! SIMLOOP_SEED=1 SIMLOOP_STRATEGY=random cargo run --release -p simloop-tokio-conformance --example overhead [DIVISOR] [RUNS]
+//! SIMLOOP_SEED=1 SIMLOOP_STRATEGY=random cargo run --release -p simloop-tokio-conformance --example overhead DIVISOR 1 w2 facade
 //! ```
 //!
 //! DIVISOR (default 10) divides BENCHMARKS.md's sizes; RUNS (default 5) is
-//! how many timed runs each median is taken over. A workload and a side
+//! how many timed runs each median is taken over, the native and facade
+//! runs interleaved. A workload and a side
 //! (`native` or `facade`) run just that one, once: for
-//! `valgrind --tool=callgrind`. `SIMLOOP_SEED=1` gives the facade's
-//! runtime the seed the native runs use.
+//! `valgrind --tool=callgrind`. `SIMLOOP_SEED=1` and
+//! `SIMLOOP_STRATEGY=random` give the facade's runtime the seed and the
+//! strategy the native runs use (a tokio `Runtime` is otherwise a
+//! simulation with simloop's default strategy, `fifo`, which picks the
+//! next task more cheaply than `random`).
 
 use std::time::{Duration, Instant};
 
@@ -48,20 +52,31 @@ fn run(side: &str, input: &Input) -> Outcome {
     }
 }
 
-/// The median of `runs` timings, and the spread (slowest minus fastest);
-/// every run's outcome must be the model's.
-fn measure(side: &str, input: &Input, expect: Outcome, runs: usize) -> (Duration, Duration) {
-    let mut times: Vec<Duration> = (0..runs)
-        .map(|_| {
-            let start = Instant::now();
-            let out = run(side, input);
-            let took = start.elapsed();
-            assert_eq!(out, expect, "{side}: the outcome is not the model's");
-            took
-        })
-        .collect();
+/// One timed run of `side`, whose outcome must be the model's.
+fn time(side: &str, input: &Input, expect: Outcome) -> Duration {
+    let start = Instant::now();
+    let out = run(side, input);
+    let took = start.elapsed();
+    assert_eq!(out, expect, "{side}: the outcome is not the model's");
+    took
+}
+
+/// The median of sorted `times`, and their spread (slowest minus fastest).
+fn median(mut times: Vec<Duration>) -> (Duration, Duration) {
     times.sort();
-    (times[runs / 2], times[runs - 1] - times[0])
+    (times[times.len() / 2], times[times.len() - 1] - times[0])
+}
+
+/// The native and facade medians and spreads of `runs` timings each,
+/// interleaved (native, facade, native, ...) so that a change of the
+/// machine's load hits both sides alike.
+fn measure(input: &Input, expect: Outcome, runs: usize) -> [(Duration, Duration); 2] {
+    let (mut native, mut facade) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        native.push(time("native", input, expect));
+        facade.push(time("facade", input, expect));
+    }
+    [median(native), median(facade)]
 }
 
 fn main() {
@@ -70,6 +85,12 @@ fn main() {
     let runs: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(5).max(1);
     if std::env::var("SIMLOOP_SEED").as_deref() != Ok("1") {
         eprintln!("note: set SIMLOOP_SEED=1 so that the facade's runs use the native runs' seed");
+    }
+    if std::env::var("SIMLOOP_STRATEGY").as_deref() != Ok("random") {
+        eprintln!(
+            "note: set SIMLOOP_STRATEGY=random so that the facade's runs use the native runs' \
+             strategy"
+        );
     }
     let only = args
         .get(2)
@@ -90,8 +111,7 @@ fn main() {
             continue;
         }
         let (input, expect) = simloop_bench::prepare(workload, n);
-        let (native, ns) = measure("native", &input, expect, runs);
-        let (facade, fs) = measure("facade", &input, expect, runs);
+        let [(native, ns), (facade, fs)] = measure(&input, expect, runs);
         println!(
             "{:<18} {n:>7} {:>12.1?} ± {:<10.1?} {:>12.1?} ± {:<10.1?} {:>8.3}",
             format!("{} {}", id.to_uppercase(), workload.name()),

@@ -68,6 +68,41 @@ async fn aborting_before_the_first_poll_never_runs_the_task() {
 }
 
 #[tokio::test]
+async fn aborts_at_every_stage_reach_only_their_tasks() {
+    let start = Instant::now();
+    let finished = tokio::spawn(async { 1 });
+    sleep(Duration::from_millis(1)).await;
+    finished.abort();
+    let unpolled = tokio::spawn(async { 2 });
+    unpolled.abort();
+    unpolled.abort();
+    let sleeping = tokio::spawn(sleep(Duration::from_secs(60)));
+    let bystander = tokio::spawn(async {
+        for _ in 0..3 {
+            sleep(Duration::from_secs(1)).await;
+        }
+        4
+    });
+    sleep(Duration::from_millis(1)).await;
+    sleeping.abort();
+    assert_eq!(finished.await.unwrap(), 1);
+    assert!(unpolled.await.unwrap_err().is_cancelled());
+    assert!(sleeping.await.unwrap_err().is_cancelled());
+    assert_eq!(bystander.await.unwrap(), 4);
+    // Every abort above has settled; a later one still reaches its task,
+    // from another task.
+    let late = tokio::spawn(sleep(Duration::from_secs(60)));
+    let aborter = late.abort_handle();
+    tokio::spawn(async move {
+        sleep(Duration::from_secs(1)).await;
+        aborter.abort();
+    });
+    assert!(late.await.unwrap_err().is_cancelled());
+    // The bystander ended at 3.001 s, the late task was aborted 1 s later.
+    assert_eq!(start.elapsed(), Duration::from_millis(4_001));
+}
+
+#[tokio::test]
 async fn aborting_a_finished_task_keeps_its_output() {
     let h = tokio::spawn(async { 5 });
     // The clock moves only once every ready task has run.

@@ -8,7 +8,6 @@ use std::sync::Arc;
 use std::task::Poll;
 
 use parking_lot::Mutex;
-use simloop::task::{WaitReason, wait_on};
 
 #[derive(Default)]
 struct State {
@@ -73,7 +72,7 @@ pub async fn ctrl_c() -> io::Result<()> {
         }
         s.wakers.push(cx.waker().clone());
         drop(s);
-        wait_on(WaitReason::new("signal::ctrl_c"));
+        simloop::facade::wait_in("signal::ctrl_c");
         Poll::Pending
     })
     .await

@@ -6,7 +6,6 @@ use std::future::poll_fn;
 use std::task::{Poll, Waker};
 
 use parking_lot::Mutex;
-use simloop::task::{WaitReason, wait_on};
 
 #[derive(Debug)]
 struct State {
@@ -94,7 +93,7 @@ impl Barrier {
             }
             s.wakers.push(cx.waker().clone());
             drop(s);
-            wait_on(WaitReason::new("Barrier::wait"));
+            simloop::facade::wait_in("Barrier::wait");
             Poll::Pending
         })
         .await

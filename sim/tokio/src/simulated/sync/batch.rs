@@ -12,7 +12,6 @@ use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
 use parking_lot::Mutex;
-use simloop::task::{WaitReason, wait_on};
 
 /// The semaphore is closed.
 #[derive(Debug)]
@@ -58,6 +57,10 @@ impl Waiters {
     }
 
     fn index(&self, id: u64) -> Option<usize> {
+        // Mostly the front one: the waiter served first.
+        if self.0.front().is_some_and(|(i, _)| *i == id) {
+            return Some(0);
+        }
         self.0.binary_search_by_key(&id, |(i, _)| *i).ok()
     }
 
@@ -73,7 +76,37 @@ impl Waiters {
 
     fn remove(&mut self, id: u64) -> Option<Waiter> {
         let i = self.index(id)?;
-        self.0.remove(i).map(|(_, w)| w)
+        let entry = if i == 0 {
+            self.0.pop_front()
+        } else {
+            self.0.remove(i)
+        };
+        entry.map(|(_, w)| w)
+    }
+}
+
+/// Wakers to wake once the lock is released, in order. A release mostly
+/// serves one waiter: the first waker needs no allocation.
+#[derive(Default)]
+struct Wakers {
+    first: Option<Waker>,
+    rest: Vec<Waker>,
+}
+
+impl Wakers {
+    fn push(&mut self, waker: Waker) {
+        if self.first.is_none() {
+            self.first = Some(waker);
+        } else {
+            self.rest.push(waker);
+        }
+    }
+
+    fn wake_all(self) {
+        if let Some(w) = self.first {
+            w.wake();
+        }
+        self.rest.into_iter().for_each(Waker::wake);
     }
 }
 
@@ -127,10 +160,13 @@ impl Semaphore {
         if n == 0 {
             return;
         }
-        let mut wake = Vec::new();
+        let mut wake = Wakers::default();
         {
             let mut s = self.state.lock();
             s.permits += n;
+            if s.waiters.is_empty() {
+                return;
+            }
             let State {
                 permits, waiters, ..
             } = &mut *s;
@@ -149,7 +185,7 @@ impl Semaphore {
                 }
             }
         }
-        wake.into_iter().for_each(Waker::wake);
+        wake.wake_all();
     }
 
     /// Removes up to `n` available permits for good; returns how many.
@@ -249,7 +285,7 @@ impl Future for Acquire<'_> {
             }
         }
         drop(s);
-        wait_on(WaitReason::new(this.reason));
+        simloop::facade::wait_in(this.reason);
         Poll::Pending
     }
 }

@@ -13,7 +13,6 @@ use std::sync::Arc;
 use std::task::{Poll, Waker};
 
 use parking_lot::Mutex;
-use simloop::task::{WaitReason, wait_on};
 
 /// Error types of the channel.
 pub mod error {
@@ -243,7 +242,7 @@ impl<T> Sender<T> {
             });
             s.closed_wakers.insert(i, cx.waker().clone());
             drop(s);
-            wait_on(WaitReason::new("broadcast::Sender::closed"));
+            simloop::facade::wait_in("broadcast::Sender::closed");
             Poll::Pending
         })
         .await;
@@ -422,7 +421,7 @@ impl<T: Clone> Receiver<T> {
                 });
                 s.wakers.insert(i, cx.waker().clone());
                 drop(s);
-                wait_on(WaitReason::new("broadcast::Receiver::recv"));
+                simloop::facade::wait_in("broadcast::Receiver::recv");
                 Poll::Pending
             }
         })

@@ -8,7 +8,6 @@ use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
 use parking_lot::Mutex;
-use simloop::task::{WaitReason, wait_on};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mark {
@@ -195,7 +194,7 @@ impl Notify {
             }
         }
         drop(s);
-        wait_on(WaitReason::new("Notify::notified"));
+        simloop::facade::wait_in("Notify::notified");
         Poll::Pending
     }
 

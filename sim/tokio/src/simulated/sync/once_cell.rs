@@ -7,7 +7,6 @@ use std::sync::OnceLock;
 use std::task::{Poll, Waker};
 
 use parking_lot::Mutex;
-use simloop::task::{WaitReason, wait_on};
 
 use super::batch;
 
@@ -408,7 +407,7 @@ impl<T> SetOnce<T> {
             if let Some(v) = self.value.get() {
                 return Poll::Ready(v);
             }
-            wait_on(WaitReason::new("SetOnce::wait"));
+            simloop::facade::wait_in("SetOnce::wait");
             Poll::Pending
         })
         .await

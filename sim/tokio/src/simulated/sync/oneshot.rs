@@ -8,7 +8,6 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use parking_lot::Mutex;
-use simloop::task::{WaitReason, wait_on};
 
 /// Error types of the channel.
 pub mod error {
@@ -137,7 +136,7 @@ impl<T> Sender<T> {
         }
         s.tx_waker = Some(cx.waker().clone());
         drop(s);
-        wait_on(WaitReason::new("oneshot::Sender::closed"));
+        simloop::facade::wait_in("oneshot::Sender::closed");
         Poll::Pending
     }
 
@@ -265,7 +264,7 @@ impl<T> Future for Receiver<T> {
         }
         s.rx_waker = Some(cx.waker().clone());
         drop(s);
-        wait_on(WaitReason::new("oneshot::Receiver::await"));
+        simloop::facade::wait_in("oneshot::Receiver::await");
         Poll::Pending
     }
 }

@@ -402,7 +402,9 @@ impl<'a> SemaphorePermit<'a> {
 
 impl Drop for SemaphorePermit<'_> {
     fn drop(&mut self) {
-        self.sem.add_permits(self.permits as usize);
+        // Permits taken from the semaphore: giving them back cannot
+        // overflow it.
+        self.sem.inner.release(self.permits as usize);
     }
 }
 
@@ -467,6 +469,8 @@ impl OwnedSemaphorePermit {
 
 impl Drop for OwnedSemaphorePermit {
     fn drop(&mut self) {
-        self.sem.add_permits(self.permits as usize);
+        // Permits taken from the semaphore: giving them back cannot
+        // overflow it.
+        self.sem.inner.release(self.permits as usize);
     }
 }

@@ -9,7 +9,6 @@ use std::sync::Arc;
 use std::task::{Poll, Waker};
 
 use parking_lot::{Mutex, RwLock, RwLockReadGuard};
-use simloop::task::{WaitReason, wait_on};
 
 /// Error types of the channel.
 pub mod error {
@@ -198,7 +197,7 @@ impl<T> Receiver<T> {
             });
             c.rx_wakers.insert(i, cx.waker().clone());
             drop(c);
-            wait_on(WaitReason::new("watch::Receiver::changed"));
+            simloop::facade::wait_in("watch::Receiver::changed");
             Poll::Pending
         })
         .await;
@@ -347,7 +346,7 @@ impl<T> Sender<T> {
             });
             c.closed_wakers.insert(i, cx.waker().clone());
             drop(c);
-            wait_on(WaitReason::new("watch::Sender::closed"));
+            simloop::facade::wait_in("watch::Sender::closed");
             Poll::Pending
         })
         .await;

@@ -3,9 +3,11 @@
 //!
 //! A tokio task is a simloop task running a wrapper future. The wrapper and
 //! the handles share a [`Control`] block (abort flag, finished flag, the
-//! task's waker) and an output slot, both behind `Arc` and a lock, so the
-//! handles are `Send + Sync` as tokio's are, although simloop itself runs
-//! everything on one thread.
+//! task's waker) and an output slot, behind `Arc` and locks, so the handles
+//! are `Send + Sync` as tokio's are, although simloop itself runs
+//! everything on one thread. Both sit in one allocation when the output is
+//! `Send` (an [`AbortHandle`] then keeps that allocation, its output type
+//! erased); a `spawn_local` task's control block has one of its own.
 
 use std::any::Any;
 use std::fmt;
@@ -14,7 +16,7 @@ use std::io;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::task::{Context, Poll, Waker};
 
 use parking_lot::Mutex;
@@ -47,26 +49,38 @@ pub fn try_id() -> Option<Id> {
 /// A callback run once when a task finishes (used by `JoinSet`).
 type OnFinish = Box<dyn FnOnce(Id) + Send>;
 
+/// Aborts requested of tasks that have not ended yet, in every simulation
+/// of the process. While it is 0 no task has an abort to look at, so a poll
+/// skips reading its abort flag (another allocation than the task's).
+static PENDING_ABORTS: AtomicUsize = AtomicUsize::new(0);
+
 /// What the task and its handles share, whatever the output type.
 pub(crate) struct Control {
     id: AtomicU64,
-    task: std::sync::OnceLock<simloop::task::TaskId>,
     aborted: AtomicBool,
     finished: AtomicBool,
-    task_waker: Mutex<Option<Waker>>,
+    /// simloop's id of the task and the waker that schedules it, once
+    /// spawned.
+    started: Mutex<Option<(simloop::task::TaskId, Waker)>>,
     on_finish: Mutex<Vec<OnFinish>>,
 }
 
 impl Control {
-    fn new() -> Arc<Control> {
-        Arc::new(Control {
+    fn new() -> Control {
+        Control {
             id: AtomicU64::new(u64::MAX),
-            task: std::sync::OnceLock::new(),
             aborted: AtomicBool::new(false),
             finished: AtomicBool::new(false),
-            task_waker: Mutex::new(None),
+            started: Mutex::new(None),
             on_finish: Mutex::new(Vec::new()),
-        })
+        }
+    }
+
+    /// Records the id simloop gave the task and the waker that schedules
+    /// it.
+    fn started(&self, (task, waker): (simloop::task::TaskId, Waker)) {
+        self.id.store(task.as_u64(), Ordering::Relaxed);
+        *self.started.lock() = Some((task, waker));
     }
 
     pub(crate) fn id(&self) -> Id {
@@ -74,13 +88,27 @@ impl Control {
     }
 
     fn abort(&self) {
-        if self.finished.load(Ordering::Acquire) {
-            return;
+        {
+            // Under the lock `finish` takes: an abort either comes before
+            // the task ends (and is counted until then) or does nothing.
+            let _finishing = self.on_finish.lock();
+            if self.finished.load(Ordering::Acquire) {
+                return;
+            }
+            if !self.aborted.swap(true, Ordering::AcqRel) {
+                PENDING_ABORTS.fetch_add(1, Ordering::Release);
+            }
         }
-        self.aborted.store(true, Ordering::Release);
-        if let Some(w) = self.task_waker.lock().take() {
-            w.wake();
+        // Not started yet: the task sees the flag at its first poll.
+        if let Some((_, w)) = &*self.started.lock() {
+            w.wake_by_ref();
         }
+    }
+
+    /// Whether the task was aborted. Reads the flag only while some abort
+    /// is pending.
+    fn is_aborted(&self) -> bool {
+        PENDING_ABORTS.load(Ordering::Acquire) != 0 && self.aborted.load(Ordering::Acquire)
     }
 
     pub(crate) fn is_finished(&self) -> bool {
@@ -99,10 +127,18 @@ impl Control {
     }
 
     fn finish(&self) {
-        self.finished.store(true, Ordering::Release);
-        let callbacks = std::mem::take(&mut *self.on_finish.lock());
-        for f in callbacks {
-            f(self.id());
+        let callbacks = {
+            let mut slot = self.on_finish.lock();
+            self.finished.store(true, Ordering::Release);
+            if self.aborted.load(Ordering::Acquire) {
+                PENDING_ABORTS.fetch_sub(1, Ordering::Release);
+            }
+            std::mem::take(&mut *slot)
+        };
+        if !callbacks.is_empty() {
+            for f in callbacks {
+                f(self.id());
+            }
         }
     }
 }
@@ -113,13 +149,82 @@ struct Slot<T> {
     waker: Option<Waker>,
 }
 
-/// A task's output, written by the task, read by its [`JoinHandle`].
+/// What an [`AbortHandle`] (and a `JoinSet` or `LocalSet`) keeps of a
+/// task: its control block, whatever the output type.
+pub(crate) trait HasControl: Send + Sync {
+    /// The task's control block.
+    fn control(&self) -> &Control;
+}
+
+impl HasControl for Control {
+    fn control(&self) -> &Control {
+        self
+    }
+}
+
+/// Where a task's control block lives.
+enum ControlCell {
+    /// In the output's allocation: the output is `Send`, so abort handles
+    /// can share that allocation as it is (one allocation per task).
+    Inline(Control),
+    /// In an allocation of its own, for a task whose output need not be
+    /// `Send` (`spawn_local`).
+    Apart(Arc<Control>),
+}
+
+/// A task's output, written by the task, read by its [`JoinHandle`], and
+/// the task's control block.
 pub(crate) struct Output<T> {
+    control: ControlCell,
     slot: Mutex<Slot<T>>,
 }
 
+impl<T: Send> HasControl for Output<T> {
+    fn control(&self) -> &Control {
+        self.ctl()
+    }
+}
+
+/// The output of a task not spawned yet, and its control block as abort
+/// handles keep it.
+type Parts<T> = (Arc<Output<T>>, Arc<dyn HasControl>);
+
+/// One allocation for both: the output is `Send`.
+fn parts<T: Send + 'static>() -> Parts<T> {
+    let output = Arc::new(Output::new(ControlCell::Inline(Control::new())));
+    let control: Arc<dyn HasControl> = output.clone();
+    (output, control)
+}
+
+/// The control block apart: the output may not be `Send`.
+fn local_parts<T: 'static>() -> Parts<T> {
+    let control = Arc::new(Control::new());
+    let output = Arc::new(Output::new(ControlCell::Apart(Arc::clone(&control))));
+    (output, control)
+}
+
 impl<T> Output<T> {
-    fn complete(&self, result: Result<T, JoinError>) {
+    fn new(control: ControlCell) -> Output<T> {
+        Output {
+            control,
+            slot: Mutex::new(Slot {
+                output: None,
+                taken: false,
+                waker: None,
+            }),
+        }
+    }
+
+    fn ctl(&self) -> &Control {
+        match &self.control {
+            ControlCell::Inline(c) => c,
+            ControlCell::Apart(c) => c,
+        }
+    }
+
+    /// The task ended with `result`: the handle gets it, then the
+    /// control block learns it finished.
+    fn end(&self, result: Result<T, JoinError>) {
         let waker = {
             let mut slot = self.slot.lock();
             slot.output = Some(result);
@@ -128,6 +233,7 @@ impl<T> Output<T> {
         if let Some(w) = waker {
             w.wake();
         }
+        self.ctl().finish();
     }
 }
 
@@ -138,7 +244,6 @@ pin_project_lite::pin_project! {
     struct TaskFuture<F: Future> {
         #[pin]
         future: Option<F>,
-        control: Arc<Control>,
         output: Arc<Output<F::Output>>,
     }
 
@@ -148,10 +253,9 @@ pin_project_lite::pin_project! {
             // tokio runtime shuts down, the task is cancelled.
             let mut this = this.project();
             if this.future.is_some() {
-                let id = this.control.id();
+                let id = this.output.ctl().id();
                 this.future.set(None);
-                this.output.complete(Err(JoinError::cancelled(id)));
-                this.control.finish();
+                this.output.end(Err(JoinError::cancelled(id)));
             }
         }
     }
@@ -165,38 +269,39 @@ impl<F: Future> Future for TaskFuture<F> {
         if this.future.is_none() {
             return Poll::Ready(());
         }
-        let end = |result, control: &Control, output: &Output<F::Output>| {
-            output.complete(result);
-            control.finish();
-        };
-        if this.control.aborted.load(Ordering::Acquire) {
-            let id = this.control.id();
+        if this.output.ctl().is_aborted() {
+            let id = this.output.ctl().id();
             // Drop the future first: its destructors run as the task is cancelled.
             let dropped = catch_unwind(AssertUnwindSafe(|| this.future.set(None)));
             let error = match dropped {
                 Ok(()) => JoinError::cancelled(id),
                 Err(payload) => JoinError::panic(id, payload),
             };
-            end(Err(error), this.control, this.output);
+            this.output.end(Err(error));
             return Poll::Ready(());
-        }
-        {
-            let mut w = this.control.task_waker.lock();
-            match &*w {
-                Some(old) if old.will_wake(cx.waker()) => {}
-                _ => *w = Some(cx.waker().clone()),
-            }
         }
         let future = this.future.as_mut().as_pin_mut().expect("checked above");
         let result = match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
             Ok(Poll::Pending) => return Poll::Pending,
             Ok(Poll::Ready(v)) => Ok(v),
-            Err(payload) => Err(JoinError::panic(this.control.id(), payload)),
+            Err(payload) => Err(JoinError::panic(this.output.ctl().id(), payload)),
         };
         // The future's resources go before anyone learns it finished.
         this.future.set(None);
-        end(result, this.control, this.output);
+        this.output.end(result);
         Poll::Ready(())
+    }
+}
+
+/// The panic of a spawn outside a simulation.
+#[track_caller]
+fn assert_in_simulation() {
+    if !simloop::facade::in_simulation() {
+        panic!(
+            "there is no reactor running, must be called from the context of a Tokio 1.x runtime \
+             (simloop-tokio's `sim` mode: spawn inside `#[tokio::test]`, `#[tokio::main]` or \
+             `Runtime::block_on`)"
+        );
     }
 }
 
@@ -209,27 +314,36 @@ impl<F: Future> Future for TaskFuture<F> {
 pub(crate) fn spawn_inner<F>(future: F, name: Option<&str>) -> JoinHandle<F::Output>
 where
     F: Future + 'static,
+    F::Output: Send + 'static,
+{
+    assert_in_simulation();
+    spawn_with(future, name, parts())
+}
+
+/// [`spawn_inner`] for a task whose output need not be `Send`.
+///
+/// # Panics
+///
+/// Outside a simulation.
+#[track_caller]
+pub(crate) fn spawn_local_inner<F>(future: F, name: Option<&str>) -> JoinHandle<F::Output>
+where
+    F: Future + 'static,
     F::Output: 'static,
 {
-    if !simloop::facade::in_simulation() {
-        panic!(
-            "there is no reactor running, must be called from the context of a Tokio 1.x runtime \
-             (simloop-tokio's `sim` mode: spawn inside `#[tokio::test]`, `#[tokio::main]` or \
-             `Runtime::block_on`)"
-        );
-    }
-    let (handle, task) = unspawned(future);
-    let simloop_handle = match name {
-        Some(n) => simloop::task::spawn_named(n.to_owned(), task),
-        None => simloop::task::spawn(task),
-    };
-    handle
-        .control
-        .id
-        .store(simloop_handle.id().as_u64(), Ordering::Relaxed);
-    let _ = handle.control.task.set(simloop_handle.id());
-    // Dropping simloop's handle detaches the task, as a tokio JoinHandle does.
-    drop(simloop_handle);
+    assert_in_simulation();
+    spawn_with(future, name, local_parts())
+}
+
+fn spawn_with<F>(future: F, name: Option<&str>, parts: Parts<F::Output>) -> JoinHandle<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    let (handle, task) = unspawned(future, parts);
+    // The handle's state is the facade's own: simloop keeps none.
+    let id = simloop::facade::spawn_detached(name.map(Into::into), task);
+    handle.output.ctl().started(id);
     handle
 }
 
@@ -240,36 +354,30 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    let (handle, task) = unspawned(future);
+    let (handle, task) = unspawned(future, parts());
     let control = Arc::clone(&handle.control);
     let start = Box::new(move || {
-        let h = simloop::task::spawn(task);
-        control.id.store(h.id().as_u64(), Ordering::Relaxed);
-        let _ = control.task.set(h.id());
+        control
+            .control()
+            .started(simloop::facade::spawn_detached(None, task));
     });
     (handle, start)
 }
 
 /// A handle and the task future that fills it, not spawned yet.
-fn unspawned<F>(future: F) -> (JoinHandle<F::Output>, TaskFuture<F>)
+fn unspawned<F>(
+    future: F,
+    (output, control): Parts<F::Output>,
+) -> (JoinHandle<F::Output>, TaskFuture<F>)
 where
     F: Future + 'static,
     F::Output: 'static,
 {
-    let control = Control::new();
-    let output = Arc::new(Output {
-        slot: Mutex::new(Slot {
-            output: None,
-            taken: false,
-            waker: None,
-        }),
-    });
     let task = TaskFuture {
         future: Some(future),
-        control: Arc::clone(&control),
         output: Arc::clone(&output),
     };
-    (JoinHandle { control, output }, task)
+    (JoinHandle { output, control }, task)
 }
 
 /// An owned permission to join on a task (await its termination), as
@@ -284,8 +392,10 @@ where
 /// it keeps running and its output is dropped, as in tokio. A detached
 /// task's panic is caught and discarded, as tokio does.
 pub struct JoinHandle<T> {
-    control: Arc<Control>,
     output: Arc<Output<T>>,
+    /// The control block as abort handles keep it (for a `Send` output,
+    /// `output` itself).
+    control: Arc<dyn HasControl>,
 }
 
 impl<T> Unpin for JoinHandle<T> {}
@@ -295,12 +405,12 @@ impl<T> JoinHandle<T> {
     /// polled, and awaiting the handle gives a cancelled [`JoinError`].
     /// Does nothing if the task has finished.
     pub fn abort(&self) {
-        self.control.abort();
+        self.output.ctl().abort();
     }
 
     /// Whether the task has finished (completed, panicked or been aborted).
     pub fn is_finished(&self) -> bool {
-        self.control.is_finished()
+        self.output.ctl().is_finished()
     }
 
     /// A handle that can abort the task but not await it.
@@ -312,10 +422,10 @@ impl<T> JoinHandle<T> {
 
     /// The task's id.
     pub fn id(&self) -> Id {
-        self.control.id()
+        self.output.ctl().id()
     }
 
-    pub(crate) fn control(&self) -> &Arc<Control> {
+    pub(crate) fn control(&self) -> &Arc<dyn HasControl> {
         &self.control
     }
 }
@@ -336,8 +446,9 @@ impl<T> Future for JoinHandle<T> {
         }
         drop(slot);
         let reason = WaitReason::new("JoinHandle::await");
-        wait_on(match self.control.task.get() {
-            Some(t) => reason.on_task(*t),
+        let task = self.output.ctl().started.lock().as_ref().map(|(t, _)| *t);
+        wait_on(match task {
+            Some(t) => reason.on_task(t),
             None => reason,
         });
         Poll::Pending
@@ -356,23 +467,23 @@ impl<T> fmt::Debug for JoinHandle<T> {
 /// (`tokio::task::AbortHandle`).
 #[derive(Clone)]
 pub struct AbortHandle {
-    control: Arc<Control>,
+    control: Arc<dyn HasControl>,
 }
 
 impl AbortHandle {
     /// Aborts the task; see [`JoinHandle::abort`].
     pub fn abort(&self) {
-        self.control.abort();
+        self.control.control().abort();
     }
 
     /// Whether the task has finished.
     pub fn is_finished(&self) -> bool {
-        self.control.is_finished()
+        self.control.control().is_finished()
     }
 
     /// The task's id.
     pub fn id(&self) -> Id {
-        self.control.id()
+        self.control.control().id()
     }
 }
 

@@ -7,9 +7,8 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use parking_lot::Mutex;
-use simloop::task::{WaitReason, wait_on};
 
-use super::join::spawn_inner;
+use super::join::{spawn_inner, spawn_local_inner};
 use super::{AbortHandle, Id, JoinError, JoinHandle};
 
 #[derive(Default)]
@@ -61,7 +60,7 @@ impl<T> JoinSet<T> {
     fn insert(&mut self, handle: JoinHandle<T>) -> AbortHandle {
         let abort = handle.abort_handle();
         let finished = Arc::clone(&self.finished);
-        handle.control().on_finish(Box::new(move |id| {
+        handle.control().control().on_finish(Box::new(move |id| {
             let waker = {
                 let mut f = finished.lock();
                 f.ids.push_back(id);
@@ -110,7 +109,7 @@ impl<T> JoinSet<T> {
                     None => {
                         f.waker = Some(cx.waker().clone());
                         drop(f);
-                        wait_on(WaitReason::new("JoinSet::join_next"));
+                        simloop::facade::wait_in("JoinSet::join_next");
                         return Poll::Pending;
                     }
                 }
@@ -228,7 +227,7 @@ impl<T: 'static> JoinSet<T> {
     where
         F: Future<Output = T> + 'static,
     {
-        self.insert(spawn_inner(task, None))
+        self.insert(spawn_local_inner(task, None))
     }
 
     /// Spawns a `!Send` task into the set (the local set is the simulation).
@@ -238,7 +237,7 @@ impl<T: 'static> JoinSet<T> {
         F: Future<Output = T> + 'static,
     {
         let _ = local_set;
-        self.insert(spawn_inner(task, None))
+        self.insert(spawn_local_inner(task, None))
     }
 
     /// Runs `f` as a task of the set; see [`spawn_blocking`](super::spawn_blocking).

@@ -13,7 +13,7 @@ use std::task::{Context, Poll, Waker};
 use parking_lot::Mutex;
 
 use super::JoinHandle;
-use super::join::{Control, spawn_inner};
+use super::join::{HasControl, spawn_local_inner};
 
 /// Spawns a `!Send` future on the current simulation.
 ///
@@ -26,7 +26,7 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    spawn_inner(future, None)
+    spawn_local_inner(future, None)
 }
 
 /// A set of tasks that run on the same thread (`tokio::task::LocalSet`).
@@ -36,7 +36,7 @@ where
 /// simulation), and awaiting the set waits for every task spawned through
 /// it.
 pub struct LocalSet {
-    tasks: RefCell<Vec<Arc<Control>>>,
+    tasks: RefCell<Vec<Arc<dyn HasControl>>>,
     waker: Arc<Mutex<Option<Waker>>>,
     _not_send: PhantomData<*const ()>,
 }
@@ -85,9 +85,9 @@ impl LocalSet {
         F: Future + 'static,
         F::Output: 'static,
     {
-        let handle = spawn_inner(future, None);
+        let handle = spawn_local_inner(future, None);
         let waker = Arc::clone(&self.waker);
-        handle.control().on_finish(Box::new(move |_| {
+        handle.control().control().on_finish(Box::new(move |_| {
             if let Some(w) = waker.lock().take() {
                 w.wake();
             }
@@ -119,11 +119,11 @@ impl Future for LocalSet {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         *self.waker.lock() = Some(cx.waker().clone());
         let mut tasks = self.tasks.borrow_mut();
-        tasks.retain(|t| !t.is_finished());
+        tasks.retain(|t| !t.control().is_finished());
         if tasks.is_empty() {
             return Poll::Ready(());
         }
-        simloop::task::wait_on(simloop::task::WaitReason::new("LocalSet::await"));
+        simloop::facade::wait_in("LocalSet::await");
         Poll::Pending
     }
 }

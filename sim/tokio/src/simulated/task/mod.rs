@@ -28,7 +28,7 @@ pub use join_set::JoinSet;
 pub use local::{LocalEnterGuard, LocalSet, spawn_local};
 pub use task_local::{AccessError, LocalKey};
 
-pub(crate) use join::{deferred, spawn_inner};
+pub(crate) use join::{deferred, spawn_inner, spawn_local_inner};
 
 /// Cooperative scheduling (`tokio::task::coop`). simloop has no budget: a
 /// task runs until it yields, as under asyncio, so these never force a
@@ -221,7 +221,7 @@ impl<'a> Builder<'a> {
         Fut: Future + 'static,
         Fut::Output: 'static,
     {
-        Ok(spawn_inner(future, self.name))
+        Ok(spawn_local_inner(future, self.name))
     }
 
     /// Spawns a blocking closure; see [`spawn_blocking`].

@@ -25,14 +25,14 @@ impl Instant {
     /// Outside a simulation.
     #[track_caller]
     pub fn now() -> Instant {
-        if !simloop::facade::in_simulation() {
-            panic!(
+        match simloop::time::try_now() {
+            Some(now) => Instant(now),
+            None => panic!(
                 "tokio::time::Instant::now() was called outside a simulation: in simloop-tokio's \
                  `sim` mode the clock exists only inside `#[tokio::test]`, `#[tokio::main]` or \
                  `Runtime::block_on`"
-            );
+            ),
         }
-        Instant(simloop::time::now())
     }
 
     /// The simloop instant.

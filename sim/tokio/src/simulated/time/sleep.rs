@@ -40,21 +40,21 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 #[derive(Debug)]
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Sleep {
-    deadline: Instant,
-    timer: Option<simloop::time::Sleep>,
+    /// simloop's timer, armed at the first poll, which completes at once
+    /// (without yielding) if the deadline has passed by then.
+    timer: simloop::time::Sleep,
 }
 
 impl Sleep {
     fn new(deadline: Instant) -> Sleep {
         Sleep {
-            deadline,
-            timer: None,
+            timer: simloop::facade::sleep_until(deadline.into_simloop()),
         }
     }
 
     /// The instant at which the sleep ends.
     pub fn deadline(&self) -> Instant {
-        self.deadline
+        Instant::from_simloop(self.timer.deadline())
     }
 
     /// Whether the deadline has passed.
@@ -63,15 +63,13 @@ impl Sleep {
     ///
     /// Outside a simulation.
     pub fn is_elapsed(&self) -> bool {
-        Instant::now() >= self.deadline
+        Instant::now() >= self.deadline()
     }
 
     /// Moves the deadline to `deadline`; the sleep may be polled again after
     /// it completed.
     pub fn reset(self: Pin<&mut Self>, deadline: Instant) {
-        let this = self.get_mut();
-        this.deadline = deadline;
-        this.timer = None;
+        self.get_mut().timer = simloop::facade::sleep_until(deadline.into_simloop());
     }
 }
 
@@ -79,16 +77,6 @@ impl Future for Sleep {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = self.get_mut();
-        if Instant::now() >= this.deadline {
-            this.timer = None;
-            return Poll::Ready(());
-        }
-        let deadline = this.deadline.into_simloop();
-        let timer = this
-            .timer
-            .get_or_insert_with(|| simloop::time::sleep_until(deadline));
-        // The deadline is in the future, so the timer is pending.
-        Pin::new(timer).poll(cx)
+        Pin::new(&mut self.get_mut().timer).poll(cx)
     }
 }

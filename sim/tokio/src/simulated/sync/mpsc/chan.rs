@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use parking_lot::Mutex;
-use simloop::task::{WaitReason, wait_on};
 
 use super::super::batch;
 use super::error::TryRecvError;
@@ -147,16 +146,35 @@ impl<T> Chan<T> {
     }
 
     pub(super) fn poll_recv(&self, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        match self.try_recv() {
-            Ok(v) => Poll::Ready(Some(v)),
-            Err(TryRecvError::Disconnected) => Poll::Ready(None),
-            Err(TryRecvError::Empty) => self.wait(cx),
+        let mut s = self.state.lock();
+        match s.queue.pop_front() {
+            Some(v) => {
+                drop(s);
+                self.release_slot();
+                Poll::Ready(Some(v))
+            }
+            None if s.tx_count == 0 || s.rx_closed => Poll::Ready(None),
+            // Empty: wait, under the same lock (a value pushed meanwhile
+            // would find the waker).
+            None => {
+                Self::set_rx_waker(&mut s, cx);
+                drop(s);
+                simloop::facade::wait_in("mpsc::Receiver::recv");
+                Poll::Pending
+            }
+        }
+    }
+
+    fn set_rx_waker(s: &mut State<T>, cx: &Context<'_>) {
+        match &s.rx_waker {
+            Some(w) if w.will_wake(cx.waker()) => {}
+            _ => s.rx_waker = Some(cx.waker().clone()),
         }
     }
 
     fn wait<R>(&self, cx: &mut Context<'_>) -> Poll<R> {
-        self.state.lock().rx_waker = Some(cx.waker().clone());
-        wait_on(WaitReason::new("mpsc::Receiver::recv"));
+        Self::set_rx_waker(&mut self.state.lock(), cx);
+        simloop::facade::wait_in("mpsc::Receiver::recv");
         Poll::Pending
     }
 
@@ -200,7 +218,7 @@ impl<T> Chan<T> {
         });
         s.closed_wakers.insert(i, cx.waker().clone());
         drop(s);
-        wait_on(WaitReason::new("mpsc::Sender::closed"));
+        simloop::facade::wait_in("mpsc::Sender::closed");
         Poll::Pending
     }
 
