@@ -56,6 +56,7 @@ impl Waiters {
         self.0.iter_mut().map(|(_, w)| w)
     }
 
+    #[inline]
     fn index(&self, id: u64) -> Option<usize> {
         // Mostly the front one (the waiter served first), or one already
         // served: served waiters leave from the front, so any id before
@@ -287,19 +288,28 @@ impl Future for Acquire<'_> {
     }
 }
 
+impl Acquire<'_> {
+    /// Leaves the queue as waiter `id`, giving back what it was assigned.
+    #[cold]
+    fn cancel(&self, id: u64) {
+        // A waiter no longer queued was served in full.
+        let back = self
+            .sem
+            .state
+            .lock()
+            .waiters
+            .remove(id)
+            .map_or(self.n, |w| w.assigned);
+        // Permits assigned to a cancelled waiter pass on to the next.
+        self.sem.release(back);
+    }
+}
+
 impl Drop for Acquire<'_> {
+    #[inline]
     fn drop(&mut self) {
         if let Some(id) = self.id.take() {
-            // A waiter no longer queued was served in full.
-            let back = self
-                .sem
-                .state
-                .lock()
-                .waiters
-                .remove(id)
-                .map_or(self.n, |w| w.assigned);
-            // Permits assigned to a cancelled waiter pass on to the next.
-            self.sem.release(back);
+            self.cancel(id);
         }
     }
 }
