@@ -291,12 +291,17 @@ mod tests {
                     .map(|i| {
                         task::spawn(async move {
                             time::sleep(Duration::from_millis(i % 3)).await;
-                            // Callbacks in the queue, every other one
-                            // cancelled before it runs.
-                            let callback = task::call_soon(|| {});
-                            if i % 2 == 0 {
-                                assert!(callback.cancel());
-                            }
+                            // Callbacks in the queue, the second one
+                            // cancelled by the first while it waits there.
+                            let second = std::rc::Rc::new(std::cell::RefCell::new(None));
+                            let handle = second.clone();
+                            task::call_soon(move || {
+                                if let Some(h) = handle.borrow_mut().take() {
+                                    let h: task::CallbackHandle = h;
+                                    assert!(h.cancel());
+                                }
+                            });
+                            *second.borrow_mut() = Some(task::call_soon(|| {}));
                             task::yield_now().await;
                             i
                         })

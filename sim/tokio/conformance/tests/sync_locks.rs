@@ -179,6 +179,30 @@ async fn closing_a_semaphore_fails_waiters_and_later_acquires() {
 }
 
 #[tokio::test]
+async fn a_served_waiter_cancelled_before_it_runs_passes_its_permits_on() {
+    let sem = Arc::new(Semaphore::new(0));
+    let first = {
+        let sem = Arc::clone(&sem);
+        tokio::spawn(async move {
+            let _p = sem.acquire_many(2).await.unwrap();
+        })
+    };
+    sleep(Duration::from_millis(1)).await;
+    let second = {
+        let sem = Arc::clone(&sem);
+        tokio::spawn(async move { sem.acquire_many(2).await.unwrap().forget() })
+    };
+    sleep(Duration::from_millis(1)).await;
+    sem.add_permits(2);
+    // `first` holds both permits now but has not run since: cancelling it
+    // hands them to `second`.
+    first.abort();
+    assert!(first.await.unwrap_err().is_cancelled());
+    second.await.unwrap();
+    assert_eq!(sem.available_permits(), 0);
+}
+
+#[tokio::test]
 async fn permits_split_and_merge() {
     let sem = Arc::new(Semaphore::new(4));
     let mut p = Arc::clone(&sem).acquire_many_owned(4).await.unwrap();

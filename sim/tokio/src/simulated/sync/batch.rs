@@ -56,10 +56,16 @@ impl Waiters {
         self.0.iter_mut().map(|(_, w)| w)
     }
 
+    #[inline]
     fn index(&self, id: u64) -> Option<usize> {
-        // Mostly the front one: the waiter served first.
-        if self.0.front().is_some_and(|(i, _)| *i == id) {
-            return Some(0);
+        // Mostly the front one (the waiter served first), or one already
+        // served: served waiters leave from the front, so any id before
+        // the front's is gone.
+        match self.0.front() {
+            None => return None,
+            Some((front, _)) if *front == id => return Some(0),
+            Some((front, _)) if *front > id => return None,
+            Some(_) => {}
         }
         self.0.binary_search_by_key(&id, |(i, _)| *i).ok()
     }
@@ -69,44 +75,34 @@ impl Waiters {
         self.0.push_back((id, waiter));
     }
 
-    fn get_mut(&mut self, id: u64) -> Option<&mut Waiter> {
-        let i = self.index(id)?;
-        Some(&mut self.0[i].1)
-    }
-
-    fn remove(&mut self, id: u64) -> Option<Waiter> {
-        let i = self.index(id)?;
+    fn remove_at(&mut self, i: usize) -> Waiter {
         let entry = if i == 0 {
             self.0.pop_front()
         } else {
             self.0.remove(i)
         };
-        entry.map(|(_, w)| w)
-    }
-}
-
-/// Wakers to wake once the lock is released, in order. A release mostly
-/// serves one waiter: the first waker needs no allocation.
-#[derive(Default)]
-struct Wakers {
-    first: Option<Waker>,
-    rest: Vec<Waker>,
-}
-
-impl Wakers {
-    fn push(&mut self, waker: Waker) {
-        if self.first.is_none() {
-            self.first = Some(waker);
-        } else {
-            self.rest.push(waker);
-        }
+        entry.expect("an index from `index`").1
     }
 
-    fn wake_all(self) {
-        if let Some(w) = self.first {
-            w.wake();
+    fn remove(&mut self, id: u64) -> Option<Waiter> {
+        let i = self.index(id)?;
+        Some(self.remove_at(i))
+    }
+
+    /// Takes the front waiter off the queue if `permits` complete what it
+    /// asked for. Otherwise `None`, the permits there were assigned to it.
+    fn serve_front(&mut self, permits: &mut usize) -> Option<Waiter> {
+        if *permits == 0 {
+            return None;
         }
-        self.rest.into_iter().for_each(Waker::wake);
+        let (_, w) = self.0.front_mut()?;
+        let give = (*permits).min(w.needed - w.assigned);
+        w.assigned += give;
+        *permits -= give;
+        if w.assigned < w.needed {
+            return None;
+        }
+        self.0.pop_front().map(|(_, w)| w)
     }
 }
 
@@ -160,32 +156,29 @@ impl Semaphore {
         if n == 0 {
             return;
         }
-        let mut wake = Wakers::default();
-        {
+        // Woken once the lock is released. A release mostly serves one
+        // waiter: the first waker needs no allocation.
+        let (first, rest) = {
             let mut s = self.state.lock();
             s.permits += n;
-            if s.waiters.is_empty() {
-                return;
-            }
             let State {
                 permits, waiters, ..
             } = &mut *s;
-            for w in waiters.values_mut() {
-                if *permits == 0 {
-                    break;
-                }
-                let give = (*permits).min(w.needed - w.assigned);
-                w.assigned += give;
-                *permits -= give;
-                if w.assigned < w.needed {
-                    break;
-                }
-                if let Some(waker) = w.waker.take() {
-                    wake.push(waker);
-                }
+            // A served waiter leaves the queue here: its future, polled,
+            // finds itself gone and completes without touching the queue.
+            let Some(first) = waiters.serve_front(permits) else {
+                return;
+            };
+            let mut rest = Vec::new();
+            while let Some(w) = waiters.serve_front(permits) {
+                rest.extend(w.waker);
             }
+            (first.waker, rest)
+        };
+        if let Some(w) = first {
+            w.wake();
         }
-        wake.wake_all();
+        rest.into_iter().for_each(Waker::wake);
     }
 
     /// Removes up to `n` available permits for good; returns how many.
@@ -264,15 +257,20 @@ impl Future for Acquire<'_> {
             }
             Some(id) => {
                 let closed = s.closed;
-                let w = s.waiters.get_mut(id).expect("a queued waiter stays queued");
-                if w.assigned == w.needed {
-                    s.waiters.remove(id);
+                // Not queued any more: a release served it in full.
+                let Some(i) = s.waiters.index(id) else {
                     this.id = None;
-                    this.n = 0;
+                    return Poll::Ready(Ok(()));
+                };
+                let w = &mut s.waiters.0[i].1;
+                if w.assigned == w.needed {
+                    // Asked for no permits, behind others.
+                    s.waiters.remove_at(i);
+                    this.id = None;
                     return Poll::Ready(Ok(()));
                 }
                 if closed {
-                    let back = s.waiters.remove(id).map_or(0, |w| w.assigned);
+                    let back = s.waiters.remove_at(i).assigned;
                     this.id = None;
                     drop(s);
                     this.sem.release(back);
@@ -290,18 +288,28 @@ impl Future for Acquire<'_> {
     }
 }
 
+impl Acquire<'_> {
+    /// Leaves the queue as waiter `id`, giving back what it was assigned.
+    #[cold]
+    fn cancel(&self, id: u64) {
+        // A waiter no longer queued was served in full.
+        let back = self
+            .sem
+            .state
+            .lock()
+            .waiters
+            .remove(id)
+            .map_or(self.n, |w| w.assigned);
+        // Permits assigned to a cancelled waiter pass on to the next.
+        self.sem.release(back);
+    }
+}
+
 impl Drop for Acquire<'_> {
+    #[inline]
     fn drop(&mut self) {
         if let Some(id) = self.id.take() {
-            let back = self
-                .sem
-                .state
-                .lock()
-                .waiters
-                .remove(id)
-                .map_or(0, |w| w.assigned);
-            // Permits assigned to a cancelled waiter pass on to the next.
-            self.sem.release(back);
+            self.cancel(id);
         }
     }
 }

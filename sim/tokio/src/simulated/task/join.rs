@@ -107,6 +107,7 @@ impl Control {
 
     /// Whether the task was aborted. Reads the flag only while some abort
     /// is pending.
+    #[inline]
     fn is_aborted(&self) -> bool {
         PENDING_ABORTS.load(Ordering::Acquire) != 0 && self.aborted.load(Ordering::Acquire)
     }
