@@ -1,0 +1,153 @@
+//! The combinators' small API: counts, `Debug`, `cancel`'s answer,
+//! `is_finished`, and what dropping an `as_completed` leaves running.
+
+use std::cell::Cell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use futures::{Stream, StreamExt};
+use simloop::combinators::{
+    TaskGroup, as_completed, gather, join_all, race, select, shield, try_gather,
+};
+use simloop::{Sim, task, time};
+
+fn after(ms: u64) -> impl Future<Output = u64> {
+    async move {
+        time::sleep(Duration::from_millis(ms)).await;
+        ms
+    }
+}
+
+#[test]
+fn as_completed_counts_down_and_says_so() {
+    Sim::new(1)
+        .run(async {
+            let mut done = as_completed([after(3), after(1), after(2)]);
+            assert_eq!((done.len(), done.is_empty()), (3, false));
+            assert_eq!(done.size_hint(), (3, Some(3)));
+            assert_eq!(format!("{done:?}"), "AsCompleted { remaining: 3 }");
+            assert_eq!(done.next().await.unwrap().unwrap(), 1);
+            assert_eq!(done.size_hint(), (2, Some(2)));
+            assert_eq!(format!("{done:?}"), "AsCompleted { remaining: 2 }");
+            done.next().await.unwrap().unwrap();
+            done.next().await.unwrap().unwrap();
+            assert_eq!((done.len(), done.is_empty()), (0, true));
+            assert_eq!(done.size_hint(), (0, Some(0)));
+            assert!(done.next().await.is_none());
+        })
+        .unwrap();
+}
+
+#[test]
+fn dropping_as_completed_leaves_its_tasks_running() {
+    // asyncio's as_completed does not cancel what it was given.
+    let finished = Sim::new(1)
+        .run(async {
+            let finished = Rc::new(Cell::new(0));
+            let futures: Vec<_> = (1..=3)
+                .map(|ms| {
+                    let finished = finished.clone();
+                    async move {
+                        time::sleep(Duration::from_millis(ms)).await;
+                        finished.set(finished.get() + 1);
+                    }
+                })
+                .collect();
+            let mut done = as_completed(futures);
+            done.next().await.unwrap().unwrap();
+            drop(done);
+            time::sleep(Duration::from_millis(10)).await;
+            finished.get()
+        })
+        .unwrap();
+    assert_eq!(finished, 3);
+}
+
+#[test]
+fn gathers_describe_their_tasks_and_cancel_only_while_running() {
+    Sim::new(1)
+        .run(async {
+            let g = gather([after(1), after(2)]);
+            assert_eq!(format!("{g:?}"), "Gather { tasks: 2, remaining: 2 }");
+            g.await.unwrap();
+
+            let t = try_gather([1, 2].map(|i| async move { Ok::<_, ()>(i) }));
+            assert!(
+                format!("{t:?}").starts_with("TryGather { tasks: 2"),
+                "{t:?}"
+            );
+            task::yield_now().await; // the tasks finish
+            task::yield_now().await; // their done callbacks run
+            assert!(!t.cancel());
+            assert_eq!(t.await.unwrap(), vec![1, 2]);
+            let t = try_gather([async {
+                time::sleep(Duration::from_secs(1)).await;
+                Ok::<u32, ()>(1)
+            }]);
+            assert!(t.cancel());
+            assert!(t.await.is_err());
+
+            let j = join_all([after(1)]);
+            assert!(format!("{j:?}").starts_with("JoinAll { tasks: 1"), "{j:?}");
+            assert!(j.cancel());
+            assert!(j.await[0].as_ref().unwrap_err().is_cancelled());
+            let j = join_all([async { 5 }]);
+            task::yield_now().await;
+            task::yield_now().await;
+            assert!(!j.cancel());
+            assert_eq!(j.await[0].as_ref().copied().unwrap(), 5);
+        })
+        .unwrap();
+}
+
+#[test]
+fn select_race_and_shield_describe_their_state() {
+    Sim::new(1)
+        .run(async {
+            let s = select(after(1), after(2));
+            assert_eq!(format!("{s:?}"), "Select { finished: false }");
+            drop(s);
+            let r = race([after(1), after(2), after(3)]);
+            assert_eq!(format!("{r:?}"), "Race { futures: 3 }");
+            drop(r);
+
+            let s = shield(after(5));
+            assert!(!s.is_finished());
+            assert!(format!("{s:?}").ends_with("finished: false }"), "{s:?}");
+            time::sleep(Duration::from_millis(5)).await;
+            task::yield_now().await;
+            assert!(s.is_finished());
+            assert!(format!("{s:?}").ends_with("finished: true }"), "{s:?}");
+            assert_eq!(s.await.unwrap(), 5);
+        })
+        .unwrap();
+}
+
+#[test]
+fn a_task_group_counts_its_tasks() {
+    Sim::new(1)
+        .run(async {
+            let group: TaskGroup<u64, ()> = TaskGroup::new();
+            assert!(group.is_empty());
+            assert_eq!(
+                format!("{group:?}"),
+                "TaskGroup { tasks: 0, running: 0, cancelling: false }"
+            );
+            assert_eq!(format!("{:?}", group.handle()), "TaskGroupHandle");
+            group.spawn(async { Ok(1) });
+            group.spawn(async {
+                time::sleep(Duration::from_millis(1)).await;
+                Ok(2)
+            });
+            assert!(!group.is_empty());
+            assert_eq!(group.len(), 2);
+            assert_eq!(
+                format!("{group:?}"),
+                "TaskGroup { tasks: 2, running: 2, cancelling: false }"
+            );
+            let mut results = group.join().await.unwrap();
+            results.sort();
+            assert_eq!(results, [1, 2]);
+        })
+        .unwrap();
+}
