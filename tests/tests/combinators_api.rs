@@ -5,17 +5,15 @@ use std::cell::Cell;
 use std::rc::Rc;
 use std::time::Duration;
 
-use futures::{Stream, StreamExt};
+use futures::Stream;
 use simloop::combinators::{
     TaskGroup, as_completed, gather, join_all, race, select, shield, try_gather,
 };
 use simloop::{Sim, task, time};
 
-fn after(ms: u64) -> impl Future<Output = u64> {
-    async move {
-        time::sleep(Duration::from_millis(ms)).await;
-        ms
-    }
+async fn after(ms: u64) -> u64 {
+    time::sleep(Duration::from_millis(ms)).await;
+    ms
 }
 
 #[test]
