@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use futures::Stream;
 use simloop::combinators::{
-    TaskGroup, as_completed, gather, join_all, race, select, shield, try_gather,
+    MemberOutcome, TaskGroup, as_completed, gather, join_all, race, select, shield, try_gather,
 };
 use simloop::{Sim, task, time};
 
@@ -146,6 +146,63 @@ fn a_task_group_counts_its_tasks() {
             let mut results = group.join().await.unwrap();
             results.sort();
             assert_eq!(results, [1, 2]);
+        })
+        .unwrap();
+}
+
+#[test]
+fn a_member_can_be_aborted_and_describes_how_it_ended() {
+    Sim::new(1)
+        .run(async {
+            let group: TaskGroup<u64, ()> = TaskGroup::new();
+            let slow = group.spawn(async {
+                time::sleep(Duration::from_secs(60)).await;
+                Ok(1)
+            });
+            let quick = group.spawn(async { Ok(2) });
+            let id = slow.id();
+            assert_eq!(
+                format!("{slow:?}"),
+                format!("Member {{ id: {id:?}, outcome: None }}")
+            );
+            slow.abort();
+            time::sleep(Duration::from_millis(1)).await;
+            assert!(slow.is_finished());
+            assert_eq!(slow.outcome(), Some(MemberOutcome::Cancelled));
+            assert_eq!(quick.outcome(), Some(MemberOutcome::Returned));
+            assert!(
+                format!("{slow:?}").ends_with("outcome: Some(Cancelled) }"),
+                "{slow:?}"
+            );
+            let join = group.join();
+            assert!(
+                format!("{join:?}").starts_with("TaskGroupJoin { group: "),
+                "{join:?}"
+            );
+            let _ = join.await;
+            // The whole run took a millisecond, not the aborted minute.
+            assert_eq!(time::now().since_start(), Duration::from_millis(1));
+        })
+        .unwrap();
+}
+
+#[test]
+fn a_task_error_gives_up_its_failure() {
+    Sim::new(1)
+        .run(async {
+            let err = try_gather([async { Err::<u32, _>("bad") }])
+                .await
+                .unwrap_err();
+            assert_eq!(err.failure(), Some(&"bad"));
+            assert_eq!(err.into_failure(), Some("bad"));
+            let t = try_gather([async {
+                time::sleep(Duration::from_secs(1)).await;
+                Ok::<u32, &str>(1)
+            }]);
+            assert!(t.cancel());
+            let err = t.await.unwrap_err();
+            assert_eq!(err.failure(), None);
+            assert_eq!(err.into_failure(), None);
         })
         .unwrap();
 }
