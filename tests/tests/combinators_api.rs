@@ -206,3 +206,34 @@ fn a_task_error_gives_up_its_failure() {
         })
         .unwrap();
 }
+
+#[test]
+fn a_deadlock_report_counts_the_tasks_still_awaited() {
+    // Three tasks, one of which ends: the report names the two left.
+    let err = Sim::new(1)
+        .run(async {
+            let never = simloop::sync::Event::new();
+            let futures: Vec<_> = (0..3u64)
+                .map(|i| {
+                    let never = never.clone();
+                    async move {
+                        time::sleep(Duration::from_millis(i + 1)).await;
+                        if i > 0 {
+                            never.wait().await;
+                        }
+                        i
+                    }
+                })
+                .collect();
+            let mut done = as_completed(futures);
+            assert_eq!(done.next().await.unwrap().unwrap(), 0);
+            done.next().await
+        })
+        .unwrap_err();
+    assert!(matches!(err, simloop::SimError::Deadlock { .. }), "{err}");
+    let text = err.to_string();
+    assert!(
+        text.contains("\"main\" waits on as_completed on \"2 task(s)\""),
+        "{text}"
+    );
+}
