@@ -237,3 +237,31 @@ fn a_deadlock_report_counts_the_tasks_still_awaited() {
         "{text}"
     );
 }
+
+#[test]
+fn a_combinator_polled_by_one_task_then_awaited_by_another_wakes_the_second() {
+    // Each stores the waker of its last poll: moving it to another task
+    // must move the wake-up too.
+    let ends = Sim::new(1)
+        .run(async {
+            let mut done = as_completed([after(5)]);
+            assert!(futures::poll!(std::pin::pin!(done.next())).is_pending());
+            let a = task::spawn(async move { done.next().await.unwrap().unwrap() });
+
+            let mut s = shield(after(6));
+            assert!(futures::poll!(&mut s).is_pending());
+            let b = task::spawn(async move { s.await.unwrap() });
+
+            let mut w = simloop::combinators::wait(
+                vec![task::spawn(after(7))],
+                simloop::combinators::ReturnWhen::AllCompleted,
+                None,
+            );
+            assert!(futures::poll!(&mut w).is_pending());
+            let c = task::spawn(async move { w.await.done.len() as u64 });
+
+            (a.await.unwrap(), b.await.unwrap(), c.await.unwrap())
+        })
+        .unwrap();
+    assert_eq!(ends, (5, 6, 1));
+}
