@@ -265,3 +265,55 @@ fn a_combinator_polled_by_one_task_then_awaited_by_another_wakes_the_second() {
         .unwrap();
     assert_eq!(ends, (5, 6, 1));
 }
+
+#[test]
+fn a_panicking_member_fails_its_group_at_once() {
+    Sim::new(1)
+        .run(async {
+            let group: TaskGroup<u64, ()> = TaskGroup::new();
+            let boom = group.spawn(async {
+                time::sleep(Duration::from_millis(1)).await;
+                panic!("member panicked");
+            });
+            let slow = group.spawn(async {
+                time::sleep(Duration::from_secs(60)).await;
+                Ok(1)
+            });
+            let failing = group.spawn(async {
+                time::sleep(Duration::from_millis(2)).await;
+                Err(())
+            });
+            // The panic at 1 ms cancels the others at once, before the
+            // owner joins (outcomes are read while the group is alive).
+            time::sleep(Duration::from_micros(1_500)).await;
+            assert_eq!(boom.outcome(), Some(MemberOutcome::Panicked));
+            assert_eq!(slow.outcome(), Some(MemberOutcome::Cancelled));
+            assert_eq!(failing.outcome(), Some(MemberOutcome::Cancelled));
+            assert!(group.join().await.is_err());
+            assert_eq!(time::now().since_start(), Duration::from_micros(1_500));
+
+            // A member that returns `Err` is a failure, not a return.
+            let group: TaskGroup<u64, ()> = TaskGroup::new();
+            let failing = group.spawn(async { Err(()) });
+            task::yield_now().await; // it fails
+            task::yield_now().await; // its done callback runs
+            assert_eq!(failing.outcome(), Some(MemberOutcome::Failed));
+            let err = group.join().await.unwrap_err();
+            assert_eq!(err.failure(), Some(&()));
+
+            // try_gather stops at a panic too, without waiting for the rest.
+            let start = time::now();
+            let err = try_gather([0u64, 1].map(|i| async move {
+                time::sleep(Duration::from_millis(1 + 59_000 * i)).await;
+                if i == 0 {
+                    panic!("gathered task panicked");
+                }
+                Ok::<u64, ()>(i)
+            }))
+            .await
+            .unwrap_err();
+            assert!(err.failure().is_none());
+            assert_eq!(time::now() - start, Duration::from_millis(1));
+        })
+        .unwrap();
+}
