@@ -317,3 +317,74 @@ fn a_panicking_member_fails_its_group_at_once() {
         })
         .unwrap();
 }
+
+/// A future that counts, in `ended`, whether it finished or was dropped
+/// unfinished (`cancelled`).
+fn tracked(ms: u64, ended: Rc<Cell<(u32, u32)>>) -> impl Future<Output = u64> {
+    struct OnDrop(Rc<Cell<(u32, u32)>>, bool);
+    impl Drop for OnDrop {
+        fn drop(&mut self) {
+            let (done, cancelled) = self.0.get();
+            self.0.set(if self.1 {
+                (done + 1, cancelled)
+            } else {
+                (done, cancelled + 1)
+            });
+        }
+    }
+    async move {
+        let mut guard = OnDrop(ended, false);
+        time::sleep(Duration::from_millis(ms)).await;
+        guard.1 = true;
+        ms
+    }
+}
+
+#[test]
+fn dropping_a_combinator_cancels_or_detaches_as_documented() {
+    let ends = Sim::new(1)
+        .run(async {
+            let check = |make: &dyn Fn(Rc<Cell<(u32, u32)>>)| {
+                let ended = Rc::new(Cell::new((0, 0)));
+                make(ended.clone());
+                ended
+            };
+            // Dropped unfinished, after the tasks started: gather and
+            // join_all abort their tasks, a TaskGroup's join too; wait
+            // and as_completed leave them running.
+            let gathered = check(&|e| {
+                let g = gather([tracked(5, e.clone()), tracked(5, e)]);
+                task::spawn(async move {
+                    let _ = futures::poll!(std::pin::pin!(g));
+                });
+            });
+            let joined = check(&|e| {
+                let j = join_all([tracked(5, e)]);
+                task::spawn(async move {
+                    let _ = futures::poll!(std::pin::pin!(j));
+                });
+            });
+            let grouped = check(&|e| {
+                let group: TaskGroup<u64, ()> = TaskGroup::new();
+                group.spawn(async move { Ok(tracked(5, e).await) });
+                let join = group.join();
+                task::spawn(async move {
+                    let _ = futures::poll!(std::pin::pin!(join));
+                });
+            });
+            let waited = check(&|e| {
+                let w = simloop::combinators::wait(
+                    vec![task::spawn(tracked(5, e))],
+                    simloop::combinators::ReturnWhen::AllCompleted,
+                    None,
+                );
+                task::spawn(async move {
+                    let _ = futures::poll!(std::pin::pin!(w));
+                });
+            });
+            time::sleep(Duration::from_millis(10)).await;
+            [gathered.get(), joined.get(), grouped.get(), waited.get()]
+        })
+        .unwrap();
+    assert_eq!(ends, [(0, 2), (0, 1), (0, 1), (1, 0)]);
+}
