@@ -327,7 +327,7 @@ impl Runtime {
         }
         due.start();
         let mut result = Ok(true);
-        while due.len() > 0 {
+        while !due.is_empty() {
             let index = match self.pick_timer(&due) {
                 Ok(index) => index,
                 Err(e) => {

@@ -69,6 +69,12 @@ impl Tied {
         self.left
     }
 
+    /// Whether every entry was taken.
+    #[inline]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.left == 0
+    }
+
     /// The position in `items` of the entry left at `index`.
     #[inline]
     fn find(&self, index: usize) -> usize {
