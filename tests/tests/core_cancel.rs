@@ -167,14 +167,20 @@ fn cancelling_a_settled_gather_returns_false_and_keeps_the_result() {
 
 /// Two tasks that log their name at each of three steps.
 fn workers(log: &Log) {
-    for (a, b, c) in [("a", "a'", "a''"), ("b", "b'", "b''")] {
+    stepping_workers(log, [&["a", "a'", "a''"], &["b", "b'", "b''"]]);
+}
+
+/// One task per list, logging its names one step (a yield) apart.
+fn stepping_workers<const N: usize>(log: &Log, steps: [&'static [&'static str]; N]) {
+    for names in steps {
         let log = log.clone();
         task::spawn(async move {
-            log.borrow_mut().push(a);
-            task::yield_now().await;
-            log.borrow_mut().push(b);
-            task::yield_now().await;
-            log.borrow_mut().push(c);
+            for (i, &name) in names.iter().enumerate() {
+                if i > 0 {
+                    task::yield_now().await;
+                }
+                log.borrow_mut().push(name);
+            }
         });
     }
 }
@@ -215,17 +221,10 @@ fn a_zero_wait_for_resumes_after_exactly_three_ready_items() {
     let log = Sim::new(1)
         .run(async {
             let log: Log = Rc::default();
-            for names in [["a", "a'", "a''", "a'''"], ["b", "b'", "b''", "b'''"]] {
-                let log = log.clone();
-                task::spawn(async move {
-                    for (i, name) in names.into_iter().enumerate() {
-                        if i > 0 {
-                            task::yield_now().await;
-                        }
-                        log.borrow_mut().push(name);
-                    }
-                });
-            }
+            stepping_workers(
+                &log,
+                [&["a", "a'", "a''", "a'''"], &["b", "b'", "b''", "b'''"]],
+            );
             assert!(time::wait_for(Duration::ZERO, async { 1 }).await.is_err());
             log.borrow_mut().push("wait_for timeout");
             time::sleep(Duration::from_secs(1)).await;
